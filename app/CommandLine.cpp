@@ -1,0 +1,256 @@
+#include "CommandLine.h"
+
+#include "Error.h"
+#include "config/RunConfig.h"
+#include "jobs/JobRunner.h"
+#include "jobs/RunJob.h"
+#include "models/TorchRuntime.h"
+#include "store/Database.h"
+#include "store/RunRepository.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QStandardPaths>
+#include <QTimer>
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <unistd.h>
+
+namespace gw {
+
+namespace {
+
+std::atomic_bool interruptRequested{false};
+
+void onInterrupt(int)
+{
+    interruptRequested.store(true);
+}
+
+void printOut(const QString &text)
+{
+    std::fputs(text.toLocal8Bit().constData(), stdout);
+    std::fflush(stdout);
+}
+
+void printErr(const QString &text)
+{
+    std::fputs(text.toLocal8Bit().constData(), stderr);
+    std::fflush(stderr);
+}
+
+struct Options {
+    QStringList positional;
+    QString db;
+    bool json = false;
+};
+
+Options parseOptions(const QStringList &arguments)
+{
+    Options options;
+    for (int i = 0; i < arguments.size(); ++i) {
+        const QString &arg = arguments[i];
+        if (arg == QStringLiteral("--json")) {
+            options.json = true;
+        } else if (arg == QStringLiteral("--db")) {
+            if (i + 1 >= arguments.size())
+                throw Error(QStringLiteral("--db needs a file name"));
+            options.db = arguments[++i];
+        } else if (arg.startsWith(QStringLiteral("--db="))) {
+            options.db = arg.mid(5);
+        } else if (arg.startsWith(QStringLiteral("--"))) {
+            throw Error(QStringLiteral("unknown option %1").arg(arg));
+        } else {
+            options.positional << arg;
+        }
+    }
+    return options;
+}
+
+QString progressBar(double fraction, const QString &message)
+{
+    constexpr int width = 30;
+    const int filled = int(fraction * width + 0.5);
+    return QStringLiteral("\r[%1%2] %3% %4\x1b[K")
+        .arg(QString(filled, QLatin1Char('#')), QString(width - filled, QLatin1Char('.')))
+        .arg(int(fraction * 100), 3)
+        .arg(message);
+}
+
+QString formatNumber(const std::optional<double> &value, int decimals, double scale = 1)
+{
+    return value ? QString::number(*value * scale, 'f', decimals) : QStringLiteral("-");
+}
+
+} // namespace
+
+bool CommandLine::wantsHeadless(const QStringList &arguments)
+{
+    if (arguments.isEmpty())
+        return false;
+    const QString first = arguments.first();
+    return first == QStringLiteral("run") || first == QStringLiteral("runs") || first == QStringLiteral("--version") ||
+           first == QStringLiteral("-v") || first == QStringLiteral("--help") || first == QStringLiteral("-h") ||
+           first == QStringLiteral("help");
+}
+
+QString CommandLine::defaultDatabasePath()
+{
+    const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    QDir().mkpath(dir);
+    return QDir(dir).filePath(QStringLiteral("workbench.sqlite"));
+}
+
+QString CommandLine::usage()
+{
+    return QStringLiteral(
+        "Usage:\n"
+        "  green-workbench [--db FILE] [--start CONFIG.json]   open the workbench window\n"
+        "  green-workbench run [CONFIG.json] [--db FILE] [--json]\n"
+        "                       run a job headless (no CONFIG: the embedded default);\n"
+        "                       with --json the last line on stdout is the run's summary\n"
+        "  green-workbench runs [--db FILE] [--json]            list stored runs\n"
+        "  green-workbench --version\n"
+        "Default store: %1\n")
+        .arg(defaultDatabasePath());
+}
+
+int CommandLine::execute(const QStringList &arguments)
+{
+    const QString command = arguments.value(0);
+    try {
+        if (command == QStringLiteral("--version") || command == QStringLiteral("-v")) {
+            printOut(QStringLiteral("green-workbench %1 (Qt %2, LibTorch %3)\n").arg(QStringLiteral(GW_VERSION), QString::fromLatin1(qVersion()), TorchRuntime::version()));
+            return 0;
+        }
+        if (command == QStringLiteral("run"))
+            return run(arguments.mid(1));
+        if (command == QStringLiteral("runs"))
+            return listRuns(arguments.mid(1));
+        printOut(usage());
+        return 0;
+    } catch (const Error &e) {
+        printErr(QStringLiteral("green-workbench: %1\n").arg(e.message()));
+        return 2;
+    }
+}
+
+int CommandLine::run(const QStringList &arguments)
+{
+    const Options options = parseOptions(arguments);
+    if (options.positional.size() > 1)
+        throw Error(QStringLiteral("run takes one config file, got %1").arg(options.positional.size()));
+    const QString configPath = options.positional.value(0, QStringLiteral(":/gw/examples/fashion-scratch.json"));
+    const RunConfig config = RunConfig::fromFile(configPath);
+    const QString db = options.db.isEmpty() ? defaultDatabasePath() : options.db;
+    const bool showBar = isatty(STDERR_FILENO);
+
+    auto *job = new RunJob(config, db);
+    JobRunner runner(job);
+    RunSummary summary;
+    QObject::connect(job, &RunJob::progressed, qApp, [showBar](double fraction, const QString &message) {
+        if (showBar)
+            printErr(progressBar(fraction, message));
+    });
+    QObject::connect(job, &RunJob::runCreated, qApp, [db](qint64 id) {
+        printErr(QStringLiteral("run %1 started; store: %2\n").arg(id).arg(db));
+    });
+    QObject::connect(job, &RunJob::epochFinished, qApp, [showBar](const QVariantMap &e) {
+        printErr(QStringLiteral("%1epoch %2: train loss %3, train accuracy %4, test accuracy %5 (%6 s)\n")
+                     .arg(showBar ? QStringLiteral("\r\x1b[K") : QString())
+                     .arg(e.value(QStringLiteral("epoch")).toInt())
+                     .arg(e.value(QStringLiteral("train_loss")).toDouble(), 0, 'f', 4)
+                     .arg(e.value(QStringLiteral("train_accuracy")).toDouble(), 0, 'f', 4)
+                     .arg(e.value(QStringLiteral("test_accuracy")).toDouble(), 0, 'f', 4)
+                     .arg(e.value(QStringLiteral("duration_s")).toDouble(), 0, 'f', 1));
+    });
+    QObject::connect(job, &RunJob::finished, qApp, [&summary](const RunSummary &s) { summary = s; });
+    QObject::connect(&runner, &JobRunner::done, qApp, &QCoreApplication::quit);
+
+    // Ctrl+C cancels the run cleanly (it is stored as cancelled) instead of killing the process.
+    interruptRequested.store(false);
+    std::signal(SIGINT, onInterrupt);
+    std::signal(SIGTERM, onInterrupt);
+    QTimer interruptPoll;
+    QObject::connect(&interruptPoll, &QTimer::timeout, qApp, [&runner] {
+        if (interruptRequested.exchange(false))
+            runner.cancel();
+    });
+    interruptPoll.start(100);
+
+    runner.start();
+    QCoreApplication::exec();
+    runner.wait();
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+
+    if (showBar)
+        printErr(QStringLiteral("\r\x1b[K"));
+    printErr(QStringLiteral("run %1 %2: accuracy %3, %4 kWh (%5), %6 g CO2e at %7 g/kWh [%8]%9\n")
+                 .arg(summary.runId)
+                 .arg(summary.status)
+                 .arg(summary.accuracy, 0, 'f', 4)
+                 .arg(summary.energyKwh, 0, 'g', 4)
+                 .arg(summary.energySource)
+                 .arg(summary.emissionsG, 0, 'f', 4)
+                 .arg(summary.intensityGPerKwh, 0, 'f', 1)
+                 .arg(summary.intensityOrigin)
+                 .arg(summary.error.isEmpty() ? QString() : QStringLiteral("\nerror: ") + summary.error));
+    if (options.json)
+        printOut(QString::fromUtf8(QJsonDocument(summary.toJson()).toJson(QJsonDocument::Compact)) + QLatin1Char('\n'));
+    if (summary.status == QStringLiteral("completed"))
+        return 0;
+    return summary.status == QStringLiteral("cancelled") ? 130 : 1;
+}
+
+int CommandLine::listRuns(const QStringList &arguments)
+{
+    const Options options = parseOptions(arguments);
+    if (!options.positional.isEmpty())
+        throw Error(QStringLiteral("runs takes no positional arguments"));
+    const Database db(options.db.isEmpty() ? defaultDatabasePath() : options.db);
+    const QList<RunRecord> runs = RunRepository(db).listRuns();
+    if (options.json) {
+        QJsonArray array;
+        for (const RunRecord &r : runs) {
+            QJsonObject o{{QStringLiteral("run_id"), r.id},
+                          {QStringLiteral("name"), r.name},
+                          {QStringLiteral("status"), r.status},
+                          {QStringLiteral("started_at"), r.startedAt.toString(Qt::ISODate)},
+                          {QStringLiteral("labels_used"), r.labelsUsed},
+                          {QStringLiteral("energy_source"), r.energySource}};
+            const auto put = [&o](const char *key, const std::optional<double> &v) {
+                o.insert(QLatin1String(key), v ? QJsonValue(*v) : QJsonValue());
+            };
+            put("accuracy", r.accuracy);
+            put("duration_s", r.durationS);
+            put("energy_kwh", r.energyKwh);
+            put("emissions_g", r.emissionsG);
+            put("intensity_g_per_kwh", r.intensityGPerKwh);
+            if (!r.error.isEmpty())
+                o.insert(QStringLiteral("error"), r.error);
+            array.append(o);
+        }
+        printOut(QString::fromUtf8(QJsonDocument(array).toJson(QJsonDocument::Compact)) + QLatin1Char('\n'));
+        return 0;
+    }
+    printOut(QStringLiteral("%1  %2  %3  %4  %5  %6  %7  %8  %9\n")
+                 .arg(QStringLiteral("id"), 4).arg(QStringLiteral("name"), -20).arg(QStringLiteral("status"), -10)
+                 .arg(QStringLiteral("accuracy"), 8).arg(QStringLiteral("labels"), 6).arg(QStringLiteral("duration_s"), 10)
+                 .arg(QStringLiteral("energy_wh"), 10).arg(QStringLiteral("co2_g"), 8).arg(QStringLiteral("source")));
+    for (const RunRecord &r : runs) {
+        printOut(QStringLiteral("%1  %2  %3  %4  %5  %6  %7  %8  %9\n")
+                     .arg(r.id, 4).arg(r.name.left(20), -20).arg(r.status, -10)
+                     .arg(formatNumber(r.accuracy, 4), 8).arg(r.labelsUsed, 6).arg(formatNumber(r.durationS, 1), 10)
+                     .arg(formatNumber(r.energyKwh, 4, 1000), 10).arg(formatNumber(r.emissionsG, 3), 8)
+                     .arg(r.energySource.isEmpty() ? QStringLiteral("-") : r.energySource));
+    }
+    if (runs.isEmpty())
+        printOut(QStringLiteral("(no runs in %1)\n").arg(db.path()));
+    return 0;
+}
+
+} // namespace gw

@@ -1,0 +1,23 @@
+#pragma once
+#include <QString>
+#include <QStringList>
+
+namespace gw {
+
+/// The headless side of green-workbench: `run`, `runs`, `--version`, `--help`.
+class CommandLine {
+public:
+    /// True when @p arguments (without the program name) ask for the headless mode.
+    static bool wantsHeadless(const QStringList &arguments);
+    /// Runs the command; needs a QCoreApplication. Returns the process exit code.
+    static int execute(const QStringList &arguments);
+
+    static QString defaultDatabasePath();
+    static QString usage();
+
+private:
+    static int run(const QStringList &arguments);
+    static int listRuns(const QStringList &arguments);
+};
+
+} // namespace gw

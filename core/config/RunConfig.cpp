@@ -1,0 +1,205 @@
+#include "config/RunConfig.h"
+
+#include "Error.h"
+#include "energy/ReferenceTables.h"
+#include "util/CsvTable.h"
+
+#include <QStringList>
+#include <nlohmann/json.hpp>
+#include <set>
+
+namespace gw {
+
+using nlohmann::json;
+
+namespace {
+
+const char *typeName(const json &value)
+{
+    return value.type_name();
+}
+
+/// Reads one JSON object of the config, knowing its dotted path for messages, and refuses any key
+/// that no reader asked for.
+class Section {
+public:
+    Section(const json &object, QString path, const QString &origin) : object_(object), path_(std::move(path)), origin_(origin)
+    {
+        if (!object_.is_object())
+            fail(QStringLiteral("'%1' must be an object (got %2)").arg(label(), QString::fromLatin1(typeName(object_))));
+    }
+
+    const json *find(const char *key)
+    {
+        seen_.insert(key);
+        const auto it = object_.find(key);
+        return it == object_.end() ? nullptr : &*it;
+    }
+
+    Section child(const char *key)
+    {
+        const json *value = find(key);
+        static const json empty = json::object();
+        return Section(value ? *value : empty, dotted(key), origin_);
+    }
+
+    void string(const char *key, QString &out, bool nullable = false)
+    {
+        if (const json *v = find(key)) {
+            if (v->is_null() && nullable)
+                out.clear();
+            else if (v->is_string())
+                out = QString::fromStdString(v->get<std::string>());
+            else
+                wrongType(key, nullable ? "a string or null" : "a string", *v);
+        }
+    }
+
+    void integer(const char *key, std::int64_t &out, std::int64_t min, std::int64_t max)
+    {
+        if (const json *v = find(key)) {
+            if (!v->is_number_integer())
+                wrongType(key, "an integer", *v);
+            const std::int64_t value = v->get<std::int64_t>();
+            if (value < min || value > max)
+                fail(QStringLiteral("'%1' must be between %2 and %3 (got %4)").arg(dotted(key)).arg(min).arg(max).arg(value));
+            out = value;
+        }
+    }
+
+    void number(const char *key, double &out, double min, double max)
+    {
+        if (const json *v = find(key)) {
+            if (!v->is_number())
+                wrongType(key, "a number", *v);
+            const double value = v->get<double>();
+            if (!(value >= min && value <= max))
+                fail(QStringLiteral("'%1' must be between %2 and %3 (got %4)").arg(dotted(key)).arg(min).arg(max).arg(value));
+            out = value;
+        }
+    }
+
+    void oneOf(const char *key, QString &out, const QStringList &allowed)
+    {
+        string(key, out);
+        if (!allowed.contains(out))
+            fail(QStringLiteral("'%1' must be one of %2 (got '%3')").arg(dotted(key), allowed.join(QStringLiteral(", ")), out));
+    }
+
+    /// Call after every key has been read.
+    void rejectUnknownKeys()
+    {
+        for (auto it = object_.begin(); it != object_.end(); ++it) {
+            if (!seen_.count(it.key()))
+                fail(QStringLiteral("unknown key '%1'").arg(dotted(it.key().c_str())));
+        }
+    }
+
+    [[noreturn]] void fail(const QString &what) const { throw Error(QStringLiteral("%1: %2").arg(origin_, what)); }
+
+private:
+    QString label() const { return path_.isEmpty() ? QStringLiteral("(top level)") : path_; }
+    QString dotted(const char *key) const
+    {
+        return path_.isEmpty() ? QString::fromUtf8(key) : path_ + QLatin1Char('.') + QString::fromUtf8(key);
+    }
+    [[noreturn]] void wrongType(const char *key, const char *expected, const json &got) const
+    {
+        fail(QStringLiteral("'%1' must be %2 (got %3)").arg(dotted(key), QString::fromLatin1(expected), QString::fromLatin1(typeName(got))));
+    }
+
+    const json &object_;
+    QString path_;
+    QString origin_;
+    std::set<std::string> seen_;
+};
+
+} // namespace
+
+RunConfig RunConfig::fromJsonText(const std::string &text, const QString &origin)
+{
+    json root;
+    try {
+        root = json::parse(text);
+    } catch (const json::parse_error &e) {
+        throw Error(QStringLiteral("%1: malformed JSON at byte %2: %3").arg(origin).arg(e.byte).arg(QString::fromStdString(e.what())));
+    }
+
+    RunConfig config;
+    Section top(root, QString(), origin);
+    top.string("name", config.name);
+    if (config.name.trimmed().isEmpty())
+        top.fail(QStringLiteral("'name' must not be empty"));
+    std::int64_t seed = std::int64_t(config.seed);
+    top.integer("seed", seed, 0, std::numeric_limits<std::int64_t>::max());
+    config.seed = std::uint64_t(seed);
+
+    Section dataset = top.child("dataset");
+    dataset.oneOf("kind", config.dataset.kind, {QStringLiteral("fashion-mnist")});
+    dataset.string("path", config.dataset.path, true);
+    dataset.integer("train_subset", config.dataset.trainSubset, 0, std::numeric_limits<std::int32_t>::max());
+    dataset.rejectUnknownKeys();
+
+    Section model = top.child("model");
+    model.oneOf("source", config.model.source, {QStringLiteral("scratch")});
+    model.rejectUnknownKeys();
+
+    Section training = top.child("training");
+    training.oneOf("mode", config.training.mode, {QStringLiteral("scratch")});
+    std::int64_t epochs = config.training.epochs, batch = config.training.batchSize, threads = config.training.threads;
+    training.integer("epochs", epochs, 1, 1000);
+    training.integer("batch_size", batch, 1, 65536);
+    training.number("lr", config.training.learningRate, 1e-8, 10);
+    QString optimizer = QStringLiteral("adam");
+    training.oneOf("optimizer", optimizer, {QStringLiteral("adam"), QStringLiteral("sgd")});
+    training.integer("threads", threads, 0, 1024);
+    training.rejectUnknownKeys();
+    config.training.epochs = int(epochs);
+    config.training.batchSize = int(batch);
+    config.training.threads = int(threads);
+    config.training.optimizer = optimizer == QStringLiteral("sgd") ? OptimizerKind::Sgd : OptimizerKind::Adam;
+    config.training.seed = config.seed;
+
+    Section energy = top.child("energy");
+    energy.number("sample_hz", config.energy.sampleHz, 0.2, 20);
+    energy.string("country", config.energy.country, true);
+    config.energy.country = config.energy.country.trimmed().toUpper();
+    if (!config.energy.country.isEmpty() && !CarbonIntensityTable::bundled().find(config.energy.country))
+        energy.fail(QStringLiteral("'energy.country' is '%1', not an ISO 3166 alpha-3 code in the carbon-intensity table").arg(config.energy.country));
+    energy.number("pue", config.energy.pue, 1.0, 3.0);
+    energy.rejectUnknownKeys();
+
+    top.rejectUnknownKeys();
+    return config;
+}
+
+RunConfig RunConfig::fromFile(const QString &path)
+{
+    const QByteArray bytes = readWholeFile(path);
+    return fromJsonText(bytes.toStdString(), path);
+}
+
+std::string RunConfig::toJsonText(int indent) const
+{
+    const auto str = [](const QString &s) { return s.toStdString(); };
+    json root = {
+        {"name", str(name)},
+        {"seed", seed},
+        {"dataset", {{"kind", str(dataset.kind)},
+                     {"path", dataset.path.isEmpty() ? json(nullptr) : json(str(dataset.path))},
+                     {"train_subset", dataset.trainSubset}}},
+        {"model", {{"source", str(model.source)}}},
+        {"training", {{"mode", str(training.mode)},
+                      {"epochs", training.epochs},
+                      {"batch_size", training.batchSize},
+                      {"lr", training.learningRate},
+                      {"optimizer", training.optimizer == OptimizerKind::Sgd ? "sgd" : "adam"},
+                      {"threads", training.threads}}},
+        {"energy", {{"sample_hz", energy.sampleHz},
+                    {"country", energy.country.isEmpty() ? json(nullptr) : json(str(energy.country))},
+                    {"pue", energy.pue}}},
+    };
+    return root.dump(indent);
+}
+
+} // namespace gw

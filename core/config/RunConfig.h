@@ -1,0 +1,40 @@
+#pragma once
+#include "training/TrainingParams.h"
+
+#include <QString>
+#include <string>
+
+namespace gw {
+
+/// A run as a person writes it in JSON (documented in README.md, example in
+/// resources/examples/). Every key is optional and takes its default; unknown keys, wrong types and
+/// out-of-range values are errors that name the file and the key.
+struct RunConfig {
+    QString name = QStringLiteral("run");
+    std::uint64_t seed = 1;
+
+    struct Dataset {
+        QString kind = QStringLiteral("fashion-mnist");
+        QString path;                ///< empty: the Debian package's location
+        std::int64_t trainSubset = 0; ///< 0: all training samples
+    } dataset;
+
+    struct Model {
+        QString source = QStringLiteral("scratch");
+    } model;
+
+    TrainingParams training;
+
+    struct Energy {
+        double sampleHz = 1.0;
+        QString country; ///< ISO 3166 alpha-3; empty: world average
+        double pue = 1.0;
+    } energy;
+
+    static RunConfig fromJsonText(const std::string &text, const QString &origin);
+    static RunConfig fromFile(const QString &path);
+    /// The full config with every default written out, as JSON text.
+    std::string toJsonText(int indent = 2) const;
+};
+
+} // namespace gw

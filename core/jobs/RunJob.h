@@ -1,0 +1,57 @@
+#pragma once
+#include "config/RunConfig.h"
+#include "energy/PowerSample.h"
+#include "jobs/RunSummary.h"
+
+#include <QObject>
+#include <QVariantMap>
+#include <atomic>
+
+namespace gw {
+
+class EnergyMonitor;
+class PowerSource;
+class RunRepository;
+
+/// One training run from a RunConfig, start to finish: it records the run in the store, measures
+/// energy all along (data loading included), trains, stores metrics and power samples as they
+/// come, and records how the run ended with its energy and CO2. run() blocks: call it on a worker
+/// thread (see JobRunner). cancel() is thread-safe and takes effect within one training batch.
+class RunJob : public QObject {
+    Q_OBJECT
+public:
+    RunJob(RunConfig config, QString databasePath, QObject *parent = nullptr);
+    ~RunJob() override;
+
+    void cancel() { cancelRequested_.store(true); }
+    bool cancelRequested() const { return cancelRequested_.load(); }
+    const RunConfig &config() const { return config_; }
+    /// Valid once finished() has been emitted.
+    RunSummary summary() const { return summary_; }
+
+    /// Replaces the power source (tests script one); by default the CPU-time model of this machine.
+    void setPowerSource(std::unique_ptr<PowerSource> source);
+
+public Q_SLOTS:
+    void run();
+
+Q_SIGNALS:
+    void runCreated(qint64 runId);
+    /// fraction in 0..1 of the whole run; emitted at most about 10 times per second.
+    void progressed(double fraction, const QString &message);
+    /// After each epoch: epoch, train_loss, train_accuracy, test_accuracy, duration_s.
+    void epochFinished(const QVariantMap &result);
+    void powerSampled(const gw::PowerSample &sample);
+    void finished(const gw::RunSummary &summary);
+
+private:
+    void flushPowerSamples(RunRepository &repository, EnergyMonitor &monitor);
+
+    RunConfig config_;
+    QString databasePath_;
+    std::unique_ptr<PowerSource> powerSource_;
+    std::atomic_bool cancelRequested_{false};
+    RunSummary summary_;
+};
+
+} // namespace gw

@@ -1,0 +1,28 @@
+#pragma once
+#include <QJsonObject>
+#include <QMetaType>
+#include <QString>
+
+namespace gw {
+
+/// The outcome of one run, as the command line prints it with --json and the GUI shows it.
+struct RunSummary {
+    qint64 runId = 0;
+    QString name;
+    QString status;        ///< completed, cancelled, failed
+    double accuracy = 0;   ///< test-set accuracy in 0..1 after the last completed epoch
+    qint64 labelsUsed = 0;
+    double durationS = 0;
+    double energyKwh = 0;
+    double emissionsG = 0;
+    QString energySource;  ///< measured / estimated
+    double intensityGPerKwh = 0;
+    QString intensityOrigin;
+    QString error;
+
+    QJsonObject toJson() const;
+};
+
+} // namespace gw
+
+Q_DECLARE_METATYPE(gw::RunSummary)

@@ -1,0 +1,160 @@
+#include "store/Database.h"
+
+#include "Error.h"
+
+#include <QAtomicInteger>
+#include <QFileInfo>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QStringList>
+
+namespace gw {
+
+namespace {
+
+// Migration N takes a store from version N-1 to N. Never edit a released migration: add one.
+const QStringList &migrationScript(int version)
+{
+    static const QStringList v1 = {
+        QStringLiteral("CREATE TABLE projects (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL)"),
+        QStringLiteral("CREATE TABLE runs (id INTEGER PRIMARY KEY, project_id INTEGER NOT NULL REFERENCES projects(id),"
+                       " name TEXT NOT NULL, status TEXT NOT NULL, params_json TEXT NOT NULL,"
+                       " started_at TEXT NOT NULL, ended_at TEXT, accuracy REAL)"),
+        QStringLiteral("CREATE TABLE metrics (id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+                       " step INTEGER NOT NULL, name TEXT NOT NULL, value REAL NOT NULL)"),
+        QStringLiteral("CREATE INDEX metrics_by_run ON metrics(run_id, name, step)"),
+    };
+    // Version 2: energy accounting and the hardware a run ran on.
+    static const QStringList v2 = {
+        QStringLiteral("ALTER TABLE runs ADD COLUMN hardware_json TEXT NOT NULL DEFAULT '{}'"),
+        QStringLiteral("ALTER TABLE runs ADD COLUMN labels_used INTEGER NOT NULL DEFAULT 0"),
+        QStringLiteral("ALTER TABLE runs ADD COLUMN duration_s REAL"),
+        QStringLiteral("ALTER TABLE runs ADD COLUMN error TEXT"),
+        QStringLiteral("CREATE TABLE power_samples (id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+                       " elapsed_s REAL NOT NULL, interval_s REAL NOT NULL, cpu_power_w REAL NOT NULL, ram_power_w REAL NOT NULL,"
+                       " total_power_w REAL NOT NULL, energy_j REAL NOT NULL, source TEXT NOT NULL CHECK (source IN ('measured','estimated')))"),
+        QStringLiteral("CREATE INDEX power_samples_by_run ON power_samples(run_id, elapsed_s)"),
+        QStringLiteral("CREATE TABLE energy_totals (run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,"
+                       " energy_kwh REAL NOT NULL, emissions_g REAL NOT NULL,"
+                       " energy_source TEXT NOT NULL CHECK (energy_source IN ('measured','estimated')),"
+                       " intensity_g_per_kwh REAL NOT NULL, intensity_origin TEXT NOT NULL, pue REAL NOT NULL,"
+                       " sample_hz REAL NOT NULL, power_model TEXT NOT NULL)"),
+    };
+    static const QStringList none;
+    switch (version) {
+    case 1: return v1;
+    case 2: return v2;
+    default: return none;
+    }
+}
+
+QString uniqueConnectionName()
+{
+    static QAtomicInteger<quint64> counter;
+    return QStringLiteral("gw-store-%1").arg(counter.fetchAndAddRelaxed(1));
+}
+
+} // namespace
+
+Database::Database(const QString &path, int targetVersion) : connectionName_(uniqueConnectionName()), path_(path)
+{
+    if (targetVersion < 1 || targetVersion > kLatestVersion)
+        throw Error(QStringLiteral("%1: cannot migrate to unknown schema version %2").arg(path).arg(targetVersion));
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connectionName_);
+        db.setDatabaseName(path);
+        // Readers (the GUI) and the writer (a run's thread) work side by side: wait rather than fail.
+        db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
+        if (!db.open()) {
+            const QString reason = db.lastError().text();
+            db = QSqlDatabase();
+            QSqlDatabase::removeDatabase(connectionName_);
+            throw Error(QStringLiteral("%1: cannot open the store: %2").arg(path, reason));
+        }
+    }
+    try {
+        exec(QStringLiteral("PRAGMA journal_mode=WAL"), "enable write-ahead logging");
+        exec(QStringLiteral("PRAGMA foreign_keys=ON"), "enable foreign keys");
+        exec(QStringLiteral("PRAGMA synchronous=NORMAL"), "set synchronous mode");
+        migrate(targetVersion);
+    } catch (...) {
+        connection().close();
+        QSqlDatabase::removeDatabase(connectionName_);
+        throw;
+    }
+}
+
+Database::~Database()
+{
+    {
+        QSqlDatabase db = connection();
+        if (db.isValid())
+            db.close();
+    }
+    QSqlDatabase::removeDatabase(connectionName_);
+}
+
+int Database::schemaVersion() const
+{
+    QSqlQuery query(connection());
+    query.prepare(QStringLiteral("PRAGMA user_version"));
+    exec(query, "read the schema version");
+    return query.next() ? query.value(0).toInt() : 0;
+}
+
+void Database::exec(QSqlQuery &query, const char *what) const
+{
+    if (!query.exec())
+        throw Error(QStringLiteral("%1: cannot %2: %3").arg(path_, QString::fromLatin1(what), query.lastError().text()));
+}
+
+void Database::exec(const QString &sql, const char *what) const
+{
+    QSqlQuery query(connection());
+    if (!query.exec(sql))
+        throw Error(QStringLiteral("%1: cannot %2: %3").arg(path_, QString::fromLatin1(what), query.lastError().text()));
+}
+
+void Database::migrate(int targetVersion)
+{
+    const int current = schemaVersion();
+    if (current > kLatestVersion)
+        throw Error(QStringLiteral("%1: store schema version %2 is newer than this program understands (%3); update the workbench")
+                        .arg(path_).arg(current).arg(kLatestVersion));
+    if (current == 0) {
+        // A non-empty file with tables but no version is someone else's database: leave it alone.
+        QSqlQuery tables(connection());
+        tables.prepare(QStringLiteral("SELECT count(*) FROM sqlite_master WHERE type='table'"));
+        exec(tables, "inspect the store");
+        if (tables.next() && tables.value(0).toInt() > 0)
+            throw Error(QStringLiteral("%1: is an SQLite database but not a workbench store (no schema version)").arg(path_));
+    }
+    for (int version = current + 1; version <= targetVersion; ++version) {
+        Transaction transaction(*this);
+        for (const QString &statement : migrationScript(version))
+            exec(statement, "migrate the schema");
+        exec(QStringLiteral("PRAGMA user_version=%1").arg(version), "record the schema version");
+        transaction.commit();
+    }
+}
+
+Database::Transaction::Transaction(const Database &db) : db_(db)
+{
+    if (!db_.connection().transaction())
+        throw Error(QStringLiteral("%1: cannot begin a transaction: %2").arg(db_.path(), db_.connection().lastError().text()));
+}
+
+Database::Transaction::~Transaction()
+{
+    if (!done_)
+        db_.connection().rollback();
+}
+
+void Database::Transaction::commit()
+{
+    if (!db_.connection().commit())
+        throw Error(QStringLiteral("%1: cannot commit: %2").arg(db_.path(), db_.connection().lastError().text()));
+    done_ = true;
+}
+
+} // namespace gw

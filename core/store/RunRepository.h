@@ -1,0 +1,34 @@
+#pragma once
+#include "energy/PowerSample.h"
+#include "store/Database.h"
+#include "store/RunRecord.h"
+
+#include <QList>
+#include <vector>
+
+namespace gw {
+
+/// Runs, their metrics, power samples and energy totals in a workbench store.
+class RunRepository {
+public:
+    explicit RunRepository(const Database &db) : db_(db) {}
+
+    qint64 ensureProject(const QString &name);
+    /// Creates a run in state "running" and returns its id.
+    qint64 createRun(qint64 projectId, const QString &name, const QString &paramsJson, const QString &hardwareJson);
+    void addMetric(qint64 runId, qint64 step, const QString &name, double value);
+    void addPowerSamples(qint64 runId, const std::vector<PowerSample> &samples);
+    /// Records how a run ended; totals are stored when given.
+    void finishRun(qint64 runId, const QString &status, std::optional<double> accuracy, qint64 labelsUsed,
+                   double durationS, const QString &error, const std::optional<EnergyTotals> &totals);
+
+    QList<RunRecord> listRuns() const;
+    std::optional<RunRecord> run(qint64 runId) const;
+    std::vector<MetricPoint> metrics(qint64 runId) const;
+    std::vector<PowerSample> powerSamples(qint64 runId) const;
+
+private:
+    const Database &db_;
+};
+
+} // namespace gw

@@ -1,0 +1,54 @@
+#pragma once
+#include "data/ImageDataset.h"
+#include "training/TrainingParams.h"
+
+#include <atomic>
+#include <functional>
+#include <vector>
+
+namespace gw {
+
+/// What one finished epoch measured.
+struct EpochResult {
+    int epoch = 0; ///< 1-based
+    double trainLoss = 0;
+    double trainAccuracy = 0;
+    double testAccuracy = 0;
+    double durationS = 0;
+};
+
+/// Where training stands, reported after every batch.
+struct TrainingProgress {
+    int epoch = 0;
+    int epochs = 0;
+    std::int64_t samplesDone = 0;  ///< over the whole run
+    std::int64_t samplesTotal = 0; ///< over the whole run
+    double batchLoss = 0;
+    double fraction() const { return samplesTotal > 0 ? double(samplesDone) / double(samplesTotal) : 0; }
+};
+
+struct TrainingOutcome {
+    bool cancelled = false;
+    std::vector<EpochResult> epochs;
+    double testAccuracy = 0; ///< after the last completed epoch (0 when none completed)
+    std::int64_t samplesSeen = 0;
+};
+
+/// Trains the SmallCnn classifier on an in-memory dataset and evaluates it on a test set after each
+/// epoch. Runs in the calling thread; it checks @p cancel after every batch, so a cancel takes
+/// effect within one batch (milliseconds for this model).
+class Trainer {
+public:
+    using ProgressCallback = std::function<void(const TrainingProgress &)>;
+    using EpochCallback = std::function<void(const EpochResult &)>;
+
+    explicit Trainer(TrainingParams params);
+
+    TrainingOutcome train(const ImageDataset &train, const ImageDataset &test, const std::atomic_bool &cancel,
+                          const ProgressCallback &onProgress = {}, const EpochCallback &onEpoch = {}) const;
+
+private:
+    TrainingParams params_;
+};
+
+} // namespace gw

@@ -1,0 +1,78 @@
+#include "util/CsvTable.h"
+
+#include "Error.h"
+
+#include <QFile>
+
+namespace gw {
+
+namespace {
+QStringList splitCsvLine(const QString &line)
+{
+    QStringList fields;
+    QString field;
+    bool quoted = false;
+    for (int i = 0; i < line.size(); ++i) {
+        const QChar c = line.at(i);
+        if (quoted) {
+            if (c == QLatin1Char('"') && i + 1 < line.size() && line.at(i + 1) == QLatin1Char('"')) {
+                field += c;
+                ++i;
+            } else if (c == QLatin1Char('"')) {
+                quoted = false;
+            } else {
+                field += c;
+            }
+        } else if (c == QLatin1Char('"')) {
+            quoted = true;
+        } else if (c == QLatin1Char(',')) {
+            fields << field;
+            field.clear();
+        } else {
+            field += c;
+        }
+    }
+    fields << field;
+    return fields;
+}
+} // namespace
+
+CsvTable CsvTable::parse(const QByteArray &text, const QString &origin, const QStringList &requiredColumns)
+{
+    CsvTable table;
+    const QStringList lines = QString::fromUtf8(text).split(QLatin1Char('\n'));
+    for (int i = 0; i < lines.size(); ++i) {
+        const QString line = lines[i].trimmed();
+        if (line.isEmpty())
+            continue;
+        if (line.startsWith(QLatin1Char('#'))) {
+            if (table.source.isEmpty() && line.startsWith(QStringLiteral("# source:")))
+                table.source = line.mid(9).trimmed();
+            continue;
+        }
+        if (table.header.isEmpty()) {
+            table.header = splitCsvLine(line);
+            continue;
+        }
+        QStringList fields = splitCsvLine(line);
+        if (fields.size() != table.header.size())
+            throw Error(QStringLiteral("%1:%2: %3 fields, the header has %4").arg(origin).arg(i + 1).arg(fields.size()).arg(table.header.size()));
+        table.rows.push_back(fields);
+        table.lineNumbers.push_back(i + 1);
+    }
+    for (const QString &name : requiredColumns) {
+        if (table.column(name) < 0)
+            throw Error(QStringLiteral("%1: no column '%2' in the header").arg(origin, name));
+    }
+    return table;
+}
+
+QByteArray readWholeFile(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        throw Error(QStringLiteral("%1: cannot open: %2").arg(path, file.errorString()));
+    return file.readAll();
+}
+
+} // namespace gw

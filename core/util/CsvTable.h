@@ -1,0 +1,26 @@
+#pragma once
+#include <QByteArray>
+#include <QString>
+#include <QStringList>
+#include <vector>
+
+namespace gw {
+
+/// A small CSV reader for the bundled reference tables: '#' lines are comments (the first one that
+/// starts with "# source:" is kept as the table's source), the first other line is the header,
+/// fields may be double-quoted (with "" as an escaped quote).
+struct CsvTable {
+    QStringList header;
+    std::vector<QStringList> rows;
+    std::vector<int> lineNumbers; ///< 1-based line of each row, for error messages
+    QString source;
+
+    /// Throws gw::Error naming @p origin when a column in @p requiredColumns is missing.
+    static CsvTable parse(const QByteArray &text, const QString &origin, const QStringList &requiredColumns);
+    int column(const QString &name) const { return header.indexOf(name); }
+};
+
+/// Reads a file embedded in the engine's resources (":/gw/...") or on disk.
+QByteArray readWholeFile(const QString &path);
+
+} // namespace gw
