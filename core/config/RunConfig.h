@@ -33,7 +33,7 @@ struct RunConfig {
 
     static RunConfig fromJsonText(const std::string &text, const QString &origin);
     static RunConfig fromFile(const QString &path);
-    /// The full config with every default written out, as JSON text.
+    /// The full config with every default written out, as JSON text (indent -1: one compact line).
     std::string toJsonText(int indent = 2) const;
 };
 

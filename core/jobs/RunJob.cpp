@@ -61,7 +61,7 @@ void RunJob::run()
         TorchRuntime::setThreads(config_.training.threads);
         const HardwareInfo hardware = HardwareInfo::detect();
         const qint64 projectId = repository->ensureProject(QStringLiteral("default"));
-        summary_.runId = repository->createRun(projectId, config_.name, QString::fromStdString(config_.toJsonText(0)),
+        summary_.runId = repository->createRun(projectId, config_.name, QString::fromStdString(config_.toJsonText(-1)),
                                                QString::fromUtf8(QJsonDocument(hardware.toJson()).toJson(QJsonDocument::Compact)));
         Q_EMIT runCreated(summary_.runId);
 

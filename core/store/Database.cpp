@@ -73,6 +73,9 @@ Database::Database(const QString &path, int targetVersion) : connectionName_(uni
         }
     }
     try {
+        // Identify the file before anything writes to it: switching a foreign database to WAL
+        // would already change its header.
+        checkIsWorkbenchStore();
         exec(QStringLiteral("PRAGMA journal_mode=WAL"), "enable write-ahead logging");
         exec(QStringLiteral("PRAGMA foreign_keys=ON"), "enable foreign keys");
         exec(QStringLiteral("PRAGMA synchronous=NORMAL"), "set synchronous mode");
@@ -115,20 +118,25 @@ void Database::exec(const QString &sql, const char *what) const
         throw Error(QStringLiteral("%1: cannot %2: %3").arg(path_, QString::fromLatin1(what), query.lastError().text()));
 }
 
-void Database::migrate(int targetVersion)
+void Database::checkIsWorkbenchStore() const
 {
     const int current = schemaVersion();
     if (current > kLatestVersion)
         throw Error(QStringLiteral("%1: store schema version %2 is newer than this program understands (%3); update the workbench")
                         .arg(path_).arg(current).arg(kLatestVersion));
     if (current == 0) {
-        // A non-empty file with tables but no version is someone else's database: leave it alone.
+        // A file with tables but no version is someone else's database: leave it alone.
         QSqlQuery tables(connection());
         tables.prepare(QStringLiteral("SELECT count(*) FROM sqlite_master WHERE type='table'"));
         exec(tables, "inspect the store");
         if (tables.next() && tables.value(0).toInt() > 0)
             throw Error(QStringLiteral("%1: is an SQLite database but not a workbench store (no schema version)").arg(path_));
     }
+}
+
+void Database::migrate(int targetVersion)
+{
+    const int current = schemaVersion();
     for (int version = current + 1; version <= targetVersion; ++version) {
         Transaction transaction(*this);
         for (const QString &statement : migrationScript(version))

@@ -42,6 +42,7 @@ public:
     };
 
 private:
+    void checkIsWorkbenchStore() const;
     void migrate(int targetVersion);
     QString connectionName_;
     QString path_;

@@ -1,0 +1,117 @@
+#include "TestData.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+// The real binary, run as a user would run it.
+class TestCommandLine : public QObject {
+    Q_OBJECT
+private:
+    QTemporaryDir dir_;
+
+    struct Result {
+        int exitCode = -1;
+        QString out;
+        QString err;
+    };
+
+    Result workbench(const QStringList &arguments)
+    {
+        QProcess process;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("HOME"), dir_.path()); // never touch the real default store
+        env.insert(QStringLiteral("XDG_DATA_HOME"), dir_.filePath(QStringLiteral("xdg")));
+        process.setProcessEnvironment(env);
+        process.start(QStringLiteral(GW_WORKBENCH_BINARY), arguments);
+        if (!process.waitForFinished(120000))
+            return {};
+        return {process.exitCode(), QString::fromUtf8(process.readAllStandardOutput()), QString::fromUtf8(process.readAllStandardError())};
+    }
+
+    QString writeConfig(const QString &name, const QByteArray &json)
+    {
+        const QString path = dir_.filePath(name);
+        gw::test::writeBytes(path, json);
+        return path;
+    }
+
+private Q_SLOTS:
+    void version()
+    {
+        const Result r = workbench({QStringLiteral("--version")});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY(r.out.startsWith(QStringLiteral("green-workbench ")));
+        QVERIFY(r.out.contains(QStringLiteral("LibTorch")));
+    }
+
+    void runPrintsJsonSummaryAndRunsListsIt()
+    {
+        const QString data = dir_.filePath(QStringLiteral("data"));
+        gw::test::writeBandDataset(data, 300, 60, 16, 16);
+        const QString config = writeConfig(QStringLiteral("run.json"), QStringLiteral(
+            R"({"name": "cli", "seed": 2, "dataset": {"path": "%1", "train_subset": 200},
+                "training": {"epochs": 2, "batch_size": 32, "threads": 1}, "energy": {"sample_hz": 10, "country": "DEU"}})").arg(data).toUtf8());
+        const QString db = dir_.filePath(QStringLiteral("cli.sqlite"));
+        const Result r = workbench({QStringLiteral("run"), config, QStringLiteral("--db"), db, QStringLiteral("--json")});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QString last = r.out.trimmed().split(QLatin1Char('\n')).last();
+        const QJsonObject summary = QJsonDocument::fromJson(last.toUtf8()).object();
+        for (const char *key : {"run_id", "status", "accuracy", "labels_used", "duration_s", "energy_kwh", "emissions_g",
+                                "energy_source", "intensity_g_per_kwh"})
+            QVERIFY2(summary.contains(QLatin1String(key)), key);
+        QCOMPARE(summary[QStringLiteral("status")].toString(), QStringLiteral("completed"));
+        QCOMPARE(summary[QStringLiteral("labels_used")].toInt(), 200);
+        QCOMPARE(summary[QStringLiteral("energy_source")].toString(), QStringLiteral("estimated"));
+        const double accuracy = summary[QStringLiteral("accuracy")].toDouble();
+        QVERIFY(accuracy > 0.3 && accuracy <= 1.0);
+        QVERIFY(summary[QStringLiteral("energy_kwh")].toDouble() > 0);
+
+        const Result list = workbench({QStringLiteral("runs"), QStringLiteral("--db"), db, QStringLiteral("--json")});
+        QCOMPARE(list.exitCode, 0);
+        const QJsonArray runs = QJsonDocument::fromJson(list.out.toUtf8()).array();
+        QCOMPARE(runs.size(), 1);
+        QCOMPARE(runs[0].toObject()[QStringLiteral("run_id")].toInt(), summary[QStringLiteral("run_id")].toInt());
+        const Result table = workbench({QStringLiteral("runs"), QStringLiteral("--db"), db});
+        QVERIFY(table.out.contains(QStringLiteral("cli")));
+        QVERIFY(table.out.contains(QStringLiteral("completed")));
+    }
+
+    void badInputIsAClearErrorWithExitCode2_data()
+    {
+        QTest::addColumn<QByteArray>("json");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("unknown key") << QByteArray(R"({"training": {"epochz": 1}})") << "unknown key 'training.epochz'";
+        QTest::newRow("wrong type") << QByteArray(R"({"seed": "one"})") << "'seed' must be an integer";
+        QTest::newRow("malformed") << QByteArray("{not json") << "malformed JSON";
+    }
+
+    void badInputIsAClearErrorWithExitCode2()
+    {
+        QFETCH(QByteArray, json);
+        QFETCH(QString, expected);
+        const QString config = writeConfig(QStringLiteral("bad.json"), json);
+        const Result r = workbench({QStringLiteral("run"), config, QStringLiteral("--db"), dir_.filePath(QStringLiteral("bad.sqlite"))});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains(config) && r.err.contains(expected), qPrintable(r.err));
+    }
+
+    void failedRunExitsNonZeroAndIsStored()
+    {
+        const QString config = writeConfig(QStringLiteral("missing.json"), QByteArray(R"({"dataset": {"path": "/nonexistent/fm"}})"));
+        const QString db = dir_.filePath(QStringLiteral("failed.sqlite"));
+        const Result r = workbench({QStringLiteral("run"), config, QStringLiteral("--db"), db, QStringLiteral("--json")});
+        QCOMPARE(r.exitCode, 1);
+        const QJsonObject summary = QJsonDocument::fromJson(r.out.trimmed().split(QLatin1Char('\n')).last().toUtf8()).object();
+        QCOMPARE(summary[QStringLiteral("status")].toString(), QStringLiteral("failed"));
+        QVERIFY(summary[QStringLiteral("error")].toString().contains(QStringLiteral("/nonexistent/fm")));
+        const Result list = workbench({QStringLiteral("runs"), QStringLiteral("--db"), db});
+        QVERIFY(list.out.contains(QStringLiteral("failed")));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCommandLine)
+#include "tst_commandline.moc"

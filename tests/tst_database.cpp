@@ -1,0 +1,146 @@
+#include "Error.h"
+#include "TestData.h"
+#include "store/Database.h"
+#include "store/RunRepository.h"
+
+#include <QSqlQuery>
+#include <QSqlRecord>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace gw;
+
+class TestDatabase : public QObject {
+    Q_OBJECT
+private:
+    static QStringList tables(const Database &db)
+    {
+        QSqlQuery q(db.connection());
+        q.exec(QStringLiteral("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name"));
+        QStringList names;
+        while (q.next())
+            names << q.value(0).toString();
+        return names;
+    }
+
+private Q_SLOTS:
+    void createsLatestSchemaInWalMode()
+    {
+        QTemporaryDir dir;
+        Database db(dir.filePath(QStringLiteral("new.sqlite")));
+        QCOMPARE(db.schemaVersion(), Database::kLatestVersion);
+        QSqlQuery q(db.connection());
+        QVERIFY(q.exec(QStringLiteral("PRAGMA journal_mode")) && q.next());
+        QCOMPARE(q.value(0).toString(), QStringLiteral("wal"));
+        const QStringList names = tables(db);
+        for (const char *table : {"projects", "runs", "metrics", "power_samples", "energy_totals"})
+            QVERIFY2(names.contains(QLatin1String(table)), table);
+    }
+
+    // A store written by the previous release (schema 1) opens, upgrades and keeps its rows.
+    void upgradesPreviousVersionKeepingData()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("old.sqlite"));
+        {
+            Database v1(path, 1);
+            QCOMPARE(v1.schemaVersion(), 1);
+            QVERIFY(!tables(v1).contains(QStringLiteral("power_samples")));
+            QSqlQuery q(v1.connection());
+            QVERIFY(q.exec(QStringLiteral("INSERT INTO projects(name, created_at) VALUES ('legacy', '2026-01-01T00:00:00Z')")));
+            QVERIFY(q.exec(QStringLiteral("INSERT INTO runs(project_id, name, status, params_json, started_at, ended_at, accuracy)"
+                                          " VALUES (1, 'old-run', 'completed', '{}', '2026-01-01T00:00:00.000Z', '2026-01-01T00:10:00.000Z', 0.81)")));
+            QVERIFY(q.exec(QStringLiteral("INSERT INTO metrics(run_id, step, name, value) VALUES (1, 1, 'test_accuracy', 0.81)")));
+        }
+        Database db(path);
+        QCOMPARE(db.schemaVersion(), Database::kLatestVersion);
+        QVERIFY(tables(db).contains(QStringLiteral("power_samples")));
+        RunRepository repo(db);
+        const QList<RunRecord> runs = repo.listRuns();
+        QCOMPARE(runs.size(), 1);
+        QCOMPARE(runs[0].name, QStringLiteral("old-run"));
+        QCOMPARE(runs[0].project, QStringLiteral("legacy"));
+        QCOMPARE(*runs[0].accuracy, 0.81);
+        QCOMPARE(runs[0].hardwareJson, QStringLiteral("{}"));
+        QVERIFY(!runs[0].energyKwh.has_value());
+        QCOMPARE(repo.metrics(1).size(), std::size_t(1));
+        // And the upgraded store takes new-style data.
+        repo.addPowerSamples(1, {PowerSample{1.0, 1.0, 10, 1, 11, 11, QStringLiteral("estimated")}});
+        QCOMPARE(repo.powerSamples(1).size(), std::size_t(1));
+    }
+
+    void refusesNewerSchema()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("future.sqlite"));
+        {
+            Database db(path);
+            db.exec(QStringLiteral("PRAGMA user_version=99"), "fake a future version");
+        }
+        try {
+            Database db(path);
+            QFAIL("opened a store from the future");
+        } catch (const Error &e) {
+            QVERIFY2(e.message().contains(path) && e.message().contains(QStringLiteral("newer")), qPrintable(e.message()));
+        }
+    }
+
+    void refusesForeignDatabaseAndGarbage_data()
+    {
+        QTest::addColumn<bool>("sqlite");
+        QTest::addColumn<QString>("problem");
+        QTest::newRow("someone else's SQLite database") << true << "not a workbench store";
+        QTest::newRow("not a database at all") << false << "not a database";
+    }
+
+    void refusesForeignDatabaseAndGarbage()
+    {
+        QFETCH(bool, sqlite);
+        QFETCH(QString, problem);
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("other.sqlite"));
+        if (sqlite) {
+            QSqlDatabase other = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("foreign"));
+            other.setDatabaseName(path);
+            QVERIFY(other.open());
+            QVERIFY(QSqlQuery(other).exec(QStringLiteral("CREATE TABLE notes(text TEXT)")));
+            other.close();
+            other = QSqlDatabase();
+            QSqlDatabase::removeDatabase(QStringLiteral("foreign"));
+        } else {
+            test::writeBytes(path, QByteArray(4096, 'x'));
+        }
+        const QByteArray before = [&] { QFile f(path); f.open(QIODevice::ReadOnly); return f.readAll(); }();
+        try {
+            Database db(path);
+            QFAIL("opened a file that is not a workbench store");
+        } catch (const Error &e) {
+            QVERIFY2(e.message().contains(path) && e.message().contains(problem), qPrintable(e.message()));
+        }
+        QFile after(path);
+        QVERIFY(after.open(QIODevice::ReadOnly));
+        QCOMPARE(after.readAll(), before); // nothing stored is touched
+    }
+
+    void transactionRollsBackUnlessCommitted()
+    {
+        QTemporaryDir dir;
+        Database db(dir.filePath(QStringLiteral("tx.sqlite")));
+        RunRepository repo(db);
+        {
+            Database::Transaction tx(db);
+            repo.ensureProject(QStringLiteral("discarded"));
+        }
+        {
+            Database::Transaction tx(db);
+            repo.ensureProject(QStringLiteral("kept"));
+            tx.commit();
+        }
+        QSqlQuery q(db.connection());
+        QVERIFY(q.exec(QStringLiteral("SELECT group_concat(name) FROM projects")) && q.next());
+        QCOMPARE(q.value(0).toString(), QStringLiteral("kept"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestDatabase)
+#include "tst_database.moc"

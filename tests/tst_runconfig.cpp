@@ -1,0 +1,102 @@
+#include "Error.h"
+#include "config/RunConfig.h"
+
+#include <QtTest>
+
+using namespace gw;
+
+class TestRunConfig : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void parsesTheBundledExample()
+    {
+        const RunConfig c = RunConfig::fromFile(QStringLiteral(GW_SOURCE_DIR "/resources/examples/fashion-scratch.json"));
+        QCOMPARE(c.name, QStringLiteral("fashion-scratch"));
+        QCOMPARE(c.seed, std::uint64_t(1));
+        QCOMPARE(c.dataset.kind, QStringLiteral("fashion-mnist"));
+        QVERIFY(c.dataset.path.isEmpty());
+        QCOMPARE(c.training.epochs, 1);
+        QCOMPARE(c.training.batchSize, 128);
+        QCOMPARE(c.training.learningRate, 0.001);
+        QCOMPARE(int(c.training.optimizer), int(OptimizerKind::Adam));
+        QCOMPARE(c.energy.country, QStringLiteral("FRA"));
+        QCOMPARE(c.energy.pue, 1.0);
+    }
+
+    void defaultsFillMissingKeys()
+    {
+        const RunConfig c = RunConfig::fromJsonText("{\"training\": {\"optimizer\": \"sgd\"}}", QStringLiteral("mem.json"));
+        QCOMPARE(c.training.epochs, 1);
+        QCOMPARE(int(c.training.optimizer), int(OptimizerKind::Sgd));
+        QVERIFY(c.energy.country.isEmpty());
+        QCOMPARE(c.energy.sampleHz, 1.0);
+    }
+
+    void roundTrips()
+    {
+        RunConfig c;
+        c.name = QStringLiteral("x");
+        c.seed = 42;
+        c.dataset.path = QStringLiteral("/data/fm");
+        c.dataset.trainSubset = 500;
+        c.training.epochs = 3;
+        c.training.optimizer = OptimizerKind::Sgd;
+        c.training.learningRate = 0.05;
+        c.energy.country = QStringLiteral("DEU");
+        c.energy.pue = 1.4;
+        c.energy.sampleHz = 10;
+        const RunConfig back = RunConfig::fromJsonText(c.toJsonText(), QStringLiteral("roundtrip"));
+        QCOMPARE(back.toJsonText(), c.toJsonText());
+        QCOMPARE(back.seed, std::uint64_t(42));
+        QCOMPARE(back.training.seed, std::uint64_t(42));
+        QCOMPARE(back.dataset.path, QStringLiteral("/data/fm"));
+    }
+
+    void rejectsWithKeyNamed_data()
+    {
+        QTest::addColumn<QString>("json");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("unknown top-level key") << R"({"nmae": "x"})" << "unknown key 'nmae'";
+        QTest::newRow("unknown nested key") << R"({"training": {"epoch": 2}})" << "unknown key 'training.epoch'";
+        QTest::newRow("string for integer") << R"({"training": {"epochs": "2"}})" << "'training.epochs' must be an integer (got string)";
+        QTest::newRow("float for integer") << R"({"training": {"batch_size": 12.5}})" << "'training.batch_size' must be an integer (got number)";
+        QTest::newRow("string for number") << R"({"energy": {"pue": "1.2"}})" << "'energy.pue' must be a number (got string)";
+        QTest::newRow("number for string") << R"({"name": 5})" << "'name' must be a string (got number)";
+        QTest::newRow("section not object") << R"({"energy": [1]})" << "'energy' must be an object (got array)";
+        QTest::newRow("top level not object") << R"([1, 2])" << "'(top level)' must be an object";
+        QTest::newRow("out of range") << R"({"training": {"epochs": 0}})" << "'training.epochs' must be between 1 and 1000 (got 0)";
+        QTest::newRow("sampling rate") << R"({"energy": {"sample_hz": 50}})" << "'energy.sample_hz' must be between 0.2 and 20";
+        QTest::newRow("negative lr") << R"({"training": {"lr": -1}})" << "'training.lr' must be between";
+        QTest::newRow("unknown optimizer") << R"({"training": {"optimizer": "rmsprop"}})" << "'training.optimizer' must be one of adam, sgd (got 'rmsprop')";
+        QTest::newRow("unknown dataset") << R"({"dataset": {"kind": "cifar"}})" << "'dataset.kind' must be one of fashion-mnist";
+        QTest::newRow("unknown country") << R"({"energy": {"country": "XXX"}})" << "'energy.country' is 'XXX'";
+        QTest::newRow("empty name") << R"({"name": "  "})" << "'name' must not be empty";
+        QTest::newRow("malformed JSON") << R"({"name": "x",})" << "malformed JSON at byte";
+    }
+
+    void rejectsWithKeyNamed()
+    {
+        QFETCH(QString, json);
+        QFETCH(QString, expected);
+        try {
+            RunConfig::fromJsonText(json.toStdString(), QStringLiteral("cfg.json"));
+            QFAIL("accepted a bad config");
+        } catch (const Error &e) {
+            QVERIFY2(e.message().startsWith(QStringLiteral("cfg.json: ")), qPrintable(e.message()));
+            QVERIFY2(e.message().contains(expected), qPrintable(e.message()));
+        }
+    }
+
+    void missingFileIsNamed()
+    {
+        try {
+            RunConfig::fromFile(QStringLiteral("/nonexistent/run.json"));
+            QFAIL("read a missing file");
+        } catch (const Error &e) {
+            QVERIFY(e.message().contains(QStringLiteral("/nonexistent/run.json")));
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRunConfig)
+#include "tst_runconfig.moc"

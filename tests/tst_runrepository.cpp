@@ -1,0 +1,80 @@
+#include "store/Database.h"
+#include "store/RunRepository.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace gw;
+
+class TestRunRepository : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void storesARunFromStartToFinish()
+    {
+        QTemporaryDir dir;
+        Database db(dir.filePath(QStringLiteral("runs.sqlite")));
+        RunRepository repo(db);
+        const qint64 project = repo.ensureProject(QStringLiteral("default"));
+        QCOMPARE(repo.ensureProject(QStringLiteral("default")), project);
+        const qint64 id = repo.createRun(project, QStringLiteral("r1"), QStringLiteral("{\"seed\":1}"), QStringLiteral("{\"cpu_model\":\"x\"}"));
+
+        RunRecord running = *repo.run(id);
+        QCOMPARE(running.status, QStringLiteral("running"));
+        QVERIFY(!running.accuracy);
+        QVERIFY(running.startedAt.isValid());
+
+        repo.addMetric(id, 1, QStringLiteral("test_accuracy"), 0.5);
+        repo.addMetric(id, 2, QStringLiteral("test_accuracy"), 0.7);
+        repo.addPowerSamples(id, {PowerSample{1, 1, 40, 2, 42, 42, QStringLiteral("estimated")},
+                                  PowerSample{2, 1, 50, 2, 52, 94, QStringLiteral("estimated")}});
+        EnergyTotals totals{94.0 / 3.6e6, 94.0 / 3.6e6 * 56.0, QStringLiteral("estimated"), 56.0, QStringLiteral("FRA"), 1.0, 1.0, QStringLiteral("model")};
+        repo.finishRun(id, QStringLiteral("completed"), 0.7, 1000, 2.0, QString(), totals);
+
+        const RunRecord done = *repo.run(id);
+        QCOMPARE(done.status, QStringLiteral("completed"));
+        QCOMPARE(*done.accuracy, 0.7);
+        QCOMPARE(done.labelsUsed, 1000);
+        QCOMPARE(*done.durationS, 2.0);
+        QVERIFY(done.endedAt.isValid());
+        QCOMPARE(*done.energyKwh, totals.energyKwh);
+        QCOMPARE(*done.emissionsG, totals.emissionsG);
+        QCOMPARE(done.energySource, QStringLiteral("estimated"));
+        QCOMPARE(*done.intensityGPerKwh, 56.0);
+        QVERIFY(done.error.isEmpty());
+
+        const std::vector<MetricPoint> metrics = repo.metrics(id);
+        QCOMPARE(metrics.size(), std::size_t(2));
+        QCOMPARE(metrics[1].value, 0.7);
+        const std::vector<PowerSample> samples = repo.powerSamples(id);
+        QCOMPARE(samples.size(), std::size_t(2));
+        QCOMPARE(samples[1].energyJ, 94.0);
+        QCOMPARE(samples[1].source, QStringLiteral("estimated"));
+    }
+
+    void failedRunKeepsItsError()
+    {
+        QTemporaryDir dir;
+        Database db(dir.filePath(QStringLiteral("runs.sqlite")));
+        RunRepository repo(db);
+        const qint64 id = repo.createRun(repo.ensureProject(QStringLiteral("p")), QStringLiteral("bad"), QStringLiteral("{}"), QStringLiteral("{}"));
+        repo.finishRun(id, QStringLiteral("failed"), std::nullopt, 0, 0.1, QStringLiteral("x.idx: truncated"), std::nullopt);
+        const RunRecord r = *repo.run(id);
+        QCOMPARE(r.status, QStringLiteral("failed"));
+        QCOMPARE(r.error, QStringLiteral("x.idx: truncated"));
+        QVERIFY(!r.accuracy && !r.energyKwh);
+        QVERIFY(!repo.run(id + 1));
+    }
+
+    void rejectsUnknownProvenance()
+    {
+        QTemporaryDir dir;
+        Database db(dir.filePath(QStringLiteral("runs.sqlite")));
+        RunRepository repo(db);
+        const qint64 id = repo.createRun(repo.ensureProject(QStringLiteral("p")), QStringLiteral("r"), QStringLiteral("{}"), QStringLiteral("{}"));
+        QVERIFY_THROWS_EXCEPTION(std::exception, repo.addPowerSamples(id, {PowerSample{1, 1, 1, 1, 2, 2, QStringLiteral("guessed")}}));
+        QCOMPARE(repo.powerSamples(id).size(), std::size_t(0)); // the failed batch left nothing half-written
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRunRepository)
+#include "tst_runrepository.moc"
