@@ -167,6 +167,22 @@ int CommandLine::run(const QStringList &arguments)
                      .arg(e.value(QStringLiteral("test_accuracy")).toDouble(), 0, 'f', 4)
                      .arg(e.value(QStringLiteral("duration_s")).toDouble(), 0, 'f', 1));
     });
+    QObject::connect(job, &RunJob::noticed, qApp, [showBar](const QString &message) {
+        printErr(QStringLiteral("%1note: %2\n").arg(showBar ? QStringLiteral("\r\x1b[K") : QString(), message));
+    });
+    bool predictionShown = false;
+    QObject::connect(job, &RunJob::predicted, qApp, [showBar, &predictionShown](const QVariantMap &p) {
+        // The first prediction and the per-epoch refinements; the GUI shows every one.
+        if (predictionShown && p.value(QStringLiteral("fraction_done")).toDouble() < 0.99 && !showBar)
+            return;
+        predictionShown = true;
+        printErr(QStringLiteral("%1predicted for the whole run (at %2% done): %3 Wh, %4 s, %5 g CO2e\n")
+                     .arg(showBar ? QStringLiteral("\r\x1b[K") : QString())
+                     .arg(p.value(QStringLiteral("fraction_done")).toDouble() * 100, 0, 'f', 0)
+                     .arg(p.value(QStringLiteral("energy_kwh")).toDouble() * 1000, 0, 'f', 3)
+                     .arg(p.value(QStringLiteral("duration_s")).toDouble(), 0, 'f', 0)
+                     .arg(p.value(QStringLiteral("emissions_g")).toDouble(), 0, 'f', 4));
+    });
     QObject::connect(job, &RunJob::finished, qApp, [&summary](const RunSummary &s) { summary = s; });
     QObject::connect(&runner, &JobRunner::done, qApp, &QCoreApplication::quit);
 
@@ -201,7 +217,7 @@ int CommandLine::run(const QStringList &arguments)
                  .arg(summary.error.isEmpty() ? QString() : QStringLiteral("\nerror: ") + summary.error));
     if (options.json)
         printOut(QString::fromUtf8(QJsonDocument(summary.toJson()).toJson(QJsonDocument::Compact)) + QLatin1Char('\n'));
-    if (summary.status == QStringLiteral("completed"))
+    if (summary.status == QStringLiteral("completed") || summary.status == QStringLiteral("budget_reached"))
         return 0;
     return summary.status == QStringLiteral("cancelled") ? 130 : 1;
 }

@@ -28,7 +28,7 @@ namespace gw {
 
 MainWindow::MainWindow(QString databasePath, QWidget *parent)
     : QMainWindow(parent), databasePath_(std::move(databasePath)), runsModel_(new RunsTableModel(this)),
-      runsView_(new QTableView), livePlot_(new LivePowerPlot), progress_(new QProgressBar), progressText_(new QLabel),
+      runsView_(new QTableView), livePlot_(new LivePowerPlot), progress_(new QProgressBar), progressText_(new QLabel), predictionText_(new QLabel),
       newRunButton_(new QPushButton(QStringLiteral("&New run…"))), cancelButton_(new QPushButton(QStringLiteral("&Cancel run")))
 {
     setWindowTitle(QStringLiteral("Green AI Workbench"));
@@ -49,6 +49,7 @@ MainWindow::MainWindow(QString databasePath, QWidget *parent)
     controls->addWidget(cancelButton_);
     runLayout->addLayout(controls);
     runLayout->addWidget(progressText_);
+    runLayout->addWidget(predictionText_);
     runLayout->addWidget(livePlot_, 1);
     progress_->setRange(0, 1000);
     progress_->setValue(0);
@@ -125,7 +126,16 @@ bool MainWindow::startRun(const RunConfig &config)
     connect(job, &RunJob::progressed, this, &MainWindow::onProgress);
     connect(job, &RunJob::runCreated, this, &MainWindow::refreshRuns);
     connect(job, &RunJob::finished, this, &MainWindow::onRunFinished);
+    connect(job, &RunJob::noticed, this, [this](const QString &message) { statusBar()->showMessage(message, 15000); });
+    connect(job, &RunJob::predicted, this, [this](const QVariantMap &p) {
+        predictionText_->setText(QStringLiteral("Predicted for the whole run: %1 Wh, %2 s, %3 g CO₂e (estimated from %4 % done)")
+                                     .arg(p.value(QStringLiteral("energy_kwh")).toDouble() * 1000, 0, 'f', 3)
+                                     .arg(p.value(QStringLiteral("duration_s")).toDouble(), 0, 'f', 0)
+                                     .arg(p.value(QStringLiteral("emissions_g")).toDouble(), 0, 'f', 4)
+                                     .arg(p.value(QStringLiteral("fraction_done")).toDouble() * 100, 0, 'f', 0));
+    });
     livePlot_->clear();
+    predictionText_->clear();
     progress_->setValue(0);
     progressText_->setText(QStringLiteral("Starting %1…").arg(config.name));
     setRunActive(true);
@@ -145,7 +155,7 @@ void MainWindow::cancelRun()
 void MainWindow::onPowerSample(const PowerSample &sample)
 {
     livePlot_->setProvenance(sample.source == QStringLiteral("measured") ? QStringLiteral("measured (hardware counters)")
-                                                                        : QStringLiteral("estimated (CPU time x TDP)"));
+                                                                        : QStringLiteral("estimated (a model fills in what no counter measures)"));
     livePlot_->addSample(sample.elapsedS, sample.totalPowerW, sample.energyJ / 3600.0);
 }
 

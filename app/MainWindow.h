@@ -55,6 +55,7 @@ private:
     LivePowerPlot *livePlot_;
     QProgressBar *progress_;
     QLabel *progressText_;
+    QLabel *predictionText_;
     QPushButton *newRunButton_;
     QPushButton *cancelButton_;
     std::unique_ptr<JobRunner> runner_;

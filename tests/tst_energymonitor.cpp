@@ -11,9 +11,11 @@ namespace {
 class ConstantSource : public PowerSource {
 public:
     ConstantSource(double cpuW, double ramW) : cpuW_(cpuW), ramW_(ramW) {}
+    QString name() const override { return QStringLiteral("scripted"); }
     QString provenance() const override { return QStringLiteral("estimated"); }
     QString description() const override { return QStringLiteral("scripted"); }
-    PowerReading read() override { return {cpuW_, ramW_}; }
+    PowerCoverage coverage() const override { return {true, false, true}; }
+    PowerReading read() override { return {cpuW_, 0, ramW_}; }
 
 private:
     double cpuW_, ramW_;

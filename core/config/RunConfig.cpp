@@ -79,6 +79,19 @@ public:
         }
     }
 
+    void optionalNumber(const char *key, std::optional<double> &out, double min, double max)
+    {
+        if (const json *v = find(key)) {
+            if (v->is_null()) {
+                out.reset();
+                return;
+            }
+            double value = 0;
+            number(key, value, min, max);
+            out = value;
+        }
+    }
+
     void oneOf(const char *key, QString &out, const QStringList &allowed)
     {
         string(key, out);
@@ -167,6 +180,8 @@ RunConfig RunConfig::fromJsonText(const std::string &text, const QString &origin
     if (!config.energy.country.isEmpty() && !CarbonIntensityTable::bundled().find(config.energy.country))
         energy.fail(QStringLiteral("'energy.country' is '%1', not an ISO 3166 alpha-3 code in the carbon-intensity table").arg(config.energy.country));
     energy.number("pue", config.energy.pue, 1.0, 3.0);
+    energy.optionalNumber("budget_wh", config.energy.budgetWh, 1e-6, 1e12);
+    energy.optionalNumber("budget_g", config.energy.budgetG, 1e-6, 1e12);
     energy.rejectUnknownKeys();
 
     top.rejectUnknownKeys();
@@ -182,6 +197,7 @@ RunConfig RunConfig::fromFile(const QString &path)
 std::string RunConfig::toJsonText(int indent) const
 {
     const auto str = [](const QString &s) { return s.toStdString(); };
+    const auto optional = [](const std::optional<double> &v) { return v ? json(*v) : json(nullptr); };
     json root = {
         {"name", str(name)},
         {"seed", seed},
@@ -197,7 +213,9 @@ std::string RunConfig::toJsonText(int indent) const
                       {"threads", training.threads}}},
         {"energy", {{"sample_hz", energy.sampleHz},
                     {"country", energy.country.isEmpty() ? json(nullptr) : json(str(energy.country))},
-                    {"pue", energy.pue}}},
+                    {"pue", energy.pue},
+                    {"budget_wh", optional(energy.budgetWh)},
+                    {"budget_g", optional(energy.budgetG)}}},
     };
     return root.dump(indent);
 }

@@ -2,6 +2,7 @@
 #include "training/TrainingParams.h"
 
 #include <QString>
+#include <optional>
 #include <string>
 
 namespace gw {
@@ -29,6 +30,8 @@ struct RunConfig {
         double sampleHz = 1.0;
         QString country; ///< ISO 3166 alpha-3; empty: world average
         double pue = 1.0;
+        std::optional<double> budgetWh; ///< stop (budget_reached) when prediction or tally exceeds it
+        std::optional<double> budgetG;
     } energy;
 
     static RunConfig fromJsonText(const std::string &text, const QString &origin);

@@ -3,8 +3,10 @@
 #include "energy/PowerSample.h"
 #include "energy/PowerSource.h"
 
+#include <QMap>
 #include <QMutex>
 #include <QObject>
+#include <QStringList>
 #include <QWaitCondition>
 #include <memory>
 #include <vector>
@@ -13,46 +15,98 @@ class QThread;
 
 namespace gw {
 
+/// A finished energy window: a named phase of the work between begin and end.
+struct EnergyWindow {
+    QString phase;
+    int depth = 0;          ///< 0 for an outermost window
+    double startS = 0;      ///< since the monitor started
+    double endS = 0;
+    double energyJ = 0;     ///< everything spent inside, nested windows included
+    double ownEnergyJ = 0;  ///< only while this window was the innermost one
+};
+
 /// Samples a PowerSource on its own thread at a fixed rate, integrates energy (PUE included) and
-/// keeps the samples. sampleTaken is emitted from the sampler thread; connect with the default
-/// (auto) connection and receivers in other threads get it queued. Samples are also buffered for
-/// a writer that drains them with takePending(), since the training thread has no event loop.
+/// emissions (each interval's energy x the intensity in force), and attributes every joule to the
+/// innermost open energy window, or to "idle" when none is open. Opening or closing a window takes
+/// a sample at once, so no interval straddles a boundary.
+///
+/// sampleTaken is emitted from the thread that took the sample; connect with the default (auto)
+/// connection and receivers in other threads get it queued. Samples and finished windows are also
+/// buffered for a writer that drains them, since the training thread has no event loop.
 class EnergyMonitor : public QObject {
     Q_OBJECT
 public:
+    static constexpr double kMinSampleHz = 0.2;
+    static constexpr double kMaxSampleHz = 20.0;
+
     EnergyMonitor(std::unique_ptr<PowerSource> source, double sampleHz, double pue, QObject *parent = nullptr);
     ~EnergyMonitor() override;
 
     void start();
-    /// Stops the sampler after one last sample that covers the time since the previous one.
+    /// Closes open windows and stops the sampler after one last sample.
     void stop();
     bool isRunning() const;
 
+    void beginWindow(const QString &phase);
+    /// Ends the innermost open window (does nothing when none is open).
+    void endWindow();
+    /// The grid intensity from now on (g/kWh).
+    void setIntensity(double gPerKwh);
+    /// Changes the sampling rate while running (e.g. faster while a live view is open).
+    void setSampleHz(double sampleHz);
+
     std::vector<PowerSample> takePending();
+    std::vector<EnergyWindow> takeFinishedWindows();
     double energyJ() const;
+    double emissionsG() const;
     double durationS() const;
+    /// Energy per component so far, PUE included.
+    double cpuEnergyJ() const;
+    double gpuEnergyJ() const;
+    double ramEnergyJ() const;
+    /// Energy per phase ("idle" for the time outside every window), PUE included.
+    QMap<QString, double> energyByPhaseJ() const;
+    QMap<QString, double> durationByPhaseS() const;
+    double elapsedS() const;
+
     QString provenance() const { return source_->provenance(); }
-    QString sourceDescription() const { return source_->description(); }
-    double sampleHz() const { return sampleHz_; }
+    const PowerSource &source() const { return *source_; }
+    double sampleHz() const;
     double pue() const { return pue_; }
 
 Q_SIGNALS:
     void sampleTaken(const gw::PowerSample &sample);
 
 private:
+    struct OpenWindow {
+        QString phase;
+        double startS = 0;
+        double energyAtStartJ = 0;
+        double ownEnergyJ = 0;
+    };
+
     void samplerLoop();
-    void takeSample(double nowS);
+    void takeSample();
+    static void checkRate(double sampleHz);
 
     std::unique_ptr<PowerSource> source_;
-    const double sampleHz_;
+    double sampleHz_;
     const double pue_;
     QThread *thread_ = nullptr;
+    QMutex sourceMutex_; // sources are read by one thread at a time, in sample order
     mutable QMutex mutex_;
     QWaitCondition wake_;
     bool stopRequested_ = false;
+    bool rateChanged_ = false;
     double startS_ = 0;
     double lastS_ = 0;
-    EnergyAccumulator accumulator_;
+    double intensityGPerKwh_ = 0;
+    EnergyAccumulator total_;
+    double cpuJ_ = 0, gpuJ_ = 0, ramJ_ = 0, emissionsG_ = 0;
+    std::vector<OpenWindow> open_;
+    std::vector<EnergyWindow> finished_;
+    QMap<QString, double> phaseJ_;
+    QMap<QString, double> phaseS_;
     std::vector<PowerSample> pending_;
 };
 

@@ -47,8 +47,6 @@ private:
 /// "CPU", "@ 2.10GHz" and "n-Core Processor".
 class CpuTdpTable {
 public:
-    /// Used for a CPU model the table does not know: CodeCarbon's fallback constant.
-    static constexpr double kUnknownCpuTdpW = 85.0;
 
     static const CpuTdpTable &bundled();
     static CpuTdpTable parse(const QByteArray &csv, const QString &origin);

@@ -4,7 +4,9 @@
 #include "data/FashionMnist.h"
 #include "energy/EnergyAccumulator.h"
 #include "energy/EnergyMonitor.h"
+#include "energy/PowerMeter.h"
 #include "energy/ReferenceTables.h"
+#include "jobs/RunPrediction.h"
 #include "models/TorchRuntime.h"
 #include "platform/HardwareInfo.h"
 #include "store/Database.h"
@@ -20,6 +22,16 @@ namespace {
 constexpr qint64 kProgressEveryMs = 100;
 constexpr qint64 kFlushEveryMs = 1000;
 constexpr std::int64_t kLossMetricEverySamples = 2048;
+
+// Ends a window on every way out of a scope, exceptions included.
+class WindowScope {
+public:
+    WindowScope(EnergyMonitor &monitor, const QString &phase) : monitor_(monitor) { monitor_.beginWindow(phase); }
+    ~WindowScope() { monitor_.endWindow(); }
+
+private:
+    EnergyMonitor &monitor_;
+};
 } // namespace
 
 RunJob::RunJob(RunConfig config, QString databasePath, QObject *parent)
@@ -36,9 +48,10 @@ void RunJob::setPowerSource(std::unique_ptr<PowerSource> source)
     powerSource_ = std::move(source);
 }
 
-void RunJob::flushPowerSamples(RunRepository &repository, EnergyMonitor &monitor)
+void RunJob::flushEnergy(RunRepository &repository, EnergyMonitor &monitor)
 {
     repository.addPowerSamples(summary_.runId, monitor.takePending());
+    repository.addEnergyWindows(summary_.runId, monitor.takeFinishedWindows());
 }
 
 void RunJob::run()
@@ -47,6 +60,7 @@ void RunJob::run()
     wall.start();
     summary_ = RunSummary();
     summary_.name = config_.name;
+    budgetReached_ = false;
     std::unique_ptr<Database> db;
     std::unique_ptr<RunRepository> repository;
     std::unique_ptr<EnergyMonitor> monitor;
@@ -65,36 +79,71 @@ void RunJob::run()
                                                QString::fromUtf8(QJsonDocument(hardware.toJson()).toJson(QJsonDocument::Compact)));
         Q_EMIT runCreated(summary_.runId);
 
-        if (!powerSource_)
-            powerSource_ = std::make_unique<CpuTimePowerModel>(CpuTimePowerModel::forThisMachine());
+        if (!powerSource_) {
+            auto meter = PowerMeter::forThisMachine();
+            for (const QString &notice : meter->notices())
+                Q_EMIT noticed(notice);
+            powerSource_ = std::move(meter);
+        }
         monitor = std::make_unique<EnergyMonitor>(std::move(powerSource_), config_.energy.sampleHz, config_.energy.pue);
         connect(monitor.get(), &EnergyMonitor::sampleTaken, this, &RunJob::powerSampled, Qt::DirectConnection);
+        monitor->setIntensity(summary_.intensityGPerKwh);
         summary_.energySource = monitor->provenance();
         monitor->start();
 
         Q_EMIT progressed(0, QStringLiteral("Loading %1").arg(config_.dataset.kind));
-        const ImageDataset train = FashionMnist::load(config_.dataset.path, FashionMnist::Split::Train)
-                                       .subset(config_.dataset.trainSubset, config_.seed);
-        const ImageDataset test = FashionMnist::load(config_.dataset.path, FashionMnist::Split::Test);
+        ImageDataset train, test;
+        {
+            const WindowScope data(*monitor, QStringLiteral("data"));
+            train = FashionMnist::load(config_.dataset.path, FashionMnist::Split::Train).subset(config_.dataset.trainSubset, config_.seed);
+            test = FashionMnist::load(config_.dataset.path, FashionMnist::Split::Test);
+        }
         summary_.labelsUsed = train.size();
 
+        RunPrediction prediction(monitor->energyJ(), monitor->elapsedS());
         QElapsedTimer sinceProgress, sinceFlush;
         sinceProgress.start();
         sinceFlush.start();
         std::int64_t nextLossMetric = 0;
         const Trainer trainer(config_.training);
+        const auto checkBudget = [&](double energyJ, double emissionsG, const QString &what) {
+            const bool overWh = config_.energy.budgetWh && energyJ / 3600.0 > *config_.energy.budgetWh;
+            const bool overG = config_.energy.budgetG && emissionsG > *config_.energy.budgetG;
+            if ((overWh || overG) && !budgetReached_) {
+                budgetReached_ = true;
+                cancelRequested_.store(true);
+                Q_EMIT noticed(QStringLiteral("Carbon budget reached (%1): stopping the run cleanly.").arg(what));
+            }
+        };
+        const auto publishPrediction = [&](double fraction) {
+            const std::optional<RunPrediction::Estimate> estimate =
+                prediction.update(fraction, monitor->energyJ(), monitor->elapsedS(), monitor->emissionsG(), summary_.intensityGPerKwh);
+            if (!estimate)
+                return;
+            summary_.predictedEnergyKwh = estimate->energyJ / 3.6e6;
+            summary_.predictedDurationS = estimate->durationS;
+            summary_.predictedEmissionsG = estimate->emissionsG;
+            Q_EMIT predicted(QVariantMap{{QStringLiteral("energy_kwh"), *summary_.predictedEnergyKwh},
+                                         {QStringLiteral("duration_s"), estimate->durationS},
+                                         {QStringLiteral("emissions_g"), estimate->emissionsG},
+                                         {QStringLiteral("fraction_done"), fraction}});
+            checkBudget(estimate->energyJ, estimate->emissionsG, QStringLiteral("predicted total"));
+        };
         const auto onProgress = [&](const TrainingProgress &p) {
             if (p.samplesDone >= nextLossMetric) {
                 repository->addMetric(summary_.runId, p.samplesDone, QStringLiteral("batch_loss"), p.batchLoss);
                 nextLossMetric = p.samplesDone + kLossMetricEverySamples;
             }
+            checkBudget(monitor->energyJ(), monitor->emissionsG(), QStringLiteral("energy so far"));
             if (sinceProgress.elapsed() >= kProgressEveryMs) {
                 sinceProgress.restart();
+                if (!prediction.hasEstimate())
+                    publishPrediction(p.fraction());
                 Q_EMIT progressed(p.fraction(), QStringLiteral("epoch %1/%2  loss %3").arg(p.epoch).arg(p.epochs).arg(p.batchLoss, 0, 'f', 4));
             }
             if (sinceFlush.elapsed() >= kFlushEveryMs) {
                 sinceFlush.restart();
-                flushPowerSamples(*repository, *monitor);
+                flushEnergy(*repository, *monitor);
             }
         };
         const auto onEpoch = [&](const EpochResult &e) {
@@ -107,13 +156,24 @@ void RunJob::run()
                                              {QStringLiteral("train_accuracy"), e.trainAccuracy},
                                              {QStringLiteral("test_accuracy"), e.testAccuracy},
                                              {QStringLiteral("duration_s"), e.durationS}});
+            if (e.epoch < config_.training.epochs)
+                publishPrediction(double(e.epoch) / config_.training.epochs);
         };
-        const TrainingOutcome outcome = cancelRequested_.load() ? TrainingOutcome{true, {}, 0, 0}
-                                                                : trainer.train(train, test, cancelRequested_, onProgress, onEpoch);
+        const auto onPhase = [&](const char *phase, bool begins) {
+            if (begins)
+                monitor->beginWindow(QString::fromLatin1(phase));
+            else
+                monitor->endWindow();
+        };
+        const TrainingOutcome outcome = cancelRequested_.load()
+                                            ? TrainingOutcome{true, {}, 0, 0}
+                                            : trainer.train(train, test, cancelRequested_, onProgress, onEpoch, onPhase);
         if (!outcome.epochs.empty())
             accuracy = outcome.testAccuracy;
         summary_.accuracy = outcome.testAccuracy;
-        summary_.status = outcome.cancelled ? QStringLiteral("cancelled") : QStringLiteral("completed");
+        summary_.status = !outcome.cancelled ? QStringLiteral("completed")
+                          : budgetReached_  ? QStringLiteral("budget_reached")
+                                            : QStringLiteral("cancelled");
     } catch (const std::exception &e) {
         // gw::Error carries a message for people; LibTorch's c10::Error is a std::exception too.
         summary_.status = QStringLiteral("failed");
@@ -124,23 +184,19 @@ void RunJob::run()
     std::optional<EnergyTotals> totals;
     if (monitor) {
         monitor->stop();
-        EnergyTotals t;
-        t.energyKwh = monitor->energyJ() / 3.6e6;
-        t.emissionsG = EnergyAccumulator::emissionsG(t.energyKwh, summary_.intensityGPerKwh);
-        t.energySource = monitor->provenance();
-        t.intensityGPerKwh = summary_.intensityGPerKwh;
-        t.intensityOrigin = summary_.intensityOrigin;
-        t.pue = monitor->pue();
-        t.sampleHz = monitor->sampleHz();
-        t.powerModel = monitor->sourceDescription();
-        summary_.energyKwh = t.energyKwh;
-        summary_.emissionsG = t.emissionsG;
-        totals = t;
+        totals = energyTotals(*monitor);
+        summary_.energyKwh = totals->energyKwh;
+        summary_.emissionsG = totals->emissionsG;
+        const QMap<QString, double> phases = monitor->energyByPhaseJ();
+        for (auto it = phases.constBegin(); it != phases.constEnd(); ++it)
+            summary_.energyByPhaseKwh.insert(it.key(), it.value() / 3.6e6);
     }
     if (repository && summary_.runId > 0) {
         try {
-            if (monitor)
-                flushPowerSamples(*repository, *monitor);
+            if (monitor) {
+                flushEnergy(*repository, *monitor);
+                repository->setPhaseSplit(summary_.runId, monitor->energyByPhaseJ(), monitor->durationByPhaseS());
+            }
             repository->finishRun(summary_.runId, summary_.status, accuracy, summary_.labelsUsed, summary_.durationS, summary_.error, totals);
         } catch (const std::exception &e) {
             summary_.status = QStringLiteral("failed");
@@ -149,6 +205,31 @@ void RunJob::run()
     }
     Q_EMIT progressed(1.0, summary_.status);
     Q_EMIT finished(summary_);
+}
+
+EnergyTotals RunJob::energyTotals(const EnergyMonitor &monitor) const
+{
+    EnergyTotals t;
+    t.energyKwh = monitor.energyJ() / 3.6e6;
+    t.emissionsG = monitor.emissionsG();
+    t.energySource = monitor.provenance();
+    t.intensityGPerKwh = summary_.intensityGPerKwh;
+    t.intensityOrigin = summary_.intensityOrigin;
+    t.pue = monitor.pue();
+    t.sampleHz = monitor.sampleHz();
+    t.powerModel = monitor.source().description();
+    t.cpuEnergyKwh = monitor.cpuEnergyJ() / 3.6e6;
+    t.gpuEnergyKwh = monitor.gpuEnergyJ() / 3.6e6;
+    t.ramEnergyKwh = monitor.ramEnergyJ() / 3.6e6;
+    t.cpuSource = monitor.source().componentProvenance(PowerComponent::Cpu);
+    t.gpuSource = monitor.source().componentProvenance(PowerComponent::Gpu);
+    t.ramSource = monitor.source().componentProvenance(PowerComponent::Ram);
+    t.predictedEnergyKwh = summary_.predictedEnergyKwh;
+    t.predictedDurationS = summary_.predictedDurationS;
+    t.predictedEmissionsG = summary_.predictedEmissionsG;
+    t.budgetWh = config_.energy.budgetWh;
+    t.budgetG = config_.energy.budgetG;
+    return t;
 }
 
 } // namespace gw

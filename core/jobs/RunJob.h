@@ -12,6 +12,7 @@ namespace gw {
 class EnergyMonitor;
 class PowerSource;
 class RunRepository;
+struct EnergyTotals;
 
 /// One training run from a RunConfig, start to finish: it records the run in the store, measures
 /// energy all along (data loading included), trains, stores metrics and power samples as they
@@ -42,15 +43,21 @@ Q_SIGNALS:
     /// After each epoch: epoch, train_loss, train_accuracy, test_accuracy, duration_s.
     void epochFinished(const QVariantMap &result);
     void powerSampled(const gw::PowerSample &sample);
+    /// A prediction of the whole run: energy_kwh, duration_s, emissions_g, fraction_done.
+    void predicted(const QVariantMap &prediction);
+    /// Something the person should know (a counter not readable, a budget reached).
+    void noticed(const QString &message);
     void finished(const gw::RunSummary &summary);
 
 private:
-    void flushPowerSamples(RunRepository &repository, EnergyMonitor &monitor);
+    void flushEnergy(RunRepository &repository, EnergyMonitor &monitor);
+    EnergyTotals energyTotals(const EnergyMonitor &monitor) const;
 
     RunConfig config_;
     QString databasePath_;
     std::unique_ptr<PowerSource> powerSource_;
     std::atomic_bool cancelRequested_{false};
+    bool budgetReached_ = false; // set on the job's thread only
     RunSummary summary_;
 };
 

@@ -17,6 +17,17 @@ QJsonObject RunSummary::toJson() const
                      {QStringLiteral("intensity_origin"), intensityOrigin}};
     if (!error.isEmpty())
         json.insert(QStringLiteral("error"), error);
+    const auto put = [&json](const char *key, const std::optional<double> &value) {
+        if (value)
+            json.insert(QLatin1String(key), *value);
+    };
+    put("predicted_energy_kwh", predictedEnergyKwh);
+    put("predicted_duration_s", predictedDurationS);
+    put("predicted_emissions_g", predictedEmissionsG);
+    QJsonObject phases;
+    for (auto it = energyByPhaseKwh.constBegin(); it != energyByPhaseKwh.constEnd(); ++it)
+        phases.insert(it.key(), it.value());
+    json.insert(QStringLiteral("energy_by_phase_kwh"), phases);
     return json;
 }
 

@@ -1,5 +1,7 @@
 #pragma once
 #include <QJsonObject>
+#include <QMap>
+#include <optional>
 #include <QMetaType>
 #include <QString>
 
@@ -9,7 +11,7 @@ namespace gw {
 struct RunSummary {
     qint64 runId = 0;
     QString name;
-    QString status;        ///< completed, cancelled, failed
+    QString status;        ///< completed, cancelled, budget_reached, failed
     double accuracy = 0;   ///< test-set accuracy in 0..1 after the last completed epoch
     qint64 labelsUsed = 0;
     double durationS = 0;
@@ -19,6 +21,10 @@ struct RunSummary {
     double intensityGPerKwh = 0;
     QString intensityOrigin;
     QString error;
+    std::optional<double> predictedEnergyKwh; ///< the last prediction made during the run
+    std::optional<double> predictedDurationS;
+    std::optional<double> predictedEmissionsG;
+    QMap<QString, double> energyByPhaseKwh;    ///< data, train, eval, ..., idle
 
     QJsonObject toJson() const;
 };

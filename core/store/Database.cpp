@@ -40,10 +40,36 @@ const QStringList &migrationScript(int version)
                        " intensity_g_per_kwh REAL NOT NULL, intensity_origin TEXT NOT NULL, pue REAL NOT NULL,"
                        " sample_hz REAL NOT NULL, power_model TEXT NOT NULL)"),
     };
+    // Version 3: per-component energy and its provenance, energy windows and the per-phase split,
+    // intensity per sample, predictions and budgets.
+    static const QStringList v3 = {
+        QStringLiteral("ALTER TABLE power_samples ADD COLUMN gpu_power_w REAL NOT NULL DEFAULT 0"),
+        QStringLiteral("ALTER TABLE power_samples ADD COLUMN intensity_g_per_kwh REAL"),
+        QStringLiteral("ALTER TABLE power_samples ADD COLUMN emissions_g REAL"),
+        QStringLiteral("ALTER TABLE power_samples ADD COLUMN phase TEXT NOT NULL DEFAULT 'idle'"),
+        QStringLiteral("ALTER TABLE energy_totals ADD COLUMN cpu_energy_kwh REAL"),
+        QStringLiteral("ALTER TABLE energy_totals ADD COLUMN gpu_energy_kwh REAL"),
+        QStringLiteral("ALTER TABLE energy_totals ADD COLUMN ram_energy_kwh REAL"),
+        QStringLiteral("ALTER TABLE energy_totals ADD COLUMN cpu_source TEXT NOT NULL DEFAULT ''"),
+        QStringLiteral("ALTER TABLE energy_totals ADD COLUMN gpu_source TEXT NOT NULL DEFAULT ''"),
+        QStringLiteral("ALTER TABLE energy_totals ADD COLUMN ram_source TEXT NOT NULL DEFAULT ''"),
+        QStringLiteral("ALTER TABLE energy_totals ADD COLUMN predicted_energy_kwh REAL"),
+        QStringLiteral("ALTER TABLE energy_totals ADD COLUMN predicted_duration_s REAL"),
+        QStringLiteral("ALTER TABLE energy_totals ADD COLUMN predicted_emissions_g REAL"),
+        QStringLiteral("ALTER TABLE energy_totals ADD COLUMN budget_wh REAL"),
+        QStringLiteral("ALTER TABLE energy_totals ADD COLUMN budget_g REAL"),
+        QStringLiteral("CREATE TABLE energy_windows (id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+                       " phase TEXT NOT NULL, depth INTEGER NOT NULL, start_s REAL NOT NULL, end_s REAL NOT NULL,"
+                       " energy_j REAL NOT NULL, own_energy_j REAL NOT NULL)"),
+        QStringLiteral("CREATE INDEX energy_windows_by_run ON energy_windows(run_id, start_s)"),
+        QStringLiteral("CREATE TABLE energy_phases (run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+                       " phase TEXT NOT NULL, energy_j REAL NOT NULL, duration_s REAL NOT NULL, PRIMARY KEY (run_id, phase))"),
+    };
     static const QStringList none;
     switch (version) {
     case 1: return v1;
     case 2: return v2;
+    case 3: return v3;
     default: return none;
     }
 }

@@ -10,7 +10,7 @@ struct RunRecord {
     qint64 id = 0;
     QString project;
     QString name;
-    QString status; ///< running, completed, cancelled, failed
+    QString status; ///< running, completed, cancelled, budget_reached, failed
     QString paramsJson;
     QString hardwareJson;
     QDateTime startedAt;
@@ -26,6 +26,12 @@ struct RunRecord {
     std::optional<double> intensityGPerKwh;
     QString intensityOrigin;
     std::optional<double> pue;
+    std::optional<double> cpuEnergyKwh, gpuEnergyKwh, ramEnergyKwh;
+    QString cpuSource, gpuSource, ramSource;
+    std::optional<double> sampleHz;
+    QString powerModel;
+    std::optional<double> predictedEnergyKwh, predictedDurationS, predictedEmissionsG;
+    std::optional<double> budgetWh, budgetG;
 };
 
 /// Energy and carbon totals of a finished run.
@@ -38,6 +44,10 @@ struct EnergyTotals {
     double pue = 1;
     double sampleHz = 1;
     QString powerModel;       ///< description of the power source
+    double cpuEnergyKwh = 0, gpuEnergyKwh = 0, ramEnergyKwh = 0;
+    QString cpuSource, gpuSource, ramSource; ///< measured / estimated / "" when not reported
+    std::optional<double> predictedEnergyKwh, predictedDurationS, predictedEmissionsG;
+    std::optional<double> budgetWh, budgetG;
 };
 
 struct MetricPoint {

@@ -27,7 +27,9 @@ QVariant nullable(const std::optional<double> &value)
 const QString kRunSelect = QStringLiteral(
     "SELECT r.id, p.name, r.name, r.status, r.params_json, r.hardware_json, r.started_at, r.ended_at, r.accuracy,"
     " r.labels_used, r.duration_s, r.error, e.energy_kwh, e.emissions_g, e.energy_source, e.intensity_g_per_kwh,"
-    " e.intensity_origin, e.pue"
+    " e.intensity_origin, e.pue, e.cpu_energy_kwh, e.gpu_energy_kwh, e.ram_energy_kwh, e.cpu_source, e.gpu_source,"
+    " e.ram_source, e.sample_hz, e.power_model, e.predicted_energy_kwh, e.predicted_duration_s, e.predicted_emissions_g,"
+    " e.budget_wh, e.budget_g"
     " FROM runs r JOIN projects p ON p.id = r.project_id LEFT JOIN energy_totals e ON e.run_id = r.id");
 
 RunRecord readRun(const QSqlQuery &q)
@@ -51,6 +53,19 @@ RunRecord readRun(const QSqlQuery &q)
     r.intensityGPerKwh = optionalDouble(q.value(15));
     r.intensityOrigin = q.value(16).toString();
     r.pue = optionalDouble(q.value(17));
+    r.cpuEnergyKwh = optionalDouble(q.value(18));
+    r.gpuEnergyKwh = optionalDouble(q.value(19));
+    r.ramEnergyKwh = optionalDouble(q.value(20));
+    r.cpuSource = q.value(21).toString();
+    r.gpuSource = q.value(22).toString();
+    r.ramSource = q.value(23).toString();
+    r.sampleHz = optionalDouble(q.value(24));
+    r.powerModel = q.value(25).toString();
+    r.predictedEnergyKwh = optionalDouble(q.value(26));
+    r.predictedDurationS = optionalDouble(q.value(27));
+    r.predictedEmissionsG = optionalDouble(q.value(28));
+    r.budgetWh = optionalDouble(q.value(29));
+    r.budgetG = optionalDouble(q.value(30));
     return r;
 }
 } // namespace
@@ -102,7 +117,8 @@ void RunRepository::addPowerSamples(qint64 runId, const std::vector<PowerSample>
     Database::Transaction transaction(db_);
     QSqlQuery q(db_.connection());
     q.prepare(QStringLiteral("INSERT INTO power_samples(run_id, elapsed_s, interval_s, cpu_power_w, ram_power_w,"
-                             " total_power_w, energy_j, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+                             " total_power_w, energy_j, source, gpu_power_w, intensity_g_per_kwh, emissions_g, phase)"
+                             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     for (const PowerSample &s : samples) {
         q.bindValue(0, runId);
         q.bindValue(1, s.elapsedS);
@@ -112,6 +128,10 @@ void RunRepository::addPowerSamples(qint64 runId, const std::vector<PowerSample>
         q.bindValue(5, s.totalPowerW);
         q.bindValue(6, s.energyJ);
         q.bindValue(7, s.source);
+        q.bindValue(8, s.gpuPowerW);
+        q.bindValue(9, s.intensityGPerKwh);
+        q.bindValue(10, s.emissionsG);
+        q.bindValue(11, s.phase.isEmpty() ? QStringLiteral("idle") : s.phase);
         db_.exec(q, "store a power sample");
     }
     transaction.commit();
@@ -135,7 +155,10 @@ void RunRepository::finishRun(qint64 runId, const QString &status, std::optional
     if (totals) {
         QSqlQuery e(db_.connection());
         e.prepare(QStringLiteral("INSERT OR REPLACE INTO energy_totals(run_id, energy_kwh, emissions_g, energy_source,"
-                                 " intensity_g_per_kwh, intensity_origin, pue, sample_hz, power_model) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                                 " intensity_g_per_kwh, intensity_origin, pue, sample_hz, power_model, cpu_energy_kwh, gpu_energy_kwh,"
+                                 " ram_energy_kwh, cpu_source, gpu_source, ram_source, predicted_energy_kwh, predicted_duration_s,"
+                                 " predicted_emissions_g, budget_wh, budget_g)"
+                                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
         e.addBindValue(runId);
         e.addBindValue(totals->energyKwh);
         e.addBindValue(totals->emissionsG);
@@ -145,6 +168,17 @@ void RunRepository::finishRun(qint64 runId, const QString &status, std::optional
         e.addBindValue(totals->pue);
         e.addBindValue(totals->sampleHz);
         e.addBindValue(totals->powerModel);
+        e.addBindValue(totals->cpuEnergyKwh);
+        e.addBindValue(totals->gpuEnergyKwh);
+        e.addBindValue(totals->ramEnergyKwh);
+        e.addBindValue(totals->cpuSource);
+        e.addBindValue(totals->gpuSource);
+        e.addBindValue(totals->ramSource);
+        e.addBindValue(nullable(totals->predictedEnergyKwh));
+        e.addBindValue(nullable(totals->predictedDurationS));
+        e.addBindValue(nullable(totals->predictedEmissionsG));
+        e.addBindValue(nullable(totals->budgetWh));
+        e.addBindValue(nullable(totals->budgetG));
         db_.exec(e, "store the energy totals");
     }
     transaction.commit();
@@ -187,8 +221,9 @@ std::vector<MetricPoint> RunRepository::metrics(qint64 runId) const
 std::vector<PowerSample> RunRepository::powerSamples(qint64 runId) const
 {
     QSqlQuery q(db_.connection());
-    q.prepare(QStringLiteral("SELECT elapsed_s, interval_s, cpu_power_w, ram_power_w, total_power_w, energy_j, source"
-                             " FROM power_samples WHERE run_id = ? ORDER BY elapsed_s"));
+    q.prepare(QStringLiteral("SELECT elapsed_s, interval_s, cpu_power_w, ram_power_w, total_power_w, energy_j, source,"
+                             " gpu_power_w, intensity_g_per_kwh, emissions_g, phase"
+                             " FROM power_samples WHERE run_id = ? ORDER BY elapsed_s, id"));
     q.addBindValue(runId);
     db_.exec(q, "read the power samples");
     std::vector<PowerSample> samples;
@@ -201,9 +236,79 @@ std::vector<PowerSample> RunRepository::powerSamples(qint64 runId) const
         s.totalPowerW = q.value(4).toDouble();
         s.energyJ = q.value(5).toDouble();
         s.source = q.value(6).toString();
+        s.gpuPowerW = q.value(7).toDouble();
+        s.intensityGPerKwh = q.value(8).toDouble();
+        s.emissionsG = q.value(9).toDouble();
+        s.phase = q.value(10).toString();
         samples.push_back(s);
     }
     return samples;
+}
+
+void RunRepository::addEnergyWindows(qint64 runId, const std::vector<EnergyWindow> &windows)
+{
+    if (windows.empty())
+        return;
+    Database::Transaction transaction(db_);
+    QSqlQuery q(db_.connection());
+    q.prepare(QStringLiteral("INSERT INTO energy_windows(run_id, phase, depth, start_s, end_s, energy_j, own_energy_j)"
+                             " VALUES (?, ?, ?, ?, ?, ?, ?)"));
+    for (const EnergyWindow &w : windows) {
+        q.bindValue(0, runId);
+        q.bindValue(1, w.phase);
+        q.bindValue(2, w.depth);
+        q.bindValue(3, w.startS);
+        q.bindValue(4, w.endS);
+        q.bindValue(5, w.energyJ);
+        q.bindValue(6, w.ownEnergyJ);
+        db_.exec(q, "store an energy window");
+    }
+    transaction.commit();
+}
+
+void RunRepository::setPhaseSplit(qint64 runId, const QMap<QString, double> &energyJ, const QMap<QString, double> &durationS)
+{
+    Database::Transaction transaction(db_);
+    QSqlQuery clear(db_.connection());
+    clear.prepare(QStringLiteral("DELETE FROM energy_phases WHERE run_id = ?"));
+    clear.addBindValue(runId);
+    db_.exec(clear, "replace the phase split");
+    QSqlQuery q(db_.connection());
+    q.prepare(QStringLiteral("INSERT INTO energy_phases(run_id, phase, energy_j, duration_s) VALUES (?, ?, ?, ?)"));
+    for (auto it = energyJ.constBegin(); it != energyJ.constEnd(); ++it) {
+        q.bindValue(0, runId);
+        q.bindValue(1, it.key());
+        q.bindValue(2, it.value());
+        q.bindValue(3, durationS.value(it.key()));
+        db_.exec(q, "store the phase split");
+    }
+    transaction.commit();
+}
+
+std::vector<EnergyWindow> RunRepository::energyWindows(qint64 runId) const
+{
+    QSqlQuery q(db_.connection());
+    q.prepare(QStringLiteral("SELECT phase, depth, start_s, end_s, energy_j, own_energy_j FROM energy_windows"
+                             " WHERE run_id = ? ORDER BY start_s, depth"));
+    q.addBindValue(runId);
+    db_.exec(q, "read the energy windows");
+    std::vector<EnergyWindow> windows;
+    while (q.next())
+        windows.push_back({q.value(0).toString(), q.value(1).toInt(), q.value(2).toDouble(), q.value(3).toDouble(),
+                           q.value(4).toDouble(), q.value(5).toDouble()});
+    return windows;
+}
+
+std::vector<PhaseEnergy> RunRepository::phaseSplit(qint64 runId) const
+{
+    QSqlQuery q(db_.connection());
+    q.prepare(QStringLiteral("SELECT phase, energy_j, duration_s FROM energy_phases WHERE run_id = ? ORDER BY energy_j DESC, phase"));
+    q.addBindValue(runId);
+    db_.exec(q, "read the phase split");
+    std::vector<PhaseEnergy> phases;
+    while (q.next())
+        phases.push_back({q.value(0).toString(), q.value(1).toDouble(), q.value(2).toDouble()});
+    return phases;
 }
 
 } // namespace gw

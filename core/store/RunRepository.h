@@ -1,5 +1,7 @@
 #pragma once
+#include "energy/EnergyMonitor.h"
 #include "energy/PowerSample.h"
+#include "report/RunReport.h"
 #include "store/Database.h"
 #include "store/RunRecord.h"
 
@@ -18,6 +20,9 @@ public:
     qint64 createRun(qint64 projectId, const QString &name, const QString &paramsJson, const QString &hardwareJson);
     void addMetric(qint64 runId, qint64 step, const QString &name, double value);
     void addPowerSamples(qint64 runId, const std::vector<PowerSample> &samples);
+    void addEnergyWindows(qint64 runId, const std::vector<EnergyWindow> &windows);
+    /// Replaces the run's per-phase split (energy J and time s per phase, "idle" included).
+    void setPhaseSplit(qint64 runId, const QMap<QString, double> &energyJ, const QMap<QString, double> &durationS);
     /// Records how a run ended; totals are stored when given.
     void finishRun(qint64 runId, const QString &status, std::optional<double> accuracy, qint64 labelsUsed,
                    double durationS, const QString &error, const std::optional<EnergyTotals> &totals);
@@ -26,6 +31,8 @@ public:
     std::optional<RunRecord> run(qint64 runId) const;
     std::vector<MetricPoint> metrics(qint64 runId) const;
     std::vector<PowerSample> powerSamples(qint64 runId) const;
+    std::vector<EnergyWindow> energyWindows(qint64 runId) const;
+    std::vector<PhaseEnergy> phaseSplit(qint64 runId) const;
 
 private:
     const Database &db_;

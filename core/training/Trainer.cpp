@@ -75,8 +75,29 @@ Trainer::Trainer(TrainingParams params) : params_(std::move(params))
 }
 
 TrainingOutcome Trainer::train(const ImageDataset &train, const ImageDataset &test, const std::atomic_bool &cancel,
-                               const ProgressCallback &onProgress, const EpochCallback &onEpoch) const
+                               const ProgressCallback &onProgress, const EpochCallback &onEpoch,
+                               const PhaseCallback &onPhase) const
 {
+    // Ends an open phase on every way out, a cancel or an exception included.
+    struct Phase {
+        const PhaseCallback &callback;
+        const char *name = nullptr;
+        void begin(const char *phase)
+        {
+            end();
+            name = phase;
+            if (callback)
+                callback(name, true);
+        }
+        void end()
+        {
+            if (name && callback)
+                callback(name, false);
+            name = nullptr;
+        }
+        ~Phase() { end(); }
+    } phase{onPhase};
+
     if (train.size() == 0)
         throw Error(QStringLiteral("%1: the training set is empty").arg(train.name));
     if (train.rows % 4 != 0 || train.cols % 4 != 0 || train.rows < 4 || train.cols < 4)
@@ -109,6 +130,7 @@ TrainingOutcome Trainer::train(const ImageDataset &train, const ImageDataset &te
         QElapsedTimer clock;
         clock.start();
         progress.epoch = epoch;
+        phase.begin("train");
         const torch::Tensor order = torch::randperm(n, torch::kInt64);
         double lossSum = 0;
         std::int64_t correct = 0;
@@ -140,12 +162,14 @@ TrainingOutcome Trainer::train(const ImageDataset &train, const ImageDataset &te
         result.trainLoss = lossSum / double(n);
         result.trainAccuracy = double(correct) / double(n);
         if (test.size() > 0) {
+            phase.begin("eval");
             result.testAccuracy = evaluate(model, testX, testY, cancel);
             if (result.testAccuracy < 0) {
                 outcome.cancelled = true;
                 return outcome;
             }
         }
+        phase.end();
         result.durationS = clock.nsecsElapsed() / 1e9;
         outcome.epochs.push_back(result);
         outcome.testAccuracy = result.testAccuracy;

@@ -41,11 +41,14 @@ class Trainer {
 public:
     using ProgressCallback = std::function<void(const TrainingProgress &)>;
     using EpochCallback = std::function<void(const EpochResult &)>;
+    /// Told when a phase ("train", "eval") begins (true) and ends (false), for energy windows.
+    using PhaseCallback = std::function<void(const char *phase, bool begins)>;
 
     explicit Trainer(TrainingParams params);
 
     TrainingOutcome train(const ImageDataset &train, const ImageDataset &test, const std::atomic_bool &cancel,
-                          const ProgressCallback &onProgress = {}, const EpochCallback &onEpoch = {}) const;
+                          const ProgressCallback &onProgress = {}, const EpochCallback &onEpoch = {},
+                          const PhaseCallback &onPhase = {}) const;
 
 private:
     TrainingParams params_;
