@@ -33,19 +33,27 @@ private Q_SLOTS:
         QVERIFY(q.exec(QStringLiteral("PRAGMA journal_mode")) && q.next());
         QCOMPARE(q.value(0).toString(), QStringLiteral("wal"));
         const QStringList names = tables(db);
-        for (const char *table : {"projects", "runs", "metrics", "power_samples", "energy_totals"})
+        for (const char *table : {"projects", "runs", "metrics", "power_samples", "energy_totals", "energy_windows", "energy_phases"})
             QVERIFY2(names.contains(QLatin1String(table)), table);
     }
 
-    // A store written by the previous release (schema 1) opens, upgrades and keeps its rows.
+    // A store written by an earlier release opens, upgrades and keeps its rows.
+    void upgradesPreviousVersionKeepingData_data()
+    {
+        QTest::addColumn<int>("version");
+        for (int v = 1; v < Database::kLatestVersion; ++v)
+            QTest::newRow(qPrintable(QStringLiteral("schema %1").arg(v))) << v;
+    }
+
     void upgradesPreviousVersionKeepingData()
     {
+        QFETCH(int, version);
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("old.sqlite"));
         {
-            Database v1(path, 1);
-            QCOMPARE(v1.schemaVersion(), 1);
-            QVERIFY(!tables(v1).contains(QStringLiteral("power_samples")));
+            Database v1(path, version);
+            QCOMPARE(v1.schemaVersion(), version);
+            QCOMPARE(tables(v1).contains(QStringLiteral("power_samples")), version >= 2);
             QSqlQuery q(v1.connection());
             QVERIFY(q.exec(QStringLiteral("INSERT INTO projects(name, created_at) VALUES ('legacy', '2026-01-01T00:00:00Z')")));
             QVERIFY(q.exec(QStringLiteral("INSERT INTO runs(project_id, name, status, params_json, started_at, ended_at, accuracy)"

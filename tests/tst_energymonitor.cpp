@@ -1,3 +1,4 @@
+#include "ConstantPowerSource.h"
 #include "Error.h"
 #include "energy/EnergyMonitor.h"
 
@@ -6,21 +7,7 @@
 
 using namespace gw;
 
-namespace {
-// Scripted power: a constant CPU and RAM draw.
-class ConstantSource : public PowerSource {
-public:
-    ConstantSource(double cpuW, double ramW) : cpuW_(cpuW), ramW_(ramW) {}
-    QString name() const override { return QStringLiteral("scripted"); }
-    QString provenance() const override { return QStringLiteral("estimated"); }
-    QString description() const override { return QStringLiteral("scripted"); }
-    PowerCoverage coverage() const override { return {true, false, true}; }
-    PowerReading read() override { return {cpuW_, 0, ramW_}; }
-
-private:
-    double cpuW_, ramW_;
-};
-} // namespace
+using ConstantSource = test::ConstantPowerSource;
 
 class TestEnergyMonitor : public QObject {
     Q_OBJECT
@@ -49,6 +36,58 @@ private Q_SLOTS:
         QVERIFY(monitor.takePending().empty()); // drained
         // Signals carry the same samples as the buffer, delivered across threads.
         QTRY_COMPARE(spy.count(), int(samples.size()));
+    }
+
+    void windowsSplitEveryJouleByPhase()
+    {
+        EnergyMonitor monitor(std::make_unique<ConstantSource>(100, 0), 20, 1.0);
+        monitor.setIntensity(500);
+        monitor.start();
+        QTest::qWait(60); // idle before any window
+        monitor.beginWindow(QStringLiteral("data"));
+        QTest::qWait(80);
+        monitor.endWindow();
+        monitor.beginWindow(QStringLiteral("train"));
+        QTest::qWait(120);
+        monitor.beginWindow(QStringLiteral("eval")); // nested
+        QTest::qWait(60);
+        monitor.endWindow();
+        monitor.beginWindow(QStringLiteral("train-tail-left-open"));
+        monitor.stop(); // closes what is still open
+
+        const QMap<QString, double> byPhase = monitor.energyByPhaseJ();
+        double sum = 0;
+        for (double j : byPhase)
+            sum += j;
+        QVERIFY(qAbs(sum - monitor.energyJ()) < 1e-9); // every joule belongs to a phase or to idle
+        for (const char *phase : {"idle", "data", "train", "eval"})
+            QVERIFY2(byPhase.value(QLatin1String(phase)) > 0, phase);
+        QVERIFY(byPhase.value(QStringLiteral("train")) > byPhase.value(QStringLiteral("eval")));
+
+        const std::vector<EnergyWindow> windows = monitor.takeFinishedWindows();
+        QCOMPARE(windows.size(), std::size_t(4)); // data, eval, the one left open, train
+        const EnergyWindow &eval = windows[1];
+        const EnergyWindow &train = windows[3];
+        QCOMPARE(eval.phase, QStringLiteral("eval"));
+        QCOMPARE(eval.depth, 1);
+        QCOMPARE(train.phase, QStringLiteral("train"));
+        QCOMPARE(train.depth, 0);
+        QVERIFY(qAbs(train.energyJ - (train.ownEnergyJ + eval.energyJ + windows[2].energyJ)) < 1e-9); // nested windows inside
+        QVERIFY(qAbs(eval.energyJ - 100.0 * (eval.endS - eval.startS)) < 1e-6); // boundaries are sampled exactly
+        QVERIFY(qAbs(monitor.emissionsG() - monitor.energyJ() / 3.6e6 * 500) < 1e-12);
+        for (const PowerSample &s : monitor.takePending())
+            QCOMPARE(s.intensityGPerKwh, 500.0);
+    }
+
+    void rateChangesWhileRunning()
+    {
+        EnergyMonitor monitor(std::make_unique<ConstantSource>(10, 0), 0.2, 1.0);
+        QSignalSpy spy(&monitor, &EnergyMonitor::sampleTaken);
+        monitor.start();
+        monitor.setSampleHz(20);
+        QTRY_VERIFY_WITH_TIMEOUT(spy.count() >= 3, 2000); // at 0.2 Hz this would take 15 s
+        QCOMPARE(monitor.sampleHz(), 20.0);
+        QVERIFY_THROWS_EXCEPTION(Error, monitor.setSampleHz(0.1));
     }
 
     void stopIsPromptAtLowRates()

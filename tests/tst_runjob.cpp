@@ -1,3 +1,4 @@
+#include "ConstantPowerSource.h"
 #include "TestData.h"
 #include "jobs/JobRunner.h"
 #include "jobs/RunJob.h"
@@ -97,6 +98,57 @@ private Q_SLOTS:
         const RunRecord r = *RunRepository(store).run(s.runId);
         QCOMPARE(r.status, QStringLiteral("cancelled"));
         QVERIFY(r.energyKwh.has_value()); // the energy spent so far is kept
+    }
+
+    void energyBudgetStopsTheRunCleanly()
+    {
+        const QString db = dir_.filePath(QStringLiteral("budget.sqlite"));
+        // At a scripted 100 W the tally crosses 0.01 Wh after 0.36 s, long before 1000 epochs end.
+        RunConfig c = config(1000);
+        c.energy.budgetWh = 0.01;
+        auto *job = new RunJob(c, db);
+        job->setPowerSource(std::make_unique<test::ConstantPowerSource>(100, 0));
+        JobRunner runner(job);
+        QSignalSpy notices(job, &RunJob::noticed);
+        const RunSummary s = runToEnd(job, runner);
+        QCOMPARE(s.status, QStringLiteral("budget_reached"));
+        QVERIFY(s.energyKwh * 1000 > 0.01);
+        QVERIFY(s.energyKwh * 1000 < 0.1); // stopped within a batch or two of crossing
+        bool said = false;
+        for (const QList<QVariant> &n : notices)
+            said = said || n.at(0).toString().contains(QStringLiteral("budget"));
+        QVERIFY(said);
+        Database store(db);
+        const RunRecord r = *RunRepository(store).run(s.runId);
+        QCOMPARE(r.status, QStringLiteral("budget_reached"));
+        QCOMPARE(*r.budgetWh, 0.01);
+    }
+
+    void phasesAndComponentsAreStored()
+    {
+        const QString db = dir_.filePath(QStringLiteral("phases.sqlite"));
+        auto *job = new RunJob(config(1), db);
+        JobRunner runner(job);
+        const RunSummary s = runToEnd(job, runner);
+        QCOMPARE(s.status, QStringLiteral("completed"));
+        Database store(db);
+        RunRepository repo(store);
+        double sumJ = 0;
+        QStringList phases;
+        for (const PhaseEnergy &p : repo.phaseSplit(s.runId)) {
+            sumJ += p.energyJ;
+            phases << p.phase;
+        }
+        for (const char *phase : {"data", "train", "eval"})
+            QVERIFY2(phases.contains(QLatin1String(phase)), qPrintable(phases.join(QLatin1Char(','))));
+        QVERIFY(qAbs(sumJ / 3.6e6 - s.energyKwh) < 1e-12);
+        const RunRecord r = *repo.run(s.runId);
+        QVERIFY(!r.cpuSource.isEmpty());
+        QVERIFY(qAbs(*r.cpuEnergyKwh + *r.gpuEnergyKwh + *r.ramEnergyKwh - s.energyKwh) < 1e-12);
+        QVERIFY(!repo.energyWindows(s.runId).empty());
+        const std::vector<PowerSample> samples = repo.powerSamples(s.runId);
+        QVERIFY(std::any_of(samples.begin(), samples.end(), [](const PowerSample &p) { return p.phase == QStringLiteral("train"); }));
+        QCOMPARE(samples.back().emissionsG, s.emissionsG);
     }
 
     void missingDatasetFailsWithTheFileNamed()

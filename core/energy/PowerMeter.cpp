@@ -1,5 +1,6 @@
 #include "energy/PowerMeter.h"
 
+#include "energy/NvmlPowerSource.h"
 #include "energy/RaplPowerSource.h"
 
 namespace gw {
@@ -35,7 +36,13 @@ std::unique_ptr<PowerMeter> PowerMeter::forThisMachine(const Options &options)
         refuse(QStringLiteral("RAPL"), QStringLiteral("RAPL: turned off in the settings."));
     }
     if (options.useNvml) {
-        refuse(QStringLiteral("NVML"), QStringLiteral("NVML: GPU power is not read yet by this build."));
+        QString whyNot;
+        if (auto nvml = NvmlPowerSource::open(options.nvmlLibrary, &whyNot))
+            candidates.push_back(std::move(nvml));
+        else
+            refuse(QStringLiteral("NVML"), QStringLiteral("NVML: ") + whyNot);
+    } else {
+        refuse(QStringLiteral("NVML"), QStringLiteral("NVML: turned off in the settings."));
     }
     candidates.push_back(CpuTimePowerModel::forThisMachine());
     return std::make_unique<PowerMeter>(std::move(candidates), std::move(unavailable));

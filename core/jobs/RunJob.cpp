@@ -6,6 +6,7 @@
 #include "energy/EnergyMonitor.h"
 #include "energy/PowerMeter.h"
 #include "energy/ReferenceTables.h"
+#include "jobs/CarbonBudget.h"
 #include "jobs/RunPrediction.h"
 #include "models/TorchRuntime.h"
 #include "platform/HardwareInfo.h"
@@ -106,13 +107,14 @@ void RunJob::run()
         sinceFlush.start();
         std::int64_t nextLossMetric = 0;
         const Trainer trainer(config_.training);
-        const auto checkBudget = [&](double energyJ, double emissionsG, const QString &what) {
-            const bool overWh = config_.energy.budgetWh && energyJ / 3600.0 > *config_.energy.budgetWh;
-            const bool overG = config_.energy.budgetG && emissionsG > *config_.energy.budgetG;
-            if ((overWh || overG) && !budgetReached_) {
+        const CarbonBudget budget(config_.energy.budgetWh, config_.energy.budgetG);
+        const auto checkBudget = [&](double energyJ, double emissionsG, const QString &basis) {
+            if (budgetReached_)
+                return;
+            if (const std::optional<QString> why = budget.exceeded(energyJ, emissionsG, basis)) {
                 budgetReached_ = true;
                 cancelRequested_.store(true);
-                Q_EMIT noticed(QStringLiteral("Carbon budget reached (%1): stopping the run cleanly.").arg(what));
+                Q_EMIT noticed(QStringLiteral("Budget reached: %1; stopping the run cleanly.").arg(*why));
             }
         };
         const auto publishPrediction = [&](double fraction) {
