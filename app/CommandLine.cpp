@@ -1,6 +1,12 @@
 #include "CommandLine.h"
 
 #include "Error.h"
+#include "ScheduleCommand.h"
+#include "carbon/GreenestStartPlanner.h"
+#include "report/CodeCarbonCsv.h"
+#include "report/ModelCard.h"
+#include "report/RunJson.h"
+#include "report/RunReportBuilder.h"
 #include "config/RunConfig.h"
 #include "jobs/JobRunner.h"
 #include "jobs/RunJob.h"
@@ -13,6 +19,8 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QStandardPaths>
+#include <QTextStream>
+#include <QThread>
 #include <QTimer>
 #include <atomic>
 #include <csignal>
@@ -92,7 +100,8 @@ bool CommandLine::wantsHeadless(const QStringList &arguments)
     if (arguments.isEmpty())
         return false;
     const QString first = arguments.first();
-    return first == QStringLiteral("run") || first == QStringLiteral("runs") || first == QStringLiteral("--version") ||
+    return first == QStringLiteral("run") || first == QStringLiteral("runs") || first == QStringLiteral("schedule") ||
+           first == QStringLiteral("export") || first == QStringLiteral("--version") ||
            first == QStringLiteral("-v") || first == QStringLiteral("--help") || first == QStringLiteral("-h") ||
            first == QStringLiteral("help");
 }
@@ -113,6 +122,11 @@ QString CommandLine::usage()
         "                       run a job headless (no CONFIG: the embedded default);\n"
         "                       with --json the last line on stdout is the run's summary\n"
         "  green-workbench runs [--db FILE] [--json]            list stored runs\n"
+        "  green-workbench export --run ID --format codecarbon|modelcard|json [--db FILE] [--output FILE]\n"
+        "                       CodeCarbon emissions.csv (appended; default ./emissions.csv),\n"
+        "                       Hugging Face model card or JSON (default: stdout)\n"
+        "  green-workbench schedule CONFIG.json --deadline TIME [--forecast FILE.csv] [--duration-s N]\n"
+        "                       [--db FILE] [--run] [--json]   start at the greenest time before the deadline\n"
         "  green-workbench --version\n"
         "Default store: %1\n")
         .arg(defaultDatabasePath());
@@ -130,6 +144,10 @@ int CommandLine::execute(const QStringList &arguments)
             return run(arguments.mid(1));
         if (command == QStringLiteral("runs"))
             return listRuns(arguments.mid(1));
+        if (command == QStringLiteral("export"))
+            return exportRun(arguments.mid(1));
+        if (command == QStringLiteral("schedule"))
+            return schedule(arguments.mid(1));
         printOut(usage());
         return 0;
     } catch (const Error &e) {
@@ -220,6 +238,111 @@ int CommandLine::run(const QStringList &arguments)
     if (summary.status == QStringLiteral("completed") || summary.status == QStringLiteral("budget_reached"))
         return 0;
     return summary.status == QStringLiteral("cancelled") ? 130 : 1;
+}
+
+int CommandLine::exportRun(const QStringList &arguments)
+{
+    QStringList rest;
+    QString runId, format, output;
+    for (int i = 0; i < arguments.size(); ++i) {
+        const QString &arg = arguments[i];
+        QString *target = arg == QStringLiteral("--run") ? &runId : arg == QStringLiteral("--format") ? &format
+                        : arg == QStringLiteral("--output")  ? &output
+                                                              : nullptr;
+        if (!target) {
+            rest << arg;
+            continue;
+        }
+        if (i + 1 >= arguments.size())
+            throw Error(QStringLiteral("%1 needs a value").arg(arg));
+        *target = arguments[++i];
+    }
+    const Options options = parseOptions(rest);
+    if (!options.positional.isEmpty())
+        throw Error(QStringLiteral("export takes no positional arguments"));
+    bool ok = false;
+    const qint64 id = runId.toLongLong(&ok);
+    if (!ok)
+        throw Error(QStringLiteral("export needs --run ID (a run id from 'green-workbench runs')"));
+    const QStringList formats{QStringLiteral("codecarbon"), QStringLiteral("modelcard"), QStringLiteral("json")};
+    if (!formats.contains(format))
+        throw Error(QStringLiteral("--format must be one of %1").arg(formats.join(QStringLiteral(", "))));
+
+    const Database db(options.db.isEmpty() ? defaultDatabasePath() : options.db);
+    const RunReport report = RunReportBuilder::fromStore(RunRepository(db), id, db.path());
+    if (format == QStringLiteral("codecarbon")) {
+        const QString path = output.isEmpty() ? QStringLiteral("emissions.csv") : output;
+        CodeCarbonCsv::append(report, path);
+        // CodeCarbon's 38 columns have no place for provenance; say it where a person reads it.
+        printErr(QStringLiteral("run %1 appended to %2 (energy %3: cpu %4, gpu %5, ram %6; tracking_mode %7)\n")
+                     .arg(id)
+                     .arg(path, report.energySource, report.cpuSource.isEmpty() ? QStringLiteral("-") : report.cpuSource,
+                          report.gpuSource.isEmpty() ? QStringLiteral("-") : report.gpuSource,
+                          report.ramSource.isEmpty() ? QStringLiteral("-") : report.ramSource, CodeCarbonCsv::trackingMode(report)));
+        return 0;
+    }
+    if (format == QStringLiteral("modelcard")) {
+        if (output.isEmpty())
+            printOut(ModelCard::render(report));
+        else
+            ModelCard::write(report, output);
+        return 0;
+    }
+    if (output.isEmpty())
+        printOut(QString::fromUtf8(QJsonDocument(RunJson::toJson(report)).toJson(QJsonDocument::Indented)));
+    else
+        RunJson::write(report, output);
+    return 0;
+}
+
+int CommandLine::schedule(const QStringList &arguments)
+{
+    QStringList planArguments = arguments;
+    const bool thenRun = planArguments.removeAll(QStringLiteral("--run")) > 0;
+    StartPlan plan;
+    QTextStream out(stdout), err(stderr);
+    const int code = ScheduleCommand::execute(planArguments, out, err, &plan);
+    out.flush();
+    err.flush();
+    if (code != 0 || !thenRun)
+        return code;
+
+    // Wait for the greenest start, cancellable with Ctrl+C, then run as `run` would.
+    interruptRequested.store(false);
+    std::signal(SIGINT, onInterrupt);
+    std::signal(SIGTERM, onInterrupt);
+    while (plan.delayS() > 0) {
+        if (interruptRequested.load()) {
+            std::signal(SIGINT, SIG_DFL);
+            std::signal(SIGTERM, SIG_DFL);
+            printErr(QStringLiteral("\nwait cancelled; the run was not started\n"));
+            return 130;
+        }
+        printErr(QStringLiteral("\rwaiting %1 s for the greenest start (%2 g/kWh instead of %3 now)\x1b[K")
+                     .arg(qint64(plan.delayS()))
+                     .arg(plan.bestMeanIntensityGPerKwh, 0, 'f', 1)
+                     .arg(plan.nowMeanIntensityGPerKwh, 0, 'f', 1));
+        QThread::msleep(std::min<qint64>(1000, qint64(plan.delayS() * 1000) + 1));
+    }
+    printErr(QStringLiteral("\rstarting now: expected saving %1 g/kWh (%2 %) over starting at the time it was scheduled\x1b[K\n")
+                 .arg(plan.savingGPerKwh, 0, 'f', 1)
+                 .arg(plan.savingPercent, 0, 'f', 1));
+    // The run takes the config and the store (and --json) from the schedule's arguments.
+    const QStringList valued{QStringLiteral("--forecast"), QStringLiteral("--deadline"), QStringLiteral("--duration-s"),
+                             QStringLiteral("--zone"), QStringLiteral("--now"), QStringLiteral("--db")};
+    QStringList runArguments;
+    for (int i = 0; i < planArguments.size(); ++i) {
+        const QString &arg = planArguments[i];
+        if (arg == QStringLiteral("--json") || arg.startsWith(QStringLiteral("--db=")))
+            runArguments << arg;
+        else if (arg == QStringLiteral("--db") && i + 1 < planArguments.size())
+            runArguments << arg << planArguments[i + 1];
+        else if (!arg.startsWith(QLatin1Char('-')) && (i == 0 || !valued.contains(planArguments[i - 1])))
+            runArguments.prepend(arg);
+        if (valued.contains(arg))
+            ++i;
+    }
+    return run(runArguments);
 }
 
 int CommandLine::listRuns(const QStringList &arguments)

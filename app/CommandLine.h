@@ -4,7 +4,7 @@
 
 namespace gw {
 
-/// The headless side of green-workbench: `run`, `runs`, `--version`, `--help`.
+/// The headless side of green-workbench: `run`, `runs`, `export`, `schedule`, `--version`, `--help`.
 class CommandLine {
 public:
     /// True when @p arguments (without the program name) ask for the headless mode.
@@ -18,6 +18,8 @@ public:
 private:
     static int run(const QStringList &arguments);
     static int listRuns(const QStringList &arguments);
+    static int exportRun(const QStringList &arguments);
+    static int schedule(const QStringList &arguments);
 };
 
 } // namespace gw

@@ -1,6 +1,8 @@
 #include "ScheduleCommand.h"
 
 #include "Error.h"
+#include "store/Database.h"
+#include "store/RunRepository.h"
 #include "carbon/CarbonForecast.h"
 #include "carbon/CarbonIntensityProvider.h"
 #include "carbon/GreenestStartPlanner.h"
@@ -24,6 +26,7 @@ struct Options {
     QString deadline;
     QString now;
     QString zone;
+    QString db;
     std::optional<double> durationS;
     bool json = false;
     bool help = false;
@@ -33,7 +36,7 @@ Options parseOptions(const QStringList &arguments)
 {
     Options options;
     const QStringList valued{QStringLiteral("--forecast"), QStringLiteral("--deadline"), QStringLiteral("--duration-s"),
-                             QStringLiteral("--zone"), QStringLiteral("--now")};
+                             QStringLiteral("--zone"), QStringLiteral("--now"), QStringLiteral("--db")};
     for (int i = 0; i < arguments.size(); ++i) {
         QString arg = arguments[i];
         QString value;
@@ -61,6 +64,8 @@ Options parseOptions(const QStringList &arguments)
             options.now = value;
         } else if (arg == QStringLiteral("--zone")) {
             options.zone = value;
+        } else if (arg == QStringLiteral("--db")) {
+            options.db = value;
         } else if (arg == QStringLiteral("--duration-s")) {
             bool ok = false;
             const double duration = value.toDouble(&ok);
@@ -127,13 +132,16 @@ QString number(double value, int decimals)
 QString ScheduleCommand::usage()
 {
     return QStringLiteral(
-        "Usage: green-workbench schedule CONFIG.json --deadline TIME --duration-s N [--forecast FILE.csv]\n"
-        "                                [--zone ZONE] [--now TIME] [--json]\n"
+        "Usage: green-workbench schedule CONFIG.json --deadline TIME [--duration-s N | --db FILE] [--forecast FILE.csv]\n"
+        "                                [--zone ZONE] [--now TIME] [--json] [--run]\n"
         "  Finds the start time, between now and the deadline, with the lowest mean grid carbon\n"
         "  intensity over the run (assuming constant power), and what it saves over starting now.\n"
         "  --deadline TIME   the latest END of the run: ISO 8601 with a zone (2026-11-26T18:00Z)\n"
         "                    or relative to now: +12h, +90min, +3600s, +1d\n"
-        "  --duration-s N    predicted run duration in seconds (required for now)\n"
+        "  --duration-s N    predicted run duration in seconds\n"
+        "  --db FILE         without --duration-s: take the duration of the last completed run of this\n"
+        "                    config in this store (and, with --run, store the run there)\n"
+        "  --run             wait until the best start, then run the config (Ctrl+C cancels the wait)\n"
         "  --forecast FILE   CSV with header 'datetime,intensity_g_per_kwh', one row per step, ISO 8601\n"
         "                    times with a zone; without it, the Electricity Maps forecast for the\n"
         "                    config's energy.country (token: ELECTRICITYMAPS_TOKEN)\n"
@@ -152,7 +160,7 @@ int ScheduleCommand::execute(const QStringList &arguments)
     return code;
 }
 
-int ScheduleCommand::execute(const QStringList &arguments, QTextStream &out, QTextStream &err)
+int ScheduleCommand::execute(const QStringList &arguments, QTextStream &out, QTextStream &err, StartPlan *planOut)
 {
     try {
         const Options options = parseOptions(arguments);
@@ -162,13 +170,20 @@ int ScheduleCommand::execute(const QStringList &arguments, QTextStream &out, QTe
         }
         if (options.config.isEmpty())
             throw Error(QStringLiteral("schedule needs a run config file\n%1").arg(usage()));
-        if (!options.durationS)
-            throw Error(QStringLiteral("--duration-s is required for now: give the predicted run duration in seconds "
-                                       "(predicting it from the config is not wired in yet)"));
         if (options.deadline.isEmpty())
             throw Error(QStringLiteral("--deadline is required: the latest end of the run, e.g. +12h or 2026-11-26T18:00Z"));
 
         const RunConfig config = RunConfig::fromFile(options.config);
+        std::optional<double> durationS = options.durationS;
+        QString durationOrigin = QStringLiteral("--duration-s");
+        if (!durationS && !options.db.isEmpty()) {
+            // The best prediction of a run's duration is the last time the same config ran.
+            const Database store(options.db);
+            durationS = RunRepository(store).lastCompletedDuration(QString::fromStdString(config.toJsonText(-1)));
+            durationOrigin = QStringLiteral("the last completed run of this config in %1").arg(options.db);
+        }
+        if (!durationS)
+            throw Error(QStringLiteral("no run duration: give --duration-s N, or --db FILE holding a completed run of this config"));
         QDateTime now = QDateTime::currentDateTimeUtc();
         if (!options.now.isEmpty()) {
             QString problem;
@@ -194,7 +209,9 @@ int ScheduleCommand::execute(const QStringList &arguments, QTextStream &out, QTe
             }
         }
 
-        const StartPlan plan = GreenestStartPlanner::plan(forecast, *options.durationS, now, deadline);
+        const StartPlan plan = GreenestStartPlanner::plan(forecast, *durationS, now, deadline);
+        if (planOut)
+            *planOut = plan;
         const double delayS = plan.delayS(now);
         const QString country = config.energy.country.isEmpty() ? QStringLiteral("none (world)") : config.energy.country;
         out << QStringLiteral("Config: %1 (country %2)\n").arg(options.config, country);
@@ -202,8 +219,9 @@ int ScheduleCommand::execute(const QStringList &arguments, QTextStream &out, QTe
                    .arg(forecast.origin())
                    .arg(forecast.points().size())
                    .arg(describeStep(forecast.stepS()), CarbonForecast::formatTime(forecast.startUtc()), CarbonForecast::formatTime(forecast.endUtc()));
-        out << QStringLiteral("Run: %1 s, now %2, deadline (latest end) %3\n")
-                   .arg(number(plan.durationS, 0), CarbonForecast::formatTime(plan.nowUtc), CarbonForecast::formatTime(plan.deadlineUtc));
+        out << QStringLiteral("Run: %1 s (from %4), now %2, deadline (latest end) %3\n")
+                   .arg(number(plan.durationS, 0), CarbonForecast::formatTime(plan.nowUtc), CarbonForecast::formatTime(plan.deadlineUtc),
+                        durationOrigin);
         out << QStringLiteral("Best start: %1 (%2)\n").arg(CarbonForecast::formatTime(plan.bestStartUtc), describeDelay(delayS));
         out << QStringLiteral("Mean intensity if started then: %1 g CO2e/kWh\n").arg(number(plan.bestMeanIntensityGPerKwh, 1));
         out << QStringLiteral("Mean intensity if started now:  %1 g CO2e/kWh\n").arg(number(plan.nowMeanIntensityGPerKwh, 1));

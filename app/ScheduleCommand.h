@@ -4,6 +4,10 @@
 class QTextStream;
 
 namespace gw {
+struct StartPlan;
+}
+
+namespace gw {
 
 /// `green-workbench schedule CONFIG.json [--forecast FILE.csv] --deadline TIME --duration-s N
 /// [--zone ZONE] [--now TIME] [--json]`: when to start a run for the lowest grid carbon intensity.
@@ -13,8 +17,8 @@ public:
     /// @p arguments are those after the word "schedule". Prints the plan to stdout and problems to
     /// stderr; returns the exit code (0 planned, 2 bad input or no forecast). Needs a QCoreApplication.
     static int execute(const QStringList &arguments);
-    /// The same, writing to the given streams (for tests).
-    static int execute(const QStringList &arguments, QTextStream &out, QTextStream &err);
+    /// The same, writing to the given streams (for tests); the plan goes to @p planOut when given.
+    static int execute(const QStringList &arguments, QTextStream &out, QTextStream &err, StartPlan *planOut = nullptr);
     static QString usage();
 };
 

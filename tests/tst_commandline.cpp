@@ -78,6 +78,50 @@ private Q_SLOTS:
         const Result table = workbench({QStringLiteral("runs"), QStringLiteral("--db"), db});
         QVERIFY(table.out.contains(QStringLiteral("cli")));
         QVERIFY(table.out.contains(QStringLiteral("completed")));
+
+        // Exports of the stored run.
+        const QString id = QString::number(summary[QStringLiteral("run_id")].toInt());
+        const QString csv = dir_.filePath(QStringLiteral("emissions.csv"));
+        for (int i = 0; i < 2; ++i) {
+            const Result e = workbench({QStringLiteral("export"), QStringLiteral("--db"), db, QStringLiteral("--run"), id,
+                                        QStringLiteral("--format"), QStringLiteral("codecarbon"), QStringLiteral("--output"), csv});
+            QVERIFY2(e.exitCode == 0, qPrintable(e.err));
+            QVERIFY(e.err.contains(QStringLiteral("estimated")));
+        }
+        QFile file(csv);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QList<QByteArray> lines = file.readAll().trimmed().split('\n');
+        QCOMPARE(lines.size(), 3); // one header, one row per export
+        QVERIFY(lines[0].startsWith("timestamp,project_name,run_id,experiment_id,duration,emissions,"));
+        const Result card = workbench({QStringLiteral("export"), QStringLiteral("--db"), db, QStringLiteral("--run"), id,
+                                       QStringLiteral("--format"), QStringLiteral("modelcard")});
+        QVERIFY(card.out.startsWith(QStringLiteral("---\nco2_eq_emissions:\n")));
+        QVERIFY(card.out.contains(QStringLiteral("geographical_location: Germany (DEU)")));
+        const Result json = workbench({QStringLiteral("export"), QStringLiteral("--db"), db, QStringLiteral("--run"), id,
+                                       QStringLiteral("--format"), QStringLiteral("json")});
+        const QJsonObject exported = QJsonDocument::fromJson(json.out.toUtf8()).object();
+        QVERIFY2(!exported.isEmpty(), qPrintable(json.out.left(200)));
+        const Result missing = workbench({QStringLiteral("export"), QStringLiteral("--db"), db, QStringLiteral("--run"), QStringLiteral("999"),
+                                          QStringLiteral("--format"), QStringLiteral("json")});
+        QCOMPARE(missing.exitCode, 2);
+        QVERIFY(missing.err.contains(QStringLiteral("no run with id 999")));
+
+        // Scheduling takes the duration of this run from the store; a deadline that leaves no
+        // choice starts at once and the run is stored like any other.
+        QByteArray rows("datetime,intensity_g_per_kwh\n");
+        const QDateTime hour = QDateTime::currentDateTimeUtc().addSecs(-3600);
+        const QDateTime start(hour.date(), QTime(hour.time().hour(), 0), Qt::UTC);
+        for (int h = 0; h < 6; ++h) // the current hour is the cleanest, so the best start is now
+            rows += start.addSecs(3600 * h).toString(Qt::ISODate).toUtf8() + (h == 1 ? ",50\n" : ",400\n");
+        const QString forecast = writeConfig(QStringLiteral("forecast.csv"), rows);
+        const Result scheduled = workbench({QStringLiteral("schedule"), config, QStringLiteral("--forecast"), forecast,
+                                            QStringLiteral("--deadline"), QStringLiteral("+2h"), QStringLiteral("--db"), db,
+                                            QStringLiteral("--run"), QStringLiteral("--json")});
+        QVERIFY2(scheduled.exitCode == 0, qPrintable(scheduled.err));
+        QVERIFY2(scheduled.out.contains(QStringLiteral("from the last completed run of this config")), qPrintable(scheduled.out));
+        const QJsonObject second = QJsonDocument::fromJson(scheduled.out.trimmed().split(QLatin1Char('\n')).last().toUtf8()).object();
+        QCOMPARE(second[QStringLiteral("status")].toString(), QStringLiteral("completed"));
+        QVERIFY(second[QStringLiteral("run_id")].toInt() > summary[QStringLiteral("run_id")].toInt());
     }
 
     void badInputIsAClearErrorWithExitCode2_data()

@@ -101,7 +101,7 @@ private Q_SLOTS:
         QTest::addColumn<QStringList>("extra");
         QTest::addColumn<QString>("expected");
         const QString now = QStringLiteral("--now=2026-11-26T10:00Z");
-        QTest::newRow("no duration") << QStringList{QStringLiteral("--deadline=+3h"), now} << "--duration-s is required for now";
+        QTest::newRow("no duration") << QStringList{QStringLiteral("--deadline=+3h"), now} << "no run duration: give --duration-s N";
         QTest::newRow("bad duration") << QStringList{QStringLiteral("--duration-s=soon"), QStringLiteral("--deadline=+3h"), now}
                                       << "--duration-s: 'soon' is not a positive number";
         QTest::newRow("no deadline") << QStringList{QStringLiteral("--duration-s=60"), now} << "--deadline is required";

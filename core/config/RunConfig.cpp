@@ -179,6 +179,8 @@ RunConfig RunConfig::fromJsonText(const std::string &text, const QString &origin
     config.energy.country = config.energy.country.trimmed().toUpper();
     if (!config.energy.country.isEmpty() && !CarbonIntensityTable::bundled().find(config.energy.country))
         energy.fail(QStringLiteral("'energy.country' is '%1', not an ISO 3166 alpha-3 code in the carbon-intensity table").arg(config.energy.country));
+    energy.oneOf("intensity", config.energy.intensity, {QStringLiteral("table"), QStringLiteral("live")});
+    energy.string("zone", config.energy.zone, true);
     energy.number("pue", config.energy.pue, 1.0, 3.0);
     energy.optionalNumber("budget_wh", config.energy.budgetWh, 1e-6, 1e12);
     energy.optionalNumber("budget_g", config.energy.budgetG, 1e-6, 1e12);
@@ -213,6 +215,8 @@ std::string RunConfig::toJsonText(int indent) const
                       {"threads", training.threads}}},
         {"energy", {{"sample_hz", energy.sampleHz},
                     {"country", energy.country.isEmpty() ? json(nullptr) : json(str(energy.country))},
+                    {"intensity", str(energy.intensity)},
+                    {"zone", energy.zone.isEmpty() ? json(nullptr) : json(str(energy.zone))},
                     {"pue", energy.pue},
                     {"budget_wh", optional(energy.budgetWh)},
                     {"budget_g", optional(energy.budgetG)}}},

@@ -29,6 +29,8 @@ struct RunConfig {
     struct Energy {
         double sampleHz = 1.0;
         QString country; ///< ISO 3166 alpha-3; empty: world average
+        QString intensity = QStringLiteral("table"); ///< "table" or "live" (Electricity Maps, table on failure)
+        QString zone;    ///< Electricity Maps zone override (e.g. "US-CAL-CISO"); empty: from country
         double pue = 1.0;
         std::optional<double> budgetWh; ///< stop (budget_reached) when prediction or tally exceeds it
         std::optional<double> budgetG;

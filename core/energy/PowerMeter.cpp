@@ -35,17 +35,24 @@ std::unique_ptr<PowerMeter> PowerMeter::forThisMachine(const Options &options)
     } else {
         refuse(QStringLiteral("RAPL"), QStringLiteral("RAPL: turned off in the settings."));
     }
+    int gpuCount = 0;
+    QString gpuModel;
     if (options.useNvml) {
         QString whyNot;
-        if (auto nvml = NvmlPowerSource::open(options.nvmlLibrary, &whyNot))
+        if (auto nvml = NvmlPowerSource::open(options.nvmlLibrary, &whyNot)) {
+            gpuCount = int(nvml->gpus().size());
+            gpuModel = gpuCount > 0 ? nvml->gpus().front().name : QString();
             candidates.push_back(std::move(nvml));
-        else
+        } else
             refuse(QStringLiteral("NVML"), QStringLiteral("NVML: ") + whyNot);
     } else {
         refuse(QStringLiteral("NVML"), QStringLiteral("NVML: turned off in the settings."));
     }
     candidates.push_back(CpuTimePowerModel::forThisMachine());
-    return std::make_unique<PowerMeter>(std::move(candidates), std::move(unavailable));
+    auto meter = std::make_unique<PowerMeter>(std::move(candidates), std::move(unavailable));
+    meter->gpuCount_ = gpuCount;
+    meter->gpuModel_ = gpuModel;
+    return meter;
 }
 
 QString PowerMeter::provenanceOf(int index) const

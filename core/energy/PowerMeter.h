@@ -44,6 +44,9 @@ public:
 
     QString componentProvenance(PowerComponent component) const override;
     std::vector<PowerSourceStatus> statuses() const;
+    /// GPUs whose power this meter reads (NVML), and their model ("" when none).
+    int gpuCount() const { return gpuCount_; }
+    QString gpuModel() const { return gpuModel_; }
     /// One sentence per source that is not used, saying why (and what to do).
     QStringList notices() const;
 
@@ -52,6 +55,8 @@ private:
     std::vector<std::unique_ptr<PowerSource>> sources_;
     std::vector<PowerSourceStatus> unavailable_;
     int cpu_ = -1, gpu_ = -1, ram_ = -1; // index of the source supplying each component
+    int gpuCount_ = 0;
+    QString gpuModel_;
 };
 
 } // namespace gw

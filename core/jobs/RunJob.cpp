@@ -1,6 +1,7 @@
 #include "jobs/RunJob.h"
 
 #include "Error.h"
+#include "carbon/CarbonIntensityProvider.h"
 #include "data/FashionMnist.h"
 #include "energy/EnergyAccumulator.h"
 #include "energy/EnergyMonitor.h"
@@ -15,7 +16,9 @@
 #include "training/Trainer.h"
 
 #include <QElapsedTimer>
+#include <QJsonArray>
 #include <QJsonDocument>
+#include <sys/resource.h>
 
 namespace gw {
 
@@ -23,6 +26,7 @@ namespace {
 constexpr qint64 kProgressEveryMs = 100;
 constexpr qint64 kFlushEveryMs = 1000;
 constexpr std::int64_t kLossMetricEverySamples = 2048;
+constexpr qint64 kIntensityRefreshMs = 5 * 60 * 1000;
 
 // Ends a window on every way out of a scope, exceptions included.
 class WindowScope {
@@ -49,6 +53,35 @@ void RunJob::setPowerSource(std::unique_ptr<PowerSource> source)
     powerSource_ = std::move(source);
 }
 
+void RunJob::setLiveIntensity(const QString &token, const QString &baseUrl)
+{
+    liveToken_ = token;
+    liveBaseUrl_ = baseUrl;
+}
+
+void RunJob::refreshIntensity(EnergyMonitor *monitor)
+{
+    if (config_.energy.intensity == QStringLiteral("live")) {
+        CarbonIntensityProvider::Settings settings;
+        settings.token = liveToken_;
+        settings.zone = config_.energy.zone;
+        if (!liveBaseUrl_.isEmpty())
+            settings.baseUrl = QUrl(liveBaseUrl_);
+        const CarbonIntensityReading reading = CarbonIntensityProvider(settings).current(config_.energy.country);
+        if (!reading.live && reading.failureReason != lastIntensityFailure_)
+            Q_EMIT noticed(QStringLiteral("Live carbon intensity not used: %1").arg(reading.failureReason));
+        lastIntensityFailure_ = reading.failureReason;
+        summary_.intensityGPerKwh = reading.intensityGPerKwh;
+        summary_.intensityOrigin = reading.origin;
+    } else {
+        const CarbonIntensityTable::Resolved resolved = CarbonIntensityTable::bundled().resolve(config_.energy.country);
+        summary_.intensityGPerKwh = resolved.intensityGPerKwh;
+        summary_.intensityOrigin = resolved.origin;
+    }
+    if (monitor)
+        monitor->setIntensity(summary_.intensityGPerKwh);
+}
+
 void RunJob::flushEnergy(RunRepository &repository, EnergyMonitor &monitor)
 {
     repository.addPowerSamples(summary_.runId, monitor.takePending());
@@ -59,6 +92,7 @@ void RunJob::run()
 {
     QElapsedTimer wall;
     wall.start();
+    const double cpuAtStartS = CpuTimePowerModel::processCpuSeconds();
     summary_ = RunSummary();
     summary_.name = config_.name;
     budgetReached_ = false;
@@ -67,28 +101,31 @@ void RunJob::run()
     std::unique_ptr<EnergyMonitor> monitor;
     std::optional<double> accuracy;
     try {
-        const CarbonIntensityTable::Resolved intensity = CarbonIntensityTable::bundled().resolve(config_.energy.country);
-        summary_.intensityGPerKwh = intensity.intensityGPerKwh;
-        summary_.intensityOrigin = intensity.origin;
-
         db = std::make_unique<Database>(databasePath_);
         repository = std::make_unique<RunRepository>(*db);
         TorchRuntime::setThreads(config_.training.threads);
-        const HardwareInfo hardware = HardwareInfo::detect();
+        QStringList notices;
+        if (!powerSource_) {
+            auto meter = PowerMeter::forThisMachine();
+            notices = meter->notices();
+            powerSource_ = std::move(meter);
+        }
+        HardwareInfo hardware = HardwareInfo::detect();
+        if (const auto *meter = dynamic_cast<const PowerMeter *>(powerSource_.get())) {
+            hardware.gpuCount = meter->gpuCount();
+            hardware.gpuModel = meter->gpuModel();
+        }
         const qint64 projectId = repository->ensureProject(QStringLiteral("default"));
         summary_.runId = repository->createRun(projectId, config_.name, QString::fromStdString(config_.toJsonText(-1)),
                                                QString::fromUtf8(QJsonDocument(hardware.toJson()).toJson(QJsonDocument::Compact)));
         Q_EMIT runCreated(summary_.runId);
+        for (const QString &notice : notices)
+            Q_EMIT noticed(notice);
 
-        if (!powerSource_) {
-            auto meter = PowerMeter::forThisMachine();
-            for (const QString &notice : meter->notices())
-                Q_EMIT noticed(notice);
-            powerSource_ = std::move(meter);
-        }
-        monitor = std::make_unique<EnergyMonitor>(std::move(powerSource_), config_.energy.sampleHz, config_.energy.pue);
+        monitor = std::make_unique<EnergyMonitor>(std::move(powerSource_), std::max(config_.energy.sampleHz, minimumSampleHz_),
+                                                  config_.energy.pue);
         connect(monitor.get(), &EnergyMonitor::sampleTaken, this, &RunJob::powerSampled, Qt::DirectConnection);
-        monitor->setIntensity(summary_.intensityGPerKwh);
+        refreshIntensity(monitor.get());
         summary_.energySource = monitor->provenance();
         monitor->start();
 
@@ -102,9 +139,10 @@ void RunJob::run()
         summary_.labelsUsed = train.size();
 
         RunPrediction prediction(monitor->energyJ(), monitor->elapsedS());
-        QElapsedTimer sinceProgress, sinceFlush;
+        QElapsedTimer sinceProgress, sinceFlush, sinceIntensity;
         sinceProgress.start();
         sinceFlush.start();
+        sinceIntensity.start();
         std::int64_t nextLossMetric = 0;
         const Trainer trainer(config_.training);
         const CarbonBudget budget(config_.energy.budgetWh, config_.energy.budgetG);
@@ -146,6 +184,10 @@ void RunJob::run()
             if (sinceFlush.elapsed() >= kFlushEveryMs) {
                 sinceFlush.restart();
                 flushEnergy(*repository, *monitor);
+            }
+            if (sinceIntensity.elapsed() >= kIntensityRefreshMs) {
+                sinceIntensity.restart(); // the grid changes through the day; each sample keeps the value in force
+                refreshIntensity(monitor.get());
             }
         };
         const auto onEpoch = [&](const EpochResult &e) {
@@ -199,6 +241,11 @@ void RunJob::run()
                 flushEnergy(*repository, *monitor);
                 repository->setPhaseSplit(summary_.runId, monitor->energyByPhaseJ(), monitor->durationByPhaseS());
             }
+            // What exports need about the run's own use of the machine.
+            rusage usage{};
+            getrusage(RUSAGE_SELF, &usage);
+            repository->addMetric(summary_.runId, 0, QStringLiteral("peak_rss_gb"), double(usage.ru_maxrss) * 1024.0 / 1e9);
+            repository->addMetric(summary_.runId, 0, QStringLiteral("process_cpu_s"), CpuTimePowerModel::processCpuSeconds() - cpuAtStartS);
             repository->finishRun(summary_.runId, summary_.status, accuracy, summary_.labelsUsed, summary_.durationS, summary_.error, totals);
         } catch (const std::exception &e) {
             summary_.status = QStringLiteral("failed");

@@ -30,8 +30,13 @@ public:
     /// Valid once finished() has been emitted.
     RunSummary summary() const { return summary_; }
 
-    /// Replaces the power source (tests script one); by default the CPU-time model of this machine.
+    /// Replaces the power source (tests script one); by default PowerMeter::forThisMachine().
     void setPowerSource(std::unique_ptr<PowerSource> source);
+    /// Electricity Maps token and API address for energy.intensity = "live" (empty token: the
+    /// environment variable ELECTRICITYMAPS_TOKEN; empty URL: the public API).
+    void setLiveIntensity(const QString &token, const QString &baseUrl = QString());
+    /// Samples at least @p sampleHz (a live view wants 10 Hz) whatever the config says.
+    void setMinimumSampleHz(double sampleHz) { minimumSampleHz_ = sampleHz; }
 
 public Q_SLOTS:
     void run();
@@ -51,6 +56,8 @@ Q_SIGNALS:
 
 private:
     void flushEnergy(RunRepository &repository, EnergyMonitor &monitor);
+    /// The intensity to use now, from the table or live (falling back to the table, with the reason).
+    void refreshIntensity(EnergyMonitor *monitor);
     EnergyTotals energyTotals(const EnergyMonitor &monitor) const;
 
     RunConfig config_;
@@ -58,6 +65,10 @@ private:
     std::unique_ptr<PowerSource> powerSource_;
     std::atomic_bool cancelRequested_{false};
     bool budgetReached_ = false; // set on the job's thread only
+    QString liveToken_;
+    QString lastIntensityFailure_;
+    QString liveBaseUrl_;
+    double minimumSampleHz_ = 0;
     RunSummary summary_;
 };
 

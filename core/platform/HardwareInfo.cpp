@@ -5,6 +5,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
+#include <QSysInfo>
 #include <QThread>
 #include <dlfcn.h>
 
@@ -67,6 +68,11 @@ HardwareInfo HardwareInfo::detect()
     info.blasCoreTypeOverride = qEnvironmentVariable("OPENBLAS_CORETYPE");
     info.torchThreads = TorchRuntime::threads();
     info.torchVersion = TorchRuntime::version();
+    info.os = QStringLiteral("%1, %2 %3").arg(QSysInfo::prettyProductName(), QSysInfo::kernelType(), QSysInfo::kernelVersion());
+    for (const QString &line : readProcFile("/proc/meminfo").split(QLatin1Char('\n'))) {
+        if (line.startsWith(QStringLiteral("MemTotal:")))
+            info.ramTotalGb = line.section(QLatin1Char(':'), 1).trimmed().section(QLatin1Char(' '), 0, 0).toDouble() * 1024.0 / 1e9;
+    }
     return info;
 }
 
@@ -79,7 +85,11 @@ QJsonObject HardwareInfo::toJson() const
                        {QStringLiteral("blas_core_type"), blasCoreType},
                        {QStringLiteral("blas_core_type_override"), blasCoreTypeOverride},
                        {QStringLiteral("torch_threads"), torchThreads},
-                       {QStringLiteral("torch_version"), torchVersion}};
+                       {QStringLiteral("torch_version"), torchVersion},
+                       {QStringLiteral("os"), os},
+                       {QStringLiteral("ram_total_gb"), ramTotalGb},
+                       {QStringLiteral("gpu_count"), gpuCount},
+                       {QStringLiteral("gpu_model"), gpuModel}};
 }
 
 HardwareInfo HardwareInfo::fromJson(const QJsonObject &json)
@@ -94,6 +104,10 @@ HardwareInfo HardwareInfo::fromJson(const QJsonObject &json)
     info.blasCoreTypeOverride = json.value(QStringLiteral("blas_core_type_override")).toString();
     info.torchThreads = json.value(QStringLiteral("torch_threads")).toInt();
     info.torchVersion = json.value(QStringLiteral("torch_version")).toString();
+    info.os = json.value(QStringLiteral("os")).toString();
+    info.ramTotalGb = json.value(QStringLiteral("ram_total_gb")).toDouble();
+    info.gpuCount = json.value(QStringLiteral("gpu_count")).toInt();
+    info.gpuModel = json.value(QStringLiteral("gpu_model")).toString();
     return info;
 }
 

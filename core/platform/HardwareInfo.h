@@ -17,6 +17,10 @@ struct HardwareInfo {
     QString blasCoreTypeOverride; ///< OPENBLAS_CORETYPE, when set
     int torchThreads = 0;
     QString torchVersion;
+    QString os;               ///< e.g. "Debian GNU/Linux 12 (bookworm), Linux 6.1.0"
+    double ramTotalGb = 0;    ///< machine memory, GB (10^9 bytes)
+    int gpuCount = 0;         ///< GPUs whose power is read (filled by whoever opens NVML)
+    QString gpuModel;
 
     /// Reads /proc/cpuinfo and /proc/self/maps and asks OpenBLAS and LibTorch; call it after the
     /// run's thread count has been set.

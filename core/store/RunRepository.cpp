@@ -312,3 +312,19 @@ std::vector<PhaseEnergy> RunRepository::phaseSplit(qint64 runId) const
 }
 
 } // namespace gw
+
+namespace gw {
+
+std::optional<double> RunRepository::lastCompletedDuration(const QString &paramsJson) const
+{
+    QSqlQuery q(db_.connection());
+    q.prepare(QStringLiteral("SELECT duration_s FROM runs WHERE status = 'completed' AND params_json = ? AND duration_s IS NOT NULL"
+                             " ORDER BY id DESC LIMIT 1"));
+    q.addBindValue(paramsJson);
+    db_.exec(q, "look up the last run of this config");
+    if (!q.next())
+        return std::nullopt;
+    return q.value(0).toDouble();
+}
+
+} // namespace gw

@@ -33,6 +33,8 @@ public:
     std::vector<PowerSample> powerSamples(qint64 runId) const;
     std::vector<EnergyWindow> energyWindows(qint64 runId) const;
     std::vector<PhaseEnergy> phaseSplit(qint64 runId) const;
+    /// Duration of the most recent completed run with exactly these params, if any.
+    std::optional<double> lastCompletedDuration(const QString &paramsJson) const;
 
 private:
     const Database &db_;
