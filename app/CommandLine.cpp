@@ -156,7 +156,7 @@ int CommandLine::execute(const QStringList &arguments)
     }
 }
 
-int CommandLine::run(const QStringList &arguments)
+int CommandLine::run(const QStringList &arguments, const StartPlan *startPlan)
 {
     const Options options = parseOptions(arguments);
     if (options.positional.size() > 1)
@@ -167,6 +167,8 @@ int CommandLine::run(const QStringList &arguments)
     const bool showBar = isatty(STDERR_FILENO);
 
     auto *job = new RunJob(config, db);
+    if (startPlan)
+        job->setStartPlan(*startPlan);
     JobRunner runner(job);
     RunSummary summary;
     QObject::connect(job, &RunJob::progressed, qApp, [showBar](double fraction, const QString &message) {
@@ -342,7 +344,7 @@ int CommandLine::schedule(const QStringList &arguments)
         if (valued.contains(arg))
             ++i;
     }
-    return run(runArguments);
+    return run(runArguments, &plan);
 }
 
 int CommandLine::listRuns(const QStringList &arguments)

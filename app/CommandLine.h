@@ -4,6 +4,8 @@
 
 namespace gw {
 
+struct StartPlan;
+
 /// The headless side of green-workbench: `run`, `runs`, `export`, `schedule`, `--version`, `--help`.
 class CommandLine {
 public:
@@ -16,7 +18,8 @@ public:
     static QString usage();
 
 private:
-    static int run(const QStringList &arguments);
+    /// @p startPlan: the run was scheduled; its plan is stored with it.
+    static int run(const QStringList &arguments, const StartPlan *startPlan = nullptr);
     static int listRuns(const QStringList &arguments);
     static int exportRun(const QStringList &arguments);
     static int schedule(const QStringList &arguments);

@@ -2,14 +2,19 @@
 
 #include "Error.h"
 #include "LivePowerPlot.h"
-#include "NewRunDialog.h"
+#include "PowerSourcesPanel.h"
 #include "RunsTableModel.h"
+#include "SettingsDialog.h"
+#include "carbon/CarbonForecast.h"
+#include "carbon/CarbonIntensityProvider.h"
 #include "jobs/JobRunner.h"
 #include "jobs/RunJob.h"
 #include "store/Database.h"
 #include "store/RunRepository.h"
 
 #include <QAction>
+#include <QApplication>
+#include <QDockWidget>
 #include <QFileDialog>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -18,6 +23,8 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScopeGuard>
+#include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTableView>
@@ -27,7 +34,8 @@
 namespace gw {
 
 MainWindow::MainWindow(QString databasePath, QWidget *parent)
-    : QMainWindow(parent), databasePath_(std::move(databasePath)), runsModel_(new RunsTableModel(this)),
+    : QMainWindow(parent), databasePath_(std::move(databasePath)), settings_(WorkbenchSettings::load(QSettings())),
+      powerSources_(new PowerSourcesPanel), runsModel_(new RunsTableModel(this)),
       runsView_(new QTableView), livePlot_(new LivePowerPlot), progress_(new QProgressBar), progressText_(new QLabel), predictionText_(new QLabel),
       newRunButton_(new QPushButton(QStringLiteral("&New run…"))), cancelButton_(new QPushButton(QStringLiteral("&Cancel run")))
 {
@@ -65,6 +73,14 @@ MainWindow::MainWindow(QString databasePath, QWidget *parent)
     splitter->setStretchFactor(1, 3);
     setCentralWidget(splitter);
 
+    auto *powerDock = new QDockWidget(QStringLiteral("Power sources"), this);
+    powerDock->setObjectName(QStringLiteral("powerSourcesDock"));
+    powerDock->setWidget(powerSources_);
+    addDockWidget(Qt::BottomDockWidgetArea, powerDock);
+    // A few rows of sources: the runs and the live plot keep most of the height.
+    resizeDocks({powerDock}, {170}, Qt::Vertical);
+    settings_.applyTo(lastConfig_);
+
     QMenu *fileMenu = menuBar()->addMenu(QStringLiteral("&File"));
     QAction *openAction = fileMenu->addAction(QStringLiteral("&Open store…"), this, &MainWindow::openStore);
     openAction->setShortcut(QKeySequence::Open);
@@ -73,7 +89,15 @@ MainWindow::MainWindow(QString databasePath, QWidget *parent)
     QAction *refreshAction = fileMenu->addAction(QStringLiteral("&Refresh runs"), this, &MainWindow::refreshRuns);
     refreshAction->setShortcut(QKeySequence::Refresh);
     fileMenu->addSeparator();
+    QAction *settingsAction = fileMenu->addAction(QStringLiteral("&Settings…"), this, &MainWindow::showSettingsDialog);
+    settingsAction->setShortcut(QKeySequence::Preferences);
+    fileMenu->addSeparator();
     fileMenu->addAction(QStringLiteral("&Quit"), this, &QWidget::close)->setShortcut(QKeySequence::Quit);
+    QMenu *viewMenu = menuBar()->addMenu(QStringLiteral("&View"));
+    viewMenu->addAction(powerDock->toggleViewAction());
+
+    greenestStartTimer_.setInterval(1000);
+    connect(&greenestStartTimer_, &QTimer::timeout, this, &MainWindow::onGreenestStartTick);
 
     connect(newRunButton_, &QPushButton::clicked, this, &MainWindow::showNewRunDialog);
     connect(cancelButton_, &QPushButton::clicked, this, &MainWindow::cancelRun);
@@ -111,16 +135,108 @@ void MainWindow::openStore()
 void MainWindow::showNewRunDialog()
 {
     NewRunDialog dialog(lastConfig_, this);
-    if (dialog.exec() == QDialog::Accepted)
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    if (const std::optional<GreenestStartRequest> request = dialog.greenestStart())
+        scheduleRun(dialog.config(), *request);
+    else
         startRun(dialog.config());
+}
+
+void MainWindow::showSettingsDialog()
+{
+    SettingsDialog dialog(settings_, this);
+    if (dialog.exec() == QDialog::Accepted)
+        applySettings(dialog.settings());
+}
+
+void MainWindow::applySettings(const WorkbenchSettings &settings)
+{
+    settings_ = settings;
+    QSettings store;
+    settings_.save(store);
+    // The next New run dialog starts from the new energy choices; the rest of the last config stays.
+    settings_.applyTo(lastConfig_);
+    statusBar()->showMessage(QStringLiteral("Settings saved to %1").arg(store.fileName()), 5000);
 }
 
 bool MainWindow::startRun(const RunConfig &config)
 {
-    if (runner_)
+    if (runner_ || pendingStart_)
         return false;
+    return launch(config, std::nullopt);
+}
+
+bool MainWindow::scheduleRun(const RunConfig &config, const GreenestStartRequest &request)
+{
+    if (runner_ || pendingStart_)
+        return false;
+    try {
+        double durationS = request.durationS;
+        if (!(durationS > 0)) {
+            // The best prediction of a run's duration is the last time the same config ran.
+            const Database store(databasePath_);
+            const std::optional<double> last = RunRepository(store).lastCompletedDuration(QString::fromStdString(config.toJsonText(-1)));
+            if (!last)
+                throw Error(QStringLiteral("No completed run of this config in %1 to take its duration from: enter the expected duration.")
+                                .arg(databasePath_));
+            durationS = *last;
+        }
+        CarbonForecast forecast;
+        if (!request.forecastFile.isEmpty()) {
+            forecast = CarbonForecast::fromCsvFile(request.forecastFile);
+        } else {
+            CarbonIntensityProvider::Settings providerSettings;
+            providerSettings.token = settings_.electricityMapsToken;
+            providerSettings.zone = config.energy.zone;
+            QApplication::setOverrideCursor(Qt::WaitCursor); // at most the provider's 5 s timeout
+            const auto restoreCursor = qScopeGuard([] { QApplication::restoreOverrideCursor(); });
+            forecast = CarbonIntensityProvider(providerSettings).forecast(config.energy.country);
+        }
+        const QDateTime now = QDateTime::currentDateTimeUtc();
+        pendingStart_ = PendingStart{config, GreenestStartPlanner::plan(forecast, durationS, now, request.deadlineUtc)};
+    } catch (const Error &e) {
+        QMessageBox::warning(this, QStringLiteral("Cannot plan the greenest start"), e.message());
+        return false;
+    }
+    lastConfig_ = config;
+    livePlot_->clear();
+    predictionText_->clear();
+    progress_->setValue(0);
+    setRunActive(true);
+    greenestStartTimer_.start();
+    onGreenestStartTick();
+    return true;
+}
+
+void MainWindow::onGreenestStartTick()
+{
+    if (!pendingStart_) {
+        greenestStartTimer_.stop();
+        return;
+    }
+    const StartPlan &plan = pendingStart_->plan;
+    if (plan.delayS() > 0) {
+        progressText_->setText(QStringLiteral("Waiting for the greenest start of %1 (forecast from %2): %3")
+                                   .arg(pendingStart_->config.name, plan.forecastOrigin, plan.summary()));
+        return;
+    }
+    greenestStartTimer_.stop();
+    const PendingStart due = *pendingStart_;
+    pendingStart_.reset();
+    setRunActive(false);
+    launch(due.config, due.plan);
+}
+
+bool MainWindow::launch(const RunConfig &config, const std::optional<StartPlan> &plan)
+{
     lastConfig_ = config;
     auto *job = new RunJob(config, databasePath_);
+    // The live plot is on screen: sample fast enough for it to move.
+    job->setMinimumSampleHz(settings_.liveSampleHz);
+    job->setLiveIntensity(settings_.electricityMapsToken);
+    if (plan)
+        job->setStartPlan(*plan);
     runner_ = std::make_unique<JobRunner>(job);
     connect(job, &RunJob::powerSampled, this, &MainWindow::onPowerSample);
     connect(job, &RunJob::progressed, this, &MainWindow::onProgress);
@@ -137,7 +253,10 @@ bool MainWindow::startRun(const RunConfig &config)
     livePlot_->clear();
     predictionText_->clear();
     progress_->setValue(0);
-    progressText_->setText(QStringLiteral("Starting %1…").arg(config.name));
+    progressText_->setText(plan ? QStringLiteral("Starting %1 at its greenest time: %2 % less CO₂e per kWh than when it was scheduled")
+                                      .arg(config.name)
+                                      .arg(plan->savingPercent, 0, 'f', 1)
+                                : QStringLiteral("Starting %1…").arg(config.name));
     setRunActive(true);
     runner_->start();
     return true;
@@ -145,6 +264,14 @@ bool MainWindow::startRun(const RunConfig &config)
 
 void MainWindow::cancelRun()
 {
+    if (pendingStart_) {
+        greenestStartTimer_.stop();
+        progressText_->setText(QStringLiteral("The wait for the greenest start of %1 was cancelled; the run was not started.")
+                                   .arg(pendingStart_->config.name));
+        pendingStart_.reset();
+        setRunActive(false);
+        return;
+    }
     if (!runner_)
         return;
     runner_->cancel();

@@ -1,9 +1,14 @@
 #pragma once
+#include "NewRunDialog.h"
+#include "WorkbenchSettings.h"
+#include "carbon/GreenestStartPlanner.h"
 #include "config/RunConfig.h"
 #include "jobs/RunSummary.h"
 
 #include <QMainWindow>
+#include <QTimer>
 #include <memory>
+#include <optional>
 
 class QLabel;
 class QProgressBar;
@@ -14,12 +19,14 @@ namespace gw {
 
 class JobRunner;
 class LivePowerPlot;
+class PowerSourcesPanel;
 class RunsTableModel;
 struct PowerSample;
 
 /// The workbench window: stored runs on top, the current run's live power and energy below, with
 /// its progress and a Cancel button. Runs execute on a JobRunner thread; this window only reacts
-/// to their queued signals, so it never blocks.
+/// to their queued signals, so it never blocks. A run may also wait for the greenest start time of
+/// an intensity forecast before it starts by itself.
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
@@ -30,13 +37,24 @@ public:
     RunsTableModel *runsModel() const { return runsModel_; }
     LivePowerPlot *livePlot() const { return livePlot_; }
     bool isRunActive() const { return runner_ != nullptr; }
+    /// True while a run waits for its greenest start.
+    bool isWaitingToStart() const { return pendingStart_.has_value(); }
+    const WorkbenchSettings &settings() const { return settings_; }
+    PowerSourcesPanel *powerSourcesPanel() const { return powerSources_; }
 
 public Q_SLOTS:
     void refreshRuns();
     void showNewRunDialog();
     /// Starts a run of @p config on a worker thread; refused while another run is active.
     bool startRun(const gw::RunConfig &config);
+    /// Plans the greenest start of @p config and waits for it (Cancel stops the wait); false with
+    /// a message when it cannot be planned or another run is active or waiting.
+    bool scheduleRun(const gw::RunConfig &config, const gw::GreenestStartRequest &request);
+    /// Cancels the active run, or the wait for a scheduled one.
     void cancelRun();
+    void showSettingsDialog();
+    /// Replaces the settings (and stores them with QSettings).
+    void applySettings(const gw::WorkbenchSettings &settings);
     void openStore();
 
 Q_SIGNALS:
@@ -47,9 +65,20 @@ private:
     void onProgress(double fraction, const QString &message);
     void onRunFinished(const gw::RunSummary &summary);
     void setRunActive(bool active);
+    void onGreenestStartTick();
+    /// Starts the run, with the plan it waited for, if any.
+    bool launch(const RunConfig &config, const std::optional<StartPlan> &plan);
 
     QString databasePath_;
+    WorkbenchSettings settings_;
     RunConfig lastConfig_;
+    struct PendingStart {
+        RunConfig config;
+        StartPlan plan;
+    };
+    std::optional<PendingStart> pendingStart_;
+    QTimer greenestStartTimer_;
+    PowerSourcesPanel *powerSources_;
     RunsTableModel *runsModel_;
     QTableView *runsView_;
     LivePowerPlot *livePlot_;

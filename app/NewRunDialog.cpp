@@ -1,9 +1,13 @@
 #include "NewRunDialog.h"
 
+#include "CountryComboBox.h"
 #include "Error.h"
-#include "energy/ReferenceTables.h"
+#include "energy/EnergyMonitor.h"
 
 #include <QComboBox>
+#include <QDateTimeEdit>
+#include <QGroupBox>
+#include <QHBoxLayout>
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>
 #include <QFile>
@@ -20,7 +24,10 @@ namespace gw {
 NewRunDialog::NewRunDialog(const RunConfig &initial, QWidget *parent)
     : QDialog(parent), name_(new QLineEdit), seed_(new QSpinBox), datasetPath_(new QLineEdit), trainSubset_(new QSpinBox),
       epochs_(new QSpinBox), batchSize_(new QSpinBox), learningRate_(new QDoubleSpinBox), optimizer_(new QComboBox),
-      threads_(new QSpinBox), sampleHz_(new QDoubleSpinBox), country_(new QComboBox), pue_(new QDoubleSpinBox)
+      threads_(new QSpinBox), sampleHz_(new QDoubleSpinBox), country_(new CountryComboBox), intensity_(new QComboBox),
+      zone_(new QLineEdit), pue_(new QDoubleSpinBox), budgetWh_(new QDoubleSpinBox), budgetG_(new QDoubleSpinBox),
+      greenestStart_(new QGroupBox(QStringLiteral("Start at the &greenest time"))), forecastFile_(new QLineEdit),
+      deadline_(new QDateTimeEdit), expectedDurationS_(new QSpinBox)
 {
     setWindowTitle(QStringLiteral("New run"));
     seed_->setRange(0, std::numeric_limits<int>::max());
@@ -36,18 +43,54 @@ NewRunDialog::NewRunDialog(const RunConfig &initial, QWidget *parent)
     optimizer_->addItems({QStringLiteral("adam"), QStringLiteral("sgd")});
     threads_->setRange(0, 1024);
     threads_->setSpecialValueText(QStringLiteral("all cores (%1)").arg(QThread::idealThreadCount()));
-    sampleHz_->setRange(0.2, 20);
+    sampleHz_->setRange(EnergyMonitor::kMinSampleHz, EnergyMonitor::kMaxSampleHz);
     sampleHz_->setSuffix(QStringLiteral(" Hz"));
-    country_->addItem(QStringLiteral("World average (475 g/kWh)"), QString());
-    // Country names sorted for people; the ISO code travels as item data.
-    QList<CarbonIntensityTable::Entry> entries;
-    for (const QString &code : CarbonIntensityTable::bundled().codes())
-        entries << *CarbonIntensityTable::bundled().find(code);
-    std::sort(entries.begin(), entries.end(), [](const auto &a, const auto &b) { return a.country < b.country; });
-    for (const auto &e : entries)
-        country_->addItem(QStringLiteral("%1 (%2, %3 g/kWh)").arg(e.country, e.iso3).arg(e.intensityGPerKwh, 0, 'f', 0), e.iso3);
+    country_->setObjectName(QStringLiteral("runCountry"));
+    intensity_->addItem(QStringLiteral("bundled table"), QStringLiteral("table"));
+    intensity_->addItem(QStringLiteral("Electricity Maps, live"), QStringLiteral("live"));
+    zone_->setPlaceholderText(QStringLiteral("from the country"));
     pue_->setRange(1.0, 3.0);
     pue_->setSingleStep(0.05);
+    // 0 means "no budget": a budget of nothing would stop every run at once.
+    for (QDoubleSpinBox *budget : {budgetWh_, budgetG_}) {
+        budget->setRange(0, 1e9);
+        budget->setDecimals(3);
+        budget->setSpecialValueText(QStringLiteral("none"));
+    }
+    budgetWh_->setObjectName(QStringLiteral("budgetWh"));
+    budgetWh_->setSuffix(QStringLiteral(" Wh"));
+    budgetG_->setObjectName(QStringLiteral("budgetG"));
+    budgetG_->setSuffix(QStringLiteral(" g CO₂e"));
+    budgetWh_->setToolTip(QStringLiteral("Stop cleanly (budget_reached) when the predicted or measured energy exceeds this"));
+    budgetG_->setToolTip(QStringLiteral("Stop cleanly (budget_reached) when the predicted or measured emissions exceed this"));
+
+    greenestStart_->setObjectName(QStringLiteral("greenestStart"));
+    greenestStart_->setCheckable(true);
+    greenestStart_->setChecked(false);
+    forecastFile_->setObjectName(QStringLiteral("forecastFile"));
+    forecastFile_->setPlaceholderText(QStringLiteral("Electricity Maps forecast (needs a token)"));
+    auto *browse = new QPushButton(QStringLiteral("…"));
+    connect(browse, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, QStringLiteral("Intensity forecast"), QString(),
+                                                          QStringLiteral("Forecast CSV (*.csv)"));
+        if (!path.isEmpty())
+            forecastFile_->setText(path);
+    });
+    auto *forecastRow = new QHBoxLayout;
+    forecastRow->addWidget(forecastFile_, 1);
+    forecastRow->addWidget(browse);
+    deadline_->setObjectName(QStringLiteral("deadline"));
+    deadline_->setCalendarPopup(true);
+    deadline_->setDisplayFormat(QStringLiteral("yyyy-MM-dd HH:mm"));
+    deadline_->setDateTime(QDateTime::currentDateTime().addSecs(12 * 3600));
+    expectedDurationS_->setObjectName(QStringLiteral("expectedDuration"));
+    expectedDurationS_->setRange(0, 30 * 86400);
+    expectedDurationS_->setSuffix(QStringLiteral(" s"));
+    expectedDurationS_->setSpecialValueText(QStringLiteral("as the last completed run of this config"));
+    auto *greenestForm = new QFormLayout(greenestStart_);
+    greenestForm->addRow(QStringLiteral("Forecast CSV"), forecastRow);
+    greenestForm->addRow(QStringLiteral("Finished &by"), deadline_);
+    greenestForm->addRow(QStringLiteral("E&xpected duration"), expectedDurationS_);
 
     auto *form = new QFormLayout;
     form->addRow(QStringLiteral("&Name"), name_);
@@ -61,10 +104,18 @@ NewRunDialog::NewRunDialog(const RunConfig &initial, QWidget *parent)
     form->addRow(QStringLiteral("T&hreads"), threads_);
     form->addRow(QStringLiteral("Energy sampling &rate"), sampleHz_);
     form->addRow(QStringLiteral("Grid &country"), country_);
+    form->addRow(QStringLiteral("Carbon &intensity"), intensity_);
+    form->addRow(QStringLiteral("Electricity Maps &zone"), zone_);
     form->addRow(QStringLiteral("&PUE"), pue_);
+    form->addRow(QStringLiteral("Energy b&udget"), budgetWh_);
+    form->addRow(QStringLiteral("Carbon bu&dget"), budgetG_);
 
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
-    buttons->button(QDialogButtonBox::Ok)->setText(QStringLiteral("Start run"));
+    QPushButton *start = buttons->button(QDialogButtonBox::Ok);
+    start->setText(QStringLiteral("Start run"));
+    connect(greenestStart_, &QGroupBox::toggled, start, [start](bool scheduled) {
+        start->setText(scheduled ? QStringLiteral("Schedule run") : QStringLiteral("Start run"));
+    });
     QPushButton *load = buttons->addButton(QStringLiteral("Load config…"), QDialogButtonBox::ActionRole);
     QPushButton *save = buttons->addButton(QStringLiteral("Save config…"), QDialogButtonBox::ActionRole);
     connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
@@ -74,6 +125,7 @@ NewRunDialog::NewRunDialog(const RunConfig &initial, QWidget *parent)
 
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(form);
+    layout->addWidget(greenestStart_);
     layout->addWidget(buttons);
     setConfig(initial);
 }
@@ -90,8 +142,12 @@ void NewRunDialog::setConfig(const RunConfig &config)
     optimizer_->setCurrentIndex(config.training.optimizer == OptimizerKind::Sgd ? 1 : 0);
     threads_->setValue(config.training.threads);
     sampleHz_->setValue(config.energy.sampleHz);
-    country_->setCurrentIndex(std::max(0, country_->findData(config.energy.country)));
+    country_->setCountryCode(config.energy.country);
+    intensity_->setCurrentIndex(std::max(0, intensity_->findData(config.energy.intensity)));
+    zone_->setText(config.energy.zone);
     pue_->setValue(config.energy.pue);
+    budgetWh_->setValue(config.energy.budgetWh.value_or(0));
+    budgetG_->setValue(config.energy.budgetG.value_or(0));
 }
 
 RunConfig NewRunDialog::config() const
@@ -108,9 +164,22 @@ RunConfig NewRunDialog::config() const
     config.training.threads = threads_->value();
     config.training.seed = config.seed;
     config.energy.sampleHz = sampleHz_->value();
-    config.energy.country = country_->currentData().toString();
+    config.energy.country = country_->countryCode();
+    config.energy.intensity = intensity_->currentData().toString();
+    config.energy.zone = zone_->text().trimmed();
     config.energy.pue = pue_->value();
+    if (budgetWh_->value() > 0)
+        config.energy.budgetWh = budgetWh_->value();
+    if (budgetG_->value() > 0)
+        config.energy.budgetG = budgetG_->value();
     return config;
+}
+
+std::optional<GreenestStartRequest> NewRunDialog::greenestStart() const
+{
+    if (!greenestStart_->isChecked())
+        return std::nullopt;
+    return GreenestStartRequest{forecastFile_->text().trimmed(), deadline_->dateTime().toUTC(), double(expectedDurationS_->value())};
 }
 
 void NewRunDialog::loadFromFile()

@@ -1,14 +1,28 @@
 #pragma once
 #include "config/RunConfig.h"
 
+#include <QDateTime>
 #include <QDialog>
+#include <optional>
 
+class QCheckBox;
 class QComboBox;
+class QDateTimeEdit;
+class QGroupBox;
 class QDoubleSpinBox;
 class QLineEdit;
 class QSpinBox;
 
 namespace gw {
+
+class CountryComboBox;
+
+/// "Start at the greenest time": what the New run dialog asks for planning the start.
+struct GreenestStartRequest {
+    QString forecastFile;  ///< CSV (datetime,intensity_g_per_kwh); empty: the live provider's forecast
+    QDateTime deadlineUtc; ///< latest end of the run
+    double durationS = 0;  ///< expected duration; 0: that of the last completed run of the same config
+};
 
 /// The settings of a run config as a form; it can load and save the same JSON the command line runs.
 class NewRunDialog : public QDialog {
@@ -16,6 +30,8 @@ class NewRunDialog : public QDialog {
 public:
     explicit NewRunDialog(const RunConfig &initial, QWidget *parent = nullptr);
     RunConfig config() const;
+    /// Set when the person chose to start at the greenest time before the deadline.
+    std::optional<GreenestStartRequest> greenestStart() const;
 
 private:
     void setConfig(const RunConfig &config);
@@ -32,8 +48,16 @@ private:
     QComboBox *optimizer_;
     QSpinBox *threads_;
     QDoubleSpinBox *sampleHz_;
-    QComboBox *country_;
+    CountryComboBox *country_;
+    QComboBox *intensity_;
+    QLineEdit *zone_;
     QDoubleSpinBox *pue_;
+    QDoubleSpinBox *budgetWh_;
+    QDoubleSpinBox *budgetG_;
+    QGroupBox *greenestStart_;
+    QLineEdit *forecastFile_;
+    QDateTimeEdit *deadline_;
+    QSpinBox *expectedDurationS_;
 };
 
 } // namespace gw

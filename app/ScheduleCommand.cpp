@@ -101,18 +101,6 @@ QDateTime parseDeadline(const QString &text, const QDateTime &now)
     return time;
 }
 
-QString describeDelay(double delayS)
-{
-    if (delayS < 1)
-        return QStringLiteral("now");
-    const qint64 minutes = qint64(std::llround(delayS / 60.0));
-    if (minutes < 1)
-        return QStringLiteral("in %1 s").arg(qint64(std::llround(delayS)));
-    if (minutes < 60)
-        return QStringLiteral("in %1 min").arg(minutes);
-    return QStringLiteral("in %1 h %2 min").arg(minutes / 60).arg(minutes % 60);
-}
-
 QString describeStep(qint64 stepS)
 {
     if (stepS % 3600 == 0)
@@ -222,7 +210,7 @@ int ScheduleCommand::execute(const QStringList &arguments, QTextStream &out, QTe
         out << QStringLiteral("Run: %1 s (from %4), now %2, deadline (latest end) %3\n")
                    .arg(number(plan.durationS, 0), CarbonForecast::formatTime(plan.nowUtc), CarbonForecast::formatTime(plan.deadlineUtc),
                         durationOrigin);
-        out << QStringLiteral("Best start: %1 (%2)\n").arg(CarbonForecast::formatTime(plan.bestStartUtc), describeDelay(delayS));
+        out << QStringLiteral("Best start: %1 (%2)\n").arg(CarbonForecast::formatTime(plan.bestStartUtc), StartPlan::describeDelay(delayS));
         out << QStringLiteral("Mean intensity if started then: %1 g CO2e/kWh\n").arg(number(plan.bestMeanIntensityGPerKwh, 1));
         out << QStringLiteral("Mean intensity if started now:  %1 g CO2e/kWh\n").arg(number(plan.nowMeanIntensityGPerKwh, 1));
         out << QStringLiteral("Saving: %1 g CO2e/kWh (%2%)\n").arg(number(plan.savingGPerKwh, 1), number(plan.savingPercent, 1));

@@ -1,12 +1,24 @@
 #include "LivePowerPlot.h"
 #include "MainWindow.h"
+#include "NewRunDialog.h"
+#include "PowerSourcesPanel.h"
 #include "RunsTableModel.h"
 #include "TestData.h"
+#include "carbon/CarbonForecast.h"
 #include "store/Database.h"
 #include "store/RunRepository.h"
 
+#include <QDateTimeEdit>
+#include <QDoubleSpinBox>
+#include <QGroupBox>
+#include <QLabel>
+#include <QLineEdit>
 #include <QPushButton>
+#include <QSettings>
 #include <QSignalSpy>
+#include <QSpinBox>
+#include <QStandardPaths>
+#include <QTableWidget>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -18,7 +30,201 @@ class TestMainWindow : public QObject {
 private:
     QTemporaryDir dir_;
 
+    RunConfig tinyRun(const QString &name)
+    {
+        const QString data = dir_.filePath(QStringLiteral("tiny-data"));
+        if (!QFile::exists(data))
+            test::writeBandDataset(data, 64, 16, 8, 8);
+        RunConfig config;
+        config.name = name;
+        config.dataset.path = data;
+        config.training.epochs = 1;
+        config.training.batchSize = 16;
+        config.training.threads = 1;
+        config.energy.sampleHz = 1;
+        return config;
+    }
+
+    static double metric(const QString &db, qint64 runId, const QString &name)
+    {
+        Database store(db);
+        for (const MetricPoint &m : RunRepository(store).metrics(runId))
+            if (m.name == name)
+                return m.value;
+        return qQNaN();
+    }
+
 private Q_SLOTS:
+    void initTestCase()
+    {
+        // QSettings then lives under ~/.qttest, never in the person's own settings.
+        QStandardPaths::setTestModeEnabled(true);
+        QSettings().clear();
+    }
+
+    void settingsPersistAndDriveTheLiveSamplingRate()
+    {
+        const QString db = dir_.filePath(QStringLiteral("settings.sqlite"));
+        {
+            MainWindow window(db);
+            WorkbenchSettings settings;
+            settings.country = QStringLiteral("FRA");
+            settings.pue = 1.25;
+            settings.liveSampleHz = 12;
+            window.applySettings(settings);
+        }
+        MainWindow window(db); // a new window reads them back
+        QCOMPARE(window.settings().country, QStringLiteral("FRA"));
+        QCOMPARE(window.settings().pue, 1.25);
+        QCOMPARE(window.settings().liveSampleHz, 12.0);
+
+        QSignalSpy finished(&window, &MainWindow::runFinished);
+        QVERIFY(window.startRun(tinyRun(QStringLiteral("sampled")))); // the config asks for 1 Hz
+        QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 1, 30000);
+        const RunSummary summary = finished.at(0).at(0).value<RunSummary>();
+        QCOMPARE(summary.status, QStringLiteral("completed"));
+        Database store(db);
+        const std::optional<RunRecord> record = RunRepository(store).run(summary.runId);
+        QVERIFY(record && record->sampleHz);
+        QCOMPARE(*record->sampleHz, 12.0); // the live view's rate won over the config's
+    }
+
+    void hostileSettingsAreClamped()
+    {
+        QSettings raw;
+        raw.setValue(QStringLiteral("energy/pue"), 0.0);
+        raw.setValue(QStringLiteral("energy/sample_hz"), 500.0);
+        raw.setValue(QStringLiteral("energy/live_sample_hz"), QStringLiteral("fast"));
+        raw.setValue(QStringLiteral("energy/intensity"), QStringLiteral("guess"));
+        const WorkbenchSettings settings = WorkbenchSettings::load(raw);
+        QCOMPARE(settings.pue, 1.0);
+        QCOMPARE(settings.sampleHz, 20.0);
+        QCOMPARE(settings.liveSampleHz, 10.0);
+        QCOMPARE(settings.intensity, QStringLiteral("table"));
+        raw.clear();
+    }
+
+    void newRunDialogCarriesBudgetsAndTheGreenestStart()
+    {
+        RunConfig initial;
+        initial.energy.budgetWh = 2.5;
+        NewRunDialog dialog(initial);
+        QCOMPARE(dialog.config().energy.budgetWh.value_or(-1), 2.5);
+        QVERIFY(!dialog.config().energy.budgetG); // 0 shows "none" and means no budget
+        QVERIFY(!dialog.greenestStart());
+
+        dialog.findChild<QDoubleSpinBox *>(QStringLiteral("budgetG"))->setValue(3);
+        auto *greenest = dialog.findChild<QGroupBox *>(QStringLiteral("greenestStart"));
+        greenest->setChecked(true);
+        dialog.findChild<QLineEdit *>(QStringLiteral("forecastFile"))->setText(QStringLiteral("/tmp/forecast.csv"));
+        const QDateTime deadline = QDateTime::currentDateTime().addSecs(3600);
+        dialog.findChild<QDateTimeEdit *>(QStringLiteral("deadline"))->setDateTime(deadline);
+        dialog.findChild<QSpinBox *>(QStringLiteral("expectedDuration"))->setValue(120);
+        QCOMPARE(dialog.config().energy.budgetG.value_or(-1), 3.0);
+        const std::optional<GreenestStartRequest> request = dialog.greenestStart();
+        QVERIFY(request);
+        QCOMPARE(request->forecastFile, QStringLiteral("/tmp/forecast.csv"));
+        QCOMPARE(request->durationS, 120.0);
+        QVERIFY(std::abs(request->deadlineUtc.secsTo(deadline.toUTC())) < 60); // the editor shows minutes
+    }
+
+    void scheduledRunWaitsForTheGreenestStartAndKeepsTheSaving()
+    {
+        // 2-second steps: dirty now, clean from the third step on, so the best start is a few
+        // seconds away and the saving is known.
+        const QDateTime now = QDateTime::currentDateTimeUtc();
+        const QDateTime first = now.addMSecs(-(now.toMSecsSinceEpoch() % 2000));
+        QString csv = QStringLiteral("datetime,intensity_g_per_kwh\n");
+        for (int i = 0; i < 60; ++i)
+            csv += QStringLiteral("%1,%2\n").arg(CarbonForecast::formatTime(first.addSecs(2 * i))).arg(i < 2 ? 400 : 100);
+        const QString forecastPath = dir_.filePath(QStringLiteral("forecast.csv"));
+        QFile file(forecastPath);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(csv.toUtf8());
+        file.close();
+
+        const QString db = dir_.filePath(QStringLiteral("greenest.sqlite"));
+        MainWindow window(db);
+        QSignalSpy finished(&window, &MainWindow::runFinished);
+        QVERIFY(window.scheduleRun(tinyRun(QStringLiteral("greenest")), GreenestStartRequest{forecastPath, now.addSecs(100), 10}));
+        QVERIFY(window.isWaitingToStart());
+        QVERIFY(!window.isRunActive());
+        QVERIFY(!window.startRun(tinyRun(QStringLiteral("other")))); // waiting counts as busy
+        QCOMPARE(window.runsModel()->rowCount(), 0);
+        QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 1, 30000);
+        QVERIFY(!window.isWaitingToStart());
+        const RunSummary summary = finished.at(0).at(0).value<RunSummary>();
+        QCOMPARE(summary.status, QStringLiteral("completed"));
+        // Started now, the 10 s run would see 400 g/kWh until the end of the second step (2 to 4 s)
+        // and 100 after it: a mean of 160 to 220 g/kWh, against 100 at the best start.
+        const double ifNow = metric(db, summary.runId, QStringLiteral("schedule_intensity_if_now_g_per_kwh"));
+        QVERIFY2(ifNow >= 160 && ifNow <= 220, qPrintable(QString::number(ifNow)));
+        QCOMPARE(metric(db, summary.runId, QStringLiteral("schedule_intensity_at_start_g_per_kwh")), 100.0);
+        QCOMPARE(metric(db, summary.runId, QStringLiteral("schedule_saving_percent")), (ifNow - 100) / ifNow * 100);
+        QVERIFY(metric(db, summary.runId, QStringLiteral("schedule_delay_s")) > 0);
+    }
+
+    void cancellingTheWaitStartsNothing()
+    {
+        const QString forecastPath = dir_.filePath(QStringLiteral("later.csv"));
+        const QDateTime hour = QDateTime::currentDateTimeUtc().addSecs(-3600);
+        QFile file(forecastPath);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        QString csv = QStringLiteral("datetime,intensity_g_per_kwh\n");
+        for (int i = 0; i < 30; ++i)
+            csv += QStringLiteral("%1,%2\n").arg(CarbonForecast::formatTime(hour.addSecs(3600 * i))).arg(i < 6 ? 500 : 50);
+        file.write(csv.toUtf8());
+        file.close();
+        const QString db = dir_.filePath(QStringLiteral("cancelled-wait.sqlite"));
+        MainWindow window(db);
+        QVERIFY(window.scheduleRun(tinyRun(QStringLiteral("later")),
+                                   GreenestStartRequest{forecastPath, QDateTime::currentDateTimeUtc().addSecs(20 * 3600), 600}));
+        QVERIFY(window.isWaitingToStart());
+        auto *cancel = window.findChild<QPushButton *>(QStringLiteral("cancelButton"));
+        QVERIFY(cancel->isEnabled());
+        QTest::mouseClick(cancel, Qt::LeftButton);
+        QVERIFY(!window.isWaitingToStart());
+        QTest::qWait(1200); // a tick of the wait timer would start it if it were still armed
+        QVERIFY(!window.isRunActive());
+        Database store(db);
+        QCOMPARE(RunRepository(store).listRuns().size(), 0);
+    }
+
+    void anUnplannableStartIsRefusedWithoutARun()
+    {
+        const QString db = dir_.filePath(QStringLiteral("refused.sqlite"));
+        MainWindow window(db);
+        // No forecast file, and no completed run to take the duration from: both are refused.
+        QTimer::singleShot(0, [] {
+            if (QWidget *box = QApplication::activeModalWidget())
+                box->close();
+        });
+        QVERIFY(!window.scheduleRun(tinyRun(QStringLiteral("x")),
+                                    GreenestStartRequest{dir_.filePath(QStringLiteral("missing.csv")), QDateTime::currentDateTimeUtc().addSecs(3600), 0}));
+        QVERIFY(!window.isWaitingToStart());
+    }
+
+    void powerSourcesPanelSaysWhatIsMeasuredAndWhyNot()
+    {
+        PowerSourcesPanel panel([] {
+            return std::vector<PowerSourceStatus>{
+                {QStringLiteral("NVIDIA NVML"), true, QStringLiteral("measured"), QStringLiteral("gpu"), QStringLiteral("1 GPU")},
+                {QStringLiteral("CPU time model"), true, QStringLiteral("estimated"), QStringLiteral("cpu, ram"), QStringLiteral("TDP x load")},
+                {QStringLiteral("Intel RAPL"), false, QStringLiteral("measured"), QString(), QStringLiteral("permission denied: run sudo chmod")},
+            };
+        });
+        QTableWidget *table = panel.table();
+        QCOMPARE(table->rowCount(), 3);
+        QCOMPARE(table->item(0, 2)->text(), QStringLiteral("measured"));
+        QCOMPARE(table->item(1, 2)->text(), QStringLiteral("estimated"));
+        QCOMPARE(table->item(2, 1)->text(), QStringLiteral("no"));
+        QCOMPARE(table->item(2, 2)->text(), QStringLiteral("(measured if used)"));
+        QVERIFY(table->item(2, 4)->text().contains(QStringLiteral("permission denied")));
+        auto *summary = panel.findChild<QLabel *>(QStringLiteral("powerSourcesSummary"));
+        QVERIFY(summary->text().contains(QStringLiteral("Measured by hardware counters: NVIDIA NVML (gpu)")));
+        QVERIFY(summary->text().contains(QStringLiteral("Estimated by a model: CPU time model (cpu, ram)")));
+    }
+
     void showsRowsFromTheStore()
     {
         const QString db = dir_.filePath(QStringLiteral("rows.sqlite"));

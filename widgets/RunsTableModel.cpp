@@ -39,8 +39,23 @@ QVariant RunsTableModel::data(const QModelIndex &index, int role) const
     const RunRecord &run = runs_.at(index.row());
     if (role == Qt::TextAlignmentRole && index.column() != Name && index.column() != Status && index.column() != Source)
         return int(Qt::AlignRight | Qt::AlignVCenter);
-    if (role == Qt::ToolTipRole)
-        return run.error.isEmpty() ? run.intensityOrigin : run.error;
+    if (role == Qt::ToolTipRole) {
+        if (!run.error.isEmpty())
+            return run.error;
+        switch (index.column()) {
+        case Energy:
+        case Emissions:
+        case Source:
+            // Which figure is a counter's and which a model's, per component.
+            return run.energySource.isEmpty() ? QVariant()
+                                              : QVariant(QStringLiteral("%1 — cpu %2, gpu %3, ram %4\n%5")
+                                                             .arg(run.energySource, run.cpuSource.isEmpty() ? QStringLiteral("–") : run.cpuSource,
+                                                                  run.gpuSource.isEmpty() ? QStringLiteral("–") : run.gpuSource,
+                                                                  run.ramSource.isEmpty() ? QStringLiteral("–") : run.ramSource, run.powerModel));
+        default:
+            return run.intensityOrigin;
+        }
+    }
     if (role == Qt::ForegroundRole && index.column() == Status && run.status == QStringLiteral("failed"))
         return QColor(204, 121, 167);
     if (role != Qt::DisplayRole)
@@ -74,7 +89,7 @@ QVariant RunsTableModel::headerData(int section, Qt::Orientation orientation, in
     case Duration: return QStringLiteral("Duration (s)");
     case Energy: return QStringLiteral("Energy (Wh)");
     case Emissions: return QStringLiteral("CO₂ (g)");
-    case Source: return QStringLiteral("Energy source");
+    case Source: return QStringLiteral("Measured / estimated");
     case Intensity: return QStringLiteral("Intensity (g/kWh)");
     case Started: return QStringLiteral("Started");
     default: return {};

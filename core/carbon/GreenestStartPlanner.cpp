@@ -14,6 +14,27 @@ double StartPlan::delayS(const QDateTime &now) const
     return std::max<qint64>(0, now.msecsTo(bestStartUtc)) / 1000.0;
 }
 
+QString StartPlan::describeDelay(double delayS)
+{
+    if (delayS < 1)
+        return QStringLiteral("now");
+    const qint64 minutes = qint64(std::llround(delayS / 60.0));
+    if (minutes < 1)
+        return QStringLiteral("in %1 s").arg(qint64(std::llround(delayS)));
+    if (minutes < 60)
+        return QStringLiteral("in %1 min").arg(minutes);
+    return QStringLiteral("in %1 h %2 min").arg(minutes / 60).arg(minutes % 60);
+}
+
+QString StartPlan::summary(const QDateTime &now) const
+{
+    return QStringLiteral("start %1 (%2): %3 g CO2e/kWh over the run instead of %4 if started now, %5 % less")
+        .arg(CarbonForecast::formatTime(bestStartUtc), describeDelay(delayS(now)))
+        .arg(bestMeanIntensityGPerKwh, 0, 'f', 1)
+        .arg(nowMeanIntensityGPerKwh, 0, 'f', 1)
+        .arg(savingPercent, 0, 'f', 1);
+}
+
 StartPlan GreenestStartPlanner::plan(const CarbonForecast &forecast, double durationS, const QDateTime &now, const QDateTime &deadline)
 {
     if (!(durationS > 0) || !std::isfinite(durationS))

@@ -20,6 +20,10 @@ struct StartPlan {
     /// Seconds from @p now until the best start; 0 when it is already due. The caller that waits
     /// calls this when it starts waiting, so time spent between planning and waiting is not waited twice.
     double delayS(const QDateTime &now = QDateTime::currentDateTimeUtc()) const;
+    /// One line for people: when, and what it saves over starting now.
+    QString summary(const QDateTime &now = QDateTime::currentDateTimeUtc()) const;
+    /// "now", "in 40 s", "in 25 min", "in 3 h 5 min".
+    static QString describeDelay(double delayS);
 };
 
 /// Picks the start time of a run, between now and its deadline, that gives the lowest mean grid

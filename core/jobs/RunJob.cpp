@@ -118,6 +118,8 @@ void RunJob::run()
         const qint64 projectId = repository->ensureProject(QStringLiteral("default"));
         summary_.runId = repository->createRun(projectId, config_.name, QString::fromStdString(config_.toJsonText(-1)),
                                                QString::fromUtf8(QJsonDocument(hardware.toJson()).toJson(QJsonDocument::Compact)));
+        if (startPlan_)
+            recordStartPlan(*repository);
         Q_EMIT runCreated(summary_.runId);
         for (const QString &notice : notices)
             Q_EMIT noticed(notice);
@@ -254,6 +256,15 @@ void RunJob::run()
     }
     Q_EMIT progressed(1.0, summary_.status);
     Q_EMIT finished(summary_);
+}
+
+void RunJob::recordStartPlan(RunRepository &repository) const
+{
+    const StartPlan &plan = *startPlan_;
+    repository.addMetric(summary_.runId, 0, QStringLiteral("schedule_delay_s"), plan.nowUtc.msecsTo(plan.bestStartUtc) / 1000.0);
+    repository.addMetric(summary_.runId, 0, QStringLiteral("schedule_intensity_at_start_g_per_kwh"), plan.bestMeanIntensityGPerKwh);
+    repository.addMetric(summary_.runId, 0, QStringLiteral("schedule_intensity_if_now_g_per_kwh"), plan.nowMeanIntensityGPerKwh);
+    repository.addMetric(summary_.runId, 0, QStringLiteral("schedule_saving_percent"), plan.savingPercent);
 }
 
 EnergyTotals RunJob::energyTotals(const EnergyMonitor &monitor) const

@@ -1,4 +1,5 @@
 #pragma once
+#include "carbon/GreenestStartPlanner.h"
 #include "config/RunConfig.h"
 #include "energy/PowerSample.h"
 #include "jobs/RunSummary.h"
@@ -37,6 +38,9 @@ public:
     void setLiveIntensity(const QString &token, const QString &baseUrl = QString());
     /// Samples at least @p sampleHz (a live view wants 10 Hz) whatever the config says.
     void setMinimumSampleHz(double sampleHz) { minimumSampleHz_ = sampleHz; }
+    /// The run was started at the greenest time of a forecast: the plan is kept with the run
+    /// (metrics schedule_*), so what waiting saved stays next to what the run cost.
+    void setStartPlan(const StartPlan &plan) { startPlan_ = plan; }
 
 public Q_SLOTS:
     void run();
@@ -59,6 +63,7 @@ private:
     /// The intensity to use now, from the table or live (falling back to the table, with the reason).
     void refreshIntensity(EnergyMonitor *monitor);
     EnergyTotals energyTotals(const EnergyMonitor &monitor) const;
+    void recordStartPlan(RunRepository &repository) const;
 
     RunConfig config_;
     QString databasePath_;
@@ -69,6 +74,7 @@ private:
     QString lastIntensityFailure_;
     QString liveBaseUrl_;
     double minimumSampleHz_ = 0;
+    std::optional<StartPlan> startPlan_;
     RunSummary summary_;
 };
 

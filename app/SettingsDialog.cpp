@@ -1,0 +1,108 @@
+#include "SettingsDialog.h"
+
+#include "CountryComboBox.h"
+#include "energy/EnergyMonitor.h"
+
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QDoubleSpinBox>
+#include <QFormLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QVBoxLayout>
+
+namespace gw {
+
+namespace {
+QDoubleSpinBox *rateSpinBox()
+{
+    auto *box = new QDoubleSpinBox;
+    box->setRange(EnergyMonitor::kMinSampleHz, EnergyMonitor::kMaxSampleHz);
+    box->setDecimals(1);
+    box->setSingleStep(0.5);
+    box->setSuffix(QStringLiteral(" Hz"));
+    return box;
+}
+} // namespace
+
+SettingsDialog::SettingsDialog(const WorkbenchSettings &initial, QWidget *parent)
+    : QDialog(parent), country_(new CountryComboBox), intensity_(new QComboBox), zone_(new QLineEdit), token_(new QLineEdit),
+      tokenHint_(new QLabel), pue_(new QDoubleSpinBox), sampleHz_(rateSpinBox()), liveSampleHz_(rateSpinBox())
+{
+    setWindowTitle(QStringLiteral("Settings"));
+    country_->setObjectName(QStringLiteral("settingsCountry"));
+    intensity_->addItem(QStringLiteral("Bundled table (yearly average per country)"), QStringLiteral("table"));
+    intensity_->addItem(QStringLiteral("Electricity Maps, live (the table when it fails)"), QStringLiteral("live"));
+    zone_->setPlaceholderText(QStringLiteral("from the country, e.g. DE; or a zone such as US-CAL-CISO"));
+    token_->setEchoMode(QLineEdit::Password);
+    token_->setObjectName(QStringLiteral("settingsToken"));
+    token_->setPlaceholderText(QStringLiteral("Electricity Maps API token"));
+    tokenHint_->setWordWrap(true);
+    pue_->setRange(1.0, 3.0);
+    pue_->setDecimals(2);
+    pue_->setSingleStep(0.05);
+    pue_->setToolTip(QStringLiteral("Power usage effectiveness of the room the machine is in: 1.0 for a desk, "
+                                    "about 1.1-1.6 in a data centre. Every energy figure is multiplied by it."));
+    sampleHz_->setToolTip(QStringLiteral("Default power sampling rate of new runs"));
+    liveSampleHz_->setToolTip(QStringLiteral("Sampling rate while the window shows a run live (the higher of the two applies)"));
+
+    auto *form = new QFormLayout;
+    form->addRow(QStringLiteral("Grid &region"), country_);
+    form->addRow(QStringLiteral("Carbon &intensity"), intensity_);
+    form->addRow(QStringLiteral("Electricity Maps &zone"), zone_);
+    form->addRow(QStringLiteral("Electricity Maps &token"), token_);
+    form->addRow(QString(), tokenHint_);
+    form->addRow(QStringLiteral("&PUE"), pue_);
+    form->addRow(QStringLiteral("&Sampling rate of runs"), sampleHz_);
+    form->addRow(QStringLiteral("Sampling rate with the &live view"), liveSampleHz_);
+
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
+    connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    connect(intensity_, &QComboBox::currentIndexChanged, this, &SettingsDialog::updateLiveFields);
+    connect(token_, &QLineEdit::textChanged, this, &SettingsDialog::updateLiveFields);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(form);
+    layout->addWidget(buttons);
+
+    country_->setCountryCode(initial.country);
+    intensity_->setCurrentIndex(std::max(0, intensity_->findData(initial.intensity)));
+    zone_->setText(initial.zone);
+    token_->setText(initial.electricityMapsToken);
+    pue_->setValue(initial.pue);
+    sampleHz_->setValue(initial.sampleHz);
+    liveSampleHz_->setValue(initial.liveSampleHz);
+    updateLiveFields();
+}
+
+void SettingsDialog::updateLiveFields()
+{
+    const bool live = intensity_->currentData().toString() == QStringLiteral("live");
+    zone_->setEnabled(live);
+    token_->setEnabled(live);
+    const bool fromEnvironment = token_->text().isEmpty() && !qEnvironmentVariableIsEmpty("ELECTRICITYMAPS_TOKEN");
+    if (!live)
+        tokenHint_->setText(QStringLiteral("Runs use the bundled table's value for the region."));
+    else if (fromEnvironment)
+        tokenHint_->setText(QStringLiteral("No token here: ELECTRICITYMAPS_TOKEN from the environment is used."));
+    else if (token_->text().isEmpty())
+        tokenHint_->setText(QStringLiteral("Without a token (here or in ELECTRICITYMAPS_TOKEN) runs fall back to the table and say so."));
+    else
+        tokenHint_->setText(QStringLiteral("Stored in this user's settings file in plain text; the environment variable is the alternative."));
+}
+
+WorkbenchSettings SettingsDialog::settings() const
+{
+    WorkbenchSettings s;
+    s.country = country_->countryCode();
+    s.intensity = intensity_->currentData().toString();
+    s.zone = zone_->text().trimmed();
+    s.electricityMapsToken = token_->text().trimmed();
+    s.pue = pue_->value();
+    s.sampleHz = sampleHz_->value();
+    s.liveSampleHz = liveSampleHz_->value();
+    return s;
+}
+
+} // namespace gw

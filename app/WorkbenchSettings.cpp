@@ -1,0 +1,56 @@
+#include "WorkbenchSettings.h"
+
+#include "config/RunConfig.h"
+#include "energy/EnergyMonitor.h"
+
+#include <QSettings>
+#include <algorithm>
+
+namespace gw {
+
+namespace {
+double clampedHz(double hz, double fallback)
+{
+    if (!(hz > 0))
+        return fallback;
+    return std::clamp(hz, EnergyMonitor::kMinSampleHz, EnergyMonitor::kMaxSampleHz);
+}
+} // namespace
+
+WorkbenchSettings WorkbenchSettings::load(const QSettings &settings)
+{
+    // Values are re-checked on the way in: a hand-edited settings file must not start a run with
+    // a PUE of 0 or a 500 Hz sampler.
+    WorkbenchSettings s;
+    s.country = settings.value(QStringLiteral("energy/country")).toString().toUpper();
+    const QString intensity = settings.value(QStringLiteral("energy/intensity"), s.intensity).toString();
+    s.intensity = intensity == QStringLiteral("live") ? intensity : QStringLiteral("table");
+    s.zone = settings.value(QStringLiteral("energy/zone")).toString();
+    s.electricityMapsToken = settings.value(QStringLiteral("energy/electricity_maps_token")).toString();
+    s.pue = std::clamp(settings.value(QStringLiteral("energy/pue"), s.pue).toDouble(), 1.0, 3.0);
+    s.sampleHz = clampedHz(settings.value(QStringLiteral("energy/sample_hz"), s.sampleHz).toDouble(), 1.0);
+    s.liveSampleHz = clampedHz(settings.value(QStringLiteral("energy/live_sample_hz"), s.liveSampleHz).toDouble(), 10.0);
+    return s;
+}
+
+void WorkbenchSettings::save(QSettings &settings) const
+{
+    settings.setValue(QStringLiteral("energy/country"), country);
+    settings.setValue(QStringLiteral("energy/intensity"), intensity);
+    settings.setValue(QStringLiteral("energy/zone"), zone);
+    settings.setValue(QStringLiteral("energy/electricity_maps_token"), electricityMapsToken);
+    settings.setValue(QStringLiteral("energy/pue"), pue);
+    settings.setValue(QStringLiteral("energy/sample_hz"), sampleHz);
+    settings.setValue(QStringLiteral("energy/live_sample_hz"), liveSampleHz);
+}
+
+void WorkbenchSettings::applyTo(RunConfig &config) const
+{
+    config.energy.country = country;
+    config.energy.intensity = intensity;
+    config.energy.zone = zone;
+    config.energy.pue = pue;
+    config.energy.sampleHz = sampleHz;
+}
+
+} // namespace gw
