@@ -140,6 +140,11 @@ int CommandLine::execute(const QStringList &arguments)
             printOut(QStringLiteral("green-workbench %1 (Qt %2, LibTorch %3)\n").arg(QStringLiteral(GW_VERSION), QString::fromLatin1(qVersion()), TorchRuntime::version()));
             return 0;
         }
+        const bool wantsHelp = arguments.contains(QStringLiteral("--help")) || arguments.contains(QStringLiteral("-h"));
+        if (wantsHelp && command != QStringLiteral("schedule")) { // schedule has a longer usage of its own
+            printOut(usage());
+            return 0;
+        }
         if (command == QStringLiteral("run"))
             return run(arguments.mid(1));
         if (command == QStringLiteral("runs"))

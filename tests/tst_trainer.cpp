@@ -40,12 +40,15 @@ private Q_SLOTS:
         std::vector<EpochResult> seen;
         std::int64_t lastDone = 0;
         int progressCalls = 0;
+        std::vector<double> epochEndFractions;
         const TrainingOutcome outcome = Trainer(params(3)).train(
             train_, test_, cancel,
             [&](const TrainingProgress &p) {
                 QVERIFY(p.samplesDone > lastDone);
                 lastDone = p.samplesDone;
                 ++progressCalls;
+                if (p.samplesDone % 600 == 0)
+                    epochEndFractions.push_back(p.fraction());
             },
             [&](const EpochResult &e) { seen.push_back(e); });
         QVERIFY(!outcome.cancelled);
@@ -53,6 +56,12 @@ private Q_SLOTS:
         QCOMPARE(seen.size(), std::size_t(3));
         QCOMPARE(outcome.samplesSeen, std::int64_t(3 * 600));
         QCOMPARE(progressCalls, 3 * 19); // ceil(600 / 32) batches per epoch
+        // The fraction done counts each epoch's evaluation (200 test samples at a third of a
+        // training sample each): the last batch of training is not yet the end of the run.
+        const double epochWork = 600 + 200 / 3.0;
+        QCOMPARE(epochEndFractions.size(), std::size_t(3));
+        QCOMPARE(epochEndFractions[0], 600 / (3 * epochWork));
+        QCOMPARE(epochEndFractions[2], (2 * epochWork + 600) / (3 * epochWork));
         QVERIFY2(outcome.testAccuracy > 0.9, qPrintable(QString::number(outcome.testAccuracy)));
         QVERIFY(seen.back().trainLoss < seen.front().trainLoss);
     }

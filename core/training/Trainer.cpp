@@ -124,6 +124,7 @@ TrainingOutcome Trainer::train(const ImageDataset &train, const ImageDataset &te
     TrainingProgress progress;
     progress.epochs = params_.epochs;
     progress.samplesTotal = train.size() * params_.epochs;
+    progress.workTotal = double(progress.samplesTotal) + double(test.size()) * params_.epochs * TrainingProgress::kEvalWorkPerSample;
     const std::int64_t n = train.size();
 
     for (int epoch = 1; epoch <= params_.epochs; ++epoch) {
@@ -152,6 +153,7 @@ TrainingOutcome Trainer::train(const ImageDataset &train, const ImageDataset &te
             lossSum += batchLoss * double(index.size(0));
             correct += logits.argmax(1).eq(y).sum().item<std::int64_t>();
             progress.samplesDone += index.size(0);
+            progress.workDone += double(index.size(0));
             progress.batchLoss = batchLoss;
             outcome.samplesSeen = progress.samplesDone;
             if (onProgress)
@@ -168,6 +170,7 @@ TrainingOutcome Trainer::train(const ImageDataset &train, const ImageDataset &te
                 outcome.cancelled = true;
                 return outcome;
             }
+            progress.workDone += double(test.size()) * TrainingProgress::kEvalWorkPerSample;
         }
         phase.end();
         result.durationS = clock.nsecsElapsed() / 1e9;

@@ -2,6 +2,7 @@
 #include "data/ImageDataset.h"
 #include "training/TrainingParams.h"
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <vector>
@@ -21,10 +22,16 @@ struct EpochResult {
 struct TrainingProgress {
     int epoch = 0;
     int epochs = 0;
-    std::int64_t samplesDone = 0;  ///< over the whole run
-    std::int64_t samplesTotal = 0; ///< over the whole run
+    std::int64_t samplesDone = 0;  ///< training samples over the whole run
+    std::int64_t samplesTotal = 0; ///< training samples over the whole run
     double batchLoss = 0;
-    double fraction() const { return samplesTotal > 0 ? double(samplesDone) / double(samplesTotal) : 0; }
+    /// Work in training-sample units, evaluation included: a test sample costs a forward pass,
+    /// about a third of a training step's forward and backward, so predictions made early in the
+    /// first epoch count the evaluation still to come.
+    static constexpr double kEvalWorkPerSample = 1.0 / 3.0;
+    double workDone = 0;
+    double workTotal = 0;
+    double fraction() const { return workTotal > 0 ? std::min(1.0, workDone / workTotal) : 0; }
 };
 
 struct TrainingOutcome {
