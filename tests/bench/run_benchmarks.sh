@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every benchmark of the project in one go and sets the engine beside PyTorch eager on the same
-# machine, thread count and BLAS, because a throughput figure means little without its twin.
+# Runs every benchmark of the project in one go: the engine beside PyTorch eager on the same machine,
+# thread count and BLAS (a throughput figure means little without its twin), and the energy sampler's
+# CPU cost at 1, 10 and 20 Hz beside a run without it, as a share of its 0.5 %-of-a-core allowance.
 #
 #   tests/bench/run_benchmarks.sh [--threads N] [--repeats N] [--quick]
 #
@@ -18,7 +19,7 @@ threads=$(nproc)
 quick=0
 repeats=
 usage() {
-    sed -n '2,8s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+    sed -n '2,9s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
 }
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -56,10 +57,17 @@ if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
 fi
 echo "== configuring $BUILD_DIR" >&2
 cmake -S "$REPO" -B "$BUILD_DIR" "${configure_args[@]}" >/dev/null
-echo "== building bench_train_throughput" >&2
-cmake --build "$BUILD_DIR" --target bench_train_throughput -j "$JOBS"
-engine=$(find "$BUILD_DIR" -type f -name bench_train_throughput -perm -u+x | head -n 1)
-[ -n "$engine" ] || { echo "run_benchmarks.sh: bench_train_throughput not found under $BUILD_DIR" >&2; exit 1; }
+benchmarks=(bench_train_throughput bench_sampler_overhead)
+echo "== building ${benchmarks[*]}" >&2
+cmake --build "$BUILD_DIR" --target "${benchmarks[@]}" -j "$JOBS"
+binary() {
+    local path
+    path=$(find "$BUILD_DIR" -type f -name "$1" -perm -u+x | head -n 1)
+    [ -n "$path" ] || { echo "run_benchmarks.sh: $1 not found under $BUILD_DIR" >&2; exit 1; }
+    echo "$path"
+}
+engine=$(binary bench_train_throughput)
+sampler=$(binary bench_sampler_overhead)
 
 runs=$(mktemp -d)
 trap 'rm -rf "$runs"' EXIT
@@ -71,13 +79,24 @@ for r in $(seq 1 "$repeats"); do
     echo "== run $r/$repeats: PyTorch eager, $threads threads, $batches batches" >&2
     "$PYTHON" "$REPO/tests/bench/pytorch_small_cnn.py" "${common[@]}" >"$runs/pytorch-$r.json"
 done
+# Once: it compares its rates with its own baseline inside one run, and counts CPU time, which the
+# load of a shared machine hardly changes.
+echo "== energy sampler: CPU cost at 1, 10, 20 Hz and without a monitor" >&2
+sampler_args=()
+if [ "$quick" = 1 ]; then sampler_args+=(--quick); fi
+"$sampler" "${sampler_args[@]}" >"$runs/sampler.json"
 
 mkdir -p "$(dirname "$OUT")"
 "$PYTHON" - "$runs" "$OUT" "$threads" "$repeats" "$quick" "$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)" <<'PY'
 import datetime, glob, json, os, statistics, sys
 
 runs_dir, out, threads, repeats, quick, commit = sys.argv[1:]
-results = [json.load(open(p)) for p in sorted(glob.glob(os.path.join(runs_dir, "*.json")))]
+documents = [json.load(open(p)) for p in sorted(glob.glob(os.path.join(runs_dir, "*.json")))]
+results = [d for d in documents if "impl" in d]  # training throughput, one per implementation and repeat
+sampler = next((d for d in documents if d.get("benchmark") == "sampler_overhead"), None)
+if sampler is not None:
+    for rate in sampler["rates"]:
+        rate["share_of_goal"] = rate["cpu_percent_of_core"] / sampler["goal_percent_of_core"]
 
 summary = {}
 for impl in ("engine-libtorch", "pytorch-eager"):
@@ -115,29 +134,42 @@ document = {
     "environment": {k: os.environ[k] for k in env_names if k in os.environ},
     "summary": summary,
     "ratio_engine_over_pytorch": ratio,
+    "sampler": sampler,
     "runs": results,
 }
 with open(out, "w") as f:
     json.dump(document, f, indent=2)
     f.write("\n")
 
-columns = ("impl", "samples/s", "min..max", "threads", "BLAS library", "BLAS core", "CPU model", "instruction sets")
-rows = [columns]
+def print_table(rows):
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    print()
+    for n, row in enumerate(rows):
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+        if n == 0:
+            print("  ".join("-" * w for w in widths))
+    print()
+
+rows = [("impl", "samples/s", "min..max", "threads", "BLAS library", "BLAS core", "CPU model", "instruction sets")]
 for impl, s in summary.items():
     rows.append((impl, f"{s['samples_per_s_median']:.0f}",
                  f"{s['samples_per_s_min']:.0f}..{s['samples_per_s_max']:.0f}", str(s["threads"]),
                  os.path.basename(s["blas_library"]) or "unknown", s["blas_core_type"] or "n/a",
                  s["cpu_model"], " ".join(s["instruction_sets"])))
-widths = [max(len(r[i]) for r in rows) for i in range(len(columns))]
-print()
-for n, row in enumerate(rows):
-    print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
-    if n == 0:
-        print("  ".join("-" * w for w in widths))
-print()
+print_table(rows)
 env = ", ".join(f"{k}={v}" for k, v in document["environment"].items()) or "none of " + " ".join(env_names)
 print(f"{document['date']}, nproc {document['nproc']}, median of {repeats} run(s); environment: {env}")
 if ratio is not None:
     print(f"engine / pytorch: {ratio:.2f}")
+if sampler is not None:
+    goal = sampler["goal_percent_of_core"]
+    rows = [("sampler", "samples", "CPU % of one core", f"share of {goal:g} % allowance", "CPU us/sample")]
+    for rate in sampler["rates"]:
+        rows.append((f"{rate['hz']:g} Hz", str(rate["samples"]), f"{rate['cpu_percent_of_core']:.3f}",
+                     f"{rate['share_of_goal']:.0%}", f"{rate['us_per_sample']:.0f}"))
+    print_table(rows)
+    print(f"sampler: {sampler['seconds']:g} s per rate, baseline {sampler['baseline_cpu_s'] * 1e3:.3f} CPU ms without a monitor; "
+          f"one source read {sampler['read_us']:.0f} us back to back, {sampler['read_spaced_us']:.0f} us 100 ms apart")
+    print(f"power source: {sampler['source']}")
 print(f"results: {out}")
 PY
