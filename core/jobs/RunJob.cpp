@@ -2,7 +2,6 @@
 
 #include "Error.h"
 #include "carbon/CarbonIntensityProvider.h"
-#include "data/FashionMnist.h"
 #include "energy/EnergyAccumulator.h"
 #include "energy/EnergyMonitor.h"
 #include "energy/PowerMeter.h"
@@ -13,9 +12,11 @@
 #include "platform/HardwareInfo.h"
 #include "store/Database.h"
 #include "store/RunRepository.h"
-#include "training/Trainer.h"
+#include "jobs/RunWorkFactory.h"
 
+#include <QDir>
 #include <QElapsedTimer>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <sys/resource.h>
@@ -28,15 +29,6 @@ constexpr qint64 kFlushEveryMs = 1000;
 constexpr std::int64_t kLossMetricEverySamples = 2048;
 constexpr qint64 kIntensityRefreshMs = 5 * 60 * 1000;
 
-// Ends a window on every way out of a scope, exceptions included.
-class WindowScope {
-public:
-    WindowScope(EnergyMonitor &monitor, const QString &phase) : monitor_(monitor) { monitor_.beginWindow(phase); }
-    ~WindowScope() { monitor_.endWindow(); }
-
-private:
-    EnergyMonitor &monitor_;
-};
 } // namespace
 
 RunJob::RunJob(RunConfig config, QString databasePath, QObject *parent)
@@ -88,6 +80,117 @@ void RunJob::flushEnergy(RunRepository &repository, EnergyMonitor &monitor)
     repository.addEnergyWindows(summary_.runId, monitor.takeFinishedWindows());
 }
 
+/// RunContext for the work of one run: every report of progress also drives the prediction, the
+/// budget, the store's batch-loss metric, the flushing of power samples and the live intensity.
+class RunJob::JobContext : public RunContext {
+public:
+    JobContext(RunJob &job, EnergyMonitor &monitor, RunRepository &repository)
+        : job_(job), monitor_(monitor), repository_(repository), prediction_(monitor.energyJ(), monitor.elapsedS()),
+          budget_(job.config_.energy.budgetWh, job.config_.energy.budgetG)
+    {
+        sinceProgress_.start();
+        sinceFlush_.start();
+        sinceIntensity_.start();
+    }
+
+    const RunConfig &config() const override { return job_.config_; }
+    const std::atomic_bool &cancelFlag() const override { return job_.cancelRequested_; }
+    void beginPhase(const QString &phase) override { monitor_.beginWindow(phase); }
+    void endPhase() override { monitor_.endWindow(); }
+    void metric(qint64 step, const QString &name, double value) override { repository_.addMetric(job_.summary_.runId, step, name, value); }
+    void notice(const QString &message) override { Q_EMIT job_.noticed(message); }
+    QString cacheDirectory() const override { return job_.cacheDirectory(); }
+    qint64 runId() const override { return job_.summary_.runId; }
+
+    void workStarts() override { prediction_ = RunPrediction(monitor_.energyJ(), monitor_.elapsedS()); }
+
+    void progress(const TrainingProgress &p) override
+    {
+        if (p.samplesDone >= nextLossMetric_) {
+            metric(p.samplesDone, QStringLiteral("batch_loss"), p.batchLoss);
+            nextLossMetric_ = p.samplesDone + kLossMetricEverySamples;
+        }
+        checkBudget(monitor_.energyJ(), monitor_.emissionsG(), QStringLiteral("energy so far"));
+        if (sinceProgress_.elapsed() >= kProgressEveryMs) {
+            sinceProgress_.restart();
+            if (!prediction_.hasEstimate())
+                publishPrediction(p.fraction());
+            Q_EMIT job_.progressed(p.fraction(), QStringLiteral("epoch %1/%2  loss %3").arg(p.epoch).arg(p.epochs).arg(p.batchLoss, 0, 'f', 4));
+        }
+        if (sinceFlush_.elapsed() >= kFlushEveryMs) {
+            sinceFlush_.restart();
+            job_.flushEnergy(repository_, monitor_);
+        }
+        if (sinceIntensity_.elapsed() >= kIntensityRefreshMs) {
+            sinceIntensity_.restart(); // the grid changes through the day; each sample keeps the value in force
+            job_.refreshIntensity(&monitor_);
+        }
+    }
+
+    void epochFinished(const EpochResult &e, int epochs) override
+    {
+        metric(e.epoch, QStringLiteral("train_loss"), e.trainLoss);
+        metric(e.epoch, QStringLiteral("train_accuracy"), e.trainAccuracy);
+        metric(e.epoch, QStringLiteral("test_accuracy"), e.testAccuracy);
+        metric(e.epoch, QStringLiteral("epoch_duration_s"), e.durationS);
+        Q_EMIT job_.epochFinished(QVariantMap{{QStringLiteral("epoch"), e.epoch},
+                                              {QStringLiteral("train_loss"), e.trainLoss},
+                                              {QStringLiteral("train_accuracy"), e.trainAccuracy},
+                                              {QStringLiteral("test_accuracy"), e.testAccuracy},
+                                              {QStringLiteral("duration_s"), e.durationS}});
+        if (e.epoch < epochs)
+            publishPrediction(double(e.epoch) / epochs);
+    }
+
+private:
+    void checkBudget(double energyJ, double emissionsG, const QString &basis)
+    {
+        if (job_.budgetReached_)
+            return;
+        if (const std::optional<QString> why = budget_.exceeded(energyJ, emissionsG, basis)) {
+            job_.budgetReached_ = true;
+            job_.cancelRequested_.store(true);
+            notice(QStringLiteral("Budget reached: %1; stopping the run cleanly.").arg(*why));
+        }
+    }
+
+    void publishPrediction(double fraction)
+    {
+        RunSummary &summary = job_.summary_;
+        const std::optional<RunPrediction::Estimate> estimate =
+            prediction_.update(fraction, monitor_.energyJ(), monitor_.elapsedS(), monitor_.emissionsG(), summary.intensityGPerKwh);
+        if (!estimate)
+            return;
+        summary.predictedEnergyKwh = estimate->energyJ / 3.6e6;
+        summary.predictedDurationS = estimate->durationS;
+        summary.predictedEmissionsG = estimate->emissionsG;
+        Q_EMIT job_.predicted(QVariantMap{{QStringLiteral("energy_kwh"), *summary.predictedEnergyKwh},
+                                          {QStringLiteral("duration_s"), estimate->durationS},
+                                          {QStringLiteral("emissions_g"), estimate->emissionsG},
+                                          {QStringLiteral("fraction_done"), fraction}});
+        checkBudget(estimate->energyJ, estimate->emissionsG, QStringLiteral("predicted total"));
+    }
+
+    RunJob &job_;
+    EnergyMonitor &monitor_;
+    RunRepository &repository_;
+    RunPrediction prediction_;
+    const CarbonBudget budget_;
+    QElapsedTimer sinceProgress_, sinceFlush_, sinceIntensity_;
+    std::int64_t nextLossMetric_ = 0;
+};
+
+QString RunJob::cacheDirectory() const
+{
+    const QFileInfo store(databasePath_);
+    return store.absoluteDir().filePath(store.completeBaseName() + QStringLiteral(".cache"));
+}
+
+void RunJob::setWork(std::unique_ptr<RunWork> work)
+{
+    work_ = std::move(work);
+}
+
 void RunJob::run()
 {
     QElapsedTimer wall;
@@ -104,6 +207,8 @@ void RunJob::run()
         db = std::make_unique<Database>(databasePath_);
         repository = std::make_unique<RunRepository>(*db);
         TorchRuntime::setThreads(config_.training.threads);
+        if (!work_)
+            work_ = RunWorkFactory::create(config_);
         QStringList notices;
         if (!powerSource_) {
             auto meter = PowerMeter::forThisMachine();
@@ -130,96 +235,18 @@ void RunJob::run()
         refreshIntensity(monitor.get());
         summary_.energySource = monitor->provenance();
         monitor->start();
+        Q_EMIT progressed(0, QStringLiteral("Starting %1").arg(config_.name));
 
-        Q_EMIT progressed(0, QStringLiteral("Loading %1").arg(config_.dataset.kind));
-        ImageDataset train, test;
-        {
-            const WindowScope data(*monitor, QStringLiteral("data"));
-            train = FashionMnist::load(config_.dataset.path, FashionMnist::Split::Train).subset(config_.dataset.trainSubset, config_.seed);
-            test = FashionMnist::load(config_.dataset.path, FashionMnist::Split::Test);
-        }
-        summary_.labelsUsed = train.size();
-
-        RunPrediction prediction(monitor->energyJ(), monitor->elapsedS());
-        QElapsedTimer sinceProgress, sinceFlush, sinceIntensity;
-        sinceProgress.start();
-        sinceFlush.start();
-        sinceIntensity.start();
-        std::int64_t nextLossMetric = 0;
-        const Trainer trainer(config_.training);
-        const CarbonBudget budget(config_.energy.budgetWh, config_.energy.budgetG);
-        const auto checkBudget = [&](double energyJ, double emissionsG, const QString &basis) {
-            if (budgetReached_)
-                return;
-            if (const std::optional<QString> why = budget.exceeded(energyJ, emissionsG, basis)) {
-                budgetReached_ = true;
-                cancelRequested_.store(true);
-                Q_EMIT noticed(QStringLiteral("Budget reached: %1; stopping the run cleanly.").arg(*why));
-            }
-        };
-        const auto publishPrediction = [&](double fraction) {
-            const std::optional<RunPrediction::Estimate> estimate =
-                prediction.update(fraction, monitor->energyJ(), monitor->elapsedS(), monitor->emissionsG(), summary_.intensityGPerKwh);
-            if (!estimate)
-                return;
-            summary_.predictedEnergyKwh = estimate->energyJ / 3.6e6;
-            summary_.predictedDurationS = estimate->durationS;
-            summary_.predictedEmissionsG = estimate->emissionsG;
-            Q_EMIT predicted(QVariantMap{{QStringLiteral("energy_kwh"), *summary_.predictedEnergyKwh},
-                                         {QStringLiteral("duration_s"), estimate->durationS},
-                                         {QStringLiteral("emissions_g"), estimate->emissionsG},
-                                         {QStringLiteral("fraction_done"), fraction}});
-            checkBudget(estimate->energyJ, estimate->emissionsG, QStringLiteral("predicted total"));
-        };
-        const auto onProgress = [&](const TrainingProgress &p) {
-            if (p.samplesDone >= nextLossMetric) {
-                repository->addMetric(summary_.runId, p.samplesDone, QStringLiteral("batch_loss"), p.batchLoss);
-                nextLossMetric = p.samplesDone + kLossMetricEverySamples;
-            }
-            checkBudget(monitor->energyJ(), monitor->emissionsG(), QStringLiteral("energy so far"));
-            if (sinceProgress.elapsed() >= kProgressEveryMs) {
-                sinceProgress.restart();
-                if (!prediction.hasEstimate())
-                    publishPrediction(p.fraction());
-                Q_EMIT progressed(p.fraction(), QStringLiteral("epoch %1/%2  loss %3").arg(p.epoch).arg(p.epochs).arg(p.batchLoss, 0, 'f', 4));
-            }
-            if (sinceFlush.elapsed() >= kFlushEveryMs) {
-                sinceFlush.restart();
-                flushEnergy(*repository, *monitor);
-            }
-            if (sinceIntensity.elapsed() >= kIntensityRefreshMs) {
-                sinceIntensity.restart(); // the grid changes through the day; each sample keeps the value in force
-                refreshIntensity(monitor.get());
-            }
-        };
-        const auto onEpoch = [&](const EpochResult &e) {
-            repository->addMetric(summary_.runId, e.epoch, QStringLiteral("train_loss"), e.trainLoss);
-            repository->addMetric(summary_.runId, e.epoch, QStringLiteral("train_accuracy"), e.trainAccuracy);
-            repository->addMetric(summary_.runId, e.epoch, QStringLiteral("test_accuracy"), e.testAccuracy);
-            repository->addMetric(summary_.runId, e.epoch, QStringLiteral("epoch_duration_s"), e.durationS);
-            Q_EMIT epochFinished(QVariantMap{{QStringLiteral("epoch"), e.epoch},
-                                             {QStringLiteral("train_loss"), e.trainLoss},
-                                             {QStringLiteral("train_accuracy"), e.trainAccuracy},
-                                             {QStringLiteral("test_accuracy"), e.testAccuracy},
-                                             {QStringLiteral("duration_s"), e.durationS}});
-            if (e.epoch < config_.training.epochs)
-                publishPrediction(double(e.epoch) / config_.training.epochs);
-        };
-        const auto onPhase = [&](const char *phase, bool begins) {
-            if (begins)
-                monitor->beginWindow(QString::fromLatin1(phase));
-            else
-                monitor->endWindow();
-        };
-        const TrainingOutcome outcome = cancelRequested_.load()
-                                            ? TrainingOutcome{true, {}, 0, 0}
-                                            : trainer.train(train, test, cancelRequested_, onProgress, onEpoch, onPhase);
-        if (!outcome.epochs.empty())
-            accuracy = outcome.testAccuracy;
-        summary_.accuracy = outcome.testAccuracy;
-        summary_.status = !outcome.cancelled ? QStringLiteral("completed")
-                          : budgetReached_  ? QStringLiteral("budget_reached")
-                                            : QStringLiteral("cancelled");
+        JobContext context(*this, *monitor, *repository);
+        const WorkOutcome outcome = cancelRequested_.load() ? WorkOutcome{true, {}, 0, {}, {}} : work_->execute(context);
+        accuracy = outcome.accuracy;
+        summary_.accuracy = outcome.accuracy.value_or(0);
+        summary_.labelsUsed = outcome.labelsUsed;
+        summary_.extra = outcome.summary;
+        if (outcome.cancelled)
+            summary_.status = budgetReached_ ? QStringLiteral("budget_reached") : QStringLiteral("cancelled");
+        else
+            summary_.status = outcome.status.isEmpty() ? QStringLiteral("completed") : outcome.status;
     } catch (const std::exception &e) {
         // gw::Error carries a message for people; LibTorch's c10::Error is a std::exception too.
         summary_.status = QStringLiteral("failed");

@@ -12,6 +12,7 @@ namespace gw {
 
 class EnergyMonitor;
 class PowerSource;
+class RunWork;
 class RunRepository;
 struct EnergyTotals;
 
@@ -41,6 +42,10 @@ public:
     /// The run was started at the greenest time of a forecast: the plan is kept with the run
     /// (metrics schedule_*), so what waiting saved stays next to what the run cost.
     void setStartPlan(const StartPlan &plan) { startPlan_ = plan; }
+    /// The work to do; by default RunWorkFactory::create(config) when the run starts.
+    void setWork(std::unique_ptr<RunWork> work);
+    /// The folder next to the store where runs keep caches (embeddings): "<store>.cache".
+    QString cacheDirectory() const;
 
 public Q_SLOTS:
     void run();
@@ -59,6 +64,8 @@ Q_SIGNALS:
     void finished(const gw::RunSummary &summary);
 
 private:
+    class JobContext;
+    friend class JobContext;
     void flushEnergy(RunRepository &repository, EnergyMonitor &monitor);
     /// The intensity to use now, from the table or live (falling back to the table, with the reason).
     void refreshIntensity(EnergyMonitor *monitor);
@@ -75,6 +82,7 @@ private:
     QString liveBaseUrl_;
     double minimumSampleHz_ = 0;
     std::optional<StartPlan> startPlan_;
+    std::unique_ptr<RunWork> work_;
     RunSummary summary_;
 };
 

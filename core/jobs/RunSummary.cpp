@@ -28,6 +28,8 @@ QJsonObject RunSummary::toJson() const
     for (auto it = energyByPhaseKwh.constBegin(); it != energyByPhaseKwh.constEnd(); ++it)
         phases.insert(it.key(), it.value());
     json.insert(QStringLiteral("energy_by_phase_kwh"), phases);
+    for (auto it = extra.constBegin(); it != extra.constEnd(); ++it)
+        json.insert(it.key(), it.value());
     return json;
 }
 

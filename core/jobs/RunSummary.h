@@ -25,6 +25,7 @@ struct RunSummary {
     std::optional<double> predictedDurationS;
     std::optional<double> predictedEmissionsG;
     QMap<QString, double> energyByPhaseKwh;    ///< data, train, eval, ..., idle
+    QJsonObject extra;                         ///< the work's own keys (embedding_cache, model_source, ...)
 
     QJsonObject toJson() const;
 };

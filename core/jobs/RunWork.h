@@ -1,0 +1,67 @@
+#pragma once
+#include "training/Trainer.h"
+
+#include <QJsonObject>
+#include <QString>
+#include <atomic>
+#include <optional>
+
+namespace gw {
+
+struct RunConfig;
+
+/// What the job around a piece of work offers it: energy windows, progress (which also drives
+/// predictions, budgets and the store), metrics, notices and the cancel flag. RunJob implements
+/// it; the work never touches the store or the sampler directly.
+class RunContext {
+public:
+    virtual ~RunContext() = default;
+    virtual const RunConfig &config() const = 0;
+    virtual const std::atomic_bool &cancelFlag() const = 0;
+    /// Opens a nested energy window (data, embed, train, eval, ...); endPhase closes the innermost.
+    virtual void beginPhase(const QString &phase) = 0;
+    virtual void endPhase() = 0;
+    /// Marks the end of the preparations (data loading): predictions extrapolate the work from here
+    /// on, on top of what was spent before.
+    virtual void workStarts() = 0;
+    /// After each batch: progress of the whole run, for the bar, the prediction and the budget.
+    virtual void progress(const TrainingProgress &progress) = 0;
+    /// After each epoch: stores its metrics and refines the prediction.
+    virtual void epochFinished(const EpochResult &result, int epochs) = 0;
+    virtual void metric(qint64 step, const QString &name, double value) = 0;
+    virtual void notice(const QString &message) = 0;
+    /// Where caches that belong to the store live (a folder next to it).
+    virtual QString cacheDirectory() const = 0;
+    virtual qint64 runId() const = 0;
+};
+
+/// Ends a phase on every way out of a scope, exceptions included.
+class PhaseScope {
+public:
+    PhaseScope(RunContext &context, const QString &phase) : context_(context) { context_.beginPhase(phase); }
+    ~PhaseScope() { context_.endPhase(); }
+    PhaseScope(const PhaseScope &) = delete;
+    PhaseScope &operator=(const PhaseScope &) = delete;
+
+private:
+    RunContext &context_;
+};
+
+/// How a piece of work ended.
+struct WorkOutcome {
+    bool cancelled = false;
+    std::optional<double> accuracy; ///< test accuracy, when the work has a test set
+    qint64 labelsUsed = 0;
+    QString status;                 ///< a status of the work's own (converged_green); empty: from cancelled
+    QJsonObject summary;            ///< extra keys for the run's JSON summary (embedding_cache, model_source)
+};
+
+/// The work of one run: load its data and train (from scratch, fine-tune, pretrain). Throws
+/// gw::Error for bad input; the job records the run as failed with that message.
+class RunWork {
+public:
+    virtual ~RunWork() = default;
+    virtual WorkOutcome execute(RunContext &context) = 0;
+};
+
+} // namespace gw

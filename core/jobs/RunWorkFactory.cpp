@@ -1,0 +1,16 @@
+#include "jobs/RunWorkFactory.h"
+
+#include "Error.h"
+#include "config/RunConfig.h"
+#include "jobs/ScratchTrainingWork.h"
+
+namespace gw {
+
+std::unique_ptr<RunWork> RunWorkFactory::create(const RunConfig &config)
+{
+    if (config.training.mode == QStringLiteral("scratch"))
+        return std::make_unique<ScratchTrainingWork>();
+    throw Error(QStringLiteral("training.mode '%1' is not supported").arg(config.training.mode));
+}
+
+} // namespace gw

@@ -1,0 +1,14 @@
+#pragma once
+#include "jobs/RunWork.h"
+
+#include <memory>
+
+namespace gw {
+
+/// The work a run config asks for (scratch training, a fine-tuning mode on a backbone).
+class RunWorkFactory {
+public:
+    static std::unique_ptr<RunWork> create(const RunConfig &config);
+};
+
+} // namespace gw

@@ -1,0 +1,37 @@
+#include "jobs/ScratchTrainingWork.h"
+
+#include "config/RunConfig.h"
+#include "data/FashionMnist.h"
+
+namespace gw {
+
+WorkOutcome ScratchTrainingWork::execute(RunContext &context)
+{
+    const RunConfig &config = context.config();
+    ImageDataset train, test;
+    {
+        const PhaseScope data(context, QStringLiteral("data"));
+        train = FashionMnist::load(config.dataset.path, FashionMnist::Split::Train).subset(config.dataset.trainSubset, config.seed);
+        test = FashionMnist::load(config.dataset.path, FashionMnist::Split::Test);
+    }
+    context.workStarts();
+    const auto onPhase = [&context](const char *phase, bool begins) {
+        if (begins)
+            context.beginPhase(QString::fromLatin1(phase));
+        else
+            context.endPhase();
+    };
+    const TrainingOutcome trained = Trainer(config.training).train(
+        train, test, context.cancelFlag(), [&context](const TrainingProgress &p) { context.progress(p); },
+        [&context, &config](const EpochResult &e) { context.epochFinished(e, config.training.epochs); }, onPhase);
+
+    WorkOutcome outcome;
+    outcome.cancelled = trained.cancelled;
+    if (!trained.epochs.empty())
+        outcome.accuracy = trained.testAccuracy;
+    outcome.labelsUsed = train.size();
+    outcome.summary.insert(QStringLiteral("model_source"), config.model.source);
+    return outcome;
+}
+
+} // namespace gw
