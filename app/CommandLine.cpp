@@ -1,6 +1,7 @@
 #include "CommandLine.h"
 
 #include "Error.h"
+#include "PretrainCommand.h"
 #include "ScheduleCommand.h"
 #include "carbon/GreenestStartPlanner.h"
 #include "report/CodeCarbonCsv.h"
@@ -100,7 +101,7 @@ bool CommandLine::wantsHeadless(const QStringList &arguments)
     if (arguments.isEmpty())
         return false;
     const QString first = arguments.first();
-    return first == QStringLiteral("run") || first == QStringLiteral("runs") || first == QStringLiteral("schedule") ||
+    return first == QStringLiteral("run") || first == QStringLiteral("runs") || first == QStringLiteral("schedule") || first == QStringLiteral("pretrain") ||
            first == QStringLiteral("export") || first == QStringLiteral("--version") ||
            first == QStringLiteral("-v") || first == QStringLiteral("--help") || first == QStringLiteral("-h") ||
            first == QStringLiteral("help");
@@ -127,6 +128,8 @@ QString CommandLine::usage()
         "                       Hugging Face model card or JSON (default: stdout)\n"
         "  green-workbench schedule CONFIG.json --deadline TIME [--forecast FILE.csv] [--duration-s N]\n"
         "                       [--db FILE] [--run] [--json]   start at the greenest time before the deadline\n"
+        "  green-workbench pretrain [--epochs N] [--output FILE.safetensors] [--db FILE] [--json] ...\n"
+        "                       pretrain the bundled backbone without labels; writes weights and model card\n"
         "  green-workbench --version\n"
         "Default store: %1\n")
         .arg(defaultDatabasePath());
@@ -141,7 +144,7 @@ int CommandLine::execute(const QStringList &arguments)
             return 0;
         }
         const bool wantsHelp = arguments.contains(QStringLiteral("--help")) || arguments.contains(QStringLiteral("-h"));
-        if (wantsHelp && command != QStringLiteral("schedule")) { // schedule has a longer usage of its own
+        if (wantsHelp && command != QStringLiteral("schedule") && command != QStringLiteral("pretrain")) { // those have usages of their own
             printOut(usage());
             return 0;
         }
@@ -153,6 +156,8 @@ int CommandLine::execute(const QStringList &arguments)
             return exportRun(arguments.mid(1));
         if (command == QStringLiteral("schedule"))
             return schedule(arguments.mid(1));
+        if (command == QStringLiteral("pretrain"))
+            return PretrainCommand::execute(arguments.mid(1));
         printOut(usage());
         return 0;
     } catch (const Error &e) {
@@ -169,11 +174,27 @@ int CommandLine::run(const QStringList &arguments, const StartPlan *startPlan)
     const QString configPath = options.positional.value(0, QStringLiteral(":/gw/examples/fashion-scratch.json"));
     const RunConfig config = RunConfig::fromFile(configPath);
     const QString db = options.db.isEmpty() ? defaultDatabasePath() : options.db;
-    const bool showBar = isatty(STDERR_FILENO);
 
     auto *job = new RunJob(config, db);
     if (startPlan)
         job->setStartPlan(*startPlan);
+    const RunSummary summary = runInForeground(job, db);
+    if (options.json)
+        printOut(QString::fromUtf8(QJsonDocument(summary.toJson()).toJson(QJsonDocument::Compact)) + QLatin1Char('\n'));
+    return exitCode(summary);
+}
+
+int CommandLine::exitCode(const RunSummary &summary)
+{
+    if (summary.status == QStringLiteral("completed") || summary.status == QStringLiteral("budget_reached") ||
+        summary.status == QStringLiteral("converged_green"))
+        return 0;
+    return summary.status == QStringLiteral("cancelled") ? 130 : 1;
+}
+
+RunSummary CommandLine::runInForeground(RunJob *job, const QString &db)
+{
+    const bool showBar = isatty(STDERR_FILENO);
     JobRunner runner(job);
     RunSummary summary;
     QObject::connect(job, &RunJob::progressed, qApp, [showBar](double fraction, const QString &message) {
@@ -240,11 +261,7 @@ int CommandLine::run(const QStringList &arguments, const StartPlan *startPlan)
                  .arg(summary.intensityGPerKwh, 0, 'f', 1)
                  .arg(summary.intensityOrigin)
                  .arg(summary.error.isEmpty() ? QString() : QStringLiteral("\nerror: ") + summary.error));
-    if (options.json)
-        printOut(QString::fromUtf8(QJsonDocument(summary.toJson()).toJson(QJsonDocument::Compact)) + QLatin1Char('\n'));
-    if (summary.status == QStringLiteral("completed") || summary.status == QStringLiteral("budget_reached"))
-        return 0;
-    return summary.status == QStringLiteral("cancelled") ? 130 : 1;
+    return summary;
 }
 
 int CommandLine::exportRun(const QStringList &arguments)

@@ -4,6 +4,8 @@
 
 namespace gw {
 
+class RunJob;
+struct RunSummary;
 struct StartPlan;
 
 /// The headless side of green-workbench: `run`, `runs`, `export`, `schedule`, `--version`, `--help`.
@@ -16,6 +18,13 @@ public:
 
     static QString defaultDatabasePath();
     static QString usage();
+
+    /// Runs @p job (taking ownership) on a worker thread while this thread prints its progress,
+    /// epochs, predictions and notices to stderr; Ctrl+C cancels it cleanly. Needs a
+    /// QCoreApplication; returns when the job has finished, with its summary printed.
+    static RunSummary runInForeground(RunJob *job, const QString &db);
+    /// 0 for a run that ended as planned, 130 cancelled, 1 failed.
+    static int exitCode(const RunSummary &summary);
 
 private:
     /// @p startPlan: the run was scheduled; its plan is stored with it.

@@ -233,8 +233,14 @@ private Q_SLOTS:
             RunRepository repo(store);
             const qint64 project = repo.ensureProject(QStringLiteral("default"));
             const qint64 a = repo.createRun(project, QStringLiteral("alpha"), QStringLiteral("{}"), QStringLiteral("{}"));
-            repo.finishRun(a, QStringLiteral("completed"), 0.875, 1000, 12.5, QString(),
-                           EnergyTotals{0.002, 0.95, QStringLiteral("estimated"), 475, QStringLiteral("world"), 1, 1, QStringLiteral("m")});
+            EnergyTotals totals;
+            totals.energyKwh = 0.002;
+            totals.emissionsG = 0.95;
+            totals.energySource = QStringLiteral("estimated");
+            totals.intensityGPerKwh = 475;
+            totals.intensityOrigin = QStringLiteral("world");
+            totals.powerModel = QStringLiteral("m");
+            repo.finishRun(a, QStringLiteral("completed"), 0.875, 1000, 12.5, QString(), totals);
             repo.createRun(project, QStringLiteral("beta"), QStringLiteral("{}"), QStringLiteral("{}"));
         }
         MainWindow window(db);

@@ -6,6 +6,7 @@
 
 #include <QStringList>
 #include <nlohmann/json.hpp>
+#include <array>
 #include <set>
 
 namespace gw {
@@ -92,6 +93,27 @@ public:
         }
     }
 
+    /// [C, H, W] of positive integers, or null.
+    void shape3(const char *key, std::optional<std::array<int, 3>> &out)
+    {
+        if (const json *v = find(key)) {
+            if (v->is_null()) {
+                out.reset();
+                return;
+            }
+            if (!v->is_array() || v->size() != 3)
+                wrongType(key, "[channels, height, width] or null", *v);
+            std::array<int, 3> shape{};
+            for (std::size_t i = 0; i < 3; ++i) {
+                const json &d = (*v)[i];
+                if (!d.is_number_integer() || d.get<std::int64_t>() < 1 || d.get<std::int64_t>() > 4096)
+                    fail(QStringLiteral("'%1' must hold three integers between 1 and 4096").arg(dotted(key)));
+                shape[i] = int(d.get<std::int64_t>());
+            }
+            out = shape;
+        }
+    }
+
     void oneOf(const char *key, QString &out, const QStringList &allowed)
     {
         string(key, out);
@@ -148,17 +170,53 @@ RunConfig RunConfig::fromJsonText(const std::string &text, const QString &origin
     config.seed = std::uint64_t(seed);
 
     Section dataset = top.child("dataset");
-    dataset.oneOf("kind", config.dataset.kind, {QStringLiteral("fashion-mnist")});
+    dataset.oneOf("kind", config.dataset.kind, {QStringLiteral("fashion-mnist"), QStringLiteral("image-folder")});
     dataset.string("path", config.dataset.path, true);
+    dataset.string("test_path", config.dataset.testPath, true);
     dataset.integer("train_subset", config.dataset.trainSubset, 0, std::numeric_limits<std::int32_t>::max());
+    if (config.dataset.kind == QStringLiteral("image-folder") && config.dataset.path.isEmpty())
+        dataset.fail(QStringLiteral("'dataset.path' is required for dataset.kind 'image-folder'"));
     dataset.rejectUnknownKeys();
 
     Section model = top.child("model");
-    model.oneOf("source", config.model.source, {QStringLiteral("scratch")});
+    model.oneOf("source", config.model.source,
+                {QStringLiteral("scratch"), QStringLiteral("bundled"), QStringLiteral("safetensors"), QStringLiteral("torchscript")});
+    model.oneOf("architecture", config.model.architecture, {QStringLiteral("gw-mobilenet"), QStringLiteral("resnet18")});
+    model.string("path", config.model.path, true);
+    model.string("feature_module", config.model.featureModule, true);
+    model.shape3("input_size", config.model.inputSize);
+    model.oneOf("cache_dtype", config.model.cacheDtype, {QStringLiteral("float16"), QStringLiteral("float32")});
+    if ((config.model.source == QStringLiteral("safetensors") || config.model.source == QStringLiteral("torchscript")) && config.model.path.isEmpty())
+        model.fail(QStringLiteral("'model.path' is required for model.source '%1'").arg(config.model.source));
+    if (config.model.source == QStringLiteral("torchscript") && !config.model.inputSize)
+        model.fail(QStringLiteral("'model.input_size' ([channels, height, width]) is required for model.source 'torchscript'"));
     model.rejectUnknownKeys();
 
+    Section labels = top.child("labels");
+    labels.integer("count", config.labels.count, 0, std::numeric_limits<std::int32_t>::max());
+    labels.oneOf("selection", config.labels.selection, {QStringLiteral("random")});
+    labels.rejectUnknownKeys();
+
     Section training = top.child("training");
-    training.oneOf("mode", config.training.mode, {QStringLiteral("scratch")});
+    training.oneOf("mode", config.training.mode,
+                   {QStringLiteral("scratch"), QStringLiteral("linear-probe"), QStringLiteral("finetune-last"), QStringLiteral("finetune-full")});
+    if (config.training.mode == QStringLiteral("scratch") && config.model.source != QStringLiteral("scratch"))
+        training.fail(QStringLiteral("training.mode 'scratch' trains the small CNN from random weights; model.source '%1' needs "
+                                     "linear-probe, finetune-last or finetune-full").arg(config.model.source));
+    if (config.training.mode == QStringLiteral("scratch") && config.dataset.kind != QStringLiteral("fashion-mnist"))
+        training.fail(QStringLiteral("training.mode 'scratch' is for Fashion-MNIST; an image folder needs a backbone "
+                                     "(linear-probe, finetune-last or finetune-full)"));
+    training.number("weight_decay", config.training.weightDecay, 0, 10);
+    std::int64_t patience = config.training.patience;
+    training.integer("patience", patience, 0, 1000);
+    config.training.patience = int(patience);
+    training.number("validation_fraction", config.training.validationFraction, 0, 0.9);
+    Section greenStop = training.child("green_stop");
+    greenStop.optionalNumber("min_gain_per_wh", config.training.greenStopMinGainPerWh, 0, 1e9);
+    std::int64_t greenEpochs = config.training.greenStopEpochs;
+    greenStop.integer("epochs", greenEpochs, 1, 1000);
+    config.training.greenStopEpochs = int(greenEpochs);
+    greenStop.rejectUnknownKeys();
     std::int64_t epochs = config.training.epochs, batch = config.training.batchSize, threads = config.training.threads;
     training.integer("epochs", epochs, 1, 1000);
     training.integer("batch_size", batch, 1, 65536);
@@ -200,23 +258,35 @@ std::string RunConfig::toJsonText(int indent) const
 {
     const auto str = [](const QString &s) { return s.toStdString(); };
     const auto optional = [](const std::optional<double> &v) { return v ? json(*v) : json(nullptr); };
+    const auto nullable = [](const QString &s) { return s.isEmpty() ? json(nullptr) : json(s.toStdString()); };
     json root = {
         {"name", str(name)},
         {"seed", seed},
         {"dataset", {{"kind", str(dataset.kind)},
-                     {"path", dataset.path.isEmpty() ? json(nullptr) : json(str(dataset.path))},
+                     {"path", nullable(dataset.path)},
+                     {"test_path", nullable(dataset.testPath)},
                      {"train_subset", dataset.trainSubset}}},
-        {"model", {{"source", str(model.source)}}},
+        {"model", {{"source", str(model.source)},
+                   {"architecture", str(model.architecture)},
+                   {"path", nullable(model.path)},
+                   {"feature_module", nullable(model.featureModule)},
+                   {"input_size", model.inputSize ? json(*model.inputSize) : json(nullptr)},
+                   {"cache_dtype", str(model.cacheDtype)}}},
+        {"labels", {{"count", labels.count}, {"selection", str(labels.selection)}}},
         {"training", {{"mode", str(training.mode)},
                       {"epochs", training.epochs},
                       {"batch_size", training.batchSize},
                       {"lr", training.learningRate},
+                      {"weight_decay", training.weightDecay},
                       {"optimizer", training.optimizer == OptimizerKind::Sgd ? "sgd" : "adam"},
-                      {"threads", training.threads}}},
+                      {"threads", training.threads},
+                      {"patience", training.patience},
+                      {"validation_fraction", training.validationFraction},
+                      {"green_stop", {{"min_gain_per_wh", optional(training.greenStopMinGainPerWh)}, {"epochs", training.greenStopEpochs}}}}},
         {"energy", {{"sample_hz", energy.sampleHz},
-                    {"country", energy.country.isEmpty() ? json(nullptr) : json(str(energy.country))},
+                    {"country", nullable(energy.country)},
                     {"intensity", str(energy.intensity)},
-                    {"zone", energy.zone.isEmpty() ? json(nullptr) : json(str(energy.zone))},
+                    {"zone", nullable(energy.zone)},
                     {"pue", energy.pue},
                     {"budget_wh", optional(energy.budgetWh)},
                     {"budget_g", optional(energy.budgetG)}}},

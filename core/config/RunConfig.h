@@ -2,6 +2,7 @@
 #include "training/TrainingParams.h"
 
 #include <QString>
+#include <array>
 #include <optional>
 #include <string>
 
@@ -15,14 +16,26 @@ struct RunConfig {
     std::uint64_t seed = 1;
 
     struct Dataset {
-        QString kind = QStringLiteral("fashion-mnist");
-        QString path;                ///< empty: the Debian package's location
+        QString kind = QStringLiteral("fashion-mnist"); ///< or "image-folder"
+        QString path;                ///< Fashion-MNIST: empty for the Debian package's location; image folder: required
+        QString testPath;            ///< image folder: the test images; empty: a seeded stratified 20 % of path
         std::int64_t trainSubset = 0; ///< 0: all training samples
     } dataset;
 
     struct Model {
-        QString source = QStringLiteral("scratch");
+        QString source = QStringLiteral("scratch"); ///< scratch, bundled, safetensors, torchscript
+        QString architecture = QStringLiteral("gw-mobilenet"); ///< scratch and safetensors: gw-mobilenet or resnet18
+        QString path;                                ///< safetensors or TorchScript file
+        QString featureModule;                       ///< TorchScript: submodule giving the features; empty: forward
+        std::optional<std::array<int, 3>> inputSize; ///< [C, H, W]; required for TorchScript
+        QString cacheDtype = QStringLiteral("float16"); ///< embedding cache storage
     } model;
+
+    /// How many training labels the run may use (0: all) and how they are chosen.
+    struct Labels {
+        std::int64_t count = 0;
+        QString selection = QStringLiteral("random");
+    } labels;
 
     TrainingParams training;
 

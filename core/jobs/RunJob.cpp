@@ -100,6 +100,9 @@ public:
     void metric(qint64 step, const QString &name, double value) override { repository_.addMetric(job_.summary_.runId, step, name, value); }
     void notice(const QString &message) override { Q_EMIT job_.noticed(message); }
     QString cacheDirectory() const override { return job_.cacheDirectory(); }
+    double energyJ() const override { return monitor_.energyJ(); }
+    double emissionsG() const override { return monitor_.emissionsG(); }
+    QString energySource() const override { return monitor_.provenance(); }
     qint64 runId() const override { return job_.summary_.runId; }
 
     void workStarts() override { prediction_ = RunPrediction(monitor_.energyJ(), monitor_.elapsedS()); }

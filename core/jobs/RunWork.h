@@ -29,6 +29,11 @@ public:
     /// After each epoch: stores its metrics and refines the prediction.
     virtual void epochFinished(const EpochResult &result, int epochs) = 0;
     virtual void metric(qint64 step, const QString &name, double value) = 0;
+    /// Energy (J, PUE included) and emissions (g) of the run so far, and whether the energy is
+    /// measured or estimated: for work that weighs its progress against its cost.
+    virtual double energyJ() const = 0;
+    virtual double emissionsG() const = 0;
+    virtual QString energySource() const = 0;
     virtual void notice(const QString &message) = 0;
     /// Where caches that belong to the store live (a folder next to it).
     virtual QString cacheDirectory() const = 0;

@@ -201,7 +201,8 @@ QString ModelCard::yamlScalar(const QString &text)
 QString ModelCard::trainingType(const QJsonObject &params)
 {
     const QString mode = params.value(QLatin1String("training")).toObject().value(QLatin1String("mode")).toString(QStringLiteral("scratch"));
-    return mode == QLatin1String("scratch") ? QStringLiteral("pre-training") : QStringLiteral("fine-tuning");
+    const bool fromRandomWeights = mode == QLatin1String("scratch") || mode == QLatin1String("pretrain");
+    return fromRandomWeights ? QStringLiteral("pre-training") : QStringLiteral("fine-tuning");
 }
 
 QString ModelCard::render(const RunReport &report, const QString &workbenchVersion)

@@ -24,7 +24,8 @@ public:
     static void write(const RunReport &report, const QString &path, const QString &workbenchVersion = QString());
 
     /// The Hub's training_type from the stored run config: "pre-training" when training starts
-    /// from random weights (training.mode "scratch", also the default when the key is missing),
+    /// from random weights (training.mode "scratch", also the default when the key is missing, or
+    /// "pretrain", the self-supervised pretraining of the bundled backbone),
     /// "fine-tuning" for every other mode, since those all start from a pretrained backbone.
     static QString trainingType(const QJsonObject &params);
 

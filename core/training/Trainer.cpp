@@ -33,7 +33,7 @@ Normalisation measure(const ImageDataset &data)
 torch::Tensor imagesTensor(const ImageDataset &data, const Normalisation &norm)
 {
     auto bytes = torch::from_blob(const_cast<std::uint8_t *>(data.pixels.data()),
-                                  {data.size(), 1, data.rows, data.cols}, torch::kUInt8);
+                                  {data.size(), data.channels, data.rows, data.cols}, torch::kUInt8);
     return ((bytes.to(torch::kFloat32) / 255.0 - norm.mean) / norm.std).contiguous();
 }
 
@@ -103,6 +103,13 @@ TrainingOutcome Trainer::train(const ImageDataset &train, const ImageDataset &te
     if (train.rows % 4 != 0 || train.cols % 4 != 0 || train.rows < 4 || train.cols < 4)
         throw Error(QStringLiteral("%1: images of %2x%3 pixels; this model needs sides that are multiples of 4")
                         .arg(train.name).arg(train.rows).arg(train.cols));
+    // SmallCnn's first convolution takes one channel; say so rather than fail inside LibTorch.
+    if (train.channels != 1)
+        throw Error(QStringLiteral("%1: images of %2 channels; this model takes 1-channel (grayscale) images")
+                        .arg(train.name).arg(train.channels));
+    if (test.size() > 0 && test.channels != train.channels)
+        throw Error(QStringLiteral("%1: test images have %2 channels, training images %3")
+                        .arg(test.name).arg(test.channels).arg(train.channels));
     if (test.size() > 0 && (test.rows != train.rows || test.cols != train.cols))
         throw Error(QStringLiteral("%1: test images are %2x%3, training images %4x%5")
                         .arg(test.name).arg(test.rows).arg(test.cols).arg(train.rows).arg(train.cols));

@@ -1,6 +1,7 @@
 #pragma once
 #include <QString>
 #include <cstdint>
+#include <optional>
 
 namespace gw {
 
@@ -15,6 +16,13 @@ struct TrainingParams {
     OptimizerKind optimizer = OptimizerKind::Adam;
     int threads = 0; ///< 0: all logical cores
     std::uint64_t seed = 1;
+    double weightDecay = 0;
+    int patience = 0;               ///< early stopping: epochs without a better validation accuracy; 0: off
+    double validationFraction = 0.2; ///< of the labelled training samples, held out for validation (fine-tuning modes)
+    /// Carbon-aware stopping: stop (converged_green) when the validation accuracy gained per Wh over
+    /// the last greenStopEpochs epochs falls below this; unset: off.
+    std::optional<double> greenStopMinGainPerWh;
+    int greenStopEpochs = 3;
 };
 
 } // namespace gw

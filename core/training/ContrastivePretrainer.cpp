@@ -1,0 +1,174 @@
+#include "training/ContrastivePretrainer.h"
+
+#include "Error.h"
+#include "models/GwMobileNet.h"
+#include "models/Safetensors.h"
+#include "models/StateDict.h"
+#include "models/TorchRuntime.h"
+
+#include <torch/torch.h>
+#include <cmath>
+
+namespace gw {
+
+namespace {
+
+/// Random views of a batch of [N, 1, H, W] images in 0..1, all on tensors (no per-image loop):
+/// one affine grid per image does the crop, the scale and the flip in a single grid_sample.
+torch::Tensor augment(const torch::Tensor &images, torch::Generator &gen)
+{
+    const std::int64_t n = images.size(0);
+    const auto opts = torch::TensorOptions().dtype(torch::kFloat32);
+    // Crop area 35-100 % of the image, aspect ratio 3/4..4/3 (log-uniform), anywhere inside it.
+    const torch::Tensor area = torch::empty({n}, opts).uniform_(0.35, 1.0, gen);
+    const torch::Tensor logRatio = torch::empty({n}, opts).uniform_(std::log(3.0 / 4.0), std::log(4.0 / 3.0), gen);
+    const torch::Tensor ratio = logRatio.exp();
+    const torch::Tensor sx = (area * ratio).sqrt().clamp_max(1.0);
+    const torch::Tensor sy = (area / ratio).sqrt().clamp_max(1.0);
+    const torch::Tensor tx = (torch::empty({n}, opts).uniform_(-1.0, 1.0, gen)) * (1.0 - sx);
+    const torch::Tensor ty = (torch::empty({n}, opts).uniform_(-1.0, 1.0, gen)) * (1.0 - sy);
+    const torch::Tensor flip = torch::where(torch::empty({n}, opts).uniform_(0.0, 1.0, gen) < 0.5, -1.0, 1.0);
+    const torch::Tensor zero = torch::zeros({n}, opts);
+    const torch::Tensor theta = torch::stack({torch::stack({sx * flip, zero, tx}, 1), torch::stack({zero, sy, ty}, 1)}, 1);
+    const torch::Tensor grid = torch::nn::functional::affine_grid(theta, images.sizes().vec(), false);
+    torch::Tensor out = torch::nn::functional::grid_sample(
+        images, grid, torch::nn::functional::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kZeros).align_corners(false));
+    // Contrast 0.6-1.4 about each image's mean, brightness -0.2..0.2, then a little noise.
+    const torch::Tensor contrast = torch::empty({n, 1, 1, 1}, opts).uniform_(0.6, 1.4, gen);
+    const torch::Tensor brightness = torch::empty({n, 1, 1, 1}, opts).uniform_(-0.2, 0.2, gen);
+    const torch::Tensor mean = out.mean({1, 2, 3}, true);
+    out = (out - mean) * contrast + mean + brightness;
+    out = out + torch::empty(out.sizes(), opts).normal_(0.0, 0.03, gen);
+    return out.clamp(0.0, 1.0);
+}
+
+/// NT-Xent: for 2N embeddings where i and i+N are views of one image, cross-entropy of picking the
+/// partner among the 2N-1 others by cosine similarity / temperature.
+torch::Tensor ntXent(const torch::Tensor &z1, const torch::Tensor &z2, double temperature)
+{
+    const std::int64_t n = z1.size(0);
+    const torch::Tensor z = torch::nn::functional::normalize(torch::cat({z1, z2}, 0), torch::nn::functional::NormalizeFuncOptions().dim(1));
+    torch::Tensor logits = torch::mm(z, z.t()) / temperature;
+    logits = logits.masked_fill(torch::eye(2 * n, torch::kBool), -1e9); // an image is not its own partner
+    const torch::Tensor partner = torch::cat({torch::arange(n, 2 * n), torch::arange(0, n)}).to(torch::kInt64);
+    return torch::nn::functional::cross_entropy(logits, partner);
+}
+
+} // namespace
+
+struct ContrastivePretrainer::State {
+    GwMobileNet backbone{1};
+    torch::nn::Sequential projection{nullptr};
+    double mean = 0.5;
+    double std = 0.5;
+};
+
+ContrastivePretrainer::ContrastivePretrainer(PretrainParams params) : params_(params)
+{
+    if (params_.epochs < 1 || params_.batchSize < 2 || !(params_.learningRate > 0) || !(params_.temperature > 0))
+        throw Error(QStringLiteral("pretraining parameters out of range: epochs >= 1, batch size >= 2, learning rate and temperature > 0"));
+}
+
+ContrastivePretrainer::~ContrastivePretrainer() = default;
+
+PretrainOutcome ContrastivePretrainer::train(const ImageDataset &images, const std::atomic_bool &cancel,
+                                             const std::function<void(const TrainingProgress &)> &onProgress,
+                                             const std::function<void(int, double)> &onEpoch)
+{
+    if (images.channels != 1)
+        throw Error(QStringLiteral("%1: the bundled backbone is pretrained on single-channel images").arg(images.name));
+    if (images.size() < params_.batchSize)
+        throw Error(QStringLiteral("%1: %2 images are fewer than one batch of %3").arg(images.name).arg(images.size()).arg(params_.batchSize));
+    TorchRuntime::seed(params_.seed);
+    state_ = std::make_unique<State>();
+    State &s = *state_;
+    s.projection = torch::nn::Sequential(torch::nn::Linear(GwMobileNetImpl::kFeatureDim, GwMobileNetImpl::kFeatureDim), torch::nn::ReLU(),
+                                         torch::nn::Linear(GwMobileNetImpl::kFeatureDim, params_.projectionDim));
+    torch::Generator gen = at::detail::createCPUGenerator(params_.seed);
+
+    const torch::Tensor all = torch::from_blob(const_cast<std::uint8_t *>(images.pixels.data()), {images.size(), 1, images.rows, images.cols},
+                                               torch::kUInt8)
+                                  .to(torch::kFloat32)
+                                  .div_(255.0);
+    s.mean = all.mean().item<double>();
+    s.std = all.std().item<double>();
+
+    std::vector<torch::Tensor> parameters = s.backbone->parameters();
+    for (const torch::Tensor &p : s.projection->parameters())
+        parameters.push_back(p);
+    torch::optim::AdamW optimizer(parameters, torch::optim::AdamWOptions(params_.learningRate).weight_decay(params_.weightDecay));
+    const std::int64_t n = images.size();
+    const std::int64_t batchesPerEpoch = n / params_.batchSize; // a short last batch would weaken the loss
+    const std::int64_t totalSteps = batchesPerEpoch * params_.epochs;
+    std::int64_t step = 0;
+
+    PretrainOutcome outcome;
+    TrainingProgress progress;
+    progress.epochs = params_.epochs;
+    progress.samplesTotal = batchesPerEpoch * params_.batchSize * params_.epochs;
+    progress.workTotal = double(progress.samplesTotal);
+    s.backbone->train();
+    s.projection->train();
+    for (int epoch = 1; epoch <= params_.epochs; ++epoch) {
+        progress.epoch = epoch;
+        const torch::Tensor order = torch::randperm(n, gen, torch::kInt64);
+        double lossSum = 0;
+        for (std::int64_t b = 0; b < batchesPerEpoch; ++b) {
+            if (cancel.load()) {
+                outcome.cancelled = true;
+                return outcome;
+            }
+            // Cosine learning-rate decay: large steps while the features form, small ones at the end.
+            const double lr = params_.learningRate * 0.5 * (1.0 + std::cos(M_PI * double(step) / double(totalSteps)));
+            for (auto &group : optimizer.param_groups())
+                static_cast<torch::optim::AdamWOptions &>(group.options()).lr(lr);
+            const torch::Tensor batch = all.index_select(0, order.slice(0, b * params_.batchSize, (b + 1) * params_.batchSize));
+            const torch::Tensor v1 = (augment(batch, gen) - s.mean) / s.std;
+            const torch::Tensor v2 = (augment(batch, gen) - s.mean) / s.std;
+            optimizer.zero_grad();
+            const torch::Tensor h = s.backbone->forward(torch::cat({v1, v2}, 0));
+            const torch::Tensor z = s.projection->forward(h);
+            const torch::Tensor loss = ntXent(z.slice(0, 0, batch.size(0)), z.slice(0, batch.size(0)), params_.temperature);
+            loss.backward();
+            optimizer.step();
+            ++step;
+            const double batchLoss = loss.item<double>();
+            lossSum += batchLoss;
+            progress.samplesDone += batch.size(0);
+            progress.workDone += double(batch.size(0));
+            progress.batchLoss = batchLoss;
+            outcome.samplesSeen = progress.samplesDone;
+            if (onProgress)
+                onProgress(progress);
+        }
+        outcome.epochLoss.push_back(lossSum / double(batchesPerEpoch));
+        if (onEpoch)
+            onEpoch(epoch, outcome.epochLoss.back());
+    }
+    s.backbone->eval();
+    return outcome;
+}
+
+void ContrastivePretrainer::save(const QString &path, std::map<std::string, std::string> metadata) const
+{
+    if (!state_)
+        throw Error(QStringLiteral("%1: nothing to save, the backbone has not been pretrained").arg(path));
+    metadata["architecture"] = "gw-mobilenet";
+    metadata["input_size"] = "1,28,28";
+    metadata["input_mean"] = std::to_string(state_->mean);
+    metadata["input_std"] = std::to_string(state_->std);
+    metadata["feature_dim"] = std::to_string(GwMobileNetImpl::kFeatureDim);
+    Safetensors::write(path, stateDictOf(*state_->backbone), metadata);
+}
+
+double ContrastivePretrainer::inputMean() const
+{
+    return state_ ? state_->mean : 0;
+}
+
+double ContrastivePretrainer::inputStd() const
+{
+    return state_ ? state_->std : 1;
+}
+
+} // namespace gw

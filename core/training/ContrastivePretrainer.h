@@ -1,0 +1,63 @@
+#pragma once
+#include "data/ImageDataset.h"
+#include "training/Trainer.h"
+
+#include <QString>
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace gw {
+
+struct PretrainParams {
+    int epochs = 15;
+    int batchSize = 256;
+    double learningRate = 2e-3;
+    double weightDecay = 1e-5;
+    double temperature = 0.2; ///< of the NT-Xent loss
+    int projectionDim = 64;
+    std::uint64_t seed = 1;
+};
+
+struct PretrainOutcome {
+    bool cancelled = false;
+    std::vector<double> epochLoss;
+    std::int64_t samplesSeen = 0;
+};
+
+/// Self-supervised pretraining of the GwMobileNet backbone on unlabelled images, SimCLR style: two
+/// random augmentations of each image (resized crop, flip, brightness and contrast, noise) must map
+/// to nearby points and away from every other image of the batch (NT-Xent loss through a small
+/// projection head that is thrown away afterwards). Labels are never read.
+///
+/// Contrastive rather than masked reconstruction: reconstruction rewards keeping every pixel's
+/// detail, while a linear probe needs features that are invariant to what does not change the class;
+/// on small CNNs contrastive features are the more linearly separable ones.
+class ContrastivePretrainer {
+public:
+    explicit ContrastivePretrainer(PretrainParams params);
+    ~ContrastivePretrainer();
+
+    /// Trains on @p images (their labels are ignored). Progress after every batch; @p onEpoch
+    /// with the epoch's mean loss. Cancellable within one batch.
+    PretrainOutcome train(const ImageDataset &images, const std::atomic_bool &cancel,
+                          const std::function<void(const TrainingProgress &)> &onProgress = {},
+                          const std::function<void(int epoch, double loss)> &onEpoch = {});
+
+    /// The backbone's weights as safetensors, with @p metadata plus the input normalisation the
+    /// backbone expects ("input_mean", "input_std", "input_size", "architecture").
+    void save(const QString &path, std::map<std::string, std::string> metadata) const;
+
+    double inputMean() const;
+    double inputStd() const;
+
+private:
+    struct State;
+    PretrainParams params_;
+    std::unique_ptr<State> state_;
+};
+
+} // namespace gw

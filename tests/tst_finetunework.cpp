@@ -1,0 +1,242 @@
+// Fine-tuning runs end to end through RunJob: backbones from safetensors and TorchScript (built
+// here), Fashion-MNIST-shaped IDX data and image folders, the embedding cache, early and green stops.
+#include "ConstantPowerSource.h"
+#include "TestData.h"
+#include "jobs/JobRunner.h"
+#include "jobs/RunJob.h"
+#include "models/GwMobileNet.h"
+#include "models/Safetensors.h"
+#include "models/StateDict.h"
+#include "store/Database.h"
+#include "store/RunRepository.h"
+
+#include <QDir>
+#include <QImage>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QtTest>
+#include <torch/script.h>
+#include <torch/torch.h>
+
+using namespace gw;
+
+class TestFineTuneWork : public QObject {
+    Q_OBJECT
+private:
+    QTemporaryDir dir_;
+    QString path(const QString &name) const { return dir_.filePath(name); }
+
+    static RunSummary runToEnd(const RunConfig &config, const QString &db, QStringList *notices = nullptr)
+    {
+        auto *job = new RunJob(config, db);
+        job->setPowerSource(std::make_unique<test::ConstantPowerSource>(20.0, 2.0));
+        JobRunner runner(job);
+        QSignalSpy finished(job, &RunJob::finished);
+        QSignalSpy noticed(job, &RunJob::noticed);
+        runner.start();
+        if (!finished.wait(120000))
+            return {};
+        if (notices)
+            for (const QList<QVariant> &args : noticed)
+                *notices << args.at(0).toString();
+        return finished.at(0).at(0).value<RunSummary>();
+    }
+
+    RunConfig probeConfig(const QString &name) const
+    {
+        RunConfig c;
+        c.name = name;
+        c.dataset.path = path(QStringLiteral("bands"));
+        c.model.source = QStringLiteral("safetensors");
+        c.model.architecture = QStringLiteral("gw-mobilenet");
+        c.model.path = path(QStringLiteral("random-gw.safetensors"));
+        c.labels.count = 200;
+        c.training.mode = QStringLiteral("linear-probe");
+        c.training.epochs = 30;
+        c.training.batchSize = 32;
+        c.training.learningRate = 0.01;
+        c.training.threads = 1;
+        c.energy.sampleHz = 20;
+        return c;
+    }
+
+    /// Three classes of 12x12 RGB images: a bright red, green or blue square in a random place.
+    void writeImageFolder(const QString &root, int perClass, std::uint32_t seed)
+    {
+        std::mt19937 rng(seed);
+        const QStringList classes{QStringLiteral("red"), QStringLiteral("green"), QStringLiteral("blue")};
+        for (int c = 0; c < classes.size(); ++c) {
+            QDir().mkpath(root + QLatin1Char('/') + classes[c]);
+            for (int i = 0; i < perClass; ++i) {
+                QImage image(12, 12, QImage::Format_RGB888);
+                image.fill(QColor(40, 40, 40));
+                const int x = int(rng() % 6), y = int(rng() % 6);
+                for (int dy = 0; dy < 6; ++dy)
+                    for (int dx = 0; dx < 6; ++dx)
+                        image.setPixelColor(x + dx, y + dy, QColor(c == 0 ? 230 : 30, c == 1 ? 230 : 30, c == 2 ? 230 : 30));
+                QVERIFY(image.save(QStringLiteral("%1/%2/%3.png").arg(root, classes[c]).arg(i)));
+            }
+        }
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        test::writeBandDataset(path(QStringLiteral("bands")), 600, 200, 28, 28);
+        torch::manual_seed(3);
+        GwMobileNet net(1);
+        Safetensors::write(path(QStringLiteral("random-gw.safetensors")), stateDictOf(*net),
+                           {{"input_size", "1,28,28"}, {"input_mean", "0.2"}, {"input_std", "0.3"}});
+    }
+
+    void linearProbeComputesThenReusesTheEmbeddings()
+    {
+        const QString db = path(QStringLiteral("probe.sqlite"));
+        const RunSummary first = runToEnd(probeConfig(QStringLiteral("cold")), db);
+        QCOMPARE(first.status, QStringLiteral("completed"));
+        QCOMPARE(first.labelsUsed, 200);
+        QCOMPARE(first.extra.value(QStringLiteral("embedding_cache")).toString(), QStringLiteral("miss"));
+        QCOMPARE(first.extra.value(QStringLiteral("model_source")).toString(), QStringLiteral("safetensors"));
+        QVERIFY2(first.accuracy > 0.5, qPrintable(QString::number(first.accuracy))); // ten classes: chance is 0.1
+        QVERIFY(first.energyByPhaseKwh.value(QStringLiteral("embed")) > 0);
+
+        const RunSummary second = runToEnd(probeConfig(QStringLiteral("warm")), db);
+        QCOMPARE(second.status, QStringLiteral("completed"));
+        QCOMPARE(second.extra.value(QStringLiteral("embedding_cache")).toString(), QStringLiteral("hit"));
+        QCOMPARE(second.accuracy, first.accuracy); // same features, same seed, same head
+        QCOMPARE(second.energyByPhaseKwh.value(QStringLiteral("embed")), 0.0);
+        QVERIFY(second.energyKwh < first.energyKwh);
+        // The reused embeddings' cost is reported, as spent by the first run.
+        QCOMPARE(second.extra.value(QStringLiteral("embedding_computed_by_run")).toDouble(), double(first.runId));
+        QVERIFY(second.extra.value(QStringLiteral("embedding_energy_reused_kwh")).toDouble() > 0);
+        QVERIFY(std::abs(second.extra.value(QStringLiteral("embedding_energy_reused_kwh")).toDouble() -
+                         first.energyByPhaseKwh.value(QStringLiteral("embed"))) < 1e-9);
+    }
+
+    void changedWeightsMissTheCache()
+    {
+        const QString db = path(QStringLiteral("probe.sqlite"));
+        torch::manual_seed(4);
+        GwMobileNet other(1);
+        Safetensors::write(path(QStringLiteral("other-gw.safetensors")), stateDictOf(*other), {});
+        RunConfig c = probeConfig(QStringLiteral("other weights"));
+        c.model.path = path(QStringLiteral("other-gw.safetensors"));
+        const RunSummary s = runToEnd(c, db);
+        QCOMPARE(s.status, QStringLiteral("completed"));
+        QCOMPARE(s.extra.value(QStringLiteral("embedding_cache")).toString(), QStringLiteral("miss"));
+    }
+
+    void aDamagedCacheFileIsRecomputedAndSaidSo()
+    {
+        const QString db = path(QStringLiteral("damaged.sqlite"));
+        QVERIFY(runToEnd(probeConfig(QStringLiteral("fill")), db).status == QStringLiteral("completed"));
+        const QDir cache(path(QStringLiteral("damaged.cache/embeddings")));
+        const QStringList files = cache.entryList({QStringLiteral("*.emb")});
+        QCOMPARE(files.size(), 2); // train and test
+        for (const QString &f : files) {
+            QFile file(cache.filePath(f));
+            QVERIFY(file.open(QIODevice::ReadWrite));
+            file.resize(file.size() / 2); // truncated
+        }
+        QStringList notices;
+        const RunSummary s = runToEnd(probeConfig(QStringLiteral("after damage")), db, &notices);
+        QCOMPARE(s.status, QStringLiteral("completed"));
+        QCOMPARE(s.extra.value(QStringLiteral("embedding_cache")).toString(), QStringLiteral("miss"));
+        QVERIFY2(notices.join(QLatin1Char('\n')).contains(QStringLiteral(".emb: damaged embedding cache")), qPrintable(notices.join(QLatin1Char('\n'))));
+    }
+
+    void torchScriptModelIsFineTunedOnAnImageFolder()
+    {
+        writeImageFolder(path(QStringLiteral("squares")), 20, 11);
+        // A small scripted network, as torch.jit.script would save it: a conv "backbone" and a head.
+        torch::jit::Module backbone("Backbone");
+        backbone.register_parameter("weight", torch::randn({8, 3, 3, 3}) * 0.3, false);
+        backbone.register_parameter("bias", torch::zeros({8}), false);
+        backbone.define(R"JIT(
+def forward(self, x):
+    return torch.relu(torch.conv2d(x, self.weight, self.bias, [1, 1], [1, 1]))
+)JIT");
+        torch::jit::Module model("Model");
+        model.register_module("backbone", backbone);
+        model.register_parameter("head", torch::randn({8, 5}), false);
+        model.define(R"JIT(
+def forward(self, x):
+    return torch.matmul(self.backbone.forward(x).mean([2, 3]), self.head)
+)JIT");
+        const QString file = path(QStringLiteral("model.pt"));
+        model.save(file.toStdString());
+
+        RunConfig c;
+        c.name = QStringLiteral("torchscript");
+        c.dataset.kind = QStringLiteral("image-folder");
+        c.dataset.path = path(QStringLiteral("squares"));
+        c.model.source = QStringLiteral("torchscript");
+        c.model.path = file;
+        c.model.featureModule = QStringLiteral("backbone");
+        c.model.inputSize = std::array<int, 3>{3, 12, 12};
+        c.training.mode = QStringLiteral("finetune-full");
+        c.training.epochs = 15;
+        c.training.batchSize = 8;
+        c.training.learningRate = 0.01;
+        c.training.validationFraction = 0;
+        c.training.threads = 1;
+        c.energy.sampleHz = 20;
+        const RunSummary s = runToEnd(c, path(QStringLiteral("ts.sqlite")));
+        QCOMPARE(s.status, QStringLiteral("completed"));
+        QCOMPARE(s.extra.value(QStringLiteral("embedding_cache")).toString(), QStringLiteral("none"));
+        QCOMPARE(s.labelsUsed, 48); // 60 images, a stratified fifth held out for the test
+        QVERIFY2(s.accuracy > 0.8, qPrintable(QString::number(s.accuracy)));
+    }
+
+    void greenStopEndsARunThatNoLongerPaysForItsEnergy()
+    {
+        RunConfig c = probeConfig(QStringLiteral("green stop"));
+        c.training.epochs = 50;
+        c.training.greenStopMinGainPerWh = 1e9; // no gain is worth a watt-hour here
+        c.training.greenStopEpochs = 2;
+        const RunSummary s = runToEnd(c, path(QStringLiteral("probe.sqlite")));
+        QCOMPARE(s.status, QStringLiteral("converged_green"));
+        Database store(path(QStringLiteral("probe.sqlite")));
+        int epochs = 0;
+        for (const MetricPoint &m : RunRepository(store).metrics(s.runId))
+            epochs += m.name == QStringLiteral("val_accuracy");
+        QCOMPARE(epochs, 3); // stopped after k + 1 epochs
+    }
+
+    void badModelFilesFailTheRunNamingTheFile_data()
+    {
+        QTest::addColumn<QByteArray>("bytes");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("truncated") << QByteArray("\x40\x00\x00\x00\x00\x00\x00\x00{\"a\":", 13) << QStringLiteral("bad.safetensors");
+        QTest::newRow("not safetensors") << QByteArray("PK\x03\x04 a zip perhaps") << QStringLiteral("bad.safetensors");
+    }
+
+    void badModelFilesFailTheRunNamingTheFile()
+    {
+        QFETCH(QByteArray, bytes);
+        QFETCH(QString, expected);
+        test::writeBytes(path(QStringLiteral("bad.safetensors")), bytes);
+        RunConfig c = probeConfig(QStringLiteral("bad"));
+        c.model.path = path(QStringLiteral("bad.safetensors"));
+        const RunSummary s = runToEnd(c, path(QStringLiteral("bad.sqlite")));
+        QCOMPARE(s.status, QStringLiteral("failed"));
+        QVERIFY2(s.error.contains(expected), qPrintable(s.error));
+    }
+
+    void aMissingTensorIsNamed()
+    {
+        torch::manual_seed(5);
+        GwMobileNet net(1);
+        NamedTensors tensors = stateDictOf(*net);
+        tensors.erase(std::remove_if(tensors.begin(), tensors.end(), [](const auto &t) { return t.first == "blocks.4.pw.weight"; }), tensors.end());
+        Safetensors::write(path(QStringLiteral("partial.safetensors")), tensors, {});
+        RunConfig c = probeConfig(QStringLiteral("partial"));
+        c.model.path = path(QStringLiteral("partial.safetensors"));
+        const RunSummary s = runToEnd(c, path(QStringLiteral("bad.sqlite")));
+        QCOMPARE(s.status, QStringLiteral("failed"));
+        QVERIFY2(s.error.contains(QStringLiteral("partial.safetensors")) && s.error.contains(QStringLiteral("blocks.4.pw.weight")), qPrintable(s.error));
+    }
+};
+
+QTEST_MAIN(TestFineTuneWork)
+#include "tst_finetunework.moc"
