@@ -52,6 +52,29 @@ private Q_SLOTS:
         QCOMPARE(back.dataset.path, QStringLiteral("/data/fm"));
     }
 
+    void fineTuningKeysRoundTrip()
+    {
+        const RunConfig c = RunConfig::fromJsonText(R"({"dataset": {"kind": "image-folder", "path": "/img", "test_path": "/img-test"},
+            "model": {"source": "torchscript", "path": "/m.pt", "feature_module": "backbone", "input_size": [3, 64, 64], "cache_dtype": "float32"},
+            "labels": {"count": 1000, "selection": "random"},
+            "training": {"mode": "finetune-last", "weight_decay": 0.0001, "patience": 5, "validation_fraction": 0.25,
+                         "green_stop": {"min_gain_per_wh": 0.02, "epochs": 4}}})",
+                                                    QStringLiteral("ft.json"));
+        QCOMPARE(c.dataset.kind, QStringLiteral("image-folder"));
+        QCOMPARE(c.dataset.testPath, QStringLiteral("/img-test"));
+        QCOMPARE(c.model.source, QStringLiteral("torchscript"));
+        QCOMPARE(c.model.featureModule, QStringLiteral("backbone"));
+        QVERIFY(c.model.inputSize && (*c.model.inputSize == std::array<int, 3>{3, 64, 64}));
+        QCOMPARE(c.labels.count, std::int64_t(1000));
+        QCOMPARE(c.training.mode, QStringLiteral("finetune-last"));
+        QCOMPARE(c.training.patience, 5);
+        QCOMPARE(c.training.validationFraction, 0.25);
+        QCOMPARE(c.training.greenStopMinGainPerWh.value_or(-1), 0.02);
+        QCOMPARE(c.training.greenStopEpochs, 4);
+        const RunConfig back = RunConfig::fromJsonText(c.toJsonText(), QStringLiteral("roundtrip"));
+        QCOMPARE(back.toJsonText(), c.toJsonText());
+    }
+
     void rejectsWithKeyNamed_data()
     {
         QTest::addColumn<QString>("json");
@@ -68,7 +91,21 @@ private Q_SLOTS:
         QTest::newRow("sampling rate") << R"({"energy": {"sample_hz": 50}})" << "'energy.sample_hz' must be between 0.2 and 20";
         QTest::newRow("negative lr") << R"({"training": {"lr": -1}})" << "'training.lr' must be between";
         QTest::newRow("unknown optimizer") << R"({"training": {"optimizer": "rmsprop"}})" << "'training.optimizer' must be one of adam, sgd (got 'rmsprop')";
-        QTest::newRow("unknown dataset") << R"({"dataset": {"kind": "cifar"}})" << "'dataset.kind' must be one of fashion-mnist";
+        QTest::newRow("unknown dataset") << R"({"dataset": {"kind": "cifar"}})" << "'dataset.kind' must be one of fashion-mnist, image-folder";
+        QTest::newRow("image folder without path") << R"({"dataset": {"kind": "image-folder"}})" << "'dataset.path' is required";
+        QTest::newRow("unknown model source") << R"({"model": {"source": "onnx"}})" << "'model.source' must be one of";
+        QTest::newRow("torchscript without path") << R"({"model": {"source": "torchscript", "input_size": [1, 28, 28]}, "training": {"mode": "linear-probe"}})"
+                                                  << "'model.path' is required for model.source 'torchscript'";
+        QTest::newRow("torchscript without input size") << R"({"model": {"source": "torchscript", "path": "m.pt"}, "training": {"mode": "linear-probe"}})"
+                                                        << "'model.input_size'";
+        QTest::newRow("input size of two") << R"({"model": {"input_size": [28, 28]}})" << "'model.input_size' must be [channels, height, width] or null";
+        QTest::newRow("input size zero") << R"({"model": {"input_size": [1, 0, 28]}})" << "'model.input_size' must hold three integers";
+        QTest::newRow("scratch mode on a backbone") << R"({"model": {"source": "bundled"}})" << "training.mode 'scratch' trains the small CNN";
+        QTest::newRow("unknown mode") << R"({"training": {"mode": "lora"}})" << "'training.mode' must be one of";
+        QTest::newRow("negative label count") << R"({"labels": {"count": -1}})" << "'labels.count' must be between 0";
+        QTest::newRow("unknown selection") << R"({"labels": {"selection": "margin"}})" << "'labels.selection' must be one of random";
+        QTest::newRow("validation fraction") << R"({"training": {"validation_fraction": 0.95}})" << "'training.validation_fraction' must be between 0 and 0.9";
+        QTest::newRow("unknown green stop key") << R"({"training": {"green_stop": {"gain": 1}}})" << "unknown key 'training.green_stop.gain'";
         QTest::newRow("unknown country") << R"({"energy": {"country": "XXX"}})" << "'energy.country' is 'XXX'";
         QTest::newRow("empty name") << R"({"name": "  "})" << "'name' must not be empty";
         QTest::newRow("malformed JSON") << R"({"name": "x",})" << "malformed JSON at byte";
