@@ -54,6 +54,7 @@ void printErr(const QString &text)
 struct Options {
     QStringList positional;
     QString db;
+    qint64 resume = 0;
     bool json = false;
 };
 
@@ -70,6 +71,11 @@ Options parseOptions(const QStringList &arguments)
             options.db = arguments[++i];
         } else if (arg.startsWith(QStringLiteral("--db="))) {
             options.db = arg.mid(5);
+        } else if (arg == QStringLiteral("--resume")) {
+            bool ok = false;
+            options.resume = i + 1 < arguments.size() ? arguments[++i].toLongLong(&ok) : 0;
+            if (!ok || options.resume <= 0)
+                throw Error(QStringLiteral("--resume needs a run id (see green-workbench runs)"));
         } else if (arg.startsWith(QStringLiteral("--"))) {
             throw Error(QStringLiteral("unknown option %1").arg(arg));
         } else {
@@ -119,7 +125,7 @@ QString CommandLine::usage()
     return QStringLiteral(
         "Usage:\n"
         "  green-workbench [--db FILE] [--start CONFIG.json]   open the workbench window\n"
-        "  green-workbench run [CONFIG.json] [--db FILE] [--json]\n"
+        "  green-workbench run [CONFIG.json | --resume RUN_ID] [--db FILE] [--json]\n"
         "                       run a job headless (no CONFIG: the embedded default);\n"
         "                       with --json the last line on stdout is the run's summary\n"
         "  green-workbench runs [--db FILE] [--json]            list stored runs\n"
@@ -171,11 +177,24 @@ int CommandLine::run(const QStringList &arguments, const StartPlan *startPlan)
     const Options options = parseOptions(arguments);
     if (options.positional.size() > 1)
         throw Error(QStringLiteral("run takes one config file, got %1").arg(options.positional.size()));
-    const QString configPath = options.positional.value(0, QStringLiteral(":/gw/examples/fashion-scratch.json"));
-    const RunConfig config = RunConfig::fromFile(configPath);
     const QString db = options.db.isEmpty() ? defaultDatabasePath() : options.db;
+    RunConfig config;
+    if (options.resume > 0) {
+        if (!options.positional.isEmpty())
+            throw Error(QStringLiteral("--resume takes the config stored with the run; give no config file"));
+        // The run's own stored config, so the resumed part trains exactly what the first part did.
+        const Database store(db);
+        const std::optional<RunRecord> record = RunRepository(store).run(options.resume);
+        if (!record)
+            throw Error(QStringLiteral("%1: there is no run %2 to resume").arg(db).arg(options.resume));
+        config = RunConfig::fromJsonText(record->paramsJson.toStdString(), QStringLiteral("run %1 in %2").arg(options.resume).arg(db));
+    } else {
+        config = RunConfig::fromFile(options.positional.value(0, QStringLiteral(":/gw/examples/fashion-scratch.json")));
+    }
 
     auto *job = new RunJob(config, db);
+    if (options.resume > 0)
+        job->setResumeFrom(options.resume);
     if (startPlan)
         job->setStartPlan(*startPlan);
     const RunSummary summary = runInForeground(job, db);

@@ -124,6 +124,10 @@ int PretrainCommand::execute(const QStringList &arguments)
         return 0;
     }
     const QString weights = QFileInfo(o.output).absoluteFilePath();
+    // Checked before an hour of pretraining, not after it.
+    const QString folder = QFileInfo(weights).absolutePath();
+    if (!QDir().mkpath(folder) || !QFileInfo(folder).isWritable())
+        throw Error(QStringLiteral("%1: cannot write the weights into this folder").arg(folder));
     const QString db = o.db.isEmpty() ? CommandLine::defaultDatabasePath() : o.db;
     auto *job = new RunJob(o.config, db);
     job->setWork(std::make_unique<PretrainWork>(o.params, weights));

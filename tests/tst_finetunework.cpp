@@ -203,6 +203,61 @@ def forward(self, x):
         QCOMPARE(epochs, 3); // stopped after k + 1 epochs
     }
 
+    void aStoppedRunResumesFromItsCheckpoint()
+    {
+        const QString db = path(QStringLiteral("resume.sqlite"));
+        RunConfig c = probeConfig(QStringLiteral("resumable"));
+        c.training.epochs = 6;
+        c.training.patience = 0;
+        qint64 firstId = 0;
+        {
+            // Stopped after its second epoch, as a kill would stop it (the checkpoint is what matters).
+            auto *job = new RunJob(c, db);
+            job->setPowerSource(std::make_unique<test::ConstantPowerSource>(20.0, 2.0));
+            JobRunner runner(job);
+            QObject::connect(job, &RunJob::epochFinished, job, [job](const QVariantMap &e) {
+                if (e.value(QStringLiteral("epoch")).toInt() == 2)
+                    job->cancel();
+            }, Qt::DirectConnection);
+            QSignalSpy finished(job, &RunJob::finished);
+            runner.start();
+            QVERIFY(finished.wait(60000));
+            const RunSummary s = finished.at(0).at(0).value<RunSummary>();
+            QCOMPARE(s.status, QStringLiteral("cancelled"));
+            firstId = s.runId;
+        }
+        QVERIFY(QFile::exists(path(QStringLiteral("resume.cache/checkpoints/run-%1.pt").arg(firstId))));
+
+        auto *job = new RunJob(c, db);
+        job->setPowerSource(std::make_unique<test::ConstantPowerSource>(20.0, 2.0));
+        job->setResumeFrom(firstId);
+        JobRunner runner(job);
+        QSignalSpy finished(job, &RunJob::finished);
+        QSignalSpy epochs(job, &RunJob::epochFinished);
+        runner.start();
+        QVERIFY(finished.wait(60000));
+        const RunSummary s = finished.at(0).at(0).value<RunSummary>();
+        QVERIFY2(s.status == QStringLiteral("completed"), qPrintable(s.error));
+        QCOMPARE(s.extra.value(QStringLiteral("resumed_from_run")).toDouble(), double(firstId));
+        QCOMPARE(epochs.count(), 4); // epochs 3 to 6
+        QCOMPARE(epochs.first().at(0).toMap().value(QStringLiteral("epoch")).toInt(), 3);
+        QVERIFY(s.accuracy > 0.5);
+    }
+
+    void resumingWithoutACheckpointIsAClearError()
+    {
+        auto *job = new RunJob(probeConfig(QStringLiteral("no checkpoint")), path(QStringLiteral("resume.sqlite")));
+        job->setPowerSource(std::make_unique<test::ConstantPowerSource>(20.0, 2.0));
+        job->setResumeFrom(9999);
+        JobRunner runner(job);
+        QSignalSpy finished(job, &RunJob::finished);
+        runner.start();
+        QVERIFY(finished.wait(60000));
+        const RunSummary s = finished.at(0).at(0).value<RunSummary>();
+        QCOMPARE(s.status, QStringLiteral("failed"));
+        QVERIFY2(s.error.contains(QStringLiteral("run-9999.pt: no checkpoint to resume from")), qPrintable(s.error));
+    }
+
     void badModelFilesFailTheRunNamingTheFile_data()
     {
         QTest::addColumn<QByteArray>("bytes");

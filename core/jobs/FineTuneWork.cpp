@@ -14,6 +14,7 @@
 #include <QElapsedTimer>
 #include <QFileInfo>
 #include <algorithm>
+#include <cstdio>
 #include <numeric>
 #include <random>
 #include <torch/torch.h>
@@ -234,6 +235,83 @@ double accuracy(FeatureSource &source, torch::nn::Linear &head, const torch::Ten
     return double(correct) / double(indices.numel());
 }
 
+/// The training state after an epoch, so a killed run can go on from there (run --resume).
+struct TrainingState {
+    int epoch = 0;
+    double bestValidation = -1;
+    int sinceBest = 0;
+    std::vector<torch::Tensor> best;
+    std::vector<std::pair<double, double>> history;
+    std::optional<double> bestTestAccuracy;
+
+    void save(const QString &path, const std::vector<torch::Tensor> &trainable, torch::optim::Optimizer &optimizer) const
+    {
+        QDir().mkpath(QFileInfo(path).absolutePath());
+        torch::serialize::OutputArchive archive;
+        archive.write("epoch", torch::tensor(std::int64_t(epoch)));
+        archive.write("best_validation", torch::tensor(bestValidation, torch::kFloat64));
+        archive.write("since_best", torch::tensor(std::int64_t(sinceBest)));
+        archive.write("best_test_accuracy", torch::tensor(bestTestAccuracy.value_or(-1.0), torch::kFloat64));
+        for (std::size_t i = 0; i < trainable.size(); ++i)
+            archive.write("trainable." + std::to_string(i), trainable[i].detach());
+        for (std::size_t i = 0; i < best.size(); ++i)
+            archive.write("best." + std::to_string(i), best[i]);
+        std::vector<double> flat;
+        for (const auto &h : history)
+            flat.insert(flat.end(), {h.first, h.second});
+        archive.write("history", torch::tensor(flat, torch::kFloat64));
+        torch::serialize::OutputArchive optimizerArchive;
+        optimizer.save(optimizerArchive);
+        archive.write("optimizer", optimizerArchive);
+        // Written beside, then renamed: a kill while saving leaves the previous checkpoint whole.
+        const QString partial = path + QStringLiteral(".partial");
+        archive.save_to(partial.toStdString());
+        if (std::rename(partial.toLocal8Bit().constData(), path.toLocal8Bit().constData()) != 0)
+            throw Error(QStringLiteral("%1: cannot write the checkpoint").arg(path));
+    }
+
+    static TrainingState load(const QString &path, const std::vector<torch::Tensor> &trainable, torch::optim::Optimizer &optimizer)
+    {
+        if (!QFileInfo::exists(path))
+            throw Error(QStringLiteral("%1: no checkpoint to resume from (fine-tuning runs write one after each epoch)").arg(path));
+        TrainingState state;
+        try {
+            torch::serialize::InputArchive archive;
+            archive.load_from(path.toStdString());
+            // A fresh tensor per entry: reading into a defined tensor would resize it in place.
+            const auto entry = [&archive](const std::string &key) {
+                torch::Tensor t;
+                archive.read(key, t);
+                return t;
+            };
+            state.epoch = int(entry("epoch").item<std::int64_t>());
+            state.bestValidation = entry("best_validation").item<double>();
+            state.sinceBest = int(entry("since_best").item<std::int64_t>());
+            if (const double testAccuracy = entry("best_test_accuracy").item<double>(); testAccuracy >= 0)
+                state.bestTestAccuracy = testAccuracy;
+            torch::NoGradGuard noGrad;
+            for (std::size_t i = 0; i < trainable.size(); ++i) {
+                const torch::Tensor t = entry("trainable." + std::to_string(i));
+                if (!t.sizes().equals(trainable[i].sizes()))
+                    throw Error(QStringLiteral("%1: checkpoint tensor %2 does not fit this model").arg(path).arg(i));
+                trainable[i].copy_(t);
+            }
+            if (state.bestValidation >= 0)
+                for (std::size_t i = 0; i < trainable.size(); ++i)
+                    state.best.push_back(entry("best." + std::to_string(i)).clone());
+            const torch::Tensor history = entry("history").contiguous();
+            for (std::int64_t i = 0; i + 1 < history.numel(); i += 2)
+                state.history.emplace_back(history[i].item<double>(), history[i + 1].item<double>());
+            torch::serialize::InputArchive optimizerArchive;
+            archive.read("optimizer", optimizerArchive);
+            optimizer.load(optimizerArchive);
+        } catch (const c10::Error &e) {
+            throw Error(QStringLiteral("%1: not a checkpoint of this run: %2").arg(path, QString::fromUtf8(e.what()).section(QLatin1Char('\n'), 0, 0)));
+        }
+        return state;
+    }
+};
+
 } // namespace
 
 WorkOutcome FineTuneWork::execute(RunContext &context)
@@ -322,12 +400,23 @@ WorkOutcome FineTuneWork::execute(RunContext &context)
         optimizer = std::make_unique<torch::optim::AdamW>(trainable, torch::optim::AdamWOptions(params.learningRate).weight_decay(params.weightDecay));
 
     const bool validate = labelled.validation.numel() > 0;
-    double bestValidation = -1;
-    int sinceBest = 0;
-    std::vector<torch::Tensor> best; // trainable tensors at the best validation accuracy
-    std::vector<std::pair<double, double>> history; // (energy J, validation accuracy) per epoch
+    // best: trainable tensors at the best validation accuracy; history: (energy J, validation accuracy) per epoch.
+    TrainingState state;
+    if (!context.resumeCheckpointPath().isEmpty()) {
+        state = TrainingState::load(context.resumeCheckpointPath(), trainable, *optimizer);
+        context.notice(QStringLiteral("resumed after epoch %1 from %2").arg(state.epoch).arg(context.resumeCheckpointPath()));
+        progress.samplesDone = labelled.train.numel() * state.epoch;
+        progress.workDone += double(state.epoch) * (progress.workTotal - progress.workDone) / double(params.epochs);
+        outcome.accuracy = state.bestTestAccuracy;
+        // Energy restarts with this run: gains per Wh are measured on its own epochs.
+        state.history.clear();
+    }
+    double &bestValidation = state.bestValidation;
+    int &sinceBest = state.sinceBest;
+    std::vector<torch::Tensor> &best = state.best;
+    std::vector<std::pair<double, double>> &history = state.history;
     const std::int64_t n = labelled.train.numel();
-    for (int epoch = 1; epoch <= params.epochs; ++epoch) {
+    for (int epoch = state.epoch + 1; epoch <= params.epochs; ++epoch) {
         QElapsedTimer clock;
         clock.start();
         progress.epoch = epoch;
@@ -374,10 +463,14 @@ WorkOutcome FineTuneWork::execute(RunContext &context)
             context.metric(epoch, QStringLiteral("val_accuracy"), validation);
         context.epochFinished(result, params.epochs);
 
+        state.epoch = epoch;
         if (!validate) {
             outcome.accuracy = result.testAccuracy;
+            state.bestTestAccuracy = result.testAccuracy;
+            state.save(context.checkpointPath(), trainable, *optimizer);
             continue;
         }
+        bool stop = false;
         if (validation > bestValidation) {
             bestValidation = validation;
             sinceBest = 0;
@@ -385,11 +478,15 @@ WorkOutcome FineTuneWork::execute(RunContext &context)
             for (const torch::Tensor &t : trainable)
                 best.push_back(t.detach().clone());
             outcome.accuracy = result.testAccuracy;
+            state.bestTestAccuracy = result.testAccuracy;
         } else if (params.patience > 0 && ++sinceBest >= params.patience) {
             context.notice(QStringLiteral("early stop after epoch %1: no better validation accuracy for %2 epochs").arg(epoch).arg(params.patience));
-            break;
+            stop = true;
         }
         history.emplace_back(context.energyJ(), validation);
+        state.save(context.checkpointPath(), trainable, *optimizer);
+        if (stop)
+            break;
         const int k = params.greenStopEpochs;
         if (params.greenStopMinGainPerWh && int(history.size()) > k) {
             const auto &now = history.back();

@@ -104,6 +104,8 @@ public:
     double emissionsG() const override { return monitor_.emissionsG(); }
     QString energySource() const override { return monitor_.provenance(); }
     qint64 runId() const override { return job_.summary_.runId; }
+    QString checkpointPath() const override { return job_.checkpointPath(job_.summary_.runId); }
+    QString resumeCheckpointPath() const override { return job_.resumeFrom_ > 0 ? job_.checkpointPath(job_.resumeFrom_) : QString(); }
 
     void workStarts() override { prediction_ = RunPrediction(monitor_.energyJ(), monitor_.elapsedS()); }
 
@@ -189,6 +191,11 @@ QString RunJob::cacheDirectory() const
     return store.absoluteDir().filePath(store.completeBaseName() + QStringLiteral(".cache"));
 }
 
+QString RunJob::checkpointPath(qint64 runId) const
+{
+    return QDir(cacheDirectory()).filePath(QStringLiteral("checkpoints/run-%1.pt").arg(runId));
+}
+
 void RunJob::setWork(std::unique_ptr<RunWork> work)
 {
     work_ = std::move(work);
@@ -228,6 +235,11 @@ void RunJob::run()
                                                QString::fromUtf8(QJsonDocument(hardware.toJson()).toJson(QJsonDocument::Compact)));
         if (startPlan_)
             recordStartPlan(*repository);
+        if (resumeFrom_ > 0) {
+            repository->markInterrupted(resumeFrom_, QStringLiteral("resumed as run %1").arg(summary_.runId));
+            repository->addMetric(summary_.runId, 0, QStringLiteral("resumed_from_run"), double(resumeFrom_));
+            summary_.extra.insert(QStringLiteral("resumed_from_run"), double(resumeFrom_));
+        }
         Q_EMIT runCreated(summary_.runId);
         for (const QString &notice : notices)
             Q_EMIT noticed(notice);
@@ -245,7 +257,8 @@ void RunJob::run()
         accuracy = outcome.accuracy;
         summary_.accuracy = outcome.accuracy.value_or(0);
         summary_.labelsUsed = outcome.labelsUsed;
-        summary_.extra = outcome.summary;
+        for (auto it = outcome.summary.constBegin(); it != outcome.summary.constEnd(); ++it)
+            summary_.extra.insert(it.key(), it.value());
         if (outcome.cancelled)
             summary_.status = budgetReached_ ? QStringLiteral("budget_reached") : QStringLiteral("cancelled");
         else

@@ -46,6 +46,11 @@ public:
     void setWork(std::unique_ptr<RunWork> work);
     /// The folder next to the store where runs keep caches (embeddings): "<store>.cache".
     QString cacheDirectory() const;
+    /// The checkpoint a run writes after each epoch (fine-tuning modes).
+    QString checkpointPath(qint64 runId) const;
+    /// Continues run @p runId (same config) from its last checkpoint, as a new run; a run that a
+    /// dead process left "running" is marked "interrupted".
+    void setResumeFrom(qint64 runId) { resumeFrom_ = runId; }
 
 public Q_SLOTS:
     void run();
@@ -83,6 +88,7 @@ private:
     double minimumSampleHz_ = 0;
     std::optional<StartPlan> startPlan_;
     std::unique_ptr<RunWork> work_;
+    qint64 resumeFrom_ = 0;
     RunSummary summary_;
 };
 

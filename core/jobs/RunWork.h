@@ -38,6 +38,10 @@ public:
     /// Where caches that belong to the store live (a folder next to it).
     virtual QString cacheDirectory() const = 0;
     virtual qint64 runId() const = 0;
+    /// Where this run keeps its checkpoint, and the checkpoint of the run it resumes ("" when it
+    /// resumes none).
+    virtual QString checkpointPath() const = 0;
+    virtual QString resumeCheckpointPath() const = 0;
 };
 
 /// Ends a phase on every way out of a scope, exceptions included.

@@ -5,6 +5,7 @@
 #include <QCryptographicHash>
 #include <QFile>
 #include <QFileInfo>
+#include <QRegularExpression>
 #include <QStringList>
 #include <QtEndian>
 #include <cstring>
@@ -48,9 +49,12 @@ QString torchReason(const std::exception &e)
             lines << line.trimmed();
     if (lines.isEmpty())
         return QStringLiteral("LibTorch gave no reason");
-    if (lines.first().startsWith(QStringLiteral("The following operation failed in the TorchScript interpreter")))
-        return lines.last();
-    return lines.first();
+    QString reason = lines.first().startsWith(QStringLiteral("The following operation failed in the TorchScript interpreter"))
+        ? lines.last()
+        : lines.first();
+    // TORCH_ENFORCE's source location ("[enforce fail at inline_container.cc:129] . ") means nothing to a person.
+    static const QRegularExpression enforcePrefix(QStringLiteral("^\\[enforce fail at [^\\]]*\\]\\s*\\.?\\s*"));
+    return reason.remove(enforcePrefix);
 }
 
 QString shapeOf(const torch::Tensor &tensor)

@@ -137,6 +137,15 @@ void RunRepository::addPowerSamples(qint64 runId, const std::vector<PowerSample>
     transaction.commit();
 }
 
+void RunRepository::markInterrupted(qint64 runId, const QString &note)
+{
+    QSqlQuery q(db_.connection());
+    q.prepare(QStringLiteral("UPDATE runs SET status = 'interrupted', error = ? WHERE id = ? AND status = 'running'"));
+    q.addBindValue(note);
+    q.addBindValue(runId);
+    db_.exec(q, "mark the run interrupted");
+}
+
 void RunRepository::finishRun(qint64 runId, const QString &status, std::optional<double> accuracy, qint64 labelsUsed,
                               double durationS, const QString &error, const std::optional<EnergyTotals> &totals)
 {

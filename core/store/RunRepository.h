@@ -27,6 +27,9 @@ public:
     void finishRun(qint64 runId, const QString &status, std::optional<double> accuracy, qint64 labelsUsed,
                    double durationS, const QString &error, const std::optional<EnergyTotals> &totals);
 
+    /// A run left "running" by a process that died is marked "interrupted" (with @p note), so the
+    /// store no longer claims it is going on. Runs with any other status are left as they are.
+    void markInterrupted(qint64 runId, const QString &note);
     QList<RunRecord> listRuns() const;
     std::optional<RunRecord> run(qint64 runId) const;
     std::vector<MetricPoint> metrics(qint64 runId) const;
