@@ -189,7 +189,7 @@ int CommandLine::run(const QStringList &arguments, const StartPlan *startPlan)
             throw Error(QStringLiteral("%1: there is no run %2 to resume").arg(db).arg(options.resume));
         config = RunConfig::fromJsonText(record->paramsJson.toStdString(), QStringLiteral("run %1 in %2").arg(options.resume).arg(db));
     } else {
-        config = RunConfig::fromFile(options.positional.value(0, QStringLiteral(":/gw/examples/fashion-scratch.json")));
+        config = RunConfig::fromFile(options.positional.value(0, defaultConfigPath()));
     }
 
     auto *job = new RunJob(config, db);

@@ -17,6 +17,9 @@ public:
     static int execute(const QStringList &arguments);
 
     static QString defaultDatabasePath();
+    /// The embedded default job: the bundled pretrained backbone, a linear probe on 1,000
+    /// Fashion-MNIST labels.
+    static QString defaultConfigPath() { return QStringLiteral(":/gw/examples/fashion-green.json"); }
     static QString usage();
 
     /// Runs @p job (taking ownership) on a worker thread while this thread prints its progress,

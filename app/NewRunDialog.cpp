@@ -132,6 +132,7 @@ NewRunDialog::NewRunDialog(const RunConfig &initial, QWidget *parent)
 
 void NewRunDialog::setConfig(const RunConfig &config)
 {
+    base_ = config;
     name_->setText(config.name);
     seed_->setValue(int(std::min<std::uint64_t>(config.seed, std::numeric_limits<int>::max())));
     datasetPath_->setText(config.dataset.path);
@@ -152,7 +153,7 @@ void NewRunDialog::setConfig(const RunConfig &config)
 
 RunConfig NewRunDialog::config() const
 {
-    RunConfig config;
+    RunConfig config = base_;
     config.name = name_->text().trimmed().isEmpty() ? QStringLiteral("run") : name_->text().trimmed();
     config.seed = std::uint64_t(seed_->value());
     config.dataset.path = datasetPath_->text().trimmed();
@@ -168,6 +169,8 @@ RunConfig NewRunDialog::config() const
     config.energy.intensity = intensity_->currentData().toString();
     config.energy.zone = zone_->text().trimmed();
     config.energy.pue = pue_->value();
+    config.energy.budgetWh.reset();
+    config.energy.budgetG.reset();
     if (budgetWh_->value() > 0)
         config.energy.budgetWh = budgetWh_->value();
     if (budgetG_->value() > 0)

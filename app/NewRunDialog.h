@@ -38,6 +38,9 @@ private:
     void loadFromFile();
     void saveToFile();
 
+    /// The config last set or loaded: the keys this form does not show (model, labels, fine-tuning)
+    /// are kept from it rather than reset.
+    RunConfig base_;
     QLineEdit *name_;
     QSpinBox *seed_;
     QLineEdit *datasetPath_;

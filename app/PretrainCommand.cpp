@@ -140,7 +140,7 @@ int PretrainCommand::execute(const QStringList &arguments)
         QString card = ModelCard::render(report);
         card += QStringLiteral("\n## Pretraining recipe\n\nWeights: `%1` (safetensors; its metadata holds the input normalisation). "
                                "Self-supervised: SimCLR-style contrastive learning (NT-Xent, temperature %2) on two random views of each "
-                               "training image (resized crop 35-100 %%, horizontal flip, contrast and brightness jitter, Gaussian noise), "
+                               "training image (resized crop 35-100 %, horizontal flip, contrast and brightness jitter, Gaussian noise), "
                                "through a projection head that is dropped afterwards; the labels are never read. Reproduce with:\n\n"
                                "```\n%3\n```\n")
                     .arg(info.fileName())

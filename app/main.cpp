@@ -52,7 +52,7 @@ int main(int argc, char *argv[])
     window.show();
     if (parser.isSet(startOption)) {
         const QString value = parser.value(startOption);
-        const QString path = value == QStringLiteral("default") ? QStringLiteral(":/gw/examples/fashion-scratch.json") : value;
+        const QString path = value == QStringLiteral("default") ? gw::CommandLine::defaultConfigPath() : value;
         QTimer::singleShot(0, &window, [&window, path] {
             try {
                 window.startRun(gw::RunConfig::fromFile(path));

@@ -108,7 +108,14 @@ private Q_SLOTS:
     {
         RunConfig initial;
         initial.energy.budgetWh = 2.5;
+        initial.model.source = QStringLiteral("bundled");
+        initial.training.mode = QStringLiteral("linear-probe");
+        initial.labels.count = 1000;
         NewRunDialog dialog(initial);
+        // What the form does not show is kept, not reset to defaults.
+        QCOMPARE(dialog.config().model.source, QStringLiteral("bundled"));
+        QCOMPARE(dialog.config().training.mode, QStringLiteral("linear-probe"));
+        QCOMPARE(dialog.config().labels.count, std::int64_t(1000));
         QCOMPARE(dialog.config().energy.budgetWh.value_or(-1), 2.5);
         QVERIFY(!dialog.config().energy.budgetG); // 0 shows "none" and means no budget
         QVERIFY(!dialog.greenestStart());
