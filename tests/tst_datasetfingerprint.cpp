@@ -1,4 +1,5 @@
 #include "Error.h"
+#include "FileChecks.h"
 #include "TestData.h"
 #include "data/DatasetFingerprint.h"
 
@@ -13,15 +14,11 @@
 Q_DECLARE_METATYPE(std::function<void(gw::ImageDataset &)>)
 
 using namespace gw;
+using test::verifyErrorNames;
+using test::writeFile;
 
 namespace {
 
-// test::writeBytes into a folder that may not exist yet.
-void writeFile(const QString &path, const QByteArray &bytes)
-{
-    QDir().mkpath(QFileInfo(path).absolutePath());
-    test::writeBytes(path, bytes);
-}
 
 // The fingerprint reads bytes, it does not decode them: any bytes named .png stand for an image.
 void writeFolder(const QString &root)
@@ -36,15 +33,6 @@ QString file(const QTemporaryDir &dir, const QString &relative)
     return QDir(dir.path()).filePath(relative);
 }
 
-void verifyErrorNames(const std::function<void()> &call, const QString &name)
-{
-    try {
-        call();
-        QFAIL("no error");
-    } catch (const Error &e) {
-        QVERIFY2(e.message().contains(name), qPrintable(e.message()));
-    }
-}
 
 // chmod 000 does not stop root; returns false when it did not make the file unreadable.
 bool makeUnreadable(const QString &path)

@@ -1,4 +1,5 @@
 #include "Error.h"
+#include "FileChecks.h"
 #include "TestData.h"
 #include "data/ImageFolder.h"
 
@@ -17,15 +18,11 @@ Q_DECLARE_METATYPE(gw::ImageFolderOptions)
 Q_DECLARE_METATYPE(gw::ImageResize)
 
 using namespace gw;
+using test::verifyErrorNames;
+using test::writeFile;
 
 namespace {
 
-// test::writeBytes into a folder that may not exist yet.
-void writeFile(const QString &path, const QByteArray &bytes)
-{
-    QDir().mkpath(QFileInfo(path).absolutePath());
-    test::writeBytes(path, bytes);
-}
 
 // A solid-colour image written with QImage::save; the format follows the suffix (PNG, JPEG).
 void writeImage(const QString &path, int width, int height, const QColor &color,
@@ -81,15 +78,6 @@ ImageFolderOptions options(int rows, int cols, int channels)
     return o;
 }
 
-void verifyErrorNames(const std::function<void()> &call, const QString &name)
-{
-    try {
-        call();
-        QFAIL("no error");
-    } catch (const Error &e) {
-        QVERIFY2(e.message().contains(name), qPrintable(e.message()));
-    }
-}
 
 } // namespace
 
