@@ -1,0 +1,151 @@
+#include "activelearning/QueryStrategy.h"
+
+#include "Error.h"
+
+#include <algorithm>
+#include <numeric>
+#include <random>
+#include <torch/torch.h>
+
+namespace gw {
+
+namespace {
+
+std::int64_t poolSize(const QueryPool &pool)
+{
+    if (pool.probabilities.defined())
+        return pool.probabilities.size(0);
+    return pool.embeddings.defined() ? pool.embeddings.size(0) : 0;
+}
+
+/// The @p batch highest scores, best first, ties to the lower index; with @p classBalanced the
+/// picks take turns over the predicted classes.
+std::vector<std::int64_t> topScores(const torch::Tensor &scores, const QueryPool &pool, const QueryOptions &options)
+{
+    const torch::Tensor s = scores.to(torch::kFloat64).contiguous();
+    const std::int64_t n = s.size(0);
+    std::vector<std::int64_t> order(std::size_t(n), 0);
+    std::iota(order.begin(), order.end(), 0);
+    const double *v = s.data_ptr<double>();
+    std::stable_sort(order.begin(), order.end(), [v](std::int64_t a, std::int64_t b) { return v[a] > v[b]; });
+    const std::size_t want = std::size_t(std::min(options.batch, n));
+    if (!options.classBalanced || !pool.probabilities.defined()) {
+        order.resize(want);
+        return order;
+    }
+    const torch::Tensor predicted = pool.probabilities.argmax(1).contiguous();
+    const std::int64_t classes = pool.probabilities.size(1);
+    std::vector<std::vector<std::int64_t>> perClass(static_cast<std::size_t>(classes));
+    for (std::int64_t i : order)
+        perClass[std::size_t(predicted[i].item<std::int64_t>())].push_back(i);
+    std::vector<std::int64_t> picked;
+    for (std::size_t round = 0; picked.size() < want; ++round)
+        for (const auto &queue : perClass)
+            if (round < queue.size() && picked.size() < want)
+                picked.push_back(queue[round]);
+    return picked;
+}
+
+torch::Tensor requireProbabilities(const QueryPool &pool, const QString &strategy)
+{
+    if (!pool.probabilities.defined() || pool.probabilities.dim() != 2)
+        throw Error(QStringLiteral("query strategy %1 needs the model's class probabilities of the pool").arg(strategy));
+    return pool.probabilities.to(torch::kFloat64);
+}
+
+class RandomQuery : public QueryStrategy {
+public:
+    QString name() const override { return QStringLiteral("random"); }
+    std::vector<std::int64_t> select(const QueryPool &pool, const QueryOptions &options) const override
+    {
+        std::vector<std::int64_t> order(std::size_t(poolSize(pool)));
+        std::iota(order.begin(), order.end(), 0);
+        std::mt19937_64 rng(options.seed);
+        std::shuffle(order.begin(), order.end(), rng);
+        order.resize(std::min(order.size(), std::size_t(std::max<std::int64_t>(0, options.batch))));
+        return order;
+    }
+};
+
+/// Uncertainty sampling: a score per sample from its class probabilities, highest first.
+class UncertaintyQuery : public QueryStrategy {
+public:
+    enum class Kind { LeastConfidence, Margin, Entropy };
+    explicit UncertaintyQuery(Kind kind) : kind_(kind) {}
+    QString name() const override
+    {
+        return kind_ == Kind::LeastConfidence ? QStringLiteral("least-confidence") : kind_ == Kind::Margin ? QStringLiteral("margin")
+                                                                                                           : QStringLiteral("entropy");
+    }
+    std::vector<std::int64_t> select(const QueryPool &pool, const QueryOptions &options) const override
+    {
+        const torch::Tensor p = requireProbabilities(pool, name());
+        torch::Tensor score;
+        if (kind_ == Kind::LeastConfidence) {
+            score = 1.0 - std::get<0>(p.max(1));
+        } else if (kind_ == Kind::Margin) {
+            // The smaller the gap between the two likeliest classes, the more a label teaches.
+            const torch::Tensor top2 = std::get<0>(p.topk(std::min<std::int64_t>(2, p.size(1)), 1));
+            score = p.size(1) < 2 ? torch::zeros({p.size(0)}, torch::kFloat64) : -(top2.select(1, 0) - top2.select(1, 1));
+        } else {
+            score = -(p * p.clamp_min(1e-12).log()).sum(1);
+        }
+        return topScores(score, pool, options);
+    }
+
+private:
+    Kind kind_;
+};
+
+/// Core-set (k-center greedy): each pick is the pool sample farthest from everything labelled or
+/// picked so far, so the labelled set covers the embedding space.
+class CoreSetQuery : public QueryStrategy {
+public:
+    QString name() const override { return QStringLiteral("core-set"); }
+    std::vector<std::int64_t> select(const QueryPool &pool, const QueryOptions &options) const override
+    {
+        if (!pool.embeddings.defined() || pool.embeddings.dim() != 2)
+            throw Error(QStringLiteral("query strategy core-set needs the pool's embeddings"));
+        const torch::Tensor x = pool.embeddings.to(torch::kFloat32);
+        const std::int64_t n = x.size(0);
+        torch::Tensor nearest = torch::full({n}, std::numeric_limits<float>::infinity());
+        if (pool.labeledEmbeddings.defined() && pool.labeledEmbeddings.numel() > 0)
+            nearest = std::get<0>(torch::cdist(x, pool.labeledEmbeddings.to(torch::kFloat32)).min(1));
+        std::vector<std::int64_t> picked;
+        std::mt19937_64 rng(options.seed);
+        for (std::int64_t k = 0; k < std::min(options.batch, n); ++k) {
+            // With nothing labelled every distance is infinite: the seed picks the first centre.
+            const std::int64_t next = std::isinf(nearest.max().item<float>()) ? std::int64_t(rng() % std::uint64_t(n))
+                                                                              : nearest.argmax().item<std::int64_t>();
+            picked.push_back(next);
+            nearest = torch::minimum(nearest, (x - x[next]).pow(2).sum(1).sqrt());
+            nearest[next] = -1; // never again
+        }
+        return picked;
+    }
+};
+
+} // namespace
+
+QStringList QueryStrategy::names()
+{
+    return {QStringLiteral("random"), QStringLiteral("least-confidence"), QStringLiteral("margin"), QStringLiteral("entropy"),
+            QStringLiteral("core-set")};
+}
+
+std::unique_ptr<QueryStrategy> QueryStrategy::create(const QString &name)
+{
+    if (name == QStringLiteral("random"))
+        return std::make_unique<RandomQuery>();
+    if (name == QStringLiteral("least-confidence"))
+        return std::make_unique<UncertaintyQuery>(UncertaintyQuery::Kind::LeastConfidence);
+    if (name == QStringLiteral("margin"))
+        return std::make_unique<UncertaintyQuery>(UncertaintyQuery::Kind::Margin);
+    if (name == QStringLiteral("entropy"))
+        return std::make_unique<UncertaintyQuery>(UncertaintyQuery::Kind::Entropy);
+    if (name == QStringLiteral("core-set"))
+        return std::make_unique<CoreSetQuery>();
+    throw Error(QStringLiteral("unknown query strategy '%1' (%2)").arg(name, names().join(QStringLiteral(", "))));
+}
+
+} // namespace gw
