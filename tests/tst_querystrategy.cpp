@@ -87,11 +87,45 @@ private Q_SLOTS:
         QCOMPARE(picked, (std::vector<std::int64_t>{3, 2})); // farthest first, then the other cluster's farther member
     }
 
+    void baldPrefersDisagreementOverFlatUncertainty()
+    {
+        // Sample 0: every dropout mask says 50/50 (unsure, but the masks agree: nothing to learn
+        // about the weights). Sample 1: the masks disagree completely. Sample 2: sure.
+        QueryPool pool;
+        pool.mcProbabilities = torch::tensor({0.5, 0.5, 1.0, 0.0, 0.99, 0.01, 0.5, 0.5, 0.0, 1.0, 0.99, 0.01}, torch::kFloat64).view({2, 3, 2});
+        QCOMPARE(pick(QStringLiteral("bald"), pool, 1), (std::vector<std::int64_t>{1}));
+    }
+
+    void badgeStartsWithTheLargestGradientAndSkipsDuplicates()
+    {
+        // Samples 0 and 1 are the same uncertain point, 2 an uncertain point elsewhere, 3 a sure one.
+        QueryPool pool;
+        pool.probabilities = probabilities({{0.5, 0.5}, {0.5, 0.5}, {0.6, 0.4}, {0.99, 0.01}});
+        pool.embeddings = torch::tensor({3.0f, 0.0f, 3.0f, 0.0f, 0.0f, 2.0f, 1.0f, 1.0f}).view({4, 2});
+        const std::vector<std::int64_t> picked = pick(QStringLiteral("badge"), pool, 2);
+        QCOMPARE(picked.size(), std::size_t(2));
+        QCOMPARE(picked.front(), std::int64_t(0)); // the largest gradient embedding (ties to the lower index)
+        QVERIFY(picked.back() != 1);               // its duplicate is at distance 0: never drawn
+    }
+
+    void coldStartTakesATypicalSampleOfEachCluster()
+    {
+        // Two clusters; the typical member of each is the one at its centre.
+        QueryPool pool;
+        pool.embeddings = torch::tensor({0.0f, 0.0f, 1.0f, 0.0f, 0.5f, 0.0f, 10.0f, 10.0f, 11.0f, 10.0f, 10.5f, 10.0f}).view({6, 2});
+        std::vector<std::int64_t> picked = pick(QStringLiteral("cold-start"), pool, 2);
+        std::sort(picked.begin(), picked.end());
+        QCOMPARE(picked, (std::vector<std::int64_t>{2, 5}));
+    }
+
     void missingInputsAndUnknownNamesAreErrors()
     {
         QueryPool empty;
         QVERIFY_THROWS_EXCEPTION(Error, pick(QStringLiteral("margin"), empty, 1));
         QVERIFY_THROWS_EXCEPTION(Error, pick(QStringLiteral("core-set"), empty, 1));
+        QVERIFY_THROWS_EXCEPTION(Error, pick(QStringLiteral("bald"), empty, 1));
+        QVERIFY_THROWS_EXCEPTION(Error, pick(QStringLiteral("badge"), empty, 1));
+        QVERIFY_THROWS_EXCEPTION(Error, pick(QStringLiteral("cold-start"), empty, 1));
         QVERIFY_THROWS_EXCEPTION(Error, QueryStrategy::create(QStringLiteral("oracle")));
     }
 };

@@ -125,12 +125,112 @@ public:
     }
 };
 
+/// BALD: the mutual information between the label and the head's weights, estimated with MC
+/// dropout: entropy of the mean prediction minus the mean entropy of each dropout prediction. High
+/// where the dropout samples disagree, not merely where each is unsure.
+class BaldQuery : public QueryStrategy {
+public:
+    QString name() const override { return QStringLiteral("bald"); }
+    std::vector<std::int64_t> select(const QueryPool &pool, const QueryOptions &options) const override
+    {
+        if (!pool.mcProbabilities.defined() || pool.mcProbabilities.dim() != 3)
+            throw Error(QStringLiteral("query strategy bald needs [T, N, C] probabilities under dropout"));
+        const torch::Tensor p = pool.mcProbabilities.to(torch::kFloat64);
+        const auto entropy = [](const torch::Tensor &q) { return -(q * q.clamp_min(1e-12).log()).sum(-1); };
+        const torch::Tensor score = entropy(p.mean(0)) - entropy(p).mean(0);
+        QueryPool ranked = pool;
+        if (!ranked.probabilities.defined())
+            ranked.probabilities = p.mean(0);
+        return topScores(score, ranked, options);
+    }
+};
+
+/// BADGE: k-means++ seeding over gradient embeddings g = (p - onehot(argmax p)) x h, which are large
+/// where the model is unsure and point where the features differ. The C x D embeddings are never
+/// built: |g_i - g_j|^2 = |a_i|^2|h_i|^2 + |a_j|^2|h_j|^2 - 2 (a_i.a_j)(h_i.h_j) with a = p - onehot,
+/// so a 60,000-sample pool costs O(N (C + D)) per pick, not gigabytes.
+class BadgeQuery : public QueryStrategy {
+public:
+    QString name() const override { return QStringLiteral("badge"); }
+    std::vector<std::int64_t> select(const QueryPool &pool, const QueryOptions &options) const override
+    {
+        const torch::Tensor p = requireProbabilities(pool, name());
+        if (!pool.embeddings.defined() || pool.embeddings.size(0) != p.size(0))
+            throw Error(QStringLiteral("query strategy badge needs the pool's embeddings beside its probabilities"));
+        const torch::Tensor h = pool.embeddings.to(torch::kFloat64);
+        const torch::Tensor a = p - torch::one_hot(p.argmax(1), p.size(1)).to(torch::kFloat64);
+        const torch::Tensor norms = a.pow(2).sum(1) * h.pow(2).sum(1); // |g_i|^2
+        const std::int64_t n = p.size(0);
+        std::vector<std::int64_t> picked;
+        if (n == 0 || options.batch <= 0)
+            return picked;
+        std::mt19937_64 rng(options.seed);
+        std::int64_t next = norms.argmax().item<std::int64_t>(); // the largest gradient starts, as in BADGE
+        torch::Tensor nearest = torch::full({n}, std::numeric_limits<double>::infinity(), torch::kFloat64);
+        while (true) {
+            picked.push_back(next);
+            const torch::Tensor d = (norms + norms[next] - 2.0 * a.matmul(a[next]) * h.matmul(h[next])).clamp_min(0);
+            nearest = torch::minimum(nearest, d);
+            for (std::int64_t i : picked)
+                nearest[i] = 0;
+            if (std::int64_t(picked.size()) >= std::min(options.batch, n))
+                break;
+            const double total = nearest.sum().item<double>();
+            if (!(total > 0))
+                break; // every sample coincides with a pick: nothing new to learn from
+            // D^2 sampling: the next centre with probability proportional to its squared distance.
+            double target = std::uniform_real_distribution<double>(0, total)(rng);
+            const torch::Tensor cumulative = nearest.cumsum(0);
+            next = std::min<std::int64_t>(n - 1, torch::searchsorted(cumulative, torch::tensor({target}, torch::kFloat64)).item<std::int64_t>());
+        }
+        return picked;
+    }
+};
+
+/// Cold start, before any label or model: k-means on the embeddings (k = batch, seeded, a few
+/// Lloyd iterations) and, per cluster, the sample nearest its centre: typical samples of every region.
+class ColdStartQuery : public QueryStrategy {
+public:
+    QString name() const override { return QStringLiteral("cold-start"); }
+    std::vector<std::int64_t> select(const QueryPool &pool, const QueryOptions &options) const override
+    {
+        if (!pool.embeddings.defined() || pool.embeddings.dim() != 2)
+            throw Error(QStringLiteral("query strategy cold-start needs the pool's embeddings"));
+        const torch::Tensor x = pool.embeddings.to(torch::kFloat32);
+        const std::int64_t n = x.size(0);
+        const std::int64_t k = std::min(options.batch, n);
+        if (k <= 0)
+            return {};
+        // Farthest-first seeding (deterministic for a seed), then Lloyd.
+        QueryOptions seeding = options;
+        seeding.batch = k;
+        const std::vector<std::int64_t> seeds = CoreSetQuery().select(QueryPool{{}, x, {}, {}}, seeding);
+        torch::Tensor centres = x.index_select(0, torch::tensor(seeds, torch::kInt64)).clone();
+        for (int iteration = 0; iteration < 10; ++iteration) {
+            const torch::Tensor assignment = torch::cdist(x, centres).argmin(1);
+            for (std::int64_t c = 0; c < k; ++c) {
+                const torch::Tensor members = (assignment == c).nonzero().flatten();
+                if (members.numel() > 0)
+                    centres[c] = x.index_select(0, members).mean(0);
+            }
+        }
+        std::vector<std::int64_t> picked;
+        torch::Tensor distances = torch::cdist(centres, x);
+        for (std::int64_t c = 0; c < k; ++c) {
+            const std::int64_t best = distances[c].argmin().item<std::int64_t>();
+            picked.push_back(best);
+            distances.index_put_({torch::indexing::Slice(), best}, std::numeric_limits<float>::infinity()); // no repeats
+        }
+        return picked;
+    }
+};
+
 } // namespace
 
 QStringList QueryStrategy::names()
 {
-    return {QStringLiteral("random"), QStringLiteral("least-confidence"), QStringLiteral("margin"), QStringLiteral("entropy"),
-            QStringLiteral("core-set")};
+    return {QStringLiteral("random"),   QStringLiteral("least-confidence"), QStringLiteral("margin"), QStringLiteral("entropy"),
+            QStringLiteral("bald"),     QStringLiteral("core-set"),         QStringLiteral("badge"),  QStringLiteral("cold-start")};
 }
 
 std::unique_ptr<QueryStrategy> QueryStrategy::create(const QString &name)
@@ -145,6 +245,12 @@ std::unique_ptr<QueryStrategy> QueryStrategy::create(const QString &name)
         return std::make_unique<UncertaintyQuery>(UncertaintyQuery::Kind::Entropy);
     if (name == QStringLiteral("core-set"))
         return std::make_unique<CoreSetQuery>();
+    if (name == QStringLiteral("bald"))
+        return std::make_unique<BaldQuery>();
+    if (name == QStringLiteral("badge"))
+        return std::make_unique<BadgeQuery>();
+    if (name == QStringLiteral("cold-start"))
+        return std::make_unique<ColdStartQuery>();
     throw Error(QStringLiteral("unknown query strategy '%1' (%2)").arg(name, names().join(QStringLiteral(", "))));
 }
 

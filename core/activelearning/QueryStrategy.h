@@ -13,6 +13,7 @@ struct QueryPool {
     torch::Tensor probabilities;      ///< [N, C] the current model's class probabilities (uncertainty strategies)
     torch::Tensor embeddings;         ///< [N, D] backbone features of the pool (core-set)
     torch::Tensor labeledEmbeddings;  ///< [L, D] features of what is labelled already (core-set; may be empty)
+    torch::Tensor mcProbabilities;    ///< [T, N, C] probabilities under T dropout masks of the head (BALD)
 };
 
 /// How many to pick and how.
@@ -32,7 +33,8 @@ public:
     /// Indices into the pool, at most options.batch of them, best first, without repeats.
     virtual std::vector<std::int64_t> select(const QueryPool &pool, const QueryOptions &options) const = 0;
 
-    /// "random", "least-confidence", "margin", "entropy", "core-set"; throws gw::Error for others.
+    /// "random", "least-confidence", "margin", "entropy", "bald", "core-set", "badge", "cold-start";
+    /// throws gw::Error for others.
     static std::unique_ptr<QueryStrategy> create(const QString &name);
     static QStringList names();
 };
