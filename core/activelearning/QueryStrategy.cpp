@@ -46,6 +46,24 @@ std::vector<std::int64_t> topScores(const torch::Tensor &scores, const QueryPool
     return picked;
 }
 
+/// Squared Euclidean distances [N, M] through one matrix product (|a|^2 + |b|^2 - 2 a.b): BLAS speed,
+/// where cdist's direct path walks every pair.
+torch::Tensor squaredDistances(const torch::Tensor &a, const torch::Tensor &b)
+{
+    return (a.pow(2).sum(1, true) + b.pow(2).sum(1).unsqueeze(0) - 2.0 * a.matmul(b.t())).clamp_min(0);
+}
+
+/// For each row of @p a, the squared distance to its nearest row of @p b, in blocks of rows so a
+/// 60,000 x 1,000 pool never holds the whole distance matrix.
+torch::Tensor nearestSquaredDistance(const torch::Tensor &a, const torch::Tensor &b)
+{
+    constexpr std::int64_t kBlock = 4096;
+    std::vector<torch::Tensor> parts;
+    for (std::int64_t first = 0; first < a.size(0); first += kBlock)
+        parts.push_back(std::get<0>(squaredDistances(a.slice(0, first, std::min(a.size(0), first + kBlock)), b).min(1)));
+    return parts.empty() ? torch::empty({0}) : torch::cat(parts);
+}
+
 torch::Tensor requireProbabilities(const QueryPool &pool, const QString &strategy)
 {
     if (!pool.probabilities.defined() || pool.probabilities.dim() != 2)
@@ -108,17 +126,20 @@ public:
             throw Error(QStringLiteral("query strategy core-set needs the pool's embeddings"));
         const torch::Tensor x = pool.embeddings.to(torch::kFloat32);
         const std::int64_t n = x.size(0);
+        // Squared distances throughout: the farthest sample is the same, without square roots.
         torch::Tensor nearest = torch::full({n}, std::numeric_limits<float>::infinity());
         if (pool.labeledEmbeddings.defined() && pool.labeledEmbeddings.numel() > 0)
-            nearest = std::get<0>(torch::cdist(x, pool.labeledEmbeddings.to(torch::kFloat32)).min(1));
+            nearest = nearestSquaredDistance(x, pool.labeledEmbeddings.to(torch::kFloat32));
         std::vector<std::int64_t> picked;
         std::mt19937_64 rng(options.seed);
+        const torch::Tensor squaredNorms = x.pow(2).sum(1);
         for (std::int64_t k = 0; k < std::min(options.batch, n); ++k) {
             // With nothing labelled every distance is infinite: the seed picks the first centre.
             const std::int64_t next = std::isinf(nearest.max().item<float>()) ? std::int64_t(rng() % std::uint64_t(n))
                                                                               : nearest.argmax().item<std::int64_t>();
             picked.push_back(next);
-            nearest = torch::minimum(nearest, (x - x[next]).pow(2).sum(1).sqrt());
+            // |x - c|^2 = |x|^2 + |c|^2 - 2 x.c: one matrix-vector product, no N x D temporary.
+            nearest = torch::minimum(nearest, (squaredNorms + squaredNorms[next] - 2.0 * x.matmul(x[next])).clamp_min(0));
             nearest[next] = -1; // never again
         }
         return picked;
@@ -207,7 +228,7 @@ public:
         const std::vector<std::int64_t> seeds = CoreSetQuery().select(QueryPool{{}, x, {}, {}}, seeding);
         torch::Tensor centres = x.index_select(0, torch::tensor(seeds, torch::kInt64)).clone();
         for (int iteration = 0; iteration < 10; ++iteration) {
-            const torch::Tensor assignment = torch::cdist(x, centres).argmin(1);
+            const torch::Tensor assignment = squaredDistances(x, centres).argmin(1);
             for (std::int64_t c = 0; c < k; ++c) {
                 const torch::Tensor members = (assignment == c).nonzero().flatten();
                 if (members.numel() > 0)
@@ -215,7 +236,7 @@ public:
             }
         }
         std::vector<std::int64_t> picked;
-        torch::Tensor distances = torch::cdist(centres, x);
+        torch::Tensor distances = squaredDistances(centres, x);
         for (std::int64_t c = 0; c < k; ++c) {
             const std::int64_t best = distances[c].argmin().item<std::int64_t>();
             picked.push_back(best);
