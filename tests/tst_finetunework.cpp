@@ -26,10 +26,17 @@ private:
     QTemporaryDir dir_;
     QString path(const QString &name) const { return dir_.filePath(name); }
 
-    static RunSummary runToEnd(const RunConfig &config, const QString &db, QStringList *notices = nullptr)
+    /// A job on a scripted power source, so energy figures do not depend on the machine.
+    static RunJob *scriptedJob(const RunConfig &config, const QString &db)
     {
         auto *job = new RunJob(config, db);
         job->setPowerSource(std::make_unique<test::ConstantPowerSource>(20.0, 2.0));
+        return job;
+    }
+
+    static RunSummary runToEnd(const RunConfig &config, const QString &db, QStringList *notices = nullptr)
+    {
+        RunJob *job = scriptedJob(config, db);
         JobRunner runner(job);
         QSignalSpy finished(job, &RunJob::finished);
         QSignalSpy noticed(job, &RunJob::noticed);
@@ -212,8 +219,7 @@ def forward(self, x):
         qint64 firstId = 0;
         {
             // Stopped after its second epoch, as a kill would stop it (the checkpoint is what matters).
-            auto *job = new RunJob(c, db);
-            job->setPowerSource(std::make_unique<test::ConstantPowerSource>(20.0, 2.0));
+            RunJob *job = scriptedJob(c, db);
             JobRunner runner(job);
             QObject::connect(job, &RunJob::epochFinished, job, [job](const QVariantMap &e) {
                 if (e.value(QStringLiteral("epoch")).toInt() == 2)
@@ -228,8 +234,7 @@ def forward(self, x):
         }
         QVERIFY(QFile::exists(path(QStringLiteral("resume.cache/checkpoints/run-%1.pt").arg(firstId))));
 
-        auto *job = new RunJob(c, db);
-        job->setPowerSource(std::make_unique<test::ConstantPowerSource>(20.0, 2.0));
+        RunJob *job = scriptedJob(c, db);
         job->setResumeFrom(firstId);
         JobRunner runner(job);
         QSignalSpy finished(job, &RunJob::finished);
@@ -246,8 +251,7 @@ def forward(self, x):
 
     void resumingWithoutACheckpointIsAClearError()
     {
-        auto *job = new RunJob(probeConfig(QStringLiteral("no checkpoint")), path(QStringLiteral("resume.sqlite")));
-        job->setPowerSource(std::make_unique<test::ConstantPowerSource>(20.0, 2.0));
+        RunJob *job = scriptedJob(probeConfig(QStringLiteral("no checkpoint")), path(QStringLiteral("resume.sqlite")));
         job->setResumeFrom(9999);
         JobRunner runner(job);
         QSignalSpy finished(job, &RunJob::finished);

@@ -34,10 +34,11 @@ std::vector<std::int64_t> topScores(const torch::Tensor &scores, const QueryPool
         return order;
     }
     const torch::Tensor predicted = pool.probabilities.argmax(1).contiguous();
+    const auto predictedClass = predicted.accessor<std::int64_t, 1>(); // one read per sample, not one tensor op
     const std::int64_t classes = pool.probabilities.size(1);
     std::vector<std::vector<std::int64_t>> perClass(static_cast<std::size_t>(classes));
     for (std::int64_t i : order)
-        perClass[std::size_t(predicted[i].item<std::int64_t>())].push_back(i);
+        perClass[std::size_t(predictedClass[i])].push_back(i);
     std::vector<std::int64_t> picked;
     for (std::size_t round = 0; picked.size() < want; ++round)
         for (const auto &queue : perClass)
