@@ -3,6 +3,9 @@
 #include "Error.h"
 #include "PretrainCommand.h"
 #include "ScheduleCommand.h"
+#include "TerminalLabeling.h"
+#include "activelearning/InteractiveOracle.h"
+#include "activelearning/LabelTransfer.h"
 #include "carbon/GreenestStartPlanner.h"
 #include "report/CodeCarbonCsv.h"
 #include "report/ModelCard.h"
@@ -13,12 +16,14 @@
 #include "jobs/RunJob.h"
 #include "models/TorchRuntime.h"
 #include "store/Database.h"
+#include "store/LabelRepository.h"
 #include "store/RunRepository.h"
 
 #include <QCoreApplication>
 #include <QDir>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QSaveFile>
 #include <QStandardPaths>
 #include <QTextStream>
 #include <QThread>
@@ -56,6 +61,7 @@ struct Options {
     QString db;
     qint64 resume = 0;
     bool json = false;
+    bool labelStdin = false;
 };
 
 Options parseOptions(const QStringList &arguments)
@@ -65,6 +71,8 @@ Options parseOptions(const QStringList &arguments)
         const QString &arg = arguments[i];
         if (arg == QStringLiteral("--json")) {
             options.json = true;
+        } else if (arg == QStringLiteral("--label-stdin")) {
+            options.labelStdin = true;
         } else if (arg == QStringLiteral("--db")) {
             if (i + 1 >= arguments.size())
                 throw Error(QStringLiteral("--db needs a file name"));
@@ -83,6 +91,34 @@ Options parseOptions(const QStringList &arguments)
         }
     }
     return options;
+}
+
+/// Takes the options in @p valued (each with one value) out of @p arguments; the rest stays.
+QMap<QString, QString> takeValued(QStringList &arguments, const QStringList &valued)
+{
+    QMap<QString, QString> values;
+    QStringList rest;
+    for (int i = 0; i < arguments.size(); ++i) {
+        const QString &arg = arguments[i];
+        if (!valued.contains(arg)) {
+            rest << arg;
+            continue;
+        }
+        if (i + 1 >= arguments.size())
+            throw Error(QStringLiteral("%1 needs a value").arg(arg));
+        values.insert(arg, arguments[++i]);
+    }
+    arguments = rest;
+    return values;
+}
+
+qint64 requireRunId(const QString &text, const char *command)
+{
+    bool ok = false;
+    const qint64 id = text.toLongLong(&ok);
+    if (!ok)
+        throw Error(QStringLiteral("%1 needs --run ID (a run id from 'green-workbench runs')").arg(QLatin1String(command)));
+    return id;
 }
 
 QString progressBar(double fraction, const QString &message)
@@ -108,7 +144,7 @@ bool CommandLine::wantsHeadless(const QStringList &arguments)
         return false;
     const QString first = arguments.first();
     return first == QStringLiteral("run") || first == QStringLiteral("runs") || first == QStringLiteral("schedule") || first == QStringLiteral("pretrain") ||
-           first == QStringLiteral("export") || first == QStringLiteral("--version") ||
+           first == QStringLiteral("export") || first == QStringLiteral("labels") || first == QStringLiteral("--version") ||
            first == QStringLiteral("-v") || first == QStringLiteral("--help") || first == QStringLiteral("-h") ||
            first == QStringLiteral("help");
 }
@@ -128,7 +164,10 @@ QString CommandLine::usage()
         "  green-workbench run [CONFIG.json | --resume RUN_ID] [--db FILE] [--json]\n"
         "                       run a job headless (no CONFIG: the embedded default);\n"
         "                       with --json the last line on stdout is the run's summary\n"
+        "                       --label-stdin: a person answers an active-learning run's queries on stdin\n"
         "  green-workbench runs [--db FILE] [--json]            list stored runs\n"
+        "  green-workbench labels export --run ID [--format csv|json] [--output FILE] [--db FILE]\n"
+        "                       the labels of an active-learning run, for active_learning.import_labels\n"
         "  green-workbench export --run ID --format codecarbon|modelcard|json [--db FILE] [--output FILE]\n"
         "                       CodeCarbon emissions.csv (appended; default ./emissions.csv),\n"
         "                       Hugging Face model card or JSON (default: stdout)\n"
@@ -162,6 +201,8 @@ int CommandLine::execute(const QStringList &arguments)
             return exportRun(arguments.mid(1));
         if (command == QStringLiteral("schedule"))
             return schedule(arguments.mid(1));
+        if (command == QStringLiteral("labels"))
+            return labels(arguments.mid(1));
         if (command == QStringLiteral("pretrain"))
             return PretrainCommand::execute(arguments.mid(1));
         printOut(usage());
@@ -195,6 +236,13 @@ int CommandLine::run(const QStringList &arguments, const StartPlan *startPlan)
     auto *job = new RunJob(config, db);
     if (options.resume > 0)
         job->setResumeFrom(options.resume);
+    // A person at the terminal answers the queries; without --label-stdin a "human" run says who is missing.
+    InteractiveOracle oracle(qEnvironmentVariable("USER", QStringLiteral("terminal")));
+    TerminalLabeling terminal(oracle);
+    if (options.labelStdin) {
+        job->setHumanOracle(&oracle);
+        terminal.start();
+    }
     if (startPlan)
         job->setStartPlan(*startPlan);
     const RunSummary summary = runInForeground(job, db);
@@ -285,28 +333,13 @@ RunSummary CommandLine::runInForeground(RunJob *job, const QString &db)
 
 int CommandLine::exportRun(const QStringList &arguments)
 {
-    QStringList rest;
-    QString runId, format, output;
-    for (int i = 0; i < arguments.size(); ++i) {
-        const QString &arg = arguments[i];
-        QString *target = arg == QStringLiteral("--run") ? &runId : arg == QStringLiteral("--format") ? &format
-                        : arg == QStringLiteral("--output")  ? &output
-                                                              : nullptr;
-        if (!target) {
-            rest << arg;
-            continue;
-        }
-        if (i + 1 >= arguments.size())
-            throw Error(QStringLiteral("%1 needs a value").arg(arg));
-        *target = arguments[++i];
-    }
+    QStringList rest = arguments;
+    const QMap<QString, QString> values = takeValued(rest, {QStringLiteral("--run"), QStringLiteral("--format"), QStringLiteral("--output")});
+    const QString format = values.value(QStringLiteral("--format")), output = values.value(QStringLiteral("--output"));
     const Options options = parseOptions(rest);
     if (!options.positional.isEmpty())
         throw Error(QStringLiteral("export takes no positional arguments"));
-    bool ok = false;
-    const qint64 id = runId.toLongLong(&ok);
-    if (!ok)
-        throw Error(QStringLiteral("export needs --run ID (a run id from 'green-workbench runs')"));
+    const qint64 id = requireRunId(values.value(QStringLiteral("--run")), "export");
     const QStringList formats{QStringLiteral("codecarbon"), QStringLiteral("modelcard"), QStringLiteral("json")};
     if (!formats.contains(format))
         throw Error(QStringLiteral("--format must be one of %1").arg(formats.join(QStringLiteral(", "))));
@@ -335,6 +368,36 @@ int CommandLine::exportRun(const QStringList &arguments)
         printOut(QString::fromUtf8(QJsonDocument(RunJson::toJson(report)).toJson(QJsonDocument::Indented)));
     else
         RunJson::write(report, output);
+    return 0;
+}
+
+int CommandLine::labels(const QStringList &arguments)
+{
+    QStringList rest = arguments.mid(1);
+    if (arguments.value(0) != QStringLiteral("export"))
+        throw Error(QStringLiteral("labels knows one action: labels export --run ID [--format csv|json] [--output FILE]"));
+    const QMap<QString, QString> values = takeValued(rest, {QStringLiteral("--run"), QStringLiteral("--format"), QStringLiteral("--output")});
+    const Options options = parseOptions(rest);
+    if (!options.positional.isEmpty())
+        throw Error(QStringLiteral("labels export takes no positional arguments"));
+    const qint64 id = requireRunId(values.value(QStringLiteral("--run")), "labels export");
+    const QString output = values.value(QStringLiteral("--output"));
+    const QString format = values.value(QStringLiteral("--format"), output.endsWith(QStringLiteral(".json")) ? QStringLiteral("json") : QStringLiteral("csv"));
+    const Database db(options.db.isEmpty() ? defaultDatabasePath() : options.db);
+    if (!RunRepository(db).run(id))
+        throw Error(QStringLiteral("%1: there is no run %2").arg(db.path()).arg(id));
+    const LabelRepository repository(db);
+    const QMap<qint64, LabelRecord> current = repository.current(id);
+    const QByteArray bytes = LabelTransfer::write(std::vector<LabelRecord>(current.cbegin(), current.cend()), repository.classNames(id), format);
+    if (output.isEmpty()) {
+        std::fwrite(bytes.constData(), 1, std::size_t(bytes.size()), stdout);
+        std::fflush(stdout);
+    } else {
+        QSaveFile file(output);
+        if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit())
+            throw Error(QStringLiteral("%1: cannot write: %2").arg(output, file.errorString()));
+        printErr(QStringLiteral("%1 labels of run %2 written to %3\n").arg(current.size()).arg(id).arg(output));
+    }
     return 0;
 }
 

@@ -8,7 +8,7 @@ class RunJob;
 struct RunSummary;
 struct StartPlan;
 
-/// The headless side of green-workbench: `run`, `runs`, `export`, `schedule`, `--version`, `--help`.
+/// The headless side of green-workbench: `run`, `runs`, `export`, `labels`, `schedule`, `--version`, `--help`.
 class CommandLine {
 public:
     /// True when @p arguments (without the program name) ask for the headless mode.
@@ -35,6 +35,7 @@ private:
     static int listRuns(const QStringList &arguments);
     static int exportRun(const QStringList &arguments);
     static int schedule(const QStringList &arguments);
+    static int labels(const QStringList &arguments);
 };
 
 } // namespace gw

@@ -1,6 +1,7 @@
 #include "activelearning/QueryStrategy.h"
 
 #include "Error.h"
+#include "activelearning/QueryStrategyNames.h"
 
 #include <algorithm>
 #include <numeric>
@@ -251,8 +252,7 @@ public:
 
 QStringList QueryStrategy::names()
 {
-    return {QStringLiteral("random"),   QStringLiteral("least-confidence"), QStringLiteral("margin"), QStringLiteral("entropy"),
-            QStringLiteral("bald"),     QStringLiteral("core-set"),         QStringLiteral("badge"),  QStringLiteral("cold-start")};
+    return QueryStrategyNames::all();
 }
 
 std::unique_ptr<QueryStrategy> QueryStrategy::create(const QString &name)

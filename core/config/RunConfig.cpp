@@ -1,6 +1,7 @@
 #include "config/RunConfig.h"
 
 #include "Error.h"
+#include "activelearning/QueryStrategyNames.h"
 #include "energy/ReferenceTables.h"
 #include "util/CsvTable.h"
 
@@ -41,7 +42,8 @@ public:
     {
         const json *value = find(key);
         static const json empty = json::object();
-        return Section(value ? *value : empty, dotted(key), origin_);
+        // null stands for "all defaults", as toJsonText writes an absent section.
+        return Section(value && !value->is_null() ? *value : empty, dotted(key), origin_);
     }
 
     void string(const char *key, QString &out, bool nullable = false)
@@ -65,6 +67,17 @@ public:
             if (value < min || value > max)
                 fail(QStringLiteral("'%1' must be between %2 and %3 (got %4)").arg(dotted(key)).arg(min).arg(max).arg(value));
             out = value;
+        }
+    }
+
+    bool contains(const char *key) const { return object_.contains(key) && !object_.at(key).is_null(); }
+
+    void boolean(const char *key, bool &out)
+    {
+        if (const json *v = find(key)) {
+            if (!v->is_boolean())
+                wrongType(key, "true or false", *v);
+            out = v->get<bool>();
         }
     }
 
@@ -149,6 +162,37 @@ private:
     std::set<std::string> seen_;
 };
 
+void readActiveLearning(Section &top, RunConfig &config)
+{
+    RunConfig::ActiveLearning &al = config.activeLearning;
+    al.enabled = top.contains("active_learning");
+    Section section = top.child("active_learning");
+    section.oneOf("strategy", al.strategy, QueryStrategyNames::all());
+    section.oneOf("initial_strategy", al.initialStrategy, {QStringLiteral("random"), QStringLiteral("cold-start")});
+    section.integer("initial", al.initial, 1, 1000000);
+    section.integer("batch", al.batch, 1, 100000);
+    section.integer("budget", al.budget, 1, std::numeric_limits<std::int32_t>::max());
+    section.oneOf("oracle", al.oracle, {QStringLiteral("simulated"), QStringLiteral("human")});
+    section.number("noise", al.noise, 0, 1);
+    section.boolean("class_balanced", al.classBalanced);
+    section.integer("mc_passes", al.mcPasses, 2, 1000);
+    section.string("import_labels", al.importLabels, true);
+    Section stop = section.child("stop");
+    stop.optionalNumber("kappa", al.stop.kappa, -1, 1);
+    stop.integer("kappa_rounds", al.stop.kappaRounds, 1, 1000);
+    stop.optionalNumber("target_accuracy", al.stop.targetAccuracy, 0, 1);
+    stop.optionalNumber("emissions_g", al.stop.emissionsG, 0, 1e12);
+    stop.rejectUnknownKeys();
+    section.rejectUnknownKeys();
+    if (!al.enabled)
+        return;
+    if (config.training.mode != QStringLiteral("linear-probe"))
+        section.fail(QStringLiteral("active learning retrains a head on cached features each round: it needs training.mode 'linear-probe' (got '%1')")
+                         .arg(config.training.mode));
+    if (al.initial > al.budget)
+        section.fail(QStringLiteral("'active_learning.initial' (%1) is larger than 'active_learning.budget' (%2)").arg(al.initial).arg(al.budget));
+}
+
 } // namespace
 
 RunConfig RunConfig::fromJsonText(const std::string &text, const QString &origin)
@@ -231,6 +275,8 @@ RunConfig RunConfig::fromJsonText(const std::string &text, const QString &origin
     config.training.optimizer = optimizer == QStringLiteral("sgd") ? OptimizerKind::Sgd : OptimizerKind::Adam;
     config.training.seed = config.seed;
 
+    readActiveLearning(top, config);
+
     Section energy = top.child("energy");
     energy.number("sample_hz", config.energy.sampleHz, 0.2, 20);
     energy.string("country", config.energy.country, true);
@@ -283,6 +329,21 @@ std::string RunConfig::toJsonText(int indent) const
                       {"patience", training.patience},
                       {"validation_fraction", training.validationFraction},
                       {"green_stop", {{"min_gain_per_wh", optional(training.greenStopMinGainPerWh)}, {"epochs", training.greenStopEpochs}}}}},
+        {"active_learning", activeLearning.enabled ? json{{"strategy", str(activeLearning.strategy)},
+                                                           {"initial_strategy", str(activeLearning.initialStrategy)},
+                                                           {"initial", activeLearning.initial},
+                                                           {"batch", activeLearning.batch},
+                                                           {"budget", activeLearning.budget},
+                                                           {"oracle", str(activeLearning.oracle)},
+                                                           {"noise", activeLearning.noise},
+                                                           {"class_balanced", activeLearning.classBalanced},
+                                                           {"mc_passes", activeLearning.mcPasses},
+                                                           {"import_labels", nullable(activeLearning.importLabels)},
+                                                           {"stop", {{"kappa", optional(activeLearning.stop.kappa)},
+                                                                     {"kappa_rounds", activeLearning.stop.kappaRounds},
+                                                                     {"target_accuracy", optional(activeLearning.stop.targetAccuracy)},
+                                                                     {"emissions_g", optional(activeLearning.stop.emissionsG)}}}}
+                                                     : json(nullptr)},
         {"energy", {{"sample_hz", energy.sampleHz},
                     {"country", nullable(energy.country)},
                     {"intensity", str(energy.intensity)},

@@ -39,6 +39,28 @@ struct RunConfig {
 
     TrainingParams training;
 
+    /// Present in the JSON ("active_learning": {...}): labels are not chosen at random but asked
+    /// for, round by round, by a query strategy, from a simulated or a human oracle.
+    struct ActiveLearning {
+        bool enabled = false;
+        QString strategy = QStringLiteral("margin");          ///< a QueryStrategy name
+        QString initialStrategy = QStringLiteral("random");   ///< the first labels: random or cold-start
+        std::int64_t initial = 20;
+        std::int64_t batch = 20;
+        std::int64_t budget = 1000;                           ///< labels in all, imported ones included
+        QString oracle = QStringLiteral("simulated");         ///< simulated (true labels) or human
+        double noise = 0;                                     ///< simulated: chance of a wrong label
+        bool classBalanced = false;
+        std::int64_t mcPasses = 20;                           ///< dropout passes for BALD
+        QString importLabels;                                 ///< labels exported from another run (CSV or JSON)
+        struct Stop {
+            std::optional<double> kappa = 0.99;               ///< null: never stop on stable predictions
+            std::int64_t kappaRounds = 3;
+            std::optional<double> targetAccuracy;             ///< cross-validated accuracy on the labels
+            std::optional<double> emissionsG;                 ///< the run's CO2 so far
+        } stop;
+    } activeLearning;
+
     struct Energy {
         double sampleHz = 1.0;
         QString country; ///< ISO 3166 alpha-3; empty: world average

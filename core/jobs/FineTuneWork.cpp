@@ -2,11 +2,7 @@
 
 #include "Error.h"
 #include "config/RunConfig.h"
-#include "data/DatasetFingerprint.h"
-#include "data/FashionMnist.h"
-#include "data/ImageFolder.h"
-#include "models/BackboneFactory.h"
-#include "models/EmbeddingCache.h"
+#include "jobs/DatasetEmbedding.h"
 #include "models/ImageTensors.h"
 #include "models/TorchRuntime.h"
 
@@ -23,73 +19,10 @@ namespace gw {
 
 namespace {
 
-constexpr std::int64_t kInferenceBatch = 256;
 // Work units for progress and prediction, in backbone forward passes: a backward pass costs about
 // two forwards; a linear head is a rounding error beside a backbone.
-constexpr double kForwardWork = 1.0;
 constexpr double kTrainStepWork = 3.0;
 constexpr double kHeadOnlyWork = 0.002;
-
-struct Datasets {
-    ImageDataset train, test;
-};
-
-BackboneSpec backboneSpec(const RunConfig &config)
-{
-    BackboneSpec spec;
-    spec.source = config.model.source;
-    spec.architecture = config.model.architecture;
-    spec.path = config.model.path;
-    spec.featureModule = config.model.featureModule;
-    spec.seed = config.seed;
-    if (config.model.inputSize) {
-        InputSpec input;
-        input.channels = (*config.model.inputSize)[0];
-        input.rows = (*config.model.inputSize)[1];
-        input.cols = (*config.model.inputSize)[2];
-        // Without statistics of their own, inputs are centred on the middle grey.
-        input.mean.assign(std::size_t(input.channels), 0.5);
-        input.std.assign(std::size_t(input.channels), 0.5);
-        spec.input = input;
-    }
-    return spec;
-}
-
-ImageDataset loadFolder(const QString &path, const InputSpec &input, RunContext &context)
-{
-    ImageFolderOptions options;
-    options.rows = input.rows;
-    options.cols = input.cols;
-    options.channels = input.channels == 1 ? 1 : 3;
-    const ImageFolderResult result = ImageFolder::load(path, options);
-    for (const ImageFolderSkip &skip : result.skipped)
-        context.notice(QStringLiteral("skipped %1: %2").arg(skip.path, skip.reason));
-    if (result.dataset.classCount() < 2)
-        throw Error(QStringLiteral("%1: fine-tuning needs a labelled image folder (one subfolder per class, at least two)").arg(path));
-    return result.dataset;
-}
-
-Datasets loadDatasets(const RunConfig &config, const InputSpec &input, RunContext &context)
-{
-    Datasets d;
-    if (config.dataset.kind == QStringLiteral("fashion-mnist")) {
-        d.train = FashionMnist::load(config.dataset.path, FashionMnist::Split::Train);
-        d.test = FashionMnist::load(config.dataset.path, FashionMnist::Split::Test);
-    } else if (!config.dataset.testPath.isEmpty()) {
-        d.train = loadFolder(config.dataset.path, input, context);
-        d.test = loadFolder(config.dataset.testPath, input, context);
-        if (d.test.classNames != d.train.classNames)
-            throw Error(QStringLiteral("%1: its classes (%2) differ from those of %3 (%4)")
-                            .arg(config.dataset.testPath, d.test.classNames.join(QStringLiteral(", ")), config.dataset.path,
-                                 d.train.classNames.join(QStringLiteral(", "))));
-    } else {
-        // No test folder: a seeded, stratified fifth of the images is held out for testing.
-        std::tie(d.train, d.test) = loadFolder(config.dataset.path, input, context).stratifiedSplit(0.2, config.seed);
-    }
-    if (config.dataset.trainSubset > 0)
-        d.train = d.train.subset(config.dataset.trainSubset, config.seed);
-    return d;
-}
 
 /// Which training samples carry a label in this run, and which of those validate.
 struct LabelSplit {
@@ -114,77 +47,6 @@ LabelSplit chooseLabels(const ImageDataset &train, const RunConfig &config)
     std::sort(fit.begin(), fit.end());
     return {torch::tensor(fit, torch::kInt64), torch::tensor(val, torch::kInt64)};
 }
-
-/// Features of a whole dataset, from the cache or computed (and then cached).
-struct Embedded {
-    torch::Tensor features;
-    bool hit = false;
-    EmbeddingCost cost;
-};
-
-class Embedder {
-public:
-    Embedder(RunContext &context, Backbone &backbone, EmbeddingCache cache, bool half)
-        : context_(context), backbone_(backbone), cache_(std::move(cache)), half_(half)
-    {
-    }
-
-    /// Features of @p data; @p progress counts forwarded images.
-    Embedded embed(const ImageDataset &data, TrainingProgress &progress)
-    {
-        const EmbeddingKey key{backbone_.contentHash(), DatasetFingerprint::fromDataset(data), ImageTensors::describe(data, backbone_.input())};
-        try {
-            if (std::optional<CachedEmbeddings> cached = cache_.find(key)) {
-                Embedded out{cached->features, true, cached->cost};
-                if (out.features.size(0) == data.size())
-                    return out;
-                context_.notice(QStringLiteral("%1: %2 rows for a dataset of %3; computing again").arg(cached->path).arg(out.features.size(0)).arg(data.size()));
-            }
-        } catch (const Error &e) {
-            context_.notice(QStringLiteral("%1; computing the embeddings again").arg(e.message()));
-        }
-        Embedded out;
-        double energyBeforeJ = 0, emissionsBeforeG = 0;
-        QElapsedTimer clock;
-        {
-            // The cost is read outside the window's edges, which take a sample each, so it equals
-            // what the store attributes to this "embed" window.
-            const PhaseScope phase(context_, QStringLiteral("embed"));
-            energyBeforeJ = context_.energyJ();
-            emissionsBeforeG = context_.emissionsG();
-            clock.start();
-            torch::NoGradGuard noGrad;
-            backbone_.setTraining(false);
-            std::vector<torch::Tensor> parts;
-            for (std::int64_t first = 0; first < data.size(); first += kInferenceBatch) {
-                if (context_.cancelFlag().load())
-                    return {};
-                const std::int64_t count = std::min(kInferenceBatch, data.size() - first);
-                parts.push_back(backbone_.forward(ImageTensors::batch(data, first, count, backbone_.input())).to(torch::kFloat32));
-                progress.workDone += double(count) * kForwardWork;
-                context_.progress(progress);
-            }
-            out.features = torch::cat(parts, 0);
-        }
-        out.cost = {context_.energyJ() - energyBeforeJ, context_.emissionsG() - emissionsBeforeG, clock.nsecsElapsed() / 1e9,
-                    context_.runId(), context_.energySource()};
-        try {
-            cache_.store(key, out.features, out.cost, half_);
-        } catch (const Error &e) {
-            context_.notice(QStringLiteral("%1 (the run goes on without caching)").arg(e.message()));
-        }
-        // Later runs read the stored precision; this one should too, so a hit and a miss agree.
-        if (half_)
-            out.features = out.features.to(torch::kFloat16).to(torch::kFloat32);
-        return out;
-    }
-
-private:
-    RunContext &context_;
-    Backbone &backbone_;
-    EmbeddingCache cache_;
-    bool half_;
-};
 
 /// What the head sees: either cached features (linear probe) or images through the backbone.
 class FeatureSource {
@@ -355,17 +217,7 @@ WorkOutcome FineTuneWork::execute(RunContext &context)
             outcome.cancelled = true;
             return outcome;
         }
-        const bool hit = train.hit && test.hit;
-        outcome.summary.insert(QStringLiteral("embedding_cache"), hit ? QStringLiteral("hit") : QStringLiteral("miss"));
-        // What the embeddings cost when they were computed: spent once, by the run that computed them.
-        const double reusedJ = (train.hit ? train.cost.energyJ : 0) + (test.hit ? test.cost.energyJ : 0);
-        outcome.summary.insert(QStringLiteral("embedding_energy_kwh"), (train.cost.energyJ + test.cost.energyJ) / 3.6e6);
-        outcome.summary.insert(QStringLiteral("embedding_energy_reused_kwh"), reusedJ / 3.6e6);
-        outcome.summary.insert(QStringLiteral("embedding_energy_source"), train.cost.energySource);
-        if (train.hit)
-            outcome.summary.insert(QStringLiteral("embedding_computed_by_run"), double(train.cost.runId));
-        context.metric(0, QStringLiteral("embedding_cache_hit"), hit ? 1 : 0);
-        context.metric(0, QStringLiteral("embedding_energy_reused_j"), reusedJ);
+        reportEmbeddings(train, test, context, outcome.summary);
         source = std::make_unique<CachedFeatures>(train.features, test.features);
     } else {
         outcome.summary.insert(QStringLiteral("embedding_cache"), QStringLiteral("none"));

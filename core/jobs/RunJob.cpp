@@ -106,6 +106,9 @@ public:
     qint64 runId() const override { return job_.summary_.runId; }
     QString checkpointPath() const override { return job_.checkpointPath(job_.summary_.runId); }
     QString resumeCheckpointPath() const override { return job_.resumeFrom_ > 0 ? job_.checkpointPath(job_.resumeFrom_) : QString(); }
+    qint64 resumedRunId() const override { return job_.resumeFrom_; }
+    const Database &database() const override { return repository_.database(); }
+    Oracle *humanOracle() const override { return job_.humanOracle_; }
 
     void workStarts() override { prediction_ = RunPrediction(monitor_.energyJ(), monitor_.elapsedS()); }
 

@@ -11,6 +11,7 @@
 namespace gw {
 
 class EnergyMonitor;
+class Oracle;
 class PowerSource;
 class RunWork;
 class RunRepository;
@@ -51,6 +52,8 @@ public:
     /// Continues run @p runId (same config) from its last checkpoint, as a new run; a run that a
     /// dead process left "running" is marked "interrupted".
     void setResumeFrom(qint64 runId) { resumeFrom_ = runId; }
+    /// Who answers an active-learning run with oracle "human" (not owned; must outlive the run).
+    void setHumanOracle(Oracle *oracle) { humanOracle_ = oracle; }
 
 public Q_SLOTS:
     void run();
@@ -89,6 +92,7 @@ private:
     std::optional<StartPlan> startPlan_;
     std::unique_ptr<RunWork> work_;
     qint64 resumeFrom_ = 0;
+    Oracle *humanOracle_ = nullptr;
     RunSummary summary_;
 };
 

@@ -8,6 +8,8 @@
 
 namespace gw {
 
+class Database;
+class Oracle;
 struct RunConfig;
 
 /// What the job around a piece of work offers it: energy windows, progress (which also drives
@@ -42,6 +44,12 @@ public:
     /// resumes none).
     virtual QString checkpointPath() const = 0;
     virtual QString resumeCheckpointPath() const = 0;
+    /// The run this one continues (0: none).
+    virtual qint64 resumedRunId() const = 0;
+    /// The store, on the job's thread, for work that keeps records of its own (labels, rounds).
+    virtual const Database &database() const = 0;
+    /// The person who answers an active-learning run's queries (null: nobody is at the window).
+    virtual Oracle *humanOracle() const = 0;
 };
 
 /// Ends a phase on every way out of a scope, exceptions included.

@@ -1,5 +1,7 @@
 #include "report/CodeCarbonCsv.h"
 
+#include "util/CsvTable.h"
+
 #include "Error.h"
 
 #include <QFile>
@@ -20,16 +22,6 @@ QString number(double value)
     if (!std::isfinite(value))
         return QString();
     return QString::number(value, 'g', 15);
-}
-
-QString quoted(const QString &value)
-{
-    if (!value.contains(QLatin1Char(',')) && !value.contains(QLatin1Char('"')) && !value.contains(QLatin1Char('\n'))
-        && !value.contains(QLatin1Char('\r')))
-        return value;
-    QString escaped = value;
-    escaped.replace(QLatin1String("\""), QLatin1String("\"\""));
-    return QLatin1Char('"') + escaped + QLatin1Char('"');
 }
 
 QByteArray withoutLineEnd(QByteArray line)
@@ -128,7 +120,7 @@ QByteArray CodeCarbonCsv::formatLine(const QStringList &values)
     QStringList fields;
     fields.reserve(values.size());
     for (const QString &value : values)
-        fields << quoted(value);
+        fields << csvField(value);
     return fields.join(QLatin1Char(',')).toUtf8();
 }
 

@@ -65,11 +65,34 @@ const QStringList &migrationScript(int version)
         QStringLiteral("CREATE TABLE energy_phases (run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
                        " phase TEXT NOT NULL, energy_j REAL NOT NULL, duration_s REAL NOT NULL, PRIMARY KEY (run_id, phase))"),
     };
+    // Version 4: active learning: every label given (append-only; an undo marks, never deletes),
+    // each round's queried batch and its metrics and energy per phase, class names a person edited.
+    static const QStringList v4 = {
+        QStringLiteral("CREATE TABLE labels (id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+                       " sample_index INTEGER NOT NULL, sample_key TEXT NOT NULL, label INTEGER NOT NULL, annotator TEXT NOT NULL,"
+                       " round INTEGER NOT NULL, created_at TEXT NOT NULL,"
+                       " origin TEXT NOT NULL CHECK (origin IN ('oracle','imported','resumed')),"
+                       " undone INTEGER NOT NULL DEFAULT 0, undone_at TEXT)"),
+        QStringLiteral("CREATE INDEX labels_by_run ON labels(run_id, sample_index)"),
+        QStringLiteral("CREATE TABLE al_queries (run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+                       " round INTEGER NOT NULL, position INTEGER NOT NULL, sample_index INTEGER NOT NULL, sample_key TEXT NOT NULL,"
+                       " predicted INTEGER, confidence REAL, skipped INTEGER NOT NULL DEFAULT 0,"
+                       " PRIMARY KEY (run_id, round, sample_index))"),
+        QStringLiteral("CREATE TABLE al_rounds (run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+                       " round INTEGER NOT NULL, labels INTEGER NOT NULL, test_accuracy REAL, val_accuracy REAL, kappa REAL,"
+                       " train_energy_j REAL NOT NULL DEFAULT 0, eval_energy_j REAL NOT NULL DEFAULT 0,"
+                       " query_energy_j REAL NOT NULL DEFAULT 0, label_wait_energy_j REAL NOT NULL DEFAULT 0,"
+                       " emissions_g REAL NOT NULL DEFAULT 0, query_s REAL NOT NULL DEFAULT 0, label_wait_s REAL NOT NULL DEFAULT 0,"
+                       " PRIMARY KEY (run_id, round))"),
+        QStringLiteral("CREATE TABLE class_names (run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+                       " class_index INTEGER NOT NULL, name TEXT NOT NULL, PRIMARY KEY (run_id, class_index))"),
+    };
     static const QStringList none;
     switch (version) {
     case 1: return v1;
     case 2: return v2;
     case 3: return v3;
+    case 4: return v4;
     default: return none;
     }
 }

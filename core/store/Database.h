@@ -11,7 +11,7 @@ namespace gw {
 /// A connection belongs to the thread that opened it: a worker opens its own Database.
 class Database {
 public:
-    static constexpr int kLatestVersion = 3;
+    static constexpr int kLatestVersion = 4;
 
     /// Opens (creating if needed) and migrates to @p targetVersion (default: latest). Throws
     /// gw::Error naming the file when it cannot be opened, is not a workbench store, or is newer

@@ -1,5 +1,7 @@
 #include "store/RunRepository.h"
 
+#include "store/SqlValues.h"
+
 #include <QSqlQuery>
 #include <QSqlRecord>
 #include <QVariant>
@@ -7,22 +9,6 @@
 namespace gw {
 
 namespace {
-QString isoNow()
-{
-    return QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
-}
-
-std::optional<double> optionalDouble(const QVariant &value)
-{
-    if (value.isNull())
-        return std::nullopt;
-    return value.toDouble();
-}
-
-QVariant nullable(const std::optional<double> &value)
-{
-    return value ? QVariant(*value) : QVariant(QMetaType::fromType<double>());
-}
 
 const QString kRunSelect = QStringLiteral(
     "SELECT r.id, p.name, r.name, r.status, r.params_json, r.hardware_json, r.started_at, r.ended_at, r.accuracy,"

@@ -14,6 +14,7 @@ namespace gw {
 class RunRepository {
 public:
     explicit RunRepository(const Database &db) : db_(db) {}
+    const Database &database() const { return db_; }
 
     qint64 ensureProject(const QString &name);
     /// Creates a run in state "running" and returns its id.

@@ -67,6 +67,16 @@ CsvTable CsvTable::parse(const QByteArray &text, const QString &origin, const QS
     return table;
 }
 
+QString csvField(const QString &value)
+{
+    if (!value.contains(QLatin1Char(',')) && !value.contains(QLatin1Char('"')) && !value.contains(QLatin1Char('\n'))
+        && !value.contains(QLatin1Char('\r')))
+        return value;
+    QString escaped = value;
+    escaped.replace(QLatin1String("\""), QLatin1String("\"\""));
+    return QLatin1Char('"') + escaped + QLatin1Char('"');
+}
+
 QByteArray readWholeFile(const QString &path)
 {
     QFile file(path);

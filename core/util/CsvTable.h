@@ -20,6 +20,10 @@ struct CsvTable {
     int column(const QString &name) const { return header.indexOf(name); }
 };
 
+/// @p value as one CSV field: quoted (with "" for a quote) only when it holds a comma, a quote or a
+/// line break.
+QString csvField(const QString &value);
+
 /// Reads a file embedded in the engine's resources (":/gw/...") or on disk.
 QByteArray readWholeFile(const QString &path);
 

@@ -1,0 +1,93 @@
+#include "activelearning/ProbeHead.h"
+
+#include <torch/torch.h>
+
+namespace gw {
+
+ProbeHead::ProbeHead(std::int64_t featureDim, std::int64_t classes, Options options)
+    : options_(options), weight_(torch::zeros({classes, featureDim})), bias_(torch::zeros({classes}))
+{
+}
+
+namespace {
+
+/// A head's operations are too small to share between threads: on two cores, one thread fits it
+/// in about half the time (the rest went to waking and synchronising the other).
+class SingleThreadScope {
+public:
+    SingleThreadScope() : threads_(at::get_num_threads()) { at::set_num_threads(1); }
+    ~SingleThreadScope() { at::set_num_threads(threads_); }
+    SingleThreadScope(const SingleThreadScope &) = delete;
+    SingleThreadScope &operator=(const SingleThreadScope &) = delete;
+
+private:
+    int threads_;
+};
+
+} // namespace
+
+void ProbeHead::fit(const torch::Tensor &x, const torch::Tensor &y, const ProbeHead *start)
+{
+    const SingleThreadScope singleThread;
+    torch::manual_seed(options_.seed);
+    // A small random start breaks the symmetry between classes the same way every time.
+    torch::Tensor weight = (start ? start->weight_.clone() : torch::randn(weight_.sizes()) * 0.01).requires_grad_(true);
+    torch::Tensor bias = (start ? start->bias_.clone() : torch::zeros(bias_.sizes())).requires_grad_(true);
+    torch::optim::LBFGS optimizer({weight, bias}, torch::optim::LBFGSOptions(1.0)
+                                                      .max_iter(options_.maxIterations)
+                                                      .history_size(10)
+                                                      .tolerance_grad(1e-5)
+                                                      .line_search_fn("strong_wolfe"));
+    const torch::Tensor target = y.to(torch::kInt64);
+    const double penalty = options_.weightDecay / 2.0;
+    optimizer.step([&] {
+        optimizer.zero_grad();
+        torch::Tensor loss = torch::nn::functional::cross_entropy(torch::addmm(bias, x, weight.t()), target) + penalty * weight.pow(2).sum();
+        loss.backward();
+        return loss;
+    });
+    weight_ = weight.detach();
+    bias_ = bias.detach();
+}
+
+torch::Tensor ProbeHead::probabilities(const torch::Tensor &x) const
+{
+    torch::NoGradGuard noGrad;
+    return torch::softmax(torch::addmm(bias_, x, weight_.t()), 1);
+}
+
+torch::Tensor ProbeHead::mcProbabilities(const torch::Tensor &x, int passes, std::uint64_t seed) const
+{
+    torch::NoGradGuard noGrad;
+    torch::manual_seed(seed);
+    const double keep = 1.0 - options_.dropout;
+    std::vector<torch::Tensor> out;
+    out.reserve(std::size_t(passes));
+    for (int t = 0; t < passes; ++t) {
+        const torch::Tensor mask = torch::rand({weight_.size(1)}).lt(keep).to(weight_.scalar_type()) / keep;
+        out.push_back(torch::softmax(torch::addmm(bias_, x, (weight_ * mask).t()), 1));
+    }
+    return torch::stack(out);
+}
+
+std::optional<double> ProbeHead::crossValidatedAccuracy(const torch::Tensor &x, const torch::Tensor &y, std::int64_t classes, int folds,
+                                                        const Options &options, const ProbeHead *trained)
+{
+    const std::int64_t n = y.size(0);
+    if (folds < 2 || n < 2 * folds)
+        return std::nullopt;
+    // Stratified: samples sorted by label, then dealt to the folds in turn.
+    const torch::Tensor order = std::get<1>(y.to(torch::kInt64).sort(/*stable=*/true, 0, false));
+    const torch::Tensor fold = torch::empty({n}, torch::kInt64);
+    fold.index_put_({order}, torch::arange(n, torch::kInt64).remainder(folds));
+    std::int64_t correct = 0;
+    for (int k = 0; k < folds; ++k) {
+        const torch::Tensor test = fold.eq(k), train = fold.ne(k);
+        ProbeHead head(x.size(1), classes, options);
+        head.fit(x.index({train}), y.index({train}), trained);
+        correct += head.probabilities(x.index({test})).argmax(1).eq(y.index({test})).sum().item<std::int64_t>();
+    }
+    return double(correct) / double(n);
+}
+
+} // namespace gw

@@ -1,0 +1,152 @@
+#include "jobs/DatasetEmbedding.h"
+
+#include "Error.h"
+#include "config/RunConfig.h"
+#include "data/DatasetFingerprint.h"
+#include "data/FashionMnist.h"
+#include "data/ImageFolder.h"
+#include "models/ImageTensors.h"
+
+#include <QElapsedTimer>
+#include <torch/torch.h>
+
+namespace gw {
+
+BackboneSpec backboneSpec(const RunConfig &config)
+{
+    BackboneSpec spec;
+    spec.source = config.model.source;
+    spec.architecture = config.model.architecture;
+    spec.path = config.model.path;
+    spec.featureModule = config.model.featureModule;
+    spec.seed = config.seed;
+    if (config.model.inputSize) {
+        InputSpec input;
+        input.channels = (*config.model.inputSize)[0];
+        input.rows = (*config.model.inputSize)[1];
+        input.cols = (*config.model.inputSize)[2];
+        // Without statistics of their own, inputs are centred on the middle grey.
+        input.mean.assign(std::size_t(input.channels), 0.5);
+        input.std.assign(std::size_t(input.channels), 0.5);
+        spec.input = input;
+    }
+    return spec;
+}
+
+namespace {
+
+ImageDataset loadFolder(const QString &path, const InputSpec &input, RunContext &context)
+{
+    ImageFolderOptions options;
+    options.rows = input.rows;
+    options.cols = input.cols;
+    options.channels = input.channels == 1 ? 1 : 3;
+    const ImageFolderResult result = ImageFolder::load(path, options);
+    for (const ImageFolderSkip &skip : result.skipped)
+        context.notice(QStringLiteral("skipped %1: %2").arg(skip.path, skip.reason));
+    if (result.dataset.classCount() < 2)
+        throw Error(QStringLiteral("%1: fine-tuning needs a labelled image folder (one subfolder per class, at least two)").arg(path));
+    return result.dataset;
+}
+
+} // namespace
+
+Datasets loadDatasets(const RunConfig &config, const InputSpec &input, RunContext &context)
+{
+    Datasets d;
+    if (config.dataset.kind == QStringLiteral("fashion-mnist")) {
+        d.train = FashionMnist::load(config.dataset.path, FashionMnist::Split::Train);
+        d.test = FashionMnist::load(config.dataset.path, FashionMnist::Split::Test);
+    } else if (!config.dataset.testPath.isEmpty()) {
+        d.train = loadFolder(config.dataset.path, input, context);
+        d.test = loadFolder(config.dataset.testPath, input, context);
+        if (d.test.classNames != d.train.classNames)
+            throw Error(QStringLiteral("%1: its classes (%2) differ from those of %3 (%4)")
+                            .arg(config.dataset.testPath, d.test.classNames.join(QStringLiteral(", ")), config.dataset.path,
+                                 d.train.classNames.join(QStringLiteral(", "))));
+    } else {
+        // No test folder: a seeded, stratified fifth of the images is held out for testing.
+        std::tie(d.train, d.test) = loadFolder(config.dataset.path, input, context).stratifiedSplit(0.2, config.seed);
+    }
+    if (config.dataset.trainSubset > 0)
+        d.train = d.train.subset(config.dataset.trainSubset, config.seed);
+    return d;
+}
+
+Embedder::Embedder(RunContext &context, Backbone &backbone, EmbeddingCache cache, bool half)
+    : context_(context), backbone_(backbone), cache_(std::move(cache)), half_(half)
+{
+}
+
+Embedded Embedder::embed(const ImageDataset &data, TrainingProgress &progress)
+{
+    const EmbeddingKey key{backbone_.contentHash(), DatasetFingerprint::fromDataset(data), ImageTensors::describe(data, backbone_.input())};
+    try {
+        if (std::optional<CachedEmbeddings> cached = cache_.find(key)) {
+            Embedded out{cached->features, true, cached->cost};
+            if (out.features.size(0) == data.size())
+                return out;
+            context_.notice(QStringLiteral("%1: %2 rows for a dataset of %3; computing again").arg(cached->path).arg(out.features.size(0)).arg(data.size()));
+        }
+    } catch (const Error &e) {
+        context_.notice(QStringLiteral("%1; computing the embeddings again").arg(e.message()));
+    }
+    Embedded out;
+    double energyBeforeJ = 0, emissionsBeforeG = 0;
+    QElapsedTimer clock;
+    {
+        // The cost is read outside the window's edges, which take a sample each, so it equals
+        // what the store attributes to this "embed" window.
+        const PhaseScope phase(context_, QStringLiteral("embed"));
+        energyBeforeJ = context_.energyJ();
+        emissionsBeforeG = context_.emissionsG();
+        clock.start();
+        torch::NoGradGuard noGrad;
+        backbone_.setTraining(false);
+        std::vector<torch::Tensor> parts;
+        for (std::int64_t first = 0; first < data.size(); first += kInferenceBatch) {
+            if (context_.cancelFlag().load())
+                return {};
+            const std::int64_t count = std::min(kInferenceBatch, data.size() - first);
+            parts.push_back(backbone_.forward(ImageTensors::batch(data, first, count, backbone_.input())).to(torch::kFloat32));
+            progress.workDone += double(count) * kForwardWork;
+            context_.progress(progress);
+        }
+        out.features = torch::cat(parts, 0);
+    }
+    out.cost = {context_.energyJ() - energyBeforeJ, context_.emissionsG() - emissionsBeforeG, clock.nsecsElapsed() / 1e9,
+                context_.runId(), context_.energySource()};
+    try {
+        cache_.store(key, out.features, out.cost, half_);
+    } catch (const Error &e) {
+        context_.notice(QStringLiteral("%1 (the run goes on without caching)").arg(e.message()));
+    }
+    // Later runs read the stored precision; this one should too, so a hit and a miss agree.
+    if (half_)
+        out.features = out.features.to(torch::kFloat16).to(torch::kFloat32);
+    return out;
+}
+
+void reportEmbeddings(const Embedded &train, const Embedded &test, RunContext &context, QJsonObject &summary)
+{
+    const bool hit = train.hit && test.hit;
+    summary.insert(QStringLiteral("embedding_cache"), hit ? QStringLiteral("hit") : QStringLiteral("miss"));
+    // What the embeddings cost when they were computed: spent once, by the run that computed them.
+    const double reusedJ = (train.hit ? train.cost.energyJ : 0) + (test.hit ? test.cost.energyJ : 0);
+    summary.insert(QStringLiteral("embedding_energy_kwh"), (train.cost.energyJ + test.cost.energyJ) / 3.6e6);
+    summary.insert(QStringLiteral("embedding_energy_reused_kwh"), reusedJ / 3.6e6);
+    summary.insert(QStringLiteral("embedding_energy_source"), train.cost.energySource);
+    if (train.hit)
+        summary.insert(QStringLiteral("embedding_computed_by_run"), double(train.cost.runId));
+    context.metric(0, QStringLiteral("embedding_cache_hit"), hit ? 1 : 0);
+    context.metric(0, QStringLiteral("embedding_energy_reused_j"), reusedJ);
+}
+
+QString sampleKey(const ImageDataset &data, std::int64_t index)
+{
+    if (index < data.sourcePaths.size())
+        return data.sourcePaths.at(int(index));
+    return QStringLiteral("%1/%2").arg(data.name).arg(index);
+}
+
+} // namespace gw
