@@ -1,10 +1,12 @@
 #include "MainWindow.h"
 
 #include "Error.h"
+#include "LabelingView.h"
 #include "LivePowerPlot.h"
 #include "PowerSourcesPanel.h"
 #include "RunsTableModel.h"
 #include "SettingsDialog.h"
+#include "activelearning/InteractiveOracle.h"
 #include "carbon/CarbonForecast.h"
 #include "carbon/CarbonIntensityProvider.h"
 #include "jobs/JobRunner.h"
@@ -37,7 +39,9 @@ MainWindow::MainWindow(QString databasePath, QWidget *parent)
     : QMainWindow(parent), databasePath_(std::move(databasePath)), settings_(WorkbenchSettings::load(QSettings())),
       powerSources_(new PowerSourcesPanel), runsModel_(new RunsTableModel(this)),
       runsView_(new QTableView), livePlot_(new LivePowerPlot), progress_(new QProgressBar), progressText_(new QLabel), predictionText_(new QLabel),
-      newRunButton_(new QPushButton(QStringLiteral("&New run…"))), cancelButton_(new QPushButton(QStringLiteral("&Cancel run")))
+      newRunButton_(new QPushButton(QStringLiteral("&New run…"))), cancelButton_(new QPushButton(QStringLiteral("&Cancel run"))),
+      oracle_(new InteractiveOracle(qEnvironmentVariable("USER", QStringLiteral("person")), this)), labelingView_(new LabelingView),
+      labelingDock_(new QDockWidget(QStringLiteral("Labeling"), this))
 {
     setWindowTitle(QStringLiteral("Green AI Workbench"));
     resize(1100, 720);
@@ -81,6 +85,20 @@ MainWindow::MainWindow(QString databasePath, QWidget *parent)
     resizeDocks({powerDock}, {170}, Qt::Vertical);
     settings_.applyTo(lastConfig_);
 
+    labelingDock_->setObjectName(QStringLiteral("labelingDock"));
+    labelingDock_->setWidget(labelingView_);
+    addDockWidget(Qt::RightDockWidgetArea, labelingDock_);
+    labelingDock_->hide(); // shown when a run asks a person for labels
+    labelingView_->setShortcuts(settings_.labelingShortcuts);
+    // The oracle lives on this thread; its signals come from the run's thread and arrive queued.
+    labelingView_->connectOracle(oracle_);
+    connect(labelingView_, &LabelingView::batchShown, this, [this](int round, int size) {
+        labelingDock_->show();
+        labelingDock_->raise();
+        statusBar()->showMessage(QStringLiteral("%1 images to label for round %2").arg(size).arg(round), 10000);
+    });
+    connect(labelingView_, &LabelingView::refused, this, [this](const QString &reason) { statusBar()->showMessage(reason, 15000); });
+
     QMenu *fileMenu = menuBar()->addMenu(QStringLiteral("&File"));
     QAction *openAction = fileMenu->addAction(QStringLiteral("&Open store…"), this, &MainWindow::openStore);
     openAction->setShortcut(QKeySequence::Open);
@@ -95,6 +113,7 @@ MainWindow::MainWindow(QString databasePath, QWidget *parent)
     fileMenu->addAction(QStringLiteral("&Quit"), this, &QWidget::close)->setShortcut(QKeySequence::Quit);
     QMenu *viewMenu = menuBar()->addMenu(QStringLiteral("&View"));
     viewMenu->addAction(powerDock->toggleViewAction());
+    viewMenu->addAction(labelingDock_->toggleViewAction());
 
     greenestStartTimer_.setInterval(1000);
     connect(&greenestStartTimer_, &QTimer::timeout, this, &MainWindow::onGreenestStartTick);
@@ -157,6 +176,7 @@ void MainWindow::applySettings(const WorkbenchSettings &settings)
     settings_.save(store);
     // The next New run dialog starts from the new energy choices; the rest of the last config stays.
     settings_.applyTo(lastConfig_);
+    labelingView_->setShortcuts(settings_.labelingShortcuts);
     statusBar()->showMessage(QStringLiteral("Settings saved to %1").arg(store.fileName()), 5000);
 }
 
@@ -235,6 +255,8 @@ bool MainWindow::launch(const RunConfig &config, const std::optional<StartPlan> 
     // The live plot is on screen: sample fast enough for it to move.
     job->setMinimumSampleHz(settings_.liveSampleHz);
     job->setLiveIntensity(settings_.electricityMapsToken);
+    if (config.activeLearning.enabled && config.activeLearning.oracle == QStringLiteral("human"))
+        job->setHumanOracle(oracle_);
     if (plan)
         job->setStartPlan(*plan);
     runner_ = std::make_unique<JobRunner>(job);
@@ -284,6 +306,7 @@ void MainWindow::onPowerSample(const PowerSample &sample)
     livePlot_->setProvenance(sample.source == QStringLiteral("measured") ? QStringLiteral("measured (hardware counters)")
                                                                         : QStringLiteral("estimated (a model fills in what no counter measures)"));
     livePlot_->addSample(sample.elapsedS, sample.totalPowerW, sample.energyJ / 3600.0);
+    labelingView_->setEmissions(sample.emissionsG);
 }
 
 void MainWindow::onProgress(double fraction, const QString &message)

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 
+class QDockWidget;
 class QLabel;
 class QProgressBar;
 class QPushButton;
@@ -17,7 +18,9 @@ class QTableView;
 
 namespace gw {
 
+class InteractiveOracle;
 class JobRunner;
+class LabelingView;
 class LivePowerPlot;
 class PowerSourcesPanel;
 class RunsTableModel;
@@ -36,6 +39,7 @@ public:
     QString databasePath() const { return databasePath_; }
     RunsTableModel *runsModel() const { return runsModel_; }
     LivePowerPlot *livePlot() const { return livePlot_; }
+    LabelingView *labelingView() const { return labelingView_; }
     bool isRunActive() const { return runner_ != nullptr; }
     /// True while a run waits for its greenest start.
     bool isWaitingToStart() const { return pendingStart_.has_value(); }
@@ -88,6 +92,10 @@ private:
     QPushButton *newRunButton_;
     QPushButton *cancelButton_;
     std::unique_ptr<JobRunner> runner_;
+    /// Answers the queries of active-learning runs with oracle "human", from the labeling view.
+    InteractiveOracle *oracle_;
+    LabelingView *labelingView_;
+    QDockWidget *labelingDock_;
 };
 
 } // namespace gw

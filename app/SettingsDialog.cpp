@@ -7,6 +7,10 @@
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
+#include <QGridLayout>
+#include <QGroupBox>
+#include <QKeySequenceEdit>
+#include <QPushButton>
 #include <QLabel>
 #include <QLineEdit>
 #include <QVBoxLayout>
@@ -62,8 +66,32 @@ SettingsDialog::SettingsDialog(const WorkbenchSettings &initial, QWidget *parent
     connect(intensity_, &QComboBox::currentIndexChanged, this, &SettingsDialog::updateLiveFields);
     connect(token_, &QLineEdit::textChanged, this, &SettingsDialog::updateLiveFields);
 
+    // The labeling view's keys, two columns of actions; an empty key leaves an action to the buttons.
+    auto *keysBox = new QGroupBox(QStringLiteral("&Labeling keys"));
+    auto *keysLayout = new QGridLayout(keysBox);
+    const QStringList actions = LabelingShortcuts::actions();
+    for (int i = 0; i < actions.size(); ++i) {
+        const QString &action = actions[i];
+        auto *edit = new QKeySequenceEdit(initial.labelingShortcuts.keys.value(action));
+        edit->setObjectName(QStringLiteral("key-") + action);
+        labelingKeys_.insert(action, edit);
+        const QString label = action.startsWith(QStringLiteral("class-")) ? QStringLiteral("Class %1").arg(action.mid(6)) : action;
+        const int column = i < 10 ? 0 : 2;
+        const int row = i < 10 ? i : i - 10;
+        keysLayout->addWidget(new QLabel(label), row, column);
+        keysLayout->addWidget(edit, row, column + 1);
+    }
+    auto *resetKeys = new QPushButton(QStringLiteral("&Default keys"));
+    connect(resetKeys, &QPushButton::clicked, this, [this] {
+        const QMap<QString, QKeySequence> defaults = LabelingShortcuts::defaults();
+        for (auto it = labelingKeys_.constBegin(); it != labelingKeys_.constEnd(); ++it)
+            it.value()->setKeySequence(defaults.value(it.key()));
+    });
+    keysLayout->addWidget(resetKeys, 6, 2, 1, 2);
+
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(form);
+    layout->addWidget(keysBox);
     layout->addWidget(buttons);
 
     country_->setCountryCode(initial.country);
@@ -102,6 +130,8 @@ WorkbenchSettings SettingsDialog::settings() const
     s.pue = pue_->value();
     s.sampleHz = sampleHz_->value();
     s.liveSampleHz = liveSampleHz_->value();
+    for (auto it = labelingKeys_.constBegin(); it != labelingKeys_.constEnd(); ++it)
+        s.labelingShortcuts.keys.insert(it.key(), it.value()->keySequence());
     return s;
 }
 

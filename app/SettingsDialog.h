@@ -2,8 +2,10 @@
 #include "WorkbenchSettings.h"
 
 #include <QDialog>
+#include <QMap>
 
 class QComboBox;
+class QKeySequenceEdit;
 class QDoubleSpinBox;
 class QLabel;
 class QLineEdit;
@@ -30,6 +32,7 @@ private:
     QDoubleSpinBox *pue_;
     QDoubleSpinBox *sampleHz_;
     QDoubleSpinBox *liveSampleHz_;
+    QMap<QString, QKeySequenceEdit *> labelingKeys_;
 };
 
 } // namespace gw

@@ -23,8 +23,14 @@ void say(const QString &line)
 TerminalLabeling::TerminalLabeling(InteractiveOracle &oracle, QObject *parent) : QObject(parent), oracle_(oracle)
 {
     // Direct connections: printed on the loop's thread right after the commit, before it goes on.
-    connect(&oracle_, &InteractiveOracle::batchRequested, this, [](const QVariantList &items, const QStringList &classNames, int round) {
-        say(QStringLiteral("batch %1 %2 (classes: %3)").arg(round).arg(items.size()).arg(classNames.join(QStringLiteral(", "))));
+    connect(&oracle_, &InteractiveOracle::batchRequested, this, [](const QVariantList &items, const QVariantMap &status) {
+        const int round = status.value(QStringLiteral("round")).toInt();
+        say(QStringLiteral("batch %1 %2 (labels so far %3 of %4; classes: %5)")
+                .arg(round)
+                .arg(items.size())
+                .arg(status.value(QStringLiteral("labels_so_far")).toLongLong())
+                .arg(status.value(QStringLiteral("budget")).toLongLong())
+                .arg(status.value(QStringLiteral("class_names")).toStringList().join(QStringLiteral(", "))));
         for (const QVariant &item : items) {
             const QVariantMap m = item.toMap();
             const int predicted = m.value(QStringLiteral("predicted")).toInt();

@@ -30,6 +30,11 @@ WorkbenchSettings WorkbenchSettings::load(const QSettings &settings)
     s.pue = std::clamp(settings.value(QStringLiteral("energy/pue"), s.pue).toDouble(), 1.0, 3.0);
     s.sampleHz = clampedHz(settings.value(QStringLiteral("energy/sample_hz"), s.sampleHz).toDouble(), 1.0);
     s.liveSampleHz = clampedHz(settings.value(QStringLiteral("energy/live_sample_hz"), s.liveSampleHz).toDouble(), 10.0);
+    for (const QString &action : LabelingShortcuts::actions()) {
+        const QVariant key = settings.value(QStringLiteral("labeling/") + action);
+        if (key.isValid())
+            s.labelingShortcuts.keys.insert(action, QKeySequence::fromString(key.toString(), QKeySequence::PortableText));
+    }
     return s;
 }
 
@@ -42,6 +47,8 @@ void WorkbenchSettings::save(QSettings &settings) const
     settings.setValue(QStringLiteral("energy/pue"), pue);
     settings.setValue(QStringLiteral("energy/sample_hz"), sampleHz);
     settings.setValue(QStringLiteral("energy/live_sample_hz"), liveSampleHz);
+    for (auto it = labelingShortcuts.keys.constBegin(); it != labelingShortcuts.keys.constEnd(); ++it)
+        settings.setValue(QStringLiteral("labeling/") + it.key(), it.value().toString(QKeySequence::PortableText));
 }
 
 void WorkbenchSettings::applyTo(RunConfig &config) const

@@ -1,4 +1,6 @@
 #pragma once
+#include "LabelingShortcuts.h"
+
 #include <QString>
 
 class QSettings;
@@ -18,6 +20,7 @@ struct WorkbenchSettings {
     double pue = 1.0;
     double sampleHz = 1.0;                         ///< runs without a live view (command line)
     double liveSampleHz = 10.0;                    ///< while the window's live plot shows a run
+    LabelingShortcuts labelingShortcuts;           ///< keys of the labeling view
 
     static WorkbenchSettings load(const QSettings &settings);
     void save(QSettings &settings) const;

@@ -66,8 +66,8 @@ private:
 /// The loop's side of the oracle: every decision goes to the store before it is acknowledged.
 class StoreLabelSink : public LabelSink {
 public:
-    StoreLabelSink(LabelRepository &labels, RoundRepository &rounds, qint64 runId, const ImageDataset &pool)
-        : labels_(labels), rounds_(rounds), runId_(runId), pool_(pool)
+    StoreLabelSink(LabelRepository &labels, RoundRepository &rounds, qint64 runId, const ImageDataset &pool, QStringList &classNames)
+        : labels_(labels), rounds_(rounds), runId_(runId), pool_(pool), classNames_(classNames)
     {
         current_ = labels_.current(runId_);
     }
@@ -107,7 +107,13 @@ public:
         rounds_.markSkipped(runId_, round_, sampleIndex);
         skipped_.insert(sampleIndex);
     }
-    void renameClass(int classIndex, const QString &name) override { labels_.setClassName(runId_, classIndex, name); }
+    void renameClass(int classIndex, const QString &name) override
+    {
+        if (classIndex < 0 || classIndex >= classNames_.size())
+            throw Error(QStringLiteral("class %1 does not exist (0..%2)").arg(classIndex).arg(classNames_.size() - 1));
+        labels_.setClassName(runId_, classIndex, name);
+        classNames_[classIndex] = name;
+    }
     void addImported(const LabelRecord &record)
     {
         labels_.add(runId_, record);
@@ -120,6 +126,7 @@ private:
     RoundRepository &rounds_;
     qint64 runId_;
     const ImageDataset &pool_;
+    QStringList &classNames_;
     QMap<qint64, LabelRecord> current_;
     QSet<qint64> skipped_;
     int round_ = 0;
@@ -250,7 +257,7 @@ WorkOutcome ActiveLearningWork::execute(RunContext &context)
                 labels.setClassName(runId, it.key(), it.value());
             }
     }
-    StoreLabelSink sink(labels, rounds, runId, pool);
+    StoreLabelSink sink(labels, rounds, runId, pool, classNames);
     std::int64_t imported = 0;
     if (!al.importLabels.isEmpty() && context.resumedRunId() == 0)
         imported = importLabels(al.importLabels, pool, sink, context);
@@ -284,7 +291,7 @@ WorkOutcome ActiveLearningWork::execute(RunContext &context)
         PhaseCost cost(context);
         {
             const PhaseScope phase(context, QStringLiteral("label_wait"));
-            oracle->answer(batch, classNames, sink, context.cancelFlag());
+            oracle->answer(batch, LabelingContext{classNames, qint64(sink.current().size()), al.budget}, sink, context.cancelFlag());
         }
         const auto [energyJ, seconds] = cost.take();
         for (RoundRecord &r : history)

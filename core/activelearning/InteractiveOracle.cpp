@@ -28,7 +28,7 @@ void InteractiveOracle::post(Event event)
     arrived_.wakeAll();
 }
 
-void InteractiveOracle::answer(const std::vector<LabelQuery> &batch, const QStringList &classNames, LabelSink &sink, const std::atomic_bool &cancel)
+void InteractiveOracle::answer(const std::vector<LabelQuery> &batch, const LabelingContext &context, LabelSink &sink, const std::atomic_bool &cancel)
 {
     if (batch.empty())
         return;
@@ -50,7 +50,10 @@ void InteractiveOracle::answer(const std::vector<LabelQuery> &batch, const QStri
         waiting_ = true;
     }
     const int round = batch.front().round;
-    Q_EMIT batchRequested(items, classNames, round);
+    Q_EMIT batchRequested(items, QVariantMap{{QStringLiteral("class_names"), context.classNames},
+                                             {QStringLiteral("labels_so_far"), context.labelsSoFar},
+                                             {QStringLiteral("budget"), context.budget},
+                                             {QStringLiteral("round"), round}});
     for (;;) {
         std::deque<Event> pending;
         {
@@ -78,11 +81,16 @@ void InteractiveOracle::answer(const std::vector<LabelQuery> &batch, const QStri
                 return;
             }
             if (e.kind == Event::Kind::Rename) {
-                sink.renameClass(e.value, e.text);
-                Q_EMIT classRenamed(e.value, e.text);
+                try {
+                    sink.renameClass(e.value, e.text);
+                    Q_EMIT classRenamed(e.value, e.text);
+                } catch (const Error &error) {
+                    Q_EMIT refused(error.message());
+                }
                 continue;
             }
-            if (!inBatch.contains(e.sampleIndex)) {
+            // Labels of earlier batches may be corrected; only skipping is about this batch.
+            if (e.kind == Event::Kind::Skip && !inBatch.contains(e.sampleIndex)) {
                 Q_EMIT refused(QStringLiteral("sample %1 is not in this round's batch").arg(e.sampleIndex));
                 continue;
             }
@@ -90,7 +98,8 @@ void InteractiveOracle::answer(const std::vector<LabelQuery> &batch, const QStri
                 switch (e.kind) {
                 case Event::Kind::Assign:
                     sink.give(e.sampleIndex, e.value, annotator_);
-                    decided.insert(e.sampleIndex);
+                    if (inBatch.contains(e.sampleIndex))
+                        decided.insert(e.sampleIndex);
                     Q_EMIT labelStored(e.sampleIndex, e.value);
                     break;
                 case Event::Kind::Undo:

@@ -19,7 +19,7 @@ public:
 
     QString annotator() const override { return annotator_; }
     bool needsImages() const override { return true; }
-    void answer(const std::vector<LabelQuery> &batch, const QStringList &classNames, LabelSink &sink, const std::atomic_bool &cancel) override;
+    void answer(const std::vector<LabelQuery> &batch, const LabelingContext &context, LabelSink &sink, const std::atomic_bool &cancel) override;
 
     /// Whether a batch is waiting for answers now.
     bool waiting() const;
@@ -35,8 +35,9 @@ public Q_SLOTS:
 
 Q_SIGNALS:
     /// A batch to label: items are maps with sample_index, sample_key, round, predicted (-1: none),
-    /// confidence and image (QImage). Emitted on the loop's thread.
-    void batchRequested(const QVariantList &items, const QStringList &classNames, int round);
+    /// confidence and image (QImage); status has class_names, labels_so_far, budget and round.
+    /// Emitted on the loop's thread.
+    void batchRequested(const QVariantList &items, const QVariantMap &status);
     void labelStored(qint64 sampleIndex, int label);
     void labelUndone(qint64 sampleIndex);
     void sampleSkipped(qint64 sampleIndex);

@@ -18,6 +18,13 @@ struct LabelQuery {
     QImage image; ///< filled only for oracles that show images (Oracle::needsImages)
 };
 
+/// What an oracle is told with a batch: the class names and where the labeling stands.
+struct LabelingContext {
+    QStringList classNames;
+    qint64 labelsSoFar = 0; ///< labels in force before this batch
+    qint64 budget = 0;      ///< labels the run may use in all
+};
+
 /// Where an oracle's answers go, one at a time: each call returns once the decision is committed
 /// to the store, so what an oracle acknowledges survives a crash.
 class LabelSink {
@@ -39,7 +46,7 @@ public:
     virtual bool needsImages() const { return false; }
     /// Asks for labels of @p batch; every answer goes to @p sink as it comes. Returns when the batch
     /// is submitted, or early when @p cancel is set.
-    virtual void answer(const std::vector<LabelQuery> &batch, const QStringList &classNames, LabelSink &sink,
+    virtual void answer(const std::vector<LabelQuery> &batch, const LabelingContext &context, LabelSink &sink,
                         const std::atomic_bool &cancel) = 0;
 };
 

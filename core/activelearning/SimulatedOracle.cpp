@@ -14,7 +14,7 @@ QString SimulatedOracle::annotator() const
     return noise_ > 0 ? QStringLiteral("simulated (noise %1)").arg(noise_) : QStringLiteral("simulated");
 }
 
-void SimulatedOracle::answer(const std::vector<LabelQuery> &batch, const QStringList &, LabelSink &sink, const std::atomic_bool &cancel)
+void SimulatedOracle::answer(const std::vector<LabelQuery> &batch, const LabelingContext &, LabelSink &sink, const std::atomic_bool &cancel)
 {
     std::uniform_real_distribution<double> coin(0.0, 1.0);
     std::uniform_int_distribution<int> otherClass(1, std::max(1, classes_ - 1));

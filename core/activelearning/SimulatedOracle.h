@@ -13,7 +13,7 @@ class SimulatedOracle : public Oracle {
 public:
     SimulatedOracle(std::vector<std::uint8_t> trueLabels, int classes, double noise, std::uint64_t seed);
     QString annotator() const override;
-    void answer(const std::vector<LabelQuery> &batch, const QStringList &classNames, LabelSink &sink, const std::atomic_bool &cancel) override;
+    void answer(const std::vector<LabelQuery> &batch, const LabelingContext &context, LabelSink &sink, const std::atomic_bool &cancel) override;
 
 private:
     std::vector<std::uint8_t> trueLabels_;

@@ -1,0 +1,406 @@
+#include "LabelingView.h"
+
+#include "activelearning/InteractiveOracle.h"
+
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QInputDialog>
+#include <QKeyEvent>
+#include <QLabel>
+#include <QListWidget>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QSplitter>
+#include <QTableWidget>
+#include <QTime>
+#include <QUndoCommand>
+#include <QUndoStack>
+#include <QVBoxLayout>
+
+namespace gw {
+
+namespace {
+
+constexpr int kHistoryRows = 100;
+
+/// Gives a sample a class; undoing it marks that label undone in the store, so the label the
+/// sample had before (if any) is in force again.
+class AssignCommand : public QUndoCommand {
+public:
+    AssignCommand(LabelingView &view, qint64 sample, int label, std::optional<int> previous, const QString &text)
+        : QUndoCommand(text), view_(view), sample_(sample), label_(label), previous_(previous)
+    {
+    }
+    void redo() override { view_.requestAssign(sample_, label_); }
+    void undo() override { view_.requestUndo(sample_, previous_); }
+
+private:
+    LabelingView &view_;
+    qint64 sample_;
+    int label_;
+    std::optional<int> previous_;
+};
+
+class SkipCommand : public QUndoCommand {
+public:
+    SkipCommand(LabelingView &view, qint64 sample, const QString &text) : QUndoCommand(text), view_(view), sample_(sample) {}
+    void redo() override { view_.requestSkip(sample_, true); }
+    void undo() override { view_.requestSkip(sample_, false); }
+
+private:
+    LabelingView &view_;
+    qint64 sample_;
+};
+
+} // namespace
+
+LabelingView::LabelingView(QWidget *parent)
+    : QWidget(parent), grid_(new LabelingGrid), progress_(new QLabel), classList_(new QListWidget), history_(new QTableWidget(0, 4)),
+      undoStack_(new QUndoStack(this))
+{
+    setFocusPolicy(Qt::StrongFocus);
+    auto *scroll = new QScrollArea;
+    scroll->setWidget(grid_);
+    scroll->setWidgetResizable(true);
+    scroll->setFocusPolicy(Qt::NoFocus);
+
+    auto *help = new QLabel(tr("Keys: 1-9, 0 give a class \u00b7 arrows move \u00b7 S skips \u00b7 Return submits \u00b7 "
+                               "Ctrl+Z / Ctrl+Shift+Z undo and redo"));
+    help->setWordWrap(true);
+    auto *submitButton = new QPushButton(tr("Submit batch"));
+    submitButton->setFocusPolicy(Qt::NoFocus);
+    connect(submitButton, &QPushButton::clicked, this, &LabelingView::submit);
+    progress_->setWordWrap(true);
+    progress_->setAccessibleName(tr("Labeling progress"));
+
+    auto *left = new QWidget;
+    auto *leftLayout = new QVBoxLayout(left);
+    leftLayout->setContentsMargins(0, 0, 0, 0);
+    auto *top = new QHBoxLayout;
+    top->addWidget(progress_, 1);
+    top->addWidget(submitButton);
+    leftLayout->addLayout(top);
+    leftLayout->addWidget(scroll, 1);
+    leftLayout->addWidget(help);
+
+    classList_->setToolTip(tr("Double-click a class to rename it; the new name is stored with the run"));
+    classList_->setFocusPolicy(Qt::ClickFocus);
+    connect(classList_, &QListWidget::itemChanged, this, &LabelingView::onClassEdited);
+    history_->setHorizontalHeaderLabels({tr("Time"), tr("Sample"), tr("Decision"), tr("Stored")});
+    history_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    history_->horizontalHeader()->setSectionResizeMode(2, QHeaderView::Stretch);
+    history_->setWordWrap(false);
+    history_->verticalHeader()->hide();
+    history_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    history_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    history_->setFocusPolicy(Qt::ClickFocus);
+    history_->setToolTip(tr("Double-click a decision to give that sample another class"));
+    connect(history_, &QTableWidget::cellDoubleClicked, this, [this](int row, int) { onHistoryDoubleClicked(row); });
+
+    auto *right = new QWidget;
+    auto *rightLayout = new QVBoxLayout(right);
+    rightLayout->setContentsMargins(0, 0, 0, 0);
+    rightLayout->addWidget(new QLabel(tr("Classes (key: name)")));
+    rightLayout->addWidget(classList_, 1);
+    rightLayout->addWidget(new QLabel(tr("Last decisions")));
+    rightLayout->addWidget(history_, 2);
+
+    auto *splitter = new QSplitter;
+    splitter->addWidget(left);
+    splitter->addWidget(right);
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 1);
+    right->setMinimumWidth(300);
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(splitter);
+    updateProgress();
+}
+
+void LabelingView::connectOracle(InteractiveOracle *oracle)
+{
+    connect(oracle, &InteractiveOracle::batchRequested, this, &LabelingView::showBatch);
+    connect(oracle, &InteractiveOracle::labelStored, this, &LabelingView::onLabelStored);
+    connect(oracle, &InteractiveOracle::labelUndone, this, &LabelingView::onLabelUndone);
+    connect(oracle, &InteractiveOracle::sampleSkipped, this, &LabelingView::onSampleSkipped);
+    connect(oracle, &InteractiveOracle::batchFinished, this, &LabelingView::onBatchFinished);
+    connect(oracle, &InteractiveOracle::refused, this, &LabelingView::refused);
+    connect(this, &LabelingView::assignRequested, oracle, &InteractiveOracle::assign);
+    connect(this, &LabelingView::undoRequested, oracle, &InteractiveOracle::undo);
+    connect(this, &LabelingView::skipRequested, oracle, &InteractiveOracle::skip);
+    connect(this, &LabelingView::submitRequested, oracle, &InteractiveOracle::submit);
+    connect(this, &LabelingView::classRenamed, oracle, &InteractiveOracle::renameClass);
+}
+
+QString LabelingView::className(int c) const
+{
+    return c >= 0 && c < classNames_.size() ? classNames_[c] : QString::number(c);
+}
+
+void LabelingView::showBatch(const QVariantList &items, const QVariantMap &status)
+{
+    QVector<LabelingItem> batch;
+    for (const QVariant &v : items) {
+        const QVariantMap m = v.toMap();
+        LabelingItem item;
+        item.sampleIndex = m.value(QStringLiteral("sample_index")).toLongLong();
+        item.sampleKey = m.value(QStringLiteral("sample_key")).toString();
+        item.image = m.value(QStringLiteral("image")).value<QImage>();
+        item.predicted = m.value(QStringLiteral("predicted"), -1).toInt();
+        item.confidence = m.value(QStringLiteral("confidence")).toDouble();
+        batch.push_back(item);
+    }
+    classNames_ = status.value(QStringLiteral("class_names")).toStringList();
+    labelsBefore_ = status.value(QStringLiteral("labels_so_far")).toLongLong();
+    budget_ = status.value(QStringLiteral("budget")).toLongLong();
+    round_ = status.value(QStringLiteral("round")).toInt();
+    storedThisBatch_ = 0;
+    waiting_ = true;
+    undoStack_->clear(); // a submitted batch is not undone key by key
+    {
+        const QSignalBlocker block(classList_);
+        classList_->clear();
+        for (int c = 0; c < classNames_.size(); ++c) {
+            const QString key = shortcuts_.keys.value(QStringLiteral("class-%1").arg(c)).toString(QKeySequence::NativeText);
+            auto *item = new QListWidgetItem(classNames_[c]);
+            item->setData(Qt::UserRole, c);
+            item->setToolTip(tr("key %1").arg(key.isEmpty() ? tr("none") : key));
+            item->setText(QStringLiteral("%1: %2").arg(key.isEmpty() ? QStringLiteral("-") : key, classNames_[c]));
+            item->setFlags(item->flags() | Qt::ItemIsEditable);
+            classList_->addItem(item);
+        }
+    }
+    grid_->setClassNames(classNames_);
+    grid_->setItems(batch);
+    updateProgress();
+    setFocus();
+    Q_EMIT batchShown(round_, int(batch.size()));
+}
+
+void LabelingView::assignSelected(int classIndex)
+{
+    const int i = grid_->selected();
+    if (!waiting_ || i < 0 || classIndex < 0 || (!classNames_.isEmpty() && classIndex >= classNames_.size()))
+        return;
+    const LabelingItem &item = grid_->items()[i];
+    undoStack_->push(new AssignCommand(*this, item.sampleIndex, classIndex, item.label,
+                                       tr("%1 as %2").arg(item.sampleKey, className(classIndex))));
+    // The next unlabelled image is where the eyes go next.
+    for (int next = i + 1; next < grid_->items().size(); ++next)
+        if (!grid_->items()[next].label && !grid_->items()[next].skipped) {
+            grid_->select(next);
+            break;
+        }
+}
+
+void LabelingView::skipSelected()
+{
+    const int i = grid_->selected();
+    if (!waiting_ || i < 0 || grid_->items()[i].skipped)
+        return;
+    undoStack_->push(new SkipCommand(*this, grid_->items()[i].sampleIndex, tr("skip %1").arg(grid_->items()[i].sampleKey)));
+    grid_->moveSelection(1, 0);
+}
+
+void LabelingView::submit()
+{
+    if (!waiting_)
+        return;
+    waiting_ = false;
+    Q_EMIT submitRequested();
+    updateProgress();
+}
+
+void LabelingView::requestAssign(qint64 sampleIndex, int label)
+{
+    const int i = grid_->indexOf(sampleIndex);
+    if (i >= 0) {
+        LabelingItem &item = grid_->items()[i];
+        item.label = label;
+        item.skipped = false;
+        item.stored = false;
+        grid_->update();
+    }
+    addHistory(sampleIndex, tr("%1 (class %2)").arg(className(label)).arg(label));
+    Q_EMIT assignRequested(sampleIndex, label);
+}
+
+void LabelingView::requestUndo(qint64 sampleIndex, std::optional<int> restored)
+{
+    const int i = grid_->indexOf(sampleIndex);
+    if (i >= 0) {
+        LabelingItem &item = grid_->items()[i];
+        item.label = restored;
+        item.stored = false;
+        grid_->update();
+    }
+    addHistory(sampleIndex, tr("undone"));
+    Q_EMIT undoRequested(sampleIndex);
+}
+
+void LabelingView::requestSkip(qint64 sampleIndex, bool skipped)
+{
+    const int i = grid_->indexOf(sampleIndex);
+    if (i >= 0) {
+        grid_->items()[i].skipped = skipped;
+        grid_->items()[i].stored = false;
+        grid_->update();
+    }
+    addHistory(sampleIndex, skipped ? tr("skipped") : tr("skip undone"));
+    if (skipped)
+        Q_EMIT skipRequested(sampleIndex);
+    updateProgress();
+}
+
+void LabelingView::onLabelStored(qint64 sampleIndex, int label)
+{
+    const int i = grid_->indexOf(sampleIndex);
+    if (i >= 0 && grid_->items()[i].label == label) {
+        grid_->items()[i].stored = true;
+        grid_->update();
+    }
+    ++storedThisBatch_;
+    for (int row = 0; row < history_->rowCount(); ++row)
+        if (history_->item(row, 1)->data(Qt::UserRole).toLongLong() == sampleIndex && history_->item(row, 3)->text().isEmpty()) {
+            history_->item(row, 3)->setText(QStringLiteral("\u2713"));
+            break;
+        }
+    updateProgress();
+}
+
+void LabelingView::onLabelUndone(qint64 sampleIndex)
+{
+    --storedThisBatch_;
+    for (int row = 0; row < history_->rowCount(); ++row)
+        if (history_->item(row, 1)->data(Qt::UserRole).toLongLong() == sampleIndex && history_->item(row, 3)->text().isEmpty()) {
+            history_->item(row, 3)->setText(QStringLiteral("\u2713"));
+            break;
+        }
+    updateProgress();
+}
+
+void LabelingView::onSampleSkipped(qint64 sampleIndex)
+{
+    const int i = grid_->indexOf(sampleIndex);
+    if (i >= 0 && grid_->items()[i].skipped) {
+        grid_->items()[i].stored = true;
+        grid_->update();
+    }
+}
+
+void LabelingView::onBatchFinished()
+{
+    waiting_ = false;
+    grid_->setItems({});
+    undoStack_->clear();
+    labelsBefore_ += storedThisBatch_;
+    storedThisBatch_ = 0;
+    updateProgress();
+}
+
+void LabelingView::setEmissions(double emissionsG)
+{
+    emissionsG_ = emissionsG;
+    updateProgress();
+}
+
+QString LabelingView::progressText() const
+{
+    return progress_->text();
+}
+
+void LabelingView::updateProgress()
+{
+    int labelled = 0, skipped = 0;
+    for (const LabelingItem &item : grid_->items()) {
+        labelled += item.label.has_value();
+        skipped += item.skipped && !item.label;
+    }
+    const qint64 total = labelsBefore_ + storedThisBatch_;
+    QString text = waiting_ ? tr("Round %1: %2 of %3 labelled, %4 skipped").arg(round_).arg(labelled).arg(grid_->items().size()).arg(skipped)
+                            : tr("Waiting for the next batch");
+    text += tr(" \u00b7 %1 labels in all").arg(total);
+    if (budget_ > 0)
+        text += tr(" \u00b7 %1 left of the budget of %2").arg(std::max<qint64>(0, budget_ - total)).arg(budget_);
+    text += tr(" \u00b7 %1 g CO\u2082e so far").arg(emissionsG_, 0, 'f', 4);
+    progress_->setText(text);
+}
+
+void LabelingView::addHistory(qint64 sampleIndex, const QString &what)
+{
+    const int i = grid_->indexOf(sampleIndex);
+    const QString key = i >= 0 ? grid_->items()[i].sampleKey : QString::number(sampleIndex);
+    history_->insertRow(0);
+    // The end of the key names the sample (an index or a file name); the whole key is the tooltip.
+    auto *sample = new QTableWidgetItem(key.section(QLatin1Char('/'), -1));
+    sample->setToolTip(key);
+    sample->setData(Qt::UserRole, sampleIndex);
+    history_->setItem(0, 0, new QTableWidgetItem(QTime::currentTime().toString(QStringLiteral("HH:mm:ss"))));
+    history_->setItem(0, 1, sample);
+    history_->setItem(0, 2, new QTableWidgetItem(what));
+    history_->setItem(0, 3, new QTableWidgetItem(QString()));
+    while (history_->rowCount() > kHistoryRows)
+        history_->removeRow(history_->rowCount() - 1);
+}
+
+void LabelingView::onHistoryDoubleClicked(int row)
+{
+    const qint64 sampleIndex = history_->item(row, 1)->data(Qt::UserRole).toLongLong();
+    const int i = grid_->indexOf(sampleIndex);
+    if (i < 0 || classNames_.isEmpty())
+        return; // decisions of a submitted batch are in the store; the run has moved on
+    bool ok = false;
+    const QString chosen = QInputDialog::getItem(this, tr("Change the label"), tr("Class for %1:").arg(grid_->items()[i].sampleKey),
+                                                 classNames_, std::max(0, grid_->items()[i].label.value_or(0)), false, &ok);
+    if (!ok)
+        return;
+    grid_->select(i);
+    assignSelected(int(classNames_.indexOf(chosen)));
+}
+
+void LabelingView::onClassEdited(QListWidgetItem *item)
+{
+    const int c = item->data(Qt::UserRole).toInt();
+    QString name = item->text();
+    // The key prefix is shown, not part of the name.
+    if (const int colon = name.indexOf(QStringLiteral(": ")); colon >= 0 && colon <= 12)
+        name = name.mid(colon + 2);
+    name = name.trimmed();
+    if (name.isEmpty() || c < 0 || c >= classNames_.size() || name == classNames_[c])
+        return;
+    classNames_[c] = name;
+    grid_->setClassNames(classNames_);
+    Q_EMIT classRenamed(c, name);
+}
+
+void LabelingView::keyPressEvent(QKeyEvent *event)
+{
+    switch (event->key()) {
+    case Qt::Key_Left: grid_->moveSelection(-1, 0); return;
+    case Qt::Key_Right: grid_->moveSelection(1, 0); return;
+    case Qt::Key_Up: grid_->moveSelection(0, -1); return;
+    case Qt::Key_Down: grid_->moveSelection(0, 1); return;
+    default: break;
+    }
+    // The keypad's digits are the same digits to a person.
+    const QKeySequence key(QKeyCombination(event->modifiers() & ~Qt::KeypadModifier, Qt::Key(event->key())));
+    QString action = shortcuts_.actionFor(key);
+    if (action.isEmpty() && event->key() == Qt::Key_Enter && shortcuts_.keys.value(QStringLiteral("submit")) == QKeySequence(Qt::Key_Return))
+        action = QStringLiteral("submit"); // the keypad's Enter is the same key to a person
+    if (action.startsWith(QStringLiteral("class-")))
+        assignSelected(action.mid(6).toInt());
+    else if (action == QStringLiteral("skip"))
+        skipSelected();
+    else if (action == QStringLiteral("submit"))
+        submit();
+    else if (action == QStringLiteral("undo"))
+        undoStack_->undo();
+    else if (action == QStringLiteral("redo"))
+        undoStack_->redo();
+    else {
+        QWidget::keyPressEvent(event);
+        return;
+    }
+    updateProgress();
+}
+
+} // namespace gw

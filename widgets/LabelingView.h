@@ -1,0 +1,93 @@
+#pragma once
+#include "LabelingGrid.h"
+#include "LabelingShortcuts.h"
+
+#include <QVariantMap>
+#include <QWidget>
+
+class QLabel;
+class QListWidget;
+class QListWidgetItem;
+class QTableWidget;
+class QUndoStack;
+
+namespace gw {
+
+class InteractiveOracle;
+
+/// Label Studio's loop in one panel: the batch as a grid with the model's guesses, keys to label
+/// (1-9, 0), move (arrows), skip (S), submit (Return) and undo/redo (Ctrl+Z, Ctrl+Shift+Z; a
+/// QUndoStack), a history of the last decisions (double-click a label to change it), editable class
+/// names and the progress of the run. It speaks only Qt: decisions leave as signals (to an
+/// InteractiveOracle, which commits them) and come back acknowledged.
+class LabelingView : public QWidget {
+    Q_OBJECT
+public:
+    explicit LabelingView(QWidget *parent = nullptr);
+
+    /// Shows @p oracle's batches and sends it every decision (its signals arrive queued from the
+    /// run's thread); emits batchShown when a batch arrives.
+    void connectOracle(InteractiveOracle *oracle);
+    void setShortcuts(const LabelingShortcuts &shortcuts) { shortcuts_ = shortcuts; }
+    const LabelingShortcuts &shortcuts() const { return shortcuts_; }
+    LabelingGrid *grid() const { return grid_; }
+    QUndoStack *undoStack() const { return undoStack_; }
+    QStringList classNames() const { return classNames_; }
+    /// The line that says where labeling stands (for tests and screen readers).
+    QString progressText() const;
+
+    /// Used by the undo commands: the decisions as the person makes and unmakes them.
+    void requestAssign(qint64 sampleIndex, int label);
+    void requestUndo(qint64 sampleIndex, std::optional<int> restored);
+    void requestSkip(qint64 sampleIndex, bool skipped);
+
+public Q_SLOTS:
+    /// A new batch (InteractiveOracle::batchRequested).
+    void showBatch(const QVariantList &items, const QVariantMap &status);
+    void onLabelStored(qint64 sampleIndex, int label);
+    void onLabelUndone(qint64 sampleIndex);
+    void onSampleSkipped(qint64 sampleIndex);
+    void onBatchFinished();
+    /// CO2 of the run so far (g), shown with the progress.
+    void setEmissions(double emissionsG);
+    /// Gives the selected image class @p classIndex (an undoable command).
+    void assignSelected(int classIndex);
+    void skipSelected();
+    void submit();
+
+Q_SIGNALS:
+    void assignRequested(qint64 sampleIndex, int label);
+    void undoRequested(qint64 sampleIndex);
+    void skipRequested(qint64 sampleIndex);
+    void submitRequested();
+    void classRenamed(int classIndex, const QString &name);
+    void batchShown(int round, int size);
+    /// A decision the oracle refused (with its reason).
+    void refused(const QString &reason);
+
+protected:
+    void keyPressEvent(QKeyEvent *event) override;
+
+private:
+    void updateProgress();
+    void addHistory(qint64 sampleIndex, const QString &what);
+    void onHistoryDoubleClicked(int row);
+    void onClassEdited(QListWidgetItem *item);
+    QString className(int c) const;
+
+    LabelingGrid *grid_;
+    QLabel *progress_;
+    QListWidget *classList_;
+    QTableWidget *history_;
+    QUndoStack *undoStack_;
+    LabelingShortcuts shortcuts_;
+    QStringList classNames_;
+    qint64 labelsBefore_ = 0;
+    qint64 storedThisBatch_ = 0;
+    qint64 budget_ = 0;
+    int round_ = 0;
+    double emissionsG_ = 0;
+    bool waiting_ = false;
+};
+
+} // namespace gw
