@@ -75,6 +75,42 @@ private Q_SLOTS:
         QCOMPARE(back.toJsonText(), c.toJsonText());
     }
 
+    void activeLearningKeysRoundTrip()
+    {
+        const RunConfig c = RunConfig::fromJsonText(R"({"model": {"source": "bundled"}, "training": {"mode": "linear-probe"},
+            "active_learning": {"strategy": "badge", "initial_strategy": "cold-start", "initial": 30, "batch": 25, "budget": 500,
+                                "oracle": "human", "noise": 0.1, "class_balanced": true, "mc_passes": 10, "import_labels": "/l.csv",
+                                "stop": {"kappa": null, "kappa_rounds": 2, "target_accuracy": 0.85, "emissions_g": 3.5}}})",
+                                                    QStringLiteral("al.json"));
+        const RunConfig::ActiveLearning &al = c.activeLearning;
+        QVERIFY(al.enabled);
+        QCOMPARE(al.strategy, QStringLiteral("badge"));
+        QCOMPARE(al.initialStrategy, QStringLiteral("cold-start"));
+        QCOMPARE(al.initial, std::int64_t(30));
+        QCOMPARE(al.batch, std::int64_t(25));
+        QCOMPARE(al.budget, std::int64_t(500));
+        QCOMPARE(al.oracle, QStringLiteral("human"));
+        QCOMPARE(al.noise, 0.1);
+        QVERIFY(al.classBalanced);
+        QCOMPARE(al.mcPasses, std::int64_t(10));
+        QCOMPARE(al.importLabels, QStringLiteral("/l.csv"));
+        QVERIFY(!al.stop.kappa);
+        QCOMPARE(al.stop.kappaRounds, std::int64_t(2));
+        QCOMPARE(al.stop.targetAccuracy.value_or(-1), 0.85);
+        QCOMPARE(al.stop.emissionsG.value_or(-1), 3.5);
+        const RunConfig back = RunConfig::fromJsonText(c.toJsonText(), QStringLiteral("roundtrip"));
+        QCOMPARE(back.toJsonText(), c.toJsonText());
+        // Without the section, or with null, there is no active learning; the issue's example block parses.
+        QVERIFY(!RunConfig::fromJsonText(R"({"active_learning": null})", QStringLiteral("n")).activeLearning.enabled);
+        QVERIFY(!RunConfig::fromJsonText(RunConfig().toJsonText(), QStringLiteral("d")).activeLearning.enabled);
+        const RunConfig example = RunConfig::fromJsonText(R"({"model": {"source": "bundled"}, "training": {"mode": "linear-probe"},
+            "active_learning": {"strategy": "margin", "initial": 20, "batch": 20, "budget": 1000, "oracle": "simulated", "noise": 0.0,
+                                "stop": {"kappa": 0.99, "kappa_rounds": 3, "target_accuracy": null, "emissions_g": null}}})",
+                                                          QStringLiteral("issue.json"));
+        QCOMPARE(example.activeLearning.stop.kappa.value_or(-1), 0.99);
+        QCOMPARE(example.activeLearning.strategy, QStringLiteral("margin"));
+    }
+
     void rejectsWithKeyNamed_data()
     {
         QTest::addColumn<QString>("json");
@@ -108,6 +144,19 @@ private Q_SLOTS:
         QTest::newRow("unknown green stop key") << R"({"training": {"green_stop": {"gain": 1}}})" << "unknown key 'training.green_stop.gain'";
         QTest::newRow("unknown country") << R"({"energy": {"country": "XXX"}})" << "'energy.country' is 'XXX'";
         QTest::newRow("empty name") << R"({"name": "  "})" << "'name' must not be empty";
+        QTest::newRow("unknown strategy") << R"({"training": {"mode": "linear-probe"}, "active_learning": {"strategy": "smart"}})"
+                                          << "'active_learning.strategy' must be one of random, least-confidence, margin";
+        QTest::newRow("active learning without a probe") << R"({"active_learning": {}})" << "needs training.mode 'linear-probe'";
+        QTest::newRow("initial over budget") << R"({"training": {"mode": "linear-probe"}, "active_learning": {"initial": 50, "budget": 40}})"
+                                             << "'active_learning.initial' (50) is larger than 'active_learning.budget' (40)";
+        QTest::newRow("unknown oracle") << R"({"training": {"mode": "linear-probe"}, "active_learning": {"oracle": "crowd"}})"
+                                        << "'active_learning.oracle' must be one of simulated, human";
+        QTest::newRow("noise above one") << R"({"training": {"mode": "linear-probe"}, "active_learning": {"noise": 1.5}})"
+                                         << "'active_learning.noise' must be between 0 and 1";
+        QTest::newRow("unknown stop key") << R"({"training": {"mode": "linear-probe"}, "active_learning": {"stop": {"patience": 2}}})"
+                                          << "unknown key 'active_learning.stop.patience'";
+        QTest::newRow("class balanced not a boolean") << R"({"training": {"mode": "linear-probe"}, "active_learning": {"class_balanced": 1}})"
+                                                      << "'active_learning.class_balanced' must be true or false";
         QTest::newRow("malformed JSON") << R"({"name": "x",})" << "malformed JSON at byte";
     }
 

@@ -259,22 +259,24 @@ void LabelingView::onLabelStored(qint64 sampleIndex, int label)
         grid_->update();
     }
     ++storedThisBatch_;
+    markStored(sampleIndex);
+    updateProgress();
+}
+
+void LabelingView::markStored(qint64 sampleIndex)
+{
+    // The newest decision about the sample not yet acknowledged is the one the store confirmed.
     for (int row = 0; row < history_->rowCount(); ++row)
         if (history_->item(row, 1)->data(Qt::UserRole).toLongLong() == sampleIndex && history_->item(row, 3)->text().isEmpty()) {
             history_->item(row, 3)->setText(QStringLiteral("\u2713"));
             break;
         }
-    updateProgress();
 }
 
 void LabelingView::onLabelUndone(qint64 sampleIndex)
 {
     --storedThisBatch_;
-    for (int row = 0; row < history_->rowCount(); ++row)
-        if (history_->item(row, 1)->data(Qt::UserRole).toLongLong() == sampleIndex && history_->item(row, 3)->text().isEmpty()) {
-            history_->item(row, 3)->setText(QStringLiteral("\u2713"));
-            break;
-        }
+    markStored(sampleIndex);
     updateProgress();
 }
 

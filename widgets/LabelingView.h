@@ -71,6 +71,7 @@ protected:
 private:
     void updateProgress();
     void addHistory(qint64 sampleIndex, const QString &what);
+    void markStored(qint64 sampleIndex);
     void onHistoryDoubleClicked(int row);
     void onClassEdited(QListWidgetItem *item);
     QString className(int c) const;

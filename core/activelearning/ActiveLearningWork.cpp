@@ -193,21 +193,14 @@ WorkOutcome ActiveLearningWork::execute(RunContext &context)
     const RunConfig &config = context.config();
     const RunConfig::ActiveLearning &al = config.activeLearning;
     WorkOutcome outcome;
-    outcome.summary.insert(QStringLiteral("model_source"), config.model.source);
-    outcome.summary.insert(QStringLiteral("training_mode"), config.training.mode);
     outcome.summary.insert(QStringLiteral("strategy"), al.strategy);
     const std::unique_ptr<QueryStrategy> strategy = QueryStrategy::create(al.strategy);
     const std::unique_ptr<QueryStrategy> initialStrategy = QueryStrategy::create(al.initialStrategy);
 
     TorchRuntime::seed(config.seed);
-    std::unique_ptr<Backbone> backbone;
-    Datasets data;
-    {
-        const PhaseScope phase(context, QStringLiteral("data"));
-        backbone = BackboneFactory::create(backboneSpec(config));
-        data = loadDatasets(config, backbone->input(), context);
-    }
-    outcome.summary.insert(QStringLiteral("model_origin"), backbone->origin());
+    PreparedWork prepared = prepareBackboneAndData(context, outcome.summary);
+    const std::unique_ptr<Backbone> backbone = std::move(prepared.backbone);
+    const Datasets data = std::move(prepared.data);
     const ImageDataset &pool = data.train;
     const int classes = std::max(pool.classCount(), 2);
     QStringList classNames = pool.classNames;

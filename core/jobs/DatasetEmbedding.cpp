@@ -127,6 +127,21 @@ Embedded Embedder::embed(const ImageDataset &data, TrainingProgress &progress)
     return out;
 }
 
+PreparedWork prepareBackboneAndData(RunContext &context, QJsonObject &summary)
+{
+    const RunConfig &config = context.config();
+    summary.insert(QStringLiteral("model_source"), config.model.source);
+    summary.insert(QStringLiteral("training_mode"), config.training.mode);
+    PreparedWork prepared;
+    {
+        const PhaseScope phase(context, QStringLiteral("data"));
+        prepared.backbone = BackboneFactory::create(backboneSpec(config));
+        prepared.data = loadDatasets(config, prepared.backbone->input(), context);
+    }
+    summary.insert(QStringLiteral("model_origin"), prepared.backbone->origin());
+    return prepared;
+}
+
 void reportEmbeddings(const Embedded &train, const Embedded &test, RunContext &context, QJsonObject &summary)
 {
     const bool hit = train.hit && test.hit;

@@ -24,6 +24,14 @@ BackboneSpec backboneSpec(const RunConfig &config);
 /// fifth held out); skipped images become notices.
 Datasets loadDatasets(const RunConfig &config, const InputSpec &input, RunContext &context);
 
+/// The backbone of a run and its datasets, loaded inside a "data" energy window.
+struct PreparedWork {
+    std::unique_ptr<Backbone> backbone;
+    Datasets data;
+};
+/// Loads them and records model_source, training_mode and model_origin in @p summary.
+PreparedWork prepareBackboneAndData(RunContext &context, QJsonObject &summary);
+
 /// Features of a whole dataset, from the cache or computed (and then cached).
 struct Embedded {
     torch::Tensor features;

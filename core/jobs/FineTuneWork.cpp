@@ -182,18 +182,11 @@ WorkOutcome FineTuneWork::execute(RunContext &context)
     const TrainingParams &params = config.training;
     const bool probe = params.mode == QStringLiteral("linear-probe");
     WorkOutcome outcome;
-    outcome.summary.insert(QStringLiteral("model_source"), config.model.source);
-    outcome.summary.insert(QStringLiteral("training_mode"), params.mode);
 
     TorchRuntime::seed(config.seed);
-    std::unique_ptr<Backbone> backbone;
-    Datasets data;
-    {
-        const PhaseScope phase(context, QStringLiteral("data"));
-        backbone = BackboneFactory::create(backboneSpec(config));
-        data = loadDatasets(config, backbone->input(), context);
-    }
-    outcome.summary.insert(QStringLiteral("model_origin"), backbone->origin());
+    PreparedWork prepared = prepareBackboneAndData(context, outcome.summary);
+    const std::unique_ptr<Backbone> backbone = std::move(prepared.backbone);
+    const Datasets data = std::move(prepared.data);
     const LabelSplit labelled = chooseLabels(data.train, config);
     outcome.labelsUsed = labelled.train.numel() + labelled.validation.numel();
     const torch::Tensor trainLabels = ImageTensors::labels(data.train);

@@ -4,12 +4,15 @@
 # CPU cost at 1, 10 and 20 Hz beside a run without it, as a share of its 0.5 %-of-a-core allowance,
 # and "red versus green": the small CNN from scratch on all 60,000 labels beside a linear probe of the
 # pretrained gw-mobilenet on 1,000 labels (embedding cache cold, then warm) and of its random-weights
-# twin, with their accuracy, labels, energy, CO2 and time as ratios (configs in tests/bench/configs/).
+# twin, with their accuracy, labels, energy, CO2 and time as ratios (configs in tests/bench/configs/),
+# and active learning: every query strategy with the simulated oracle over 3 seeds, 20 + 20 per round
+# up to 1,000 labels (tests/bench/active_learning.py: accuracy curves, labels to 80/85 %, energy and
+# CO2 per round, query time on the full pool).
 #
 #   tests/bench/run_benchmarks.sh [--threads N] [--repeats N] [--quick] [--only SECTIONS]
 #                                 [--seed N] [--red-epochs N] [--smoke]
 #
-# SECTIONS: a comma-separated choice of throughput, sampler, red-green (default: all three); the
+# SECTIONS: a comma-separated choice of throughput, sampler, red-green, active-learning (default: all); the
 # sections not run keep their figures from the results file, and red-green takes its PyTorch peer
 # from there. --threads, when given, and --seed also go into the red-green configs; --red-epochs sets
 # red's epochs (default 8). --quick shrinks red to 10,000 samples and 2 epochs; --smoke (red on 2,000
@@ -32,7 +35,7 @@ threads_given=
 quick=0
 smoke=0
 repeats=
-sections=throughput,sampler,red-green
+sections=throughput,sampler,red-green,active-learning
 seed=
 red_epochs=
 usage() {
@@ -62,8 +65,8 @@ done
 [[ "${seed:-0}" =~ ^[0-9]+$ ]] || { echo "run_benchmarks.sh: --seed expects a number >= 0, got '$seed'" >&2; exit 2; }
 for section in ${sections//,/ }; do
     case "$section" in
-        throughput|sampler|red-green) ;;
-        *) echo "run_benchmarks.sh: unknown section '$section' (throughput, sampler, red-green)" >&2; exit 2 ;;
+        throughput|sampler|red-green|active-learning) ;;
+        *) echo "run_benchmarks.sh: unknown section '$section' (throughput, sampler, red-green, active-learning)" >&2; exit 2 ;;
     esac
 done
 want() { [[ ",$sections," == *",$1,"* ]]; }
@@ -84,7 +87,7 @@ fi
 targets=()
 if want throughput; then targets+=(bench_train_throughput); fi
 if want sampler; then targets+=(bench_sampler_overhead); fi
-if want red-green && [ -z "${WORKBENCH:-}" ]; then targets+=(green-workbench); fi
+if { want red-green || want active-learning; } && [ -z "${WORKBENCH:-}" ]; then targets+=(green-workbench); fi
 if [ ${#targets[@]} -gt 0 ]; then
     configure_args=(-DGW_BUILD_TESTS=ON -DGW_BUILD_BENCHMARKS=ON)
     if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
@@ -217,6 +220,16 @@ json.dump({"benchmark": "red_green", "workbench": workbench, "quick": quick == "
 PY
 fi
 
+if want active-learning; then
+    workbench=${WORKBENCH:-$BUILD_DIR/app/green-workbench}
+    [ -x "$workbench" ] || { echo "run_benchmarks.sh: $workbench is not an executable green-workbench" >&2; exit 1; }
+    al_args=(--output "$runs/active_learning.json")
+    if [ -n "$threads_given" ]; then al_args+=(--threads "$threads_given"); fi
+    if [ "$smoke" = 1 ]; then al_args+=(--seeds 1 --strategies random,margin --budget 60); fi
+    # It prints its table; the results file gets the whole document.
+    "$PYTHON" "$REPO/tests/bench/active_learning.py" "$workbench" "${al_args[@]}"
+fi
+
 mkdir -p "$(dirname "$OUT")"
 "$PYTHON" - "$runs" "$OUT" "$threads" "$repeats" "$quick" "$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
     "$sections" <<'PY'
@@ -228,6 +241,7 @@ documents = [json.load(open(p)) for p in sorted(glob.glob(os.path.join(runs_dir,
 results = [d for d in documents if "impl" in d]  # training throughput, one per implementation and repeat
 sampler = next((d for d in documents if d.get("benchmark") == "sampler_overhead"), None)
 red_green_runs = next((d for d in documents if d.get("benchmark") == "red_green"), None)
+active_learning = next((d for d in documents if d.get("benchmark") == "active_learning"), None)
 if sampler is not None:
     for rate in sampler["rates"]:
         rate["share_of_goal"] = rate["cpu_percent_of_core"] / sampler["goal_percent_of_core"]
@@ -274,8 +288,10 @@ try:
         previous = json.load(f)
 except (OSError, ValueError):
     previous = {}
-fresh = {"summary": summary, "ratio_engine_over_pytorch": ratio, "sampler": sampler, "red_green": None, "runs": results}
-section_keys = {"throughput": ("summary", "ratio_engine_over_pytorch", "runs"), "sampler": ("sampler",), "red-green": ("red_green",)}
+fresh = {"summary": summary, "ratio_engine_over_pytorch": ratio, "sampler": sampler, "red_green": None,
+         "active_learning": active_learning, "runs": results}
+section_keys = {"throughput": ("summary", "ratio_engine_over_pytorch", "runs"), "sampler": ("sampler",), "red-green": ("red_green",),
+                "active-learning": ("active_learning",)}
 section_dates = {}
 for section, keys in section_keys.items():
     if section in sections:
