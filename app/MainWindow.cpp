@@ -93,7 +93,11 @@ MainWindow::MainWindow(QString databasePath, QWidget *parent)
     // The oracle lives on this thread; its signals come from the run's thread and arrive queued.
     labelingView_->connectOracle(oracle_);
     connect(labelingView_, &LabelingView::batchShown, this, [this](int round, int size) {
-        labelingDock_->show();
+        if (!labelingDock_->isVisible()) {
+            labelingDock_->show();
+            // Labeling is the work now: the grid gets most of the width.
+            resizeDocks({labelingDock_}, {width() * 3 / 5}, Qt::Horizontal);
+        }
         labelingDock_->raise();
         statusBar()->showMessage(QStringLiteral("%1 images to label for round %2").arg(size).arg(round), 10000);
     });

@@ -2,6 +2,7 @@
 
 #include "CountryComboBox.h"
 #include "Error.h"
+#include "activelearning/QueryStrategyNames.h"
 #include "energy/EnergyMonitor.h"
 
 #include <QComboBox>
@@ -123,8 +124,35 @@ NewRunDialog::NewRunDialog(const RunConfig &initial, QWidget *parent)
     connect(load, &QPushButton::clicked, this, &NewRunDialog::loadFromFile);
     connect(save, &QPushButton::clicked, this, &NewRunDialog::saveToFile);
 
+    // Active learning: labels asked for round by round, from a person (the Labeling dock) or simulated.
+    activeLearning_ = new QGroupBox(QStringLiteral("&Active learning (linear probe of the backbone, labels asked round by round)"));
+    activeLearning_->setCheckable(true);
+    activeLearning_->setObjectName(QStringLiteral("activeLearningGroup"));
+    strategy_ = new QComboBox;
+    strategy_->addItems(QueryStrategyNames::all());
+    oracle_ = new QComboBox;
+    oracle_->addItem(QStringLiteral("I label (Labeling dock)"), QStringLiteral("human"));
+    oracle_->addItem(QStringLiteral("Simulated from the dataset's labels"), QStringLiteral("simulated"));
+    initialLabels_ = new QSpinBox;
+    batchLabels_ = new QSpinBox;
+    labelBudget_ = new QSpinBox;
+    for (QSpinBox *box : {initialLabels_, batchLabels_, labelBudget_})
+        box->setRange(1, 1000000);
+    noise_ = new QDoubleSpinBox;
+    noise_->setRange(0, 1);
+    noise_->setSingleStep(0.05);
+    noise_->setToolTip(QStringLiteral("Simulated oracle: the chance of a wrong label"));
+    auto *alForm = new QFormLayout(activeLearning_);
+    alForm->addRow(QStringLiteral("Query s&trategy"), strategy_);
+    alForm->addRow(QStringLiteral("Who &labels"), oracle_);
+    alForm->addRow(QStringLiteral("First labels"), initialLabels_);
+    alForm->addRow(QStringLiteral("Labels per round"), batchLabels_);
+    alForm->addRow(QStringLiteral("Label budget"), labelBudget_);
+    alForm->addRow(QStringLiteral("Label noise"), noise_);
+
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(form);
+    layout->addWidget(activeLearning_);
     layout->addWidget(greenestStart_);
     layout->addWidget(buttons);
     setConfig(initial);
@@ -149,6 +177,14 @@ void NewRunDialog::setConfig(const RunConfig &config)
     pue_->setValue(config.energy.pue);
     budgetWh_->setValue(config.energy.budgetWh.value_or(0));
     budgetG_->setValue(config.energy.budgetG.value_or(0));
+    const RunConfig::ActiveLearning &al = config.activeLearning;
+    activeLearning_->setChecked(al.enabled);
+    strategy_->setCurrentText(al.strategy);
+    oracle_->setCurrentIndex(std::max(0, oracle_->findData(al.oracle)));
+    initialLabels_->setValue(int(al.initial));
+    batchLabels_->setValue(int(al.batch));
+    labelBudget_->setValue(int(al.budget));
+    noise_->setValue(al.noise);
 }
 
 RunConfig NewRunDialog::config() const
@@ -175,6 +211,20 @@ RunConfig NewRunDialog::config() const
         config.energy.budgetWh = budgetWh_->value();
     if (budgetG_->value() > 0)
         config.energy.budgetG = budgetG_->value();
+    RunConfig::ActiveLearning &al = config.activeLearning;
+    al.enabled = activeLearning_->isChecked();
+    if (al.enabled) {
+        // The loop retrains a head on cached features: a backbone and a linear probe.
+        if (config.model.source == QStringLiteral("scratch") && config.training.mode == QStringLiteral("scratch"))
+            config.model.source = QStringLiteral("bundled");
+        config.training.mode = QStringLiteral("linear-probe");
+        al.strategy = strategy_->currentText();
+        al.oracle = oracle_->currentData().toString();
+        al.initial = initialLabels_->value();
+        al.batch = batchLabels_->value();
+        al.budget = std::max(labelBudget_->value(), initialLabels_->value());
+        al.noise = noise_->value();
+    }
     return config;
 }
 

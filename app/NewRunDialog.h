@@ -57,6 +57,13 @@ private:
     QDoubleSpinBox *pue_;
     QDoubleSpinBox *budgetWh_;
     QDoubleSpinBox *budgetG_;
+    QGroupBox *activeLearning_;
+    QComboBox *strategy_;
+    QComboBox *oracle_;
+    QSpinBox *initialLabels_;
+    QSpinBox *batchLabels_;
+    QSpinBox *labelBudget_;
+    QDoubleSpinBox *noise_;
     QGroupBox *greenestStart_;
     QLineEdit *forecastFile_;
     QDateTimeEdit *deadline_;

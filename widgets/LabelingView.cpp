@@ -97,20 +97,26 @@ LabelingView::LabelingView(QWidget *parent)
     history_->setToolTip(tr("Double-click a decision to give that sample another class"));
     connect(history_, &QTableWidget::cellDoubleClicked, this, [this](int row, int) { onHistoryDoubleClicked(row); });
 
-    auto *right = new QWidget;
-    auto *rightLayout = new QVBoxLayout(right);
-    rightLayout->setContentsMargins(0, 0, 0, 0);
-    rightLayout->addWidget(new QLabel(tr("Classes (key: name)")));
-    rightLayout->addWidget(classList_, 1);
-    rightLayout->addWidget(new QLabel(tr("Last decisions")));
-    rightLayout->addWidget(history_, 2);
+    // The grid gets the whole width (a dock is often narrow); classes and history sit below it.
+    const auto titled = [](const QString &title, QWidget *content) {
+        auto *box = new QWidget;
+        auto *boxLayout = new QVBoxLayout(box);
+        boxLayout->setContentsMargins(0, 0, 0, 0);
+        boxLayout->addWidget(new QLabel(title));
+        boxLayout->addWidget(content, 1);
+        return box;
+    };
+    auto *below = new QSplitter(Qt::Horizontal);
+    below->addWidget(titled(tr("Classes (key: name)"), classList_));
+    below->addWidget(titled(tr("Last decisions"), history_));
+    below->setStretchFactor(0, 1);
+    below->setStretchFactor(1, 2);
 
-    auto *splitter = new QSplitter;
+    auto *splitter = new QSplitter(Qt::Vertical);
     splitter->addWidget(left);
-    splitter->addWidget(right);
+    splitter->addWidget(below);
     splitter->setStretchFactor(0, 3);
     splitter->setStretchFactor(1, 1);
-    right->setMinimumWidth(300);
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(splitter);
     updateProgress();
