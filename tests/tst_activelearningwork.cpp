@@ -3,6 +3,7 @@
 // and what is stored per round.
 #include "ConstantPowerSource.h"
 #include "TestData.h"
+#include "activelearning/InteractiveOracle.h"
 #include "activelearning/LabelTransfer.h"
 #include "data/FashionMnist.h"
 #include "jobs/JobRunner.h"
@@ -11,6 +12,8 @@
 #include "store/LabelRepository.h"
 #include "store/RoundRepository.h"
 
+#include <QFileInfo>
+#include <QImage>
 #include <QJsonArray>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -213,6 +216,54 @@ private Q_SLOTS:
             }
         }
         QCOMPARE(imported, 40);
+    }
+
+    void imageFolderWithAPersonAnswering()
+    {
+        QVERIFY(test::writeColourSquareFolder(path(QStringLiteral("squares")), 12, 5));
+        RunConfig c = config(QStringLiteral("margin"));
+        c.dataset.kind = QStringLiteral("image-folder");
+        c.dataset.path = path(QStringLiteral("squares"));
+        c.activeLearning.oracle = QStringLiteral("human");
+        c.activeLearning.initial = 4;
+        c.activeLearning.batch = 4;
+        c.activeLearning.budget = 8;
+        // A "person" on the loop's thread: checks what it is shown and answers by the folder name.
+        InteractiveOracle person(QStringLiteral("reviewer"));
+        const QStringList folders{QStringLiteral("blue"), QStringLiteral("green"), QStringLiteral("red")}; // ImageFolder sorts classes
+        QStringList problems;
+        int batches = 0;
+        connect(&person, &InteractiveOracle::batchRequested, this, [&](const QVariantList &items, const QVariantMap &status) {
+            ++batches;
+            if (status.value(QStringLiteral("class_names")).toStringList() != folders)
+                problems << QStringLiteral("class names %1").arg(status.value(QStringLiteral("class_names")).toStringList().join(QLatin1Char(',')));
+            for (const QVariant &v : items) {
+                const QVariantMap item = v.toMap();
+                const QImage image = item.value(QStringLiteral("image")).value<QImage>();
+                const QString key = item.value(QStringLiteral("sample_key")).toString();
+                if (image.isNull() || image.isGrayscale())
+                    problems << QStringLiteral("no colour image for %1").arg(key);
+                person.assign(item.value(QStringLiteral("sample_index")).toLongLong(), int(folders.indexOf(key.section(QLatin1Char('/'), -2, -2))));
+            }
+            person.submit();
+        }, Qt::DirectConnection);
+        auto *job = new RunJob(c, store());
+        job->setPowerSource(std::make_unique<test::ConstantPowerSource>(20.0, 2.0));
+        job->setHumanOracle(&person);
+        JobRunner runner(job);
+        QSignalSpy finished(job, &RunJob::finished);
+        runner.start();
+        QVERIFY(finished.wait(120000));
+        const RunSummary s = finished.at(0).at(0).value<RunSummary>();
+        QVERIFY2(problems.isEmpty(), qPrintable(problems.join(QStringLiteral("; "))));
+        QCOMPARE(s.status, QStringLiteral("completed"));
+        QCOMPARE(s.labelsUsed, 8);
+        QCOMPARE(batches, 2);
+        Database db(store());
+        for (const LabelRecord &l : LabelRepository(db).history(s.runId)) {
+            QVERIFY(QFileInfo(l.sampleKey).isAbsolute() && l.sampleKey.endsWith(QStringLiteral(".png")));
+            QCOMPARE(l.annotator, QStringLiteral("reviewer"));
+        }
     }
 
     void humanOracleWithNobodyThereFails()

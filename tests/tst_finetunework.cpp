@@ -67,25 +67,6 @@ private:
         return c;
     }
 
-    /// Three classes of 12x12 RGB images: a bright red, green or blue square in a random place.
-    void writeImageFolder(const QString &root, int perClass, std::uint32_t seed)
-    {
-        std::mt19937 rng(seed);
-        const QStringList classes{QStringLiteral("red"), QStringLiteral("green"), QStringLiteral("blue")};
-        for (int c = 0; c < classes.size(); ++c) {
-            QDir().mkpath(root + QLatin1Char('/') + classes[c]);
-            for (int i = 0; i < perClass; ++i) {
-                QImage image(12, 12, QImage::Format_RGB888);
-                image.fill(QColor(40, 40, 40));
-                const int x = int(rng() % 6), y = int(rng() % 6);
-                for (int dy = 0; dy < 6; ++dy)
-                    for (int dx = 0; dx < 6; ++dx)
-                        image.setPixelColor(x + dx, y + dy, QColor(c == 0 ? 230 : 30, c == 1 ? 230 : 30, c == 2 ? 230 : 30));
-                QVERIFY(image.save(QStringLiteral("%1/%2/%3.png").arg(root, classes[c]).arg(i)));
-            }
-        }
-    }
-
 private Q_SLOTS:
     void initTestCase()
     {
@@ -154,7 +135,7 @@ private Q_SLOTS:
 
     void torchScriptModelIsFineTunedOnAnImageFolder()
     {
-        writeImageFolder(path(QStringLiteral("squares")), 20, 11);
+        QVERIFY(test::writeColourSquareFolder(path(QStringLiteral("squares")), 20, 11));
         // A small scripted network, as torch.jit.script would save it: a conv "backbone" and a head.
         torch::jit::Module backbone("Backbone");
         backbone.register_parameter("weight", torch::randn({8, 3, 3, 3}) * 0.3, false);

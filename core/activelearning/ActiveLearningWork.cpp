@@ -31,8 +31,16 @@ namespace {
 constexpr double kLabelWork = 1.0;
 constexpr int kValidationFolds = 5;
 
+/// What a person is shown: the image file itself when the sample has one (in colour and in its own
+/// proportions, even when the backbone sees it grey and resized), else the pixels the model sees.
 QImage sampleImage(const ImageDataset &data, std::int64_t index)
 {
+    if (index < data.sourcePaths.size()) {
+        const QImage original(data.sourcePaths.at(int(index)));
+        if (!original.isNull())
+            return original.width() > 256 || original.height() > 256 ? original.scaled(256, 256, Qt::KeepAspectRatio, Qt::SmoothTransformation)
+                                                                      : original;
+    }
     const std::uint8_t *pixels = data.pixels.data() + index * data.imageBytes();
     if (data.channels == 1) {
         QImage image(data.cols, data.rows, QImage::Format_Grayscale8);
