@@ -253,11 +253,12 @@ WorkOutcome ActiveLearningWork::execute(RunContext &context)
         // Names a person gave the classes carry over with the labels.
         const QMap<int, QString> renamed = labels.classNames(from);
         for (auto it = renamed.constBegin(); it != renamed.constEnd(); ++it)
-            if (it.key() >= 0 && it.key() < classNames.size()) {
+            if (it.key() >= 0 && it.key() < classNames.size())
                 classNames[it.key()] = it.value();
-                labels.setClassName(runId, it.key(), it.value());
-            }
     }
+    // The run's class names go with its labels (exports name the classes; a person may rename them).
+    for (int c = 0; c < classNames.size(); ++c)
+        labels.setClassName(runId, c, classNames.at(c));
     StoreLabelSink sink(labels, rounds, runId, pool, classNames);
     std::int64_t imported = 0;
     if (!al.importLabels.isEmpty() && context.resumedRunId() == 0)

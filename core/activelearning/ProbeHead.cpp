@@ -61,13 +61,12 @@ torch::Tensor ProbeHead::mcProbabilities(const torch::Tensor &x, int passes, std
     torch::NoGradGuard noGrad;
     torch::manual_seed(seed);
     const double keep = 1.0 - options_.dropout;
-    std::vector<torch::Tensor> out;
-    out.reserve(std::size_t(passes));
-    for (int t = 0; t < passes; ++t) {
-        const torch::Tensor mask = torch::rand({weight_.size(1)}).lt(keep).to(weight_.scalar_type()) / keep;
-        out.push_back(torch::softmax(torch::addmm(bias_, x, (weight_ * mask).t()), 1));
-    }
-    return torch::stack(out);
+    const std::int64_t classes = weight_.size(0);
+    // Every pass's masked weights side by side [T * C, D]: one matrix product for all passes.
+    const torch::Tensor masks = torch::rand({passes, 1, weight_.size(1)}).lt(keep).to(weight_.scalar_type()) / keep;
+    const torch::Tensor weights = (weight_.unsqueeze(0) * masks).reshape({passes * classes, weight_.size(1)});
+    const torch::Tensor logits = torch::addmm(bias_.repeat({passes}), x, weights.t()); // [N, T * C]
+    return torch::softmax(logits.view({x.size(0), passes, classes}), 2).permute({1, 0, 2}).contiguous();
 }
 
 std::optional<double> ProbeHead::crossValidatedAccuracy(const torch::Tensor &x, const torch::Tensor &y, std::int64_t classes, int folds,

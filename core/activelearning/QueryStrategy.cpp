@@ -158,7 +158,9 @@ public:
     {
         if (!pool.mcProbabilities.defined() || pool.mcProbabilities.dim() != 3)
             throw Error(QStringLiteral("query strategy bald needs [T, N, C] probabilities under dropout"));
-        const torch::Tensor p = pool.mcProbabilities.to(torch::kFloat64);
+        // Single precision: T x N x C doubles would be a copy as large as the input, for a ranking
+        // that float32 entropies order the same way.
+        const torch::Tensor p = pool.mcProbabilities.to(torch::kFloat32);
         const auto entropy = [](const torch::Tensor &q) { return -(q * q.clamp_min(1e-12).log()).sum(-1); };
         const torch::Tensor score = entropy(p.mean(0)) - entropy(p).mean(0);
         QueryPool ranked = pool;
