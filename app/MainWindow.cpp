@@ -1,5 +1,6 @@
 #include "MainWindow.h"
 
+#include "CompareView.h"
 #include "Error.h"
 #include "LabelingView.h"
 #include "LivePowerPlot.h"
@@ -41,7 +42,8 @@ MainWindow::MainWindow(QString databasePath, QWidget *parent)
       runsView_(new QTableView), livePlot_(new LivePowerPlot), progress_(new QProgressBar), progressText_(new QLabel), predictionText_(new QLabel),
       newRunButton_(new QPushButton(QStringLiteral("&New run…"))), cancelButton_(new QPushButton(QStringLiteral("&Cancel run"))),
       oracle_(new InteractiveOracle(qEnvironmentVariable("USER", QStringLiteral("person")), this)), labelingView_(new LabelingView),
-      labelingDock_(new QDockWidget(QStringLiteral("Labeling"), this))
+      labelingDock_(new QDockWidget(QStringLiteral("Labeling"), this)), compareView_(new CompareView),
+      compareDock_(new QDockWidget(QStringLiteral("Compare"), this))
 {
     setWindowTitle(QStringLiteral("Green AI Workbench"));
     resize(1100, 720);
@@ -49,6 +51,7 @@ MainWindow::MainWindow(QString databasePath, QWidget *parent)
     runsView_->setObjectName(QStringLiteral("runsView"));
     runsView_->setModel(runsModel_);
     runsView_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    runsView_->setSelectionMode(QAbstractItemView::ExtendedSelection);
     runsView_->setAlternatingRowColors(true);
     runsView_->verticalHeader()->hide();
     runsView_->horizontalHeader()->setStretchLastSection(true);
@@ -57,6 +60,11 @@ MainWindow::MainWindow(QString databasePath, QWidget *parent)
     auto *runLayout = new QVBoxLayout(runPanel);
     auto *controls = new QHBoxLayout;
     controls->addWidget(newRunButton_);
+    auto *compareButton = new QPushButton(QStringLiteral("Co&mpare…"));
+    compareButton->setToolTip(QStringLiteral("Compare the selected runs (all runs when fewer than two are selected): "
+                                             "differing parameters, Pareto plot of accuracy against CO₂e, green leaderboard"));
+    connect(compareButton, &QPushButton::clicked, this, &MainWindow::compareSelectedRuns);
+    controls->addWidget(compareButton);
     controls->addWidget(progress_, 1);
     controls->addWidget(cancelButton_);
     runLayout->addLayout(controls);
@@ -91,6 +99,12 @@ MainWindow::MainWindow(QString databasePath, QWidget *parent)
     labelingDock_->hide(); // shown when a run asks a person for labels
     labelingView_->setShortcuts(settings_.labelingShortcuts);
     // The oracle lives on this thread; its signals come from the run's thread and arrive queued.
+    compareDock_->setObjectName(QStringLiteral("compareDock"));
+    compareDock_->setWidget(compareView_);
+    addDockWidget(Qt::RightDockWidgetArea, compareDock_);
+    tabifyDockWidget(labelingDock_, compareDock_);
+    compareDock_->hide(); // shown by "Compare selected runs"
+
     labelingView_->connectOracle(oracle_);
     connect(labelingView_, &LabelingView::batchShown, this, [this](int round, int size) {
         if (!labelingDock_->isVisible()) {
@@ -118,6 +132,9 @@ MainWindow::MainWindow(QString databasePath, QWidget *parent)
     QMenu *viewMenu = menuBar()->addMenu(QStringLiteral("&View"));
     viewMenu->addAction(powerDock->toggleViewAction());
     viewMenu->addAction(labelingDock_->toggleViewAction());
+    viewMenu->addAction(compareDock_->toggleViewAction());
+    QAction *compareAction = viewMenu->addAction(QStringLiteral("&Compare selected runs"), this, &MainWindow::compareSelectedRuns);
+    compareAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
 
     greenestStartTimer_.setInterval(1000);
     connect(&greenestStartTimer_, &QTimer::timeout, this, &MainWindow::onGreenestStartTick);
@@ -142,6 +159,23 @@ void MainWindow::refreshRuns()
         statusBar()->showMessage(e.message());
         QMessageBox::warning(this, QStringLiteral("Cannot read the store"), e.message());
     }
+}
+
+void MainWindow::compareSelectedRuns()
+{
+    QList<RunRecord> runs;
+    const QModelIndexList rows = runsView_->selectionModel() ? runsView_->selectionModel()->selectedRows() : QModelIndexList();
+    if (rows.size() >= 2) {
+        for (const QModelIndex &row : rows)
+            runs << runsModel_->runAt(row.row());
+    } else {
+        for (int row = 0; row < runsModel_->rowCount(); ++row)
+            runs << runsModel_->runAt(row);
+    }
+    compareView_->setRuns(runs);
+    compareDock_->show();
+    compareDock_->raise();
+    statusBar()->showMessage(QStringLiteral("Comparing %1 runs").arg(runs.size()), 5000);
 }
 
 void MainWindow::openStore()

@@ -18,6 +18,7 @@ class QTableView;
 
 namespace gw {
 
+class CompareView;
 class InteractiveOracle;
 class JobRunner;
 class LabelingView;
@@ -40,6 +41,7 @@ public:
     RunsTableModel *runsModel() const { return runsModel_; }
     LivePowerPlot *livePlot() const { return livePlot_; }
     LabelingView *labelingView() const { return labelingView_; }
+    CompareView *compareView() const { return compareView_; }
     bool isRunActive() const { return runner_ != nullptr; }
     /// True while a run waits for its greenest start.
     bool isWaitingToStart() const { return pendingStart_.has_value(); }
@@ -60,6 +62,8 @@ public Q_SLOTS:
     /// Replaces the settings (and stores them with QSettings).
     void applySettings(const gw::WorkbenchSettings &settings);
     void openStore();
+    /// Shows the selected runs (all runs when fewer than two are selected) in the Compare dock.
+    void compareSelectedRuns();
 
 Q_SIGNALS:
     void runFinished(const gw::RunSummary &summary);
@@ -96,6 +100,8 @@ private:
     InteractiveOracle *oracle_;
     LabelingView *labelingView_;
     QDockWidget *labelingDock_;
+    CompareView *compareView_;
+    QDockWidget *compareDock_;
 };
 
 } // namespace gw

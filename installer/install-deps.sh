@@ -8,7 +8,7 @@ packages=(
   qt6-base-dev libqt6sql6-sqlite              # Qt 6 (Core, Gui, Widgets, Sql, Concurrent, PrintSupport, Test) + SQLite driver
   libtorch-dev libgloo-dev                    # LibTorch 1.13 (its c10d needs Gloo's headers)
   libopenblas0-pthread                        # fast BLAS for LibTorch (the reference BLAS is ~15x slower)
-  libqcustomplot-dev                          # live plots
+  libqcustomplot-dev qt6-svg-dev              # live plots, SVG export of plots
   nlohmann-json3-dev zlib1g-dev               # config parsing, gzip IDX files
   dataset-fashion-mnist                       # the embedded default dataset
   xvfb xauth                                  # GUI tests and screenshots without a display

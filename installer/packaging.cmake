@@ -17,6 +17,6 @@ set(CPACK_DEBIAN_PACKAGE_SECTION "science")
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://greenai.invalid/workbench")
 # The run-time libraries of the -dev packages the build uses (Debian 12 names).
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
-  "libqt6core6 (>= 6.4), libqt6gui6 (>= 6.4), libqt6widgets6 (>= 6.4), libqt6sql6 (>= 6.4), libqt6sql6-sqlite, libqt6printsupport6, libqt6concurrent6, libtorch1.13, libqcustomplot2.1-qt6, libopenblas0-pthread, zlib1g")
+  "libqt6core6 (>= 6.4), libqt6gui6 (>= 6.4), libqt6widgets6 (>= 6.4), libqt6sql6 (>= 6.4), libqt6sql6-sqlite, libqt6printsupport6, libqt6concurrent6, libtorch1.13, libqcustomplot2.1-qt6, libqt6svg6, libopenblas0-pthread, zlib1g")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "dataset-fashion-mnist")
 include(CPack)

@@ -61,7 +61,11 @@ private Q_SLOTS:
         runner.start();
         QVERIFY(shown.wait(60000));
         QCOMPARE(view.grid()->items().size(), 6);
-        const auto sample = [&view](int i) { return view.grid()->items()[i].sampleIndex; };
+        // The batch's samples, kept: the view clears its grid once the batch is submitted.
+        QList<qint64> samples;
+        for (const LabelingItem &item : view.grid()->items())
+            samples << item.sampleIndex;
+        const auto sample = [&samples](int i) { return samples.at(i); };
 
         QTest::keyClick(&view, Qt::Key_3); // item 0 -> class 2; the selection moves on
         QTRY_COMPARE(stored.count(), 1);

@@ -1,0 +1,118 @@
+// The Compare view on crafted runs: the table shows only the parameters that differ, greys the
+// dominated runs, ranks by the green score, and writes its CSV and the Pareto plot as PNG, SVG and PDF.
+#include "CompareTableModel.h"
+#include "CompareView.h"
+#include "ParetoPlot.h"
+
+#include <QAbstractItemModelTester>
+#include <QColor>
+#include <QFileInfo>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace gw;
+
+namespace {
+
+RunRecord run(qint64 id, double lr, double accuracy, double emissionsG)
+{
+    RunRecord r;
+    r.id = id;
+    r.name = QStringLiteral("run-%1").arg(id);
+    r.status = QStringLiteral("completed");
+    r.paramsJson = QStringLiteral(R"({"name": "run-%1", "seed": 1, "training": {"mode": "linear-probe", "lr": %2}})").arg(id).arg(lr);
+    r.accuracy = accuracy;
+    r.emissionsG = emissionsG;
+    r.energyKwh = emissionsG / 56.0;
+    r.durationS = 10.0 * double(id);
+    r.labelsUsed = 1000;
+    r.energySource = QStringLiteral("estimated");
+    return r;
+}
+
+QList<RunRecord> crafted()
+{
+    // Run 3 is dominated by run 1 (less accurate, more CO2e).
+    return {run(1, 0.01, 0.80, 1.0), run(2, 0.001, 0.90, 4.0), run(3, 0.1, 0.70, 2.0)};
+}
+
+} // namespace
+
+class TestCompareView : public QObject {
+    Q_OBJECT
+private:
+    QTemporaryDir dir_;
+
+private Q_SLOTS:
+    void tableShowsOnlyDifferingParameters()
+    {
+        CompareTableModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setRuns(crafted());
+        QCOMPARE(model.rowCount(), 3);
+        QCOMPARE(model.firstMetricColumn(), 2); // the run, then training.lr alone
+        QCOMPARE(model.headerData(1, Qt::Horizontal, Qt::DisplayRole).toString(), QStringLiteral("training.lr"));
+        QStringList headers;
+        for (int c = 0; c < model.columnCount(); ++c)
+            headers << model.headerData(c, Qt::Horizontal, Qt::DisplayRole).toString();
+        QVERIFY(!headers.contains(QStringLiteral("seed")) && !headers.contains(QStringLiteral("training.mode")));
+        for (const char *h : {"Best accuracy (%)", "Labels used", "Energy (Wh)", "CO₂e (g)", "Duration (s)", "Measured / estimated", "Pareto-optimal"})
+            QVERIFY2(headers.contains(QString::fromUtf8(h)), h);
+        QCOMPARE(model.data(model.index(1, 1), Qt::DisplayRole).toString(), QStringLiteral("0.001"));
+        QCOMPARE(model.data(model.index(0, 2), Qt::DisplayRole).toString(), QStringLiteral("80.00"));
+        QCOMPARE(model.data(model.index(0, 7), Qt::DisplayRole).toString(), QStringLiteral("estimated"));
+        // Pareto membership and the grey of the dominated run.
+        QCOMPARE(model.data(model.index(0, 8), Qt::DisplayRole).toString(), QStringLiteral("yes"));
+        QCOMPARE(model.data(model.index(2, 8), Qt::DisplayRole).toString(), QStringLiteral("no"));
+        QCOMPARE(model.data(model.index(2, 0), Qt::ForegroundRole).value<QColor>(), QColor(Qt::gray));
+        QVERIFY(!model.data(model.index(0, 0), Qt::ForegroundRole).isValid());
+    }
+
+    void leaderboardRanksTheTable()
+    {
+        CompareView view;
+        view.setRuns(crafted());
+        // Accuracy per gram: run 1 (0.8), run 3 (0.35), run 2 (0.225); the table sorts best first.
+        const QAbstractItemModel *shown = view.table()->model();
+        QCOMPARE(shown->data(shown->index(0, 0)).toString(), QStringLiteral("1 run-1"));
+        QCOMPARE(shown->data(shown->index(2, 0)).toString(), QStringLiteral("2 run-2"));
+        const std::vector<int> order = view.model()->comparison().leaderboard({});
+        QCOMPARE(order, (std::vector<int>{0, 2, 1}));
+    }
+
+    void exportsAreWritten_data()
+    {
+        QTest::addColumn<QString>("name");
+        QTest::newRow("csv") << QStringLiteral("table.csv");
+        QTest::newRow("png") << QStringLiteral("pareto.png");
+        QTest::newRow("svg") << QStringLiteral("pareto.svg");
+        QTest::newRow("pdf") << QStringLiteral("pareto.pdf");
+    }
+    void exportsAreWritten()
+    {
+        QFETCH(QString, name);
+        CompareView view;
+        view.resize(900, 700);
+        view.setRuns(crafted());
+        const QString path = dir_.filePath(name);
+        if (name.endsWith(QStringLiteral(".csv")))
+            QVERIFY(view.exportTable(path));
+        else
+            QVERIFY(view.exportPlot(path));
+        QVERIFY(QFileInfo(path).size() > 100);
+        if (name.endsWith(QStringLiteral(".csv"))) {
+            QFile file(path);
+            QVERIFY(file.open(QIODevice::ReadOnly));
+            const QByteArray csv = file.readAll();
+            QVERIFY(csv.startsWith("Run,training.lr,Best accuracy (%),"));
+            QCOMPARE(csv.count('\n'), 4);
+        }
+        QVERIFY(!view.exportTable(QStringLiteral("/nonexistent-dir/x.csv")));
+        if (const QString shots = qEnvironmentVariable("GW_SCREENSHOT_DIR"); !shots.isEmpty() && name.endsWith(QStringLiteral(".png")))
+            QVERIFY(view.grab().save(QDir(shots).filePath(QStringLiteral("compare-view.png"))));
+    }
+};
+
+QTEST_MAIN(TestCompareView)
+#include "tst_compareview.moc"

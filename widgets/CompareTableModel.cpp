@@ -1,0 +1,133 @@
+#include "CompareTableModel.h"
+
+#include "util/CsvTable.h"
+
+#include <QColor>
+#include <QPalette>
+
+namespace gw {
+
+CompareTableModel::CompareTableModel(QObject *parent) : QAbstractTableModel(parent), comparison_(std::make_unique<RunComparison>(QList<RunRecord>()))
+{
+}
+
+void CompareTableModel::setRuns(const QList<RunRecord> &runs)
+{
+    beginResetModel();
+    comparison_ = std::make_unique<RunComparison>(runs);
+    parameters_ = comparison_->differingParameters();
+    frontier_ = comparison_->paretoFrontier();
+    scores_ = comparison_->scores(score_);
+    endResetModel();
+}
+
+void CompareTableModel::setScore(const RunComparison::Score &score)
+{
+    score_ = score;
+    scores_ = comparison_->scores(score_);
+    if (rowCount() > 0)
+        Q_EMIT dataChanged(index(0, columnCount() - 1), index(rowCount() - 1, columnCount() - 1));
+    Q_EMIT headerDataChanged(Qt::Horizontal, columnCount() - 1, columnCount() - 1);
+}
+
+int CompareTableModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(comparison_->runs().size());
+}
+
+int CompareTableModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : firstMetricColumn() + MetricCount;
+}
+
+QVariant CompareTableModel::metric(int row, Metric metric, int role) const
+{
+    const RunRecord &run = comparison_->runs().at(row);
+    const bool sortKey = role == Qt::UserRole;
+    const auto number = [sortKey](const std::optional<double> &v, int decimals, double scale) -> QVariant {
+        if (!v)
+            return sortKey ? QVariant() : QVariant(QStringLiteral("–"));
+        return sortKey ? QVariant(*v * scale) : QVariant(QString::number(*v * scale, 'f', decimals));
+    };
+    switch (metric) {
+    case Accuracy: return number(run.accuracy, 2, 100.0);
+    case Labels: return sortKey ? QVariant(run.labelsUsed) : QVariant(QString::number(run.labelsUsed));
+    case Energy: return number(run.energyKwh, 4, 1000.0);
+    case Emissions: return number(run.emissionsG, 4, 1.0);
+    case Duration: return number(run.durationS, 1, 1.0);
+    case Source: return run.energySource.isEmpty() ? QStringLiteral("–") : run.energySource;
+    case Pareto: return frontier_[std::size_t(row)] ? QStringLiteral("yes") : QStringLiteral("no");
+    case Score: {
+        const std::optional<double> s = scores_[std::size_t(row)];
+        return number(s, score_.kind == RunComparison::Score::Kind::AccuracyPerGram ? 2 : 4, 1.0);
+    }
+    default: return {};
+    }
+}
+
+QVariant CompareTableModel::data(const QModelIndex &index, int role) const
+{
+    if (!index.isValid() || index.row() >= rowCount() || index.column() >= columnCount())
+        return {};
+    const int row = index.row(), column = index.column();
+    const RunRecord &run = comparison_->runs().at(row);
+    if (role == Qt::ForegroundRole && !frontier_[std::size_t(row)])
+        return QColor(Qt::gray); // dominated: another run is as accurate for less CO2e
+    if (role == Qt::ToolTipRole && column == 0)
+        return QStringLiteral("run %1, %2").arg(run.id).arg(run.status);
+    if (role == Qt::TextAlignmentRole && column >= firstMetricColumn() && column - firstMetricColumn() != Source)
+        return int(Qt::AlignRight | Qt::AlignVCenter);
+    if (role != Qt::DisplayRole && role != Qt::UserRole)
+        return {};
+    if (column == 0)
+        return role == Qt::UserRole ? QVariant(run.id) : QVariant(QStringLiteral("%1 %2").arg(run.id).arg(run.name));
+    if (column < firstMetricColumn()) {
+        const QString value = comparison_->parameter(row, parameters_.at(column - 1));
+        return value.isEmpty() ? QStringLiteral("–") : value;
+    }
+    return metric(row, Metric(column - firstMetricColumn()), role);
+}
+
+QVariant CompareTableModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole || section < 0 || section >= columnCount())
+        return {};
+    if (section == 0)
+        return QStringLiteral("Run");
+    if (section < firstMetricColumn())
+        return parameters_.at(section - 1);
+    switch (Metric(section - firstMetricColumn())) {
+    case Accuracy: return QStringLiteral("Best accuracy (%)");
+    case Labels: return QStringLiteral("Labels used");
+    case Energy: return QStringLiteral("Energy (Wh)");
+    case Emissions: return QStringLiteral("CO₂e (g)");
+    case Duration: return QStringLiteral("Duration (s)");
+    case Source: return QStringLiteral("Measured / estimated");
+    case Pareto: return QStringLiteral("Pareto-optimal");
+    case Score:
+        return score_.kind == RunComparison::Score::Kind::AccuracyPerGram ? QStringLiteral("Score (accuracy per g)")
+                                                                           : QStringLiteral("Score (accuracy − %1 × relative CO₂e)").arg(score_.weight);
+    default: return {};
+    }
+}
+
+QByteArray CompareTableModel::toCsv() const
+{
+    QStringList header;
+    for (int c = 0; c < columnCount(); ++c)
+        header << csvField(headerData(c, Qt::Horizontal, Qt::DisplayRole).toString());
+    QByteArray out = header.join(QLatin1Char(',')).toUtf8() + '\n';
+    for (int r = 0; r < rowCount(); ++r) {
+        QStringList fields;
+        for (int c = 0; c < columnCount(); ++c) {
+            // Numbers unrounded for a spreadsheet; text as shown.
+            const QVariant exact = data(index(r, c), Qt::UserRole);
+            const bool numeric = c >= firstMetricColumn() && exact.isValid() && exact.canConvert<double>() && exact.typeId() != QMetaType::QString;
+            fields << csvField(numeric ? QString::number(exact.toDouble(), 'g', 12) : data(index(r, c), Qt::DisplayRole).toString());
+        }
+        out += fields.join(QLatin1Char(',')).toUtf8() + '\n';
+    }
+    return out;
+}
+
+} // namespace gw

@@ -1,0 +1,128 @@
+#include "CompareView.h"
+
+#include "CompareTableModel.h"
+#include "ParetoPlot.h"
+
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSaveFile>
+#include <QSortFilterProxyModel>
+#include <QSplitter>
+#include <QTableView>
+#include <QVBoxLayout>
+
+namespace gw {
+
+CompareView::CompareView(QWidget *parent)
+    : QWidget(parent), model_(new CompareTableModel(this)), table_(new QTableView), pareto_(new ParetoPlot), scoreKind_(new QComboBox),
+      weight_(new QDoubleSpinBox), summary_(new QLabel)
+{
+    auto *proxy = new QSortFilterProxyModel(this);
+    proxy->setSourceModel(model_);
+    proxy->setSortRole(Qt::UserRole);
+    table_->setModel(proxy);
+    table_->setSortingEnabled(true);
+    table_->setAlternatingRowColors(true);
+    table_->verticalHeader()->hide();
+    table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+
+    scoreKind_->addItem(QStringLiteral("Accuracy per gram CO₂e"), int(RunComparison::Score::Kind::AccuracyPerGram));
+    scoreKind_->addItem(QStringLiteral("Accuracy − weight × CO₂e / most CO₂e"), int(RunComparison::Score::Kind::Weighted));
+    scoreKind_->setToolTip(QStringLiteral("How the green leaderboard ranks runs: accuracy (0-1) per gram of CO₂e, or accuracy minus the "
+                                          "weight times the run's CO₂e as a share of the largest among the compared runs"));
+    weight_->setRange(0, 10);
+    weight_->setSingleStep(0.1);
+    weight_->setValue(0.5);
+    weight_->setPrefix(QStringLiteral("weight "));
+    connect(scoreKind_, &QComboBox::currentIndexChanged, this, &CompareView::updateScore);
+    connect(weight_, &QDoubleSpinBox::valueChanged, this, &CompareView::updateScore);
+    auto *exportTableButton = new QPushButton(QStringLiteral("Export table (CSV)…"));
+    auto *exportPlotButton = new QPushButton(QStringLiteral("Export plot…"));
+    connect(exportTableButton, &QPushButton::clicked, this, &CompareView::askAndExportTable);
+    connect(exportPlotButton, &QPushButton::clicked, this, &CompareView::askAndExportPlot);
+
+    auto *controls = new QHBoxLayout;
+    controls->addWidget(new QLabel(QStringLiteral("Leaderboard score:")));
+    controls->addWidget(scoreKind_);
+    controls->addWidget(weight_);
+    controls->addStretch(1);
+    controls->addWidget(exportTableButton);
+    controls->addWidget(exportPlotButton);
+
+    summary_->setWordWrap(true);
+    auto *splitter = new QSplitter(Qt::Vertical);
+    splitter->addWidget(table_);
+    splitter->addWidget(pareto_);
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(controls);
+    layout->addWidget(summary_);
+    layout->addWidget(splitter, 1);
+    updateScore();
+}
+
+void CompareView::setRuns(const QList<RunRecord> &runs)
+{
+    model_->setRuns(runs);
+    pareto_->setComparison(model_->comparison());
+    updateScore();
+    table_->sortByColumn(model_->columnCount() - 1, Qt::DescendingOrder); // the leaderboard: best score first
+}
+
+void CompareView::updateScore()
+{
+    RunComparison::Score score;
+    score.kind = RunComparison::Score::Kind(scoreKind_->currentData().toInt());
+    score.weight = weight_->value();
+    weight_->setEnabled(score.kind == RunComparison::Score::Kind::Weighted);
+    model_->setScore(score);
+    const std::vector<int> order = model_->comparison().leaderboard(score);
+    const std::vector<bool> frontier = model_->comparison().paretoFrontier();
+    const int onFrontier = int(std::count(frontier.begin(), frontier.end(), true));
+    summary_->setText(order.empty() ? QStringLiteral("Select runs in the runs table and choose Compare.")
+                                    : QStringLiteral("%1 runs, %2 on the Pareto frontier of accuracy against CO₂e; greenest by this score: run %3 (%4).")
+                                          .arg(model_->rowCount())
+                                          .arg(onFrontier)
+                                          .arg(model_->comparison().runs().at(order.front()).id)
+                                          .arg(model_->comparison().runs().at(order.front()).name));
+}
+
+bool CompareView::exportTable(const QString &path, QString *error) const
+{
+    QSaveFile file(path);
+    const QByteArray csv = model_->toCsv();
+    if (file.open(QIODevice::WriteOnly) && file.write(csv) == csv.size() && file.commit())
+        return true;
+    if (error)
+        *error = QStringLiteral("%1: %2").arg(path, file.errorString());
+    return false;
+}
+
+bool CompareView::exportPlot(const QString &path)
+{
+    return pareto_->save(path);
+}
+
+void CompareView::askAndExportTable()
+{
+    const QString path = QFileDialog::getSaveFileName(this, QStringLiteral("Export the comparison"), QStringLiteral("comparison.csv"),
+                                                      QStringLiteral("CSV (*.csv)"));
+    QString error;
+    if (!path.isEmpty() && !exportTable(path, &error))
+        QMessageBox::warning(this, QStringLiteral("Cannot export"), error);
+}
+
+void CompareView::askAndExportPlot()
+{
+    const QString path = QFileDialog::getSaveFileName(this, QStringLiteral("Export the Pareto plot"), QStringLiteral("pareto.png"),
+                                                      QStringLiteral("PNG (*.png);;SVG (*.svg);;PDF (*.pdf)"));
+    if (!path.isEmpty() && !exportPlot(path))
+        QMessageBox::warning(this, QStringLiteral("Cannot export"), QStringLiteral("%1: could not be written (png, svg or pdf)").arg(path));
+}
+
+} // namespace gw

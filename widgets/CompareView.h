@@ -1,0 +1,47 @@
+#pragma once
+#include "store/RunRecord.h"
+
+#include <QWidget>
+
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QTableView;
+
+namespace gw {
+
+class CompareTableModel;
+class ParetoPlot;
+
+/// MLflow's run comparison, green: the table of the chosen runs with only their differing
+/// parameters and their cost, the Pareto plot of accuracy against CO2e, and the leaderboard's score
+/// (accuracy per gram, or accuracy minus a weighted share of CO2e), with exports of the table (CSV)
+/// and the plot (PNG, SVG, PDF).
+class CompareView : public QWidget {
+    Q_OBJECT
+public:
+    explicit CompareView(QWidget *parent = nullptr);
+    void setRuns(const QList<RunRecord> &runs);
+
+    CompareTableModel *model() const { return model_; }
+    ParetoPlot *paretoPlot() const { return pareto_; }
+    QTableView *table() const { return table_; }
+    /// Writes the table as CSV; false (with the reason in @p error) when the file cannot be written.
+    bool exportTable(const QString &path, QString *error = nullptr) const;
+    /// Saves the Pareto plot by the file's extension (png, svg, pdf).
+    bool exportPlot(const QString &path);
+
+private:
+    void updateScore();
+    void askAndExportTable();
+    void askAndExportPlot();
+
+    CompareTableModel *model_;
+    QTableView *table_;
+    ParetoPlot *pareto_;
+    QComboBox *scoreKind_;
+    QDoubleSpinBox *weight_;
+    QLabel *summary_;
+};
+
+} // namespace gw

@@ -1,0 +1,104 @@
+#include "ParetoPlot.h"
+
+#include "QCustomPlotInclude.h"
+
+#include <QFileInfo>
+#include <QSvgGenerator>
+#include <QVBoxLayout>
+#include <algorithm>
+
+namespace gw {
+
+namespace {
+const QColor kFrontierColour(0, 158, 115); // Okabe-Ito bluish green
+const QColor kDominatedColour(160, 160, 160);
+} // namespace
+
+ParetoPlot::ParetoPlot(QWidget *parent) : QWidget(parent), plot_(new QCustomPlot(this))
+{
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(plot_);
+    plot_->xAxis->setLabel(QStringLiteral("CO₂e (g, log scale)"));
+    plot_->yAxis->setLabel(QStringLiteral("test accuracy (%)"));
+    plot_->xAxis->setScaleType(QCPAxis::stLogarithmic);
+    plot_->xAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
+    plot_->legend->setVisible(true);
+    plot_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
+    plot_->setMinimumHeight(220);
+}
+
+void ParetoPlot::setComparison(const RunComparison &comparison)
+{
+    plot_->clearGraphs();
+    plot_->clearItems();
+    const std::vector<bool> frontier = comparison.paretoFrontier();
+    QVector<double> fx, fy, dx, dy;
+    std::vector<std::pair<double, double>> line;
+    for (int i = 0; i < comparison.runs().size(); ++i) {
+        const RunRecord &run = comparison.runs().at(i);
+        if (!run.accuracy || !run.emissionsG || *run.emissionsG <= 0)
+            continue; // a log axis has no place for 0 g
+        const double x = *run.emissionsG, y = *run.accuracy * 100;
+        (frontier[std::size_t(i)] ? fx : dx).push_back(x);
+        (frontier[std::size_t(i)] ? fy : dy).push_back(y);
+        if (frontier[std::size_t(i)])
+            line.emplace_back(x, y);
+        auto *label = new QCPItemText(plot_);
+        label->position->setCoords(x, y);
+        label->setPositionAlignment(Qt::AlignLeft | Qt::AlignBottom);
+        label->setText(QStringLiteral(" %1").arg(run.id));
+        label->setColor(frontier[std::size_t(i)] ? Qt::black : kDominatedColour);
+    }
+    std::sort(line.begin(), line.end());
+    QCPGraph *frontierLine = plot_->addGraph();
+    frontierLine->setName(QStringLiteral("Pareto frontier"));
+    frontierLine->setPen(QPen(kFrontierColour, 1.5, Qt::DashLine));
+    for (const auto &[x, y] : line)
+        frontierLine->addData(x, y);
+    QCPGraph *optimal = plot_->addGraph();
+    optimal->setName(QStringLiteral("Pareto-optimal run"));
+    optimal->setLineStyle(QCPGraph::lsNone);
+    optimal->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, kFrontierColour, kFrontierColour, 9));
+    optimal->setData(fx, fy, true);
+    QCPGraph *dominated = plot_->addGraph();
+    dominated->setName(QStringLiteral("dominated run"));
+    dominated->setLineStyle(QCPGraph::lsNone);
+    dominated->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, kDominatedColour, 8));
+    dominated->setData(dx, dy, true);
+    plot_->rescaleAxes();
+    // Room around the points, in the axis's own scale.
+    plot_->xAxis->scaleRange(1.4, plot_->xAxis->range().center());
+    plot_->yAxis->setRange(plot_->yAxis->range().lower - 2, plot_->yAxis->range().upper + 3);
+    plot_->replot();
+}
+
+bool ParetoPlot::save(const QString &path, int width, int height)
+{
+    const QString suffix = QFileInfo(path).suffix().toLower();
+    // A light print theme whatever the screen's palette.
+    const QBrush background = plot_->background();
+    plot_->setBackground(Qt::white);
+    bool ok = false;
+    if (suffix == QStringLiteral("png"))
+        ok = plot_->savePng(path, width, height);
+    else if (suffix == QStringLiteral("pdf"))
+        ok = plot_->savePdf(path, width, height);
+    else if (suffix == QStringLiteral("svg")) {
+        QSvgGenerator generator;
+        generator.setFileName(path);
+        generator.setSize(QSize(width, height));
+        generator.setViewBox(QRect(0, 0, width, height));
+        QCPPainter painter;
+        ok = painter.begin(&generator);
+        if (ok) {
+            plot_->toPainter(&painter, width, height);
+            painter.end();
+        }
+    }
+    plot_->setBackground(background);
+    plot_->replot();
+    return ok;
+}
+
+} // namespace gw
