@@ -12,6 +12,7 @@
 #include "carbon/CarbonIntensityProvider.h"
 #include "jobs/JobRunner.h"
 #include "jobs/RunJob.h"
+#include "report/RunSeries.h"
 #include "store/Database.h"
 #include "store/RunRepository.h"
 
@@ -172,7 +173,16 @@ void MainWindow::compareSelectedRuns()
         for (int row = 0; row < runsModel_->rowCount(); ++row)
             runs << runsModel_->runAt(row);
     }
-    compareView_->setRuns(runs);
+    std::vector<RunSeries> series;
+    try {
+        const Database db(databasePath_);
+        for (const RunRecord &run : runs)
+            series.push_back(RunSeries::load(db, run));
+    } catch (const Error &e) {
+        statusBar()->showMessage(e.message(), 15000); // the table and the Pareto plot need no more than the runs
+        series.clear();
+    }
+    compareView_->setRuns(runs, series);
     compareDock_->show();
     compareDock_->raise();
     statusBar()->showMessage(QStringLiteral("Comparing %1 runs").arg(runs.size()), 5000);

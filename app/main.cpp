@@ -9,6 +9,7 @@
 #include <QIcon>
 #include <QMessageBox>
 #include <QTimer>
+#include <cstdio>
 #include <memory>
 
 namespace {
@@ -44,8 +45,17 @@ int main(int argc, char *argv[])
                                       gw::CommandLine::defaultDatabasePath());
     const QCommandLineOption startOption(QStringLiteral("start"), QStringLiteral("Start a run of this config at once (\"default\": the embedded default)."),
                                          QStringLiteral("CONFIG"));
+    const QCommandLineOption compareOption(QStringLiteral("compare"), QStringLiteral("Open the Compare dock with every stored run."));
+    const QCommandLineOption screenshotOption(QStringLiteral("screenshot"),
+                                              QStringLiteral("Save the window as FILE (PNG) after --screenshot-after seconds, then quit (cancelling any run)."),
+                                              QStringLiteral("FILE"));
+    const QCommandLineOption screenshotAfterOption(QStringLiteral("screenshot-after"), QStringLiteral("Seconds before --screenshot (default 3)."),
+                                                   QStringLiteral("SECONDS"), QStringLiteral("3"));
     parser.addOption(dbOption);
     parser.addOption(startOption);
+    parser.addOption(compareOption);
+    parser.addOption(screenshotOption);
+    parser.addOption(screenshotAfterOption);
     parser.process(app);
 
     gw::MainWindow window(parser.value(dbOption));
@@ -59,6 +69,19 @@ int main(int argc, char *argv[])
             } catch (const gw::Error &e) {
                 QMessageBox::warning(&window, QStringLiteral("Cannot start the run"), e.message());
             }
+        });
+    }
+    if (parser.isSet(compareOption))
+        QTimer::singleShot(0, &window, &gw::MainWindow::compareSelectedRuns);
+    if (parser.isSet(screenshotOption)) {
+        // For documentation and the screenshot script: what a person would see at that moment.
+        const QString file = parser.value(screenshotOption);
+        const int afterMs = int(parser.value(screenshotAfterOption).toDouble() * 1000);
+        QTimer::singleShot(afterMs, &window, [&window, file] {
+            if (!window.grab().save(file))
+                std::fprintf(stderr, "green-workbench: cannot write the screenshot %s\n", qPrintable(file));
+            window.cancelRun();
+            QTimer::singleShot(1500, qApp, &QCoreApplication::quit);
         });
     }
     return QApplication::exec();

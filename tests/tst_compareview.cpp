@@ -3,6 +3,7 @@
 #include "CompareTableModel.h"
 #include "CompareView.h"
 #include "ParetoPlot.h"
+#include "QCustomPlotInclude.h"
 
 #include <QAbstractItemModelTester>
 #include <QColor>
@@ -37,6 +38,20 @@ QList<RunRecord> crafted()
     return {run(1, 0.01, 0.80, 1.0), run(2, 0.001, 0.90, 4.0), run(3, 0.1, 0.70, 2.0)};
 }
 
+std::vector<RunSeries> craftedSeries()
+{
+    std::vector<RunSeries> out;
+    for (const RunRecord &r : crafted()) {
+        RunSeries s;
+        s.runId = r.id;
+        s.name = r.name;
+        s.curve = {{20, 0.5, 0.1}, {40, *r.accuracy, 0.2}};
+        s.phases = {{QStringLiteral("train"), 3600.0 * double(r.id), 1}, {QStringLiteral("eval"), 1800, 1}, {QStringLiteral("idle"), 360, 1}};
+        out.push_back(s);
+    }
+    return out;
+}
+
 } // namespace
 
 class TestCompareView : public QObject {
@@ -51,20 +66,22 @@ private Q_SLOTS:
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
         model.setRuns(crafted());
         QCOMPARE(model.rowCount(), 3);
-        QCOMPARE(model.firstMetricColumn(), 2); // the run, then training.lr alone
-        QCOMPARE(model.headerData(1, Qt::Horizontal, Qt::DisplayRole).toString(), QStringLiteral("training.lr"));
+        QCOMPARE(model.columnCount(), CompareTableModel::firstParameterColumn() + 1); // the run, its metrics, then training.lr alone
+        const int lr = CompareTableModel::firstParameterColumn();
+        QCOMPARE(model.headerData(lr, Qt::Horizontal, Qt::DisplayRole).toString(), QStringLiteral("training.lr"));
         QStringList headers;
         for (int c = 0; c < model.columnCount(); ++c)
             headers << model.headerData(c, Qt::Horizontal, Qt::DisplayRole).toString();
         QVERIFY(!headers.contains(QStringLiteral("seed")) && !headers.contains(QStringLiteral("training.mode")));
         for (const char *h : {"Best accuracy (%)", "Labels used", "Energy (Wh)", "CO₂e (g)", "Duration (s)", "Measured / estimated", "Pareto-optimal"})
             QVERIFY2(headers.contains(QString::fromUtf8(h)), h);
-        QCOMPARE(model.data(model.index(1, 1), Qt::DisplayRole).toString(), QStringLiteral("0.001"));
-        QCOMPARE(model.data(model.index(0, 2), Qt::DisplayRole).toString(), QStringLiteral("80.00"));
-        QCOMPARE(model.data(model.index(0, 7), Qt::DisplayRole).toString(), QStringLiteral("estimated"));
+        const auto column = [](CompareTableModel::Metric m) { return CompareTableModel::kFirstMetricColumn + m; };
+        QCOMPARE(model.data(model.index(1, lr), Qt::DisplayRole).toString(), QStringLiteral("0.001"));
+        QCOMPARE(model.data(model.index(0, column(CompareTableModel::Accuracy)), Qt::DisplayRole).toString(), QStringLiteral("80.00"));
+        QCOMPARE(model.data(model.index(0, column(CompareTableModel::Source)), Qt::DisplayRole).toString(), QStringLiteral("estimated"));
         // Pareto membership and the grey of the dominated run.
-        QCOMPARE(model.data(model.index(0, 8), Qt::DisplayRole).toString(), QStringLiteral("yes"));
-        QCOMPARE(model.data(model.index(2, 8), Qt::DisplayRole).toString(), QStringLiteral("no"));
+        QCOMPARE(model.data(model.index(0, column(CompareTableModel::Pareto)), Qt::DisplayRole).toString(), QStringLiteral("yes"));
+        QCOMPARE(model.data(model.index(2, column(CompareTableModel::Pareto)), Qt::DisplayRole).toString(), QStringLiteral("no"));
         QCOMPARE(model.data(model.index(2, 0), Qt::ForegroundRole).value<QColor>(), QColor(Qt::gray));
         QVERIFY(!model.data(model.index(0, 0), Qt::ForegroundRole).isValid());
     }
@@ -81,35 +98,52 @@ private Q_SLOTS:
         QCOMPARE(order, (std::vector<int>{0, 2, 1}));
     }
 
+    void plotsDrawEveryRun()
+    {
+        CompareView view;
+        view.setRuns(crafted(), craftedSeries());
+        const QList<QCustomPlot *> plots = view.plots();
+        QCOMPARE(plots.size(), 4);
+        QCOMPARE(plots[1]->graphCount(), 3); // accuracy against labels: a line a run
+        QCOMPARE(plots[1]->graph(0)->data()->size(), 2);
+        QCOMPARE(plots[2]->graph(2)->data()->at(1)->key, 0.2); // against energy (Wh)
+        QCOMPARE(plots[3]->plottableCount(), 3); // train, eval, idle stacked
+        QCOMPARE(plots[1]->xAxis->label(), QStringLiteral("labels used"));
+        QCOMPARE(plots[3]->yAxis->label(), QStringLiteral("energy (Wh)"));
+    }
+
     void exportsAreWritten_data()
     {
         QTest::addColumn<QString>("name");
-        QTest::newRow("csv") << QStringLiteral("table.csv");
-        QTest::newRow("png") << QStringLiteral("pareto.png");
-        QTest::newRow("svg") << QStringLiteral("pareto.svg");
-        QTest::newRow("pdf") << QStringLiteral("pareto.pdf");
+        QTest::addColumn<int>("tab");
+        QTest::newRow("csv") << QStringLiteral("table.csv") << -1;
+        for (int tab = 0; tab < 4; ++tab)
+            for (const char *format : {"png", "svg", "pdf"})
+                QTest::addRow("plot %d %s", tab, format) << QStringLiteral("plot%1.%2").arg(tab).arg(QLatin1String(format)) << tab;
     }
     void exportsAreWritten()
     {
         QFETCH(QString, name);
+        QFETCH(int, tab);
         CompareView view;
         view.resize(900, 700);
-        view.setRuns(crafted());
+        view.setRuns(crafted(), craftedSeries());
         const QString path = dir_.filePath(name);
         if (name.endsWith(QStringLiteral(".csv")))
             QVERIFY(view.exportTable(path));
         else
-            QVERIFY(view.exportPlot(path));
+            QVERIFY(view.exportPlot(path, tab));
         QVERIFY(QFileInfo(path).size() > 100);
         if (name.endsWith(QStringLiteral(".csv"))) {
             QFile file(path);
             QVERIFY(file.open(QIODevice::ReadOnly));
             const QByteArray csv = file.readAll();
-            QVERIFY(csv.startsWith("Run,training.lr,Best accuracy (%),"));
+            QVERIFY(csv.startsWith("Run,Best accuracy (%),Labels used,Energy (Wh),"));
+            QVERIFY(csv.contains(",training.lr\n"));
             QCOMPARE(csv.count('\n'), 4);
         }
         QVERIFY(!view.exportTable(QStringLiteral("/nonexistent-dir/x.csv")));
-        if (const QString shots = qEnvironmentVariable("GW_SCREENSHOT_DIR"); !shots.isEmpty() && name.endsWith(QStringLiteral(".png")))
+        if (const QString shots = qEnvironmentVariable("GW_SCREENSHOT_DIR"); !shots.isEmpty() && name == QStringLiteral("plot0.png"))
             QVERIFY(view.grab().save(QDir(shots).filePath(QStringLiteral("compare-view.png"))));
     }
 };

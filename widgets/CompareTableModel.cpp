@@ -26,8 +26,8 @@ void CompareTableModel::setScore(const RunComparison::Score &score)
     score_ = score;
     scores_ = comparison_->scores(score_);
     if (rowCount() > 0)
-        Q_EMIT dataChanged(index(0, columnCount() - 1), index(rowCount() - 1, columnCount() - 1));
-    Q_EMIT headerDataChanged(Qt::Horizontal, columnCount() - 1, columnCount() - 1);
+        Q_EMIT dataChanged(index(0, scoreColumn()), index(rowCount() - 1, scoreColumn()));
+    Q_EMIT headerDataChanged(Qt::Horizontal, scoreColumn(), scoreColumn());
 }
 
 int CompareTableModel::rowCount(const QModelIndex &parent) const
@@ -37,7 +37,7 @@ int CompareTableModel::rowCount(const QModelIndex &parent) const
 
 int CompareTableModel::columnCount(const QModelIndex &parent) const
 {
-    return parent.isValid() ? 0 : firstMetricColumn() + MetricCount;
+    return parent.isValid() ? 0 : firstParameterColumn() + int(parameters_.size());
 }
 
 QVariant CompareTableModel::metric(int row, Metric metric, int role) const
@@ -75,17 +75,17 @@ QVariant CompareTableModel::data(const QModelIndex &index, int role) const
         return QColor(Qt::gray); // dominated: another run is as accurate for less CO2e
     if (role == Qt::ToolTipRole && column == 0)
         return QStringLiteral("run %1, %2").arg(run.id).arg(run.status);
-    if (role == Qt::TextAlignmentRole && column >= firstMetricColumn() && column - firstMetricColumn() != Source)
+    const bool isMetric = column >= kFirstMetricColumn && column < firstParameterColumn();
+    if (role == Qt::TextAlignmentRole && isMetric && column - kFirstMetricColumn != Source)
         return int(Qt::AlignRight | Qt::AlignVCenter);
     if (role != Qt::DisplayRole && role != Qt::UserRole)
         return {};
     if (column == 0)
         return role == Qt::UserRole ? QVariant(run.id) : QVariant(QStringLiteral("%1 %2").arg(run.id).arg(run.name));
-    if (column < firstMetricColumn()) {
-        const QString value = comparison_->parameter(row, parameters_.at(column - 1));
-        return value.isEmpty() ? QStringLiteral("–") : value;
-    }
-    return metric(row, Metric(column - firstMetricColumn()), role);
+    if (isMetric)
+        return metric(row, Metric(column - kFirstMetricColumn), role);
+    const QString value = comparison_->parameter(row, parameters_.at(column - firstParameterColumn()));
+    return value.isEmpty() ? QStringLiteral("–") : value;
 }
 
 QVariant CompareTableModel::headerData(int section, Qt::Orientation orientation, int role) const
@@ -94,9 +94,9 @@ QVariant CompareTableModel::headerData(int section, Qt::Orientation orientation,
         return {};
     if (section == 0)
         return QStringLiteral("Run");
-    if (section < firstMetricColumn())
-        return parameters_.at(section - 1);
-    switch (Metric(section - firstMetricColumn())) {
+    if (section >= firstParameterColumn())
+        return parameters_.at(section - firstParameterColumn());
+    switch (Metric(section - kFirstMetricColumn)) {
     case Accuracy: return QStringLiteral("Best accuracy (%)");
     case Labels: return QStringLiteral("Labels used");
     case Energy: return QStringLiteral("Energy (Wh)");
@@ -122,7 +122,7 @@ QByteArray CompareTableModel::toCsv() const
         for (int c = 0; c < columnCount(); ++c) {
             // Numbers unrounded for a spreadsheet; text as shown.
             const QVariant exact = data(index(r, c), Qt::UserRole);
-            const bool numeric = c >= firstMetricColumn() && exact.isValid() && exact.canConvert<double>() && exact.typeId() != QMetaType::QString;
+            const bool numeric = c >= kFirstMetricColumn && c < firstParameterColumn() && exact.isValid() && exact.canConvert<double>() && exact.typeId() != QMetaType::QString;
             fields << csvField(numeric ? QString::number(exact.toDouble(), 'g', 12) : data(index(r, c), Qt::DisplayRole).toString());
         }
         out += fields.join(QLatin1Char(',')).toUtf8() + '\n';

@@ -6,20 +6,23 @@
 
 namespace gw {
 
-/// The Compare view's table: one row a run; columns: the run, then only the parameters that differ
-/// between the runs, then best accuracy, labels used, energy (Wh), CO2e (g), duration (s),
-/// measured/estimated, whether the run is on the Pareto frontier (accuracy against CO2e) and its
-/// green score. Dominated runs are greyed. Sorts by the numbers, not their text (Qt::UserRole).
+/// The Compare view's table: one row a run; columns: the run, best accuracy, labels used, energy
+/// (Wh), CO2e (g), duration (s), measured/estimated, whether the run is on the Pareto frontier
+/// (accuracy against CO2e), its green score, then only the parameters that differ between the runs. Dominated runs are greyed. Sorts by the numbers, not their text (Qt::UserRole).
 class CompareTableModel : public QAbstractTableModel {
     Q_OBJECT
 public:
+    enum Metric { Accuracy, Labels, Energy, Emissions, Duration, Source, Pareto, Score, MetricCount };
     explicit CompareTableModel(QObject *parent = nullptr);
 
     void setRuns(const QList<RunRecord> &runs);
     void setScore(const RunComparison::Score &score);
     const RunComparison &comparison() const { return *comparison_; }
-    /// The first metric column (after the run and its differing parameters).
-    int firstMetricColumn() const { return 1 + int(parameters_.size()); }
+    static constexpr int kFirstMetricColumn = 1;
+    /// The first of the differing parameters' columns (after the run and its metrics).
+    static constexpr int firstParameterColumn() { return kFirstMetricColumn + MetricCount; }
+    /// The score column (the leaderboard's sort key).
+    static constexpr int scoreColumn() { return kFirstMetricColumn + Score; }
     /// The table as CSV (headers with units, values as shown, numbers unrounded).
     QByteArray toCsv() const;
 
@@ -29,7 +32,6 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
 
 private:
-    enum Metric { Accuracy, Labels, Energy, Emissions, Duration, Source, Pareto, Score, MetricCount };
     QVariant metric(int row, Metric metric, int role) const;
 
     std::unique_ptr<RunComparison> comparison_;

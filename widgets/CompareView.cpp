@@ -2,6 +2,8 @@
 
 #include "CompareTableModel.h"
 #include "ParetoPlot.h"
+#include "PlotExport.h"
+#include "RunCurvesPlot.h"
 
 #include <QComboBox>
 #include <QDoubleSpinBox>
@@ -14,6 +16,7 @@
 #include <QSaveFile>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QTableView>
 #include <QVBoxLayout>
 
@@ -21,8 +24,13 @@ namespace gw {
 
 CompareView::CompareView(QWidget *parent)
     : QWidget(parent), model_(new CompareTableModel(this)), table_(new QTableView), pareto_(new ParetoPlot), scoreKind_(new QComboBox),
-      weight_(new QDoubleSpinBox), summary_(new QLabel)
+      weight_(new QDoubleSpinBox), summary_(new QLabel), byLabels_(new RunCurvesPlot(RunCurvesPlot::Axis::Labels)),
+      byEnergy_(new RunCurvesPlot(RunCurvesPlot::Axis::EnergyWh)), phases_(new PhaseBarsPlot), tabs_(new QTabWidget)
 {
+    tabs_->addTab(pareto_, QStringLiteral("Pareto: accuracy vs CO₂e"));
+    tabs_->addTab(byLabels_, QStringLiteral("Accuracy vs labels"));
+    tabs_->addTab(byEnergy_, QStringLiteral("Accuracy vs energy"));
+    tabs_->addTab(phases_, QStringLiteral("Energy per phase"));
     auto *proxy = new QSortFilterProxyModel(this);
     proxy->setSourceModel(model_);
     proxy->setSortRole(Qt::UserRole);
@@ -58,7 +66,7 @@ CompareView::CompareView(QWidget *parent)
     summary_->setWordWrap(true);
     auto *splitter = new QSplitter(Qt::Vertical);
     splitter->addWidget(table_);
-    splitter->addWidget(pareto_);
+    splitter->addWidget(tabs_);
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(controls);
     layout->addWidget(summary_);
@@ -66,12 +74,15 @@ CompareView::CompareView(QWidget *parent)
     updateScore();
 }
 
-void CompareView::setRuns(const QList<RunRecord> &runs)
+void CompareView::setRuns(const QList<RunRecord> &runs, const std::vector<RunSeries> &series)
 {
     model_->setRuns(runs);
     pareto_->setComparison(model_->comparison());
+    byLabels_->setSeries(series);
+    byEnergy_->setSeries(series);
+    phases_->setSeries(series);
     updateScore();
-    table_->sortByColumn(model_->columnCount() - 1, Qt::DescendingOrder); // the leaderboard: best score first
+    table_->sortByColumn(CompareTableModel::scoreColumn(), Qt::DescendingOrder); // the leaderboard: best score first
 }
 
 void CompareView::updateScore()
@@ -103,9 +114,24 @@ bool CompareView::exportTable(const QString &path, QString *error) const
     return false;
 }
 
-bool CompareView::exportPlot(const QString &path)
+QList<QCustomPlot *> CompareView::plots() const
 {
-    return pareto_->save(path);
+    return {pareto_->plot(), byLabels_->plot(), byEnergy_->plot(), phases_->plot()};
+}
+
+QStringList CompareView::plotTitles() const
+{
+    QStringList titles;
+    for (int i = 0; i < tabs_->count(); ++i)
+        titles << tabs_->tabText(i);
+    return titles;
+}
+
+bool CompareView::exportPlot(const QString &path, int tab)
+{
+    const QList<QCustomPlot *> all = plots();
+    const int index = tab < 0 ? tabs_->currentIndex() : tab;
+    return index >= 0 && index < all.size() && savePlot(all.at(index), path);
 }
 
 void CompareView::askAndExportTable()
@@ -119,7 +145,7 @@ void CompareView::askAndExportTable()
 
 void CompareView::askAndExportPlot()
 {
-    const QString path = QFileDialog::getSaveFileName(this, QStringLiteral("Export the Pareto plot"), QStringLiteral("pareto.png"),
+    const QString path = QFileDialog::getSaveFileName(this, QStringLiteral("Export the plot shown"), QStringLiteral("plot.png"),
                                                       QStringLiteral("PNG (*.png);;SVG (*.svg);;PDF (*.pdf)"));
     if (!path.isEmpty() && !exportPlot(path))
         QMessageBox::warning(this, QStringLiteral("Cannot export"), QStringLiteral("%1: could not be written (png, svg or pdf)").arg(path));

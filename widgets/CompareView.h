@@ -1,4 +1,5 @@
 #pragma once
+#include "report/RunSeries.h"
 #include "store/RunRecord.h"
 
 #include <QWidget>
@@ -6,12 +7,16 @@
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
+class QCustomPlot;
+class QTabWidget;
 class QTableView;
 
 namespace gw {
 
 class CompareTableModel;
 class ParetoPlot;
+class PhaseBarsPlot;
+class RunCurvesPlot;
 
 /// MLflow's run comparison, green: the table of the chosen runs with only their differing
 /// parameters and their cost, the Pareto plot of accuracy against CO2e, and the leaderboard's score
@@ -21,15 +26,19 @@ class CompareView : public QWidget {
     Q_OBJECT
 public:
     explicit CompareView(QWidget *parent = nullptr);
-    void setRuns(const QList<RunRecord> &runs);
+    /// The runs to compare and what to draw of them (RunSeries::load, one per run, same order).
+    void setRuns(const QList<RunRecord> &runs, const std::vector<RunSeries> &series = {});
 
     CompareTableModel *model() const { return model_; }
     ParetoPlot *paretoPlot() const { return pareto_; }
     QTableView *table() const { return table_; }
     /// Writes the table as CSV; false (with the reason in @p error) when the file cannot be written.
     bool exportTable(const QString &path, QString *error = nullptr) const;
-    /// Saves the Pareto plot by the file's extension (png, svg, pdf).
-    bool exportPlot(const QString &path);
+    /// Saves the plot on tab @p tab (-1: the one shown) by the file's extension (png, svg, pdf).
+    bool exportPlot(const QString &path, int tab = -1);
+    /// The plots in tab order: Pareto, accuracy against labels, against energy, energy per phase.
+    QList<QCustomPlot *> plots() const;
+    QStringList plotTitles() const;
 
 private:
     void updateScore();
@@ -39,6 +48,10 @@ private:
     CompareTableModel *model_;
     QTableView *table_;
     ParetoPlot *pareto_;
+    RunCurvesPlot *byLabels_;
+    RunCurvesPlot *byEnergy_;
+    PhaseBarsPlot *phases_;
+    QTabWidget *tabs_;
     QComboBox *scoreKind_;
     QDoubleSpinBox *weight_;
     QLabel *summary_;

@@ -1,16 +1,15 @@
 #include "ParetoPlot.h"
 
+#include "PlotExport.h"
 #include "QCustomPlotInclude.h"
 
-#include <QFileInfo>
-#include <QSvgGenerator>
 #include <QVBoxLayout>
 #include <algorithm>
 
 namespace gw {
 
 namespace {
-const QColor kFrontierColour(0, 158, 115); // Okabe-Ito bluish green
+const QColor kFrontierColour = seriesColour(2); // bluish green
 const QColor kDominatedColour(160, 160, 160);
 } // namespace
 
@@ -60,12 +59,12 @@ void ParetoPlot::setComparison(const RunComparison &comparison)
     optimal->setName(QStringLiteral("Pareto-optimal run"));
     optimal->setLineStyle(QCPGraph::lsNone);
     optimal->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, kFrontierColour, kFrontierColour, 9));
-    optimal->setData(fx, fy, true);
+    optimal->setData(fx, fy);
     QCPGraph *dominated = plot_->addGraph();
     dominated->setName(QStringLiteral("dominated run"));
     dominated->setLineStyle(QCPGraph::lsNone);
     dominated->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, kDominatedColour, 8));
-    dominated->setData(dx, dy, true);
+    dominated->setData(dx, dy);
     plot_->rescaleAxes();
     // Room around the points, in the axis's own scale.
     plot_->xAxis->scaleRange(1.4, plot_->xAxis->range().center());
@@ -75,30 +74,7 @@ void ParetoPlot::setComparison(const RunComparison &comparison)
 
 bool ParetoPlot::save(const QString &path, int width, int height)
 {
-    const QString suffix = QFileInfo(path).suffix().toLower();
-    // A light print theme whatever the screen's palette.
-    const QBrush background = plot_->background();
-    plot_->setBackground(Qt::white);
-    bool ok = false;
-    if (suffix == QStringLiteral("png"))
-        ok = plot_->savePng(path, width, height);
-    else if (suffix == QStringLiteral("pdf"))
-        ok = plot_->savePdf(path, width, height);
-    else if (suffix == QStringLiteral("svg")) {
-        QSvgGenerator generator;
-        generator.setFileName(path);
-        generator.setSize(QSize(width, height));
-        generator.setViewBox(QRect(0, 0, width, height));
-        QCPPainter painter;
-        ok = painter.begin(&generator);
-        if (ok) {
-            plot_->toPainter(&painter, width, height);
-            painter.end();
-        }
-    }
-    plot_->setBackground(background);
-    plot_->replot();
-    return ok;
+    return savePlot(plot_, path, width, height);
 }
 
 } // namespace gw

@@ -1,0 +1,16 @@
+#pragma once
+#include <QColor>
+#include <QString>
+
+class QCustomPlot;
+
+namespace gw {
+
+/// Saves a plot as PNG, SVG or PDF by the file's extension, on a white print background whatever
+/// the screen's palette; false when the format is unknown or the file cannot be written.
+bool savePlot(QCustomPlot *plot, const QString &path, int width = 800, int height = 500);
+
+/// The Okabe-Ito colours, told apart by colour-blind eyes; @p index wraps around.
+QColor seriesColour(int index);
+
+} // namespace gw
