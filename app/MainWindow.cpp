@@ -12,6 +12,8 @@
 #include "carbon/CarbonIntensityProvider.h"
 #include "jobs/JobRunner.h"
 #include "jobs/RunJob.h"
+#include "report/ModelCard.h"
+#include "report/RunReportBuilder.h"
 #include "report/RunSeries.h"
 #include "store/Database.h"
 #include "store/RunRepository.h"
@@ -174,15 +176,20 @@ void MainWindow::compareSelectedRuns()
             runs << runsModel_->runAt(row);
     }
     std::vector<RunSeries> series;
+    QMap<qint64, QString> modelCards;
     try {
         const Database db(databasePath_);
-        for (const RunRecord &run : runs)
+        const RunRepository repository(db);
+        for (const RunRecord &run : runs) {
             series.push_back(RunSeries::load(db, run));
+            modelCards.insert(run.id, ModelCard::render(RunReportBuilder::fromStore(repository, run.id, databasePath_)));
+        }
     } catch (const Error &e) {
         statusBar()->showMessage(e.message(), 15000); // the table and the Pareto plot need no more than the runs
         series.clear();
     }
     compareView_->setRuns(runs, series);
+    compareView_->setModelCards(modelCards);
     compareDock_->show();
     compareDock_->raise();
     statusBar()->showMessage(QStringLiteral("Comparing %1 runs").arg(runs.size()), 5000);

@@ -112,6 +112,41 @@ private Q_SLOTS:
         QCOMPARE(plots[3]->yAxis->label(), QStringLiteral("energy (Wh)"));
     }
 
+    void reportIsWritten_data()
+    {
+        QTest::addColumn<QString>("name");
+        QTest::newRow("html") << QStringLiteral("report.html");
+        QTest::newRow("pdf") << QStringLiteral("report.pdf");
+    }
+    void reportIsWritten()
+    {
+        QFETCH(QString, name);
+        CompareView view;
+        view.setRuns(crafted(), craftedSeries());
+        view.setModelCards({{1, QStringLiteral("---\nco2_eq_emissions:\n  emissions: 1.0\n---\n# run-1 card")}});
+        const QString path = dir_.filePath(name);
+        QString error;
+        QVERIFY2(view.exportReport(path, &error), qPrintable(error));
+        QVERIFY(QFileInfo(path).size() > 1000);
+        if (name.endsWith(QStringLiteral(".html"))) {
+            QFile file(path);
+            QVERIFY(file.open(QIODevice::ReadOnly));
+            const QString html = QString::fromUtf8(file.readAll());
+            QCOMPARE(html.count(QStringLiteral("data:image/png;base64,")), 4); // every plot inline
+            QVERIFY(html.contains(QStringLiteral("# run-1 card")));
+            QVERIFY(html.contains(QStringLiteral("&quot;lr&quot;: 0.001")) || html.contains(QStringLiteral("\"lr\": 0.001")));
+            QVERIFY(html.contains(QStringLiteral("class=\"dominated\"")));
+        } else {
+            QFile file(path);
+            QVERIFY(file.open(QIODevice::ReadOnly));
+            QVERIFY(file.read(5) == "%PDF-");
+        }
+        if (const QString shots = qEnvironmentVariable("GW_SCREENSHOT_DIR"); !shots.isEmpty())
+            QVERIFY(view.exportReport(QDir(shots).filePath(name), &error));
+        QVERIFY(!view.exportReport(dir_.filePath(QStringLiteral("report.docx")), &error));
+        QVERIFY(error.contains(QStringLiteral(".html or .pdf")));
+    }
+
     void exportsAreWritten_data()
     {
         QTest::addColumn<QString>("name");

@@ -1,5 +1,6 @@
 #include "CompareView.h"
 
+#include "CompareReport.h"
 #include "CompareTableModel.h"
 #include "ParetoPlot.h"
 #include "PlotExport.h"
@@ -54,6 +55,9 @@ CompareView::CompareView(QWidget *parent)
     auto *exportPlotButton = new QPushButton(QStringLiteral("Export plot…"));
     connect(exportTableButton, &QPushButton::clicked, this, &CompareView::askAndExportTable);
     connect(exportPlotButton, &QPushButton::clicked, this, &CompareView::askAndExportPlot);
+    auto *reportButton = new QPushButton(QStringLiteral("Report…"));
+    reportButton->setToolTip(QStringLiteral("HTML or PDF report of the compared runs: table, plots, settings, energy, CO₂e, model cards"));
+    connect(reportButton, &QPushButton::clicked, this, &CompareView::askAndExportReport);
 
     auto *controls = new QHBoxLayout;
     controls->addWidget(new QLabel(QStringLiteral("Leaderboard score:")));
@@ -62,6 +66,7 @@ CompareView::CompareView(QWidget *parent)
     controls->addStretch(1);
     controls->addWidget(exportTableButton);
     controls->addWidget(exportPlotButton);
+    controls->addWidget(reportButton);
 
     summary_->setWordWrap(true);
     auto *splitter = new QSplitter(Qt::Vertical);
@@ -132,6 +137,20 @@ bool CompareView::exportPlot(const QString &path, int tab)
     const QList<QCustomPlot *> all = plots();
     const int index = tab < 0 ? tabs_->currentIndex() : tab;
     return index >= 0 && index < all.size() && savePlot(all.at(index), path);
+}
+
+bool CompareView::exportReport(const QString &path, QString *error) const
+{
+    return CompareReport::write(*this, modelCards_, path, error);
+}
+
+void CompareView::askAndExportReport()
+{
+    const QString path = QFileDialog::getSaveFileName(this, QStringLiteral("Report of the compared runs"), QStringLiteral("report.html"),
+                                                      QStringLiteral("HTML (*.html);;PDF (*.pdf)"));
+    QString error;
+    if (!path.isEmpty() && !exportReport(path, &error))
+        QMessageBox::warning(this, QStringLiteral("Cannot write the report"), error);
 }
 
 void CompareView::askAndExportTable()

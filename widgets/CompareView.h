@@ -2,6 +2,7 @@
 #include "report/RunSeries.h"
 #include "store/RunRecord.h"
 
+#include <QMap>
 #include <QWidget>
 
 class QComboBox;
@@ -32,6 +33,10 @@ public:
     CompareTableModel *model() const { return model_; }
     ParetoPlot *paretoPlot() const { return pareto_; }
     QTableView *table() const { return table_; }
+    /// Model cards of the runs (run id -> ModelCard::render), for the report.
+    void setModelCards(const QMap<qint64, QString> &cards) { modelCards_ = cards; }
+    /// Writes the report (HTML or PDF by the extension) of the compared runs.
+    bool exportReport(const QString &path, QString *error = nullptr) const;
     /// Writes the table as CSV; false (with the reason in @p error) when the file cannot be written.
     bool exportTable(const QString &path, QString *error = nullptr) const;
     /// Saves the plot on tab @p tab (-1: the one shown) by the file's extension (png, svg, pdf).
@@ -44,6 +49,7 @@ private:
     void updateScore();
     void askAndExportTable();
     void askAndExportPlot();
+    void askAndExportReport();
 
     CompareTableModel *model_;
     QTableView *table_;
@@ -55,6 +61,7 @@ private:
     QComboBox *scoreKind_;
     QDoubleSpinBox *weight_;
     QLabel *summary_;
+    QMap<qint64, QString> modelCards_;
 };
 
 } // namespace gw
