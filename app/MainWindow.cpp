@@ -360,7 +360,7 @@ void MainWindow::onPowerSample(const PowerSample &sample)
 {
     livePlot_->setProvenance(sample.source == QStringLiteral("measured") ? QStringLiteral("measured (hardware counters)")
                                                                         : QStringLiteral("estimated (a model fills in what no counter measures)"));
-    livePlot_->addSample(sample.elapsedS, sample.totalPowerW, sample.energyJ / 3600.0);
+    livePlot_->addSample(sample);
     labelingView_->setEmissions(sample.emissionsG);
 }
 

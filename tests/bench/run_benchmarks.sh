@@ -7,12 +7,14 @@
 # twin, with their accuracy, labels, energy, CO2 and time as ratios (configs in tests/bench/configs/),
 # and active learning: every query strategy with the simulated oracle over 3 seeds, 20 + 20 per round
 # up to 1,000 labels (tests/bench/active_learning.py: accuracy curves, labels to 80/85 %, energy and
-# CO2 per round, query time on the full pool).
+# CO2 per round, query time on the full pool), and GUI responsiveness: the live plot's replot with an
+# hour of 10 Hz samples (36,000 points per series) beside a minute of them, and the worst stall of the
+# GUI thread's event loop during a real training run feeding the live plot at 10 Hz.
 #
 #   tests/bench/run_benchmarks.sh [--threads N] [--repeats N] [--quick] [--only SECTIONS]
 #                                 [--seed N] [--red-epochs N] [--smoke]
 #
-# SECTIONS: a comma-separated choice of throughput, sampler, red-green, active-learning (default: all); the
+# SECTIONS: a comma-separated choice of throughput, sampler, red-green, active-learning, gui (default: all); the
 # sections not run keep their figures from the results file, and red-green takes its PyTorch peer
 # from there. --threads, when given, and --seed also go into the red-green configs; --red-epochs sets
 # red's epochs (default 8). --quick shrinks red to 10,000 samples and 2 epochs; --smoke (red on 2,000
@@ -35,7 +37,7 @@ threads_given=
 quick=0
 smoke=0
 repeats=
-sections=throughput,sampler,red-green,active-learning
+sections=throughput,sampler,red-green,active-learning,gui
 seed=
 red_epochs=
 usage() {
@@ -65,8 +67,8 @@ done
 [[ "${seed:-0}" =~ ^[0-9]+$ ]] || { echo "run_benchmarks.sh: --seed expects a number >= 0, got '$seed'" >&2; exit 2; }
 for section in ${sections//,/ }; do
     case "$section" in
-        throughput|sampler|red-green|active-learning) ;;
-        *) echo "run_benchmarks.sh: unknown section '$section' (throughput, sampler, red-green, active-learning)" >&2; exit 2 ;;
+        throughput|sampler|red-green|active-learning|gui) ;;
+        *) echo "run_benchmarks.sh: unknown section '$section' (throughput, sampler, red-green, active-learning, gui)" >&2; exit 2 ;;
     esac
 done
 want() { [[ ",$sections," == *",$1,"* ]]; }
@@ -87,6 +89,7 @@ fi
 targets=()
 if want throughput; then targets+=(bench_train_throughput); fi
 if want sampler; then targets+=(bench_sampler_overhead); fi
+if want gui; then targets+=(bench_gui_responsiveness); fi
 if { want red-green || want active-learning; } && [ -z "${WORKBENCH:-}" ]; then targets+=(green-workbench); fi
 if [ ${#targets[@]} -gt 0 ]; then
     configure_args=(-DGW_BUILD_TESTS=ON -DGW_BUILD_BENCHMARKS=ON)
@@ -220,6 +223,13 @@ json.dump({"benchmark": "red_green", "workbench": workbench, "quick": quick == "
 PY
 fi
 
+if want gui; then
+    gui=$(binary bench_gui_responsiveness)
+    echo "== GUI responsiveness: live-plot replot and event-loop stalls during a training run" >&2
+    gui_args=()
+    if [ "$quick" = 1 ] || [ "$smoke" = 1 ]; then gui_args+=(--quick); fi
+    QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen} "$gui" "${gui_args[@]}" >"$runs/gui.json"
+fi
 if want active-learning; then
     workbench=${WORKBENCH:-$BUILD_DIR/app/green-workbench}
     [ -x "$workbench" ] || { echo "run_benchmarks.sh: $workbench is not an executable green-workbench" >&2; exit 1; }
@@ -242,6 +252,7 @@ results = [d for d in documents if "impl" in d]  # training throughput, one per 
 sampler = next((d for d in documents if d.get("benchmark") == "sampler_overhead"), None)
 red_green_runs = next((d for d in documents if d.get("benchmark") == "red_green"), None)
 active_learning = next((d for d in documents if d.get("benchmark") == "active_learning"), None)
+gui = next((d for d in documents if d.get("benchmark") == "gui_responsiveness"), None)
 if sampler is not None:
     for rate in sampler["rates"]:
         rate["share_of_goal"] = rate["cpu_percent_of_core"] / sampler["goal_percent_of_core"]
@@ -289,9 +300,9 @@ try:
 except (OSError, ValueError):
     previous = {}
 fresh = {"summary": summary, "ratio_engine_over_pytorch": ratio, "sampler": sampler, "red_green": None,
-         "active_learning": active_learning, "runs": results}
+         "active_learning": active_learning, "gui": gui, "runs": results}
 section_keys = {"throughput": ("summary", "ratio_engine_over_pytorch", "runs"), "sampler": ("sampler",), "red-green": ("red_green",),
-                "active-learning": ("active_learning",)}
+                "active-learning": ("active_learning",), "gui": ("gui",)}
 section_dates = {}
 for section, keys in section_keys.items():
     if section in sections:
@@ -423,6 +434,15 @@ if sampler is not None and "sampler" in sections:
     print(f"sampler: {sampler['seconds']:g} s per rate, baseline {sampler['baseline_cpu_s'] * 1e3:.3f} CPU ms without a monitor; "
           f"one source read {sampler['read_us']:.0f} us back to back, {sampler['read_spaced_us']:.0f} us 100 ms apart")
     print(f"power source: {sampler['source']}")
+if gui is not None and "gui" in sections:
+    rows = [("GUI responsiveness", "value", "goal", "met")]
+    rows.append(("live plot replot, 36,000 points x 6 series (ms)", f"{gui['replot_ms_36000_points']:.2f}", "< 16",
+                 "yes" if gui["replot_ms_36000_points"] < 16 else "NO"))
+    rows.append(("the same with 600 points (ms)", f"{gui['replot_ms_600_points']:.2f}", "", ""))
+    rows.append((f"worst GUI stall during a {gui['run_s']:.0f} s training run at 10 Hz (ms)", f"{gui['worst_stall_ms']:.1f}", "< 50",
+                 "yes" if gui["worst_stall_ms"] < 50 else "NO"))
+    rows.append(("99th percentile lateness of a 5 ms timer (ms)", f"{gui['p99_lateness_ms']:.1f}", "", ""))
+    print_table(rows)
 if red_green_goals is not None:
     rg = document["red_green"]
     rows = [("red versus green", "status", "test acc", "labels", "energy Wh", "CO2 g", "time s", "energy source", "embedding cache")]
