@@ -10,6 +10,7 @@
 #include "activelearning/InteractiveOracle.h"
 #include "carbon/CarbonForecast.h"
 #include "carbon/CarbonIntensityProvider.h"
+#include "energy/ReferenceTables.h"
 #include "jobs/JobRunner.h"
 #include "jobs/RunJob.h"
 #include "report/ModelCard.h"
@@ -46,7 +47,7 @@ MainWindow::MainWindow(QString databasePath, QWidget *parent)
       newRunButton_(new QPushButton(QStringLiteral("&New run…"))), cancelButton_(new QPushButton(QStringLiteral("&Cancel run"))),
       oracle_(new InteractiveOracle(qEnvironmentVariable("USER", QStringLiteral("person")), this)), labelingView_(new LabelingView),
       labelingDock_(new QDockWidget(QStringLiteral("Labeling"), this)), compareView_(new CompareView),
-      compareDock_(new QDockWidget(QStringLiteral("Compare"), this))
+      compareDock_(new QDockWidget(QStringLiteral("Compare"), this)), intensityStatus_(new QLabel)
 {
     setWindowTitle(QStringLiteral("Green AI Workbench"));
     resize(1100, 720);
@@ -144,8 +145,43 @@ MainWindow::MainWindow(QString databasePath, QWidget *parent)
 
     connect(newRunButton_, &QPushButton::clicked, this, &MainWindow::showNewRunDialog);
     connect(cancelButton_, &QPushButton::clicked, this, &MainWindow::cancelRun);
+    intensityStatus_->setObjectName(QStringLiteral("intensityStatus"));
+    statusBar()->addPermanentWidget(intensityStatus_);
+    showSettingsIntensity();
+    // The layout a person left, docks included (objectNames identify them).
+    const QSettings layout;
+    restoreGeometry(layout.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(layout.value(QStringLiteral("window/state")).toByteArray());
+
     setRunActive(false);
     refreshRuns();
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    QSettings layout;
+    layout.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    layout.setValue(QStringLiteral("window/state"), saveState());
+    QMainWindow::closeEvent(event);
+}
+
+void MainWindow::showIntensity(double intensityGPerKwh, const QString &origin)
+{
+    intensityStatus_->setText(QStringLiteral("Grid: %1 g CO₂e/kWh").arg(intensityGPerKwh, 0, 'f', 0));
+    intensityStatus_->setToolTip(origin);
+}
+
+void MainWindow::showSettingsIntensity()
+{
+    try {
+        const CarbonIntensityTable::Resolved resolved = CarbonIntensityTable::bundled().resolve(settings_.country);
+        showIntensity(resolved.intensityGPerKwh, QStringLiteral("%1; new runs use %2").arg(resolved.origin,
+                                                  settings_.intensity == QStringLiteral("live") ? QStringLiteral("Electricity Maps live, this table value on failure")
+                                                                                               : QStringLiteral("this table value")));
+    } catch (const Error &e) {
+        intensityStatus_->setText(QStringLiteral("Grid: unknown region"));
+        intensityStatus_->setToolTip(e.message());
+    }
 }
 
 MainWindow::~MainWindow() = default;
@@ -232,6 +268,8 @@ void MainWindow::applySettings(const WorkbenchSettings &settings)
     // The next New run dialog starts from the new energy choices; the rest of the last config stays.
     settings_.applyTo(lastConfig_);
     labelingView_->setShortcuts(settings_.labelingShortcuts);
+    if (!runner_)
+        showSettingsIntensity();
     statusBar()->showMessage(QStringLiteral("Settings saved to %1").arg(store.fileName()), 5000);
 }
 
@@ -361,6 +399,8 @@ void MainWindow::onPowerSample(const PowerSample &sample)
     livePlot_->setProvenance(sample.source == QStringLiteral("measured") ? QStringLiteral("measured (hardware counters)")
                                                                         : QStringLiteral("estimated (a model fills in what no counter measures)"));
     livePlot_->addSample(sample);
+    if (sample.intensityGPerKwh > 0)
+        showIntensity(sample.intensityGPerKwh, QStringLiteral("in force for the running run (its energy source: %1)").arg(sample.source));
     labelingView_->setEmissions(sample.emissionsG);
 }
 
@@ -374,6 +414,7 @@ void MainWindow::onRunFinished(const RunSummary &summary)
 {
     // The job's thread is ending; joining it here is quick and frees the runner for the next run.
     runner_.reset();
+    showSettingsIntensity();
     setRunActive(false);
     progressText_->setText(summary.status == QStringLiteral("failed")
                                ? QStringLiteral("Run %1 failed: %2").arg(summary.runId).arg(summary.error)

@@ -68,7 +68,14 @@ public Q_SLOTS:
 Q_SIGNALS:
     void runFinished(const gw::RunSummary &summary);
 
+protected:
+    /// Keeps the window's geometry and the docks' layout for the next start (QSettings).
+    void closeEvent(QCloseEvent *event) override;
+
 private:
+    /// The status bar's grid intensity: the settings' region between runs, the run's own while one goes.
+    void showIntensity(double intensityGPerKwh, const QString &origin);
+    void showSettingsIntensity();
     void onPowerSample(const gw::PowerSample &sample);
     void onProgress(double fraction, const QString &message);
     void onRunFinished(const gw::RunSummary &summary);
@@ -101,6 +108,7 @@ private:
     LabelingView *labelingView_;
     QDockWidget *labelingDock_;
     CompareView *compareView_;
+    QLabel *intensityStatus_;
     QDockWidget *compareDock_;
 };
 

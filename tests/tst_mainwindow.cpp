@@ -9,6 +9,7 @@
 #include "store/RunRepository.h"
 
 #include <QDateTimeEdit>
+#include <QDockWidget>
 #include <QDoubleSpinBox>
 #include <QGroupBox>
 #include <QLabel>
@@ -87,6 +88,33 @@ private Q_SLOTS:
         const std::optional<RunRecord> record = RunRepository(store).run(summary.runId);
         QVERIFY(record && record->sampleHz);
         QCOMPARE(*record->sampleHz, 12.0); // the live view's rate won over the config's
+    }
+
+    void statusBarShowsTheGridAndTheLayoutPersists()
+    {
+        const QString db = dir_.filePath(QStringLiteral("layout.sqlite"));
+        {
+            MainWindow window(db);
+            WorkbenchSettings settings;
+            settings.country = QStringLiteral("FRA");
+            window.applySettings(settings);
+            auto *intensity = window.findChild<QLabel *>(QStringLiteral("intensityStatus"));
+            QVERIFY(intensity);
+            QVERIFY2(intensity->text().contains(QStringLiteral("56 g CO₂e/kWh")), qPrintable(intensity->text()));
+            QVERIFY(intensity->toolTip().contains(QStringLiteral("France")));
+            window.show();
+            window.resize(1234, 777);
+            window.compareSelectedRuns(); // shows the Compare dock
+            QVERIFY(window.findChild<QDockWidget *>(QStringLiteral("compareDock"))->isVisible());
+            window.close();
+        }
+        MainWindow again(db);
+        again.show();
+        QTRY_VERIFY(again.findChild<QDockWidget *>(QStringLiteral("compareDock"))->isVisible());
+        QCOMPARE(again.size(), QSize(1234, 777));
+        again.findChild<QDockWidget *>(QStringLiteral("compareDock"))->hide();
+        again.close(); // leaves the layout as the other tests expect it
+        QSettings().remove(QStringLiteral("window"));
     }
 
     void hostileSettingsAreClamped()
