@@ -5,6 +5,7 @@
 #include "LabelingView.h"
 #include "LivePowerPlot.h"
 #include "PowerSourcesPanel.h"
+#include "RecentProjects.h"
 #include "RunsTableModel.h"
 #include "SettingsDialog.h"
 #include "activelearning/InteractiveOracle.h"
@@ -21,11 +22,14 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QProgressBar>
@@ -122,6 +126,10 @@ MainWindow::MainWindow(QString databasePath, QWidget *parent)
     connect(labelingView_, &LabelingView::refused, this, [this](const QString &reason) { statusBar()->showMessage(reason, 15000); });
 
     QMenu *fileMenu = menuBar()->addMenu(QStringLiteral("&File"));
+    QAction *projectAction = fileMenu->addAction(QStringLiteral("Open or create &project…"), this, &MainWindow::chooseProject);
+    projectAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
+    recentMenu_ = fileMenu->addMenu(QStringLiteral("Recent pro&jects"));
+    rebuildRecentMenu();
     QAction *openAction = fileMenu->addAction(QStringLiteral("&Open store…"), this, &MainWindow::openStore);
     openAction->setShortcut(QKeySequence::Open);
     QAction *newAction = fileMenu->addAction(QStringLiteral("&New run…"), this, &MainWindow::showNewRunDialog);
@@ -240,6 +248,42 @@ void MainWindow::openStore()
         return;
     databasePath_ = path;
     refreshRuns();
+}
+
+void MainWindow::chooseProject()
+{
+    const QString folder = QFileDialog::getExistingDirectory(this, QStringLiteral("Open or create a project (a folder for its store and caches)"),
+                                                             QFileInfo(databasePath_).absolutePath());
+    if (!folder.isEmpty())
+        openProject(folder);
+}
+
+bool MainWindow::openProject(const QString &folder)
+{
+    if (runner_ || pendingStart_) {
+        QMessageBox::information(this, QStringLiteral("A run is going"), QStringLiteral("Cancel or finish the run before opening another project."));
+        return false;
+    }
+    if (!QDir().mkpath(folder)) {
+        QMessageBox::warning(this, QStringLiteral("Cannot open the project"), QStringLiteral("%1: cannot create the folder").arg(folder));
+        return false;
+    }
+    databasePath_ = RecentProjects::storePath(folder);
+    QSettings settings;
+    RecentProjects::add(settings, folder);
+    rebuildRecentMenu();
+    setWindowTitle(QStringLiteral("Green AI Workbench — %1").arg(QFileInfo(folder).fileName()));
+    refreshRuns(); // creates the store on first use
+    return true;
+}
+
+void MainWindow::rebuildRecentMenu()
+{
+    recentMenu_->clear();
+    const QStringList recent = RecentProjects::load(QSettings());
+    for (const QString &folder : recent)
+        recentMenu_->addAction(folder, this, [this, folder] { openProject(folder); });
+    recentMenu_->setEnabled(!recent.isEmpty());
 }
 
 void MainWindow::showNewRunDialog()

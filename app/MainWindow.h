@@ -12,6 +12,7 @@
 
 class QDockWidget;
 class QLabel;
+class QMenu;
 class QProgressBar;
 class QPushButton;
 class QTableView;
@@ -62,6 +63,9 @@ public Q_SLOTS:
     /// Replaces the settings (and stores them with QSettings).
     void applySettings(const gw::WorkbenchSettings &settings);
     void openStore();
+    /// Opens (creating it if needed) the project in @p folder: its store and caches live there.
+    /// Refused while a run is going; returns whether the project is open.
+    bool openProject(const QString &folder);
     /// Shows the selected runs (all runs when fewer than two are selected) in the Compare dock.
     void compareSelectedRuns();
 
@@ -76,6 +80,8 @@ private:
     /// The status bar's grid intensity: the settings' region between runs, the run's own while one goes.
     void showIntensity(double intensityGPerKwh, const QString &origin);
     void showSettingsIntensity();
+    void chooseProject();
+    void rebuildRecentMenu();
     void onPowerSample(const gw::PowerSample &sample);
     void onProgress(double fraction, const QString &message);
     void onRunFinished(const gw::RunSummary &summary);
@@ -109,6 +115,7 @@ private:
     QDockWidget *labelingDock_;
     CompareView *compareView_;
     QLabel *intensityStatus_;
+    QMenu *recentMenu_ = nullptr;
     QDockWidget *compareDock_;
 };
 

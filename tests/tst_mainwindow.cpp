@@ -2,6 +2,7 @@
 #include "MainWindow.h"
 #include "NewRunDialog.h"
 #include "PowerSourcesPanel.h"
+#include "RecentProjects.h"
 #include "RunsTableModel.h"
 #include "TestData.h"
 #include "carbon/CarbonForecast.h"
@@ -9,8 +10,10 @@
 #include "store/RunRepository.h"
 
 #include <QDateTimeEdit>
+#include <QDir>
 #include <QDockWidget>
 #include <QDoubleSpinBox>
+#include <QFileInfo>
 #include <QGroupBox>
 #include <QLabel>
 #include <QLineEdit>
@@ -115,6 +118,24 @@ private Q_SLOTS:
         again.findChild<QDockWidget *>(QStringLiteral("compareDock"))->hide();
         again.close(); // leaves the layout as the other tests expect it
         QSettings().remove(QStringLiteral("window"));
+    }
+
+    void projectsAreFoldersAndRemembered()
+    {
+        const QString first = dir_.filePath(QStringLiteral("projects/first")), second = dir_.filePath(QStringLiteral("projects/second"));
+        MainWindow window(dir_.filePath(QStringLiteral("start.sqlite")));
+        QVERIFY(window.openProject(first));
+        QCOMPARE(window.databasePath(), QDir(first).filePath(QStringLiteral("workbench.sqlite")));
+        QVERIFY(QFileInfo::exists(window.databasePath())); // the store is created with the project
+        QVERIFY(window.windowTitle().contains(QStringLiteral("first")));
+        QVERIFY(window.openProject(second));
+        QVERIFY(window.openProject(first));
+        const QStringList recent = RecentProjects::load(QSettings());
+        QCOMPARE(recent.size(), 2);
+        QCOMPARE(recent.first(), QFileInfo(first).absoluteFilePath()); // newest first, once
+        QDir(second).removeRecursively();
+        QCOMPARE(RecentProjects::load(QSettings()), QStringList{QFileInfo(first).absoluteFilePath()}); // gone folders are left out
+        QSettings().remove(QStringLiteral("projects"));
     }
 
     void hostileSettingsAreClamped()
