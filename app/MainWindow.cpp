@@ -220,20 +220,24 @@ void MainWindow::compareSelectedRuns()
             runs << runsModel_->runAt(row);
     }
     std::vector<RunSeries> series;
-    QMap<qint64, QString> modelCards;
     try {
         const Database db(databasePath_);
-        const RunRepository repository(db);
-        for (const RunRecord &run : runs) {
+        for (const RunRecord &run : runs)
             series.push_back(RunSeries::load(db, run));
-            modelCards.insert(run.id, ModelCard::render(RunReportBuilder::fromStore(repository, run.id, databasePath_)));
-        }
     } catch (const Error &e) {
         statusBar()->showMessage(e.message(), 15000); // the table and the Pareto plot need no more than the runs
         series.clear();
     }
     compareView_->setRuns(runs, series);
-    compareView_->setModelCards(modelCards);
+    const QString store = databasePath_;
+    compareView_->setModelCardSource([store](qint64 runId) {
+        try {
+            const Database db(store);
+            return ModelCard::render(RunReportBuilder::fromStore(RunRepository(db), runId, store));
+        } catch (const Error &e) {
+            return QStringLiteral("(no model card: %1)").arg(e.message());
+        }
+    });
     compareDock_->show();
     compareDock_->raise();
     statusBar()->showMessage(QStringLiteral("Comparing %1 runs").arg(runs.size()), 5000);

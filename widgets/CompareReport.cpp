@@ -2,6 +2,7 @@
 
 #include "CompareTableModel.h"
 #include "CompareView.h"
+#include "PlotExport.h"
 #include "QCustomPlotInclude.h"
 
 #include <QBuffer>
@@ -19,17 +20,6 @@ namespace {
 
 constexpr int kPlotWidth = 760;
 constexpr int kPlotHeight = 420;
-
-QImage renderPlot(QCustomPlot *plot)
-{
-    // The print theme: white whatever the screen's palette.
-    const QBrush background = plot->background();
-    plot->setBackground(Qt::white);
-    const QImage image = plot->toPixmap(kPlotWidth, kPlotHeight).toImage();
-    plot->setBackground(background);
-    plot->replot();
-    return image;
-}
 
 QString escaped(const QString &text)
 {
@@ -89,7 +79,7 @@ bool CompareReport::write(const CompareView &view, const QMap<qint64, QString> &
     const QString suffix = QFileInfo(path).suffix().toLower();
     QList<QImage> images;
     for (QCustomPlot *plot : view.plots())
-        images << renderPlot(plot);
+        images << renderPlot(plot, kPlotWidth, kPlotHeight);
     if (suffix == QStringLiteral("pdf")) {
         QTextDocument document;
         for (int i = 0; i < images.size(); ++i)

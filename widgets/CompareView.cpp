@@ -141,7 +141,12 @@ bool CompareView::exportPlot(const QString &path, int tab)
 
 bool CompareView::exportReport(const QString &path, QString *error) const
 {
-    return CompareReport::write(*this, modelCards_, path, error);
+    QMap<qint64, QString> cards;
+    if (modelCardSource_)
+        for (const RunRecord &run : model_->comparison().runs())
+            if (const QString card = modelCardSource_(run.id); !card.isEmpty())
+                cards.insert(run.id, card);
+    return CompareReport::write(*this, cards, path, error);
 }
 
 void CompareView::askAndExportReport()

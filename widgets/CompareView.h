@@ -3,6 +3,7 @@
 #include "store/RunRecord.h"
 
 #include <QMap>
+#include <functional>
 #include <QWidget>
 
 class QComboBox;
@@ -33,8 +34,14 @@ public:
     CompareTableModel *model() const { return model_; }
     ParetoPlot *paretoPlot() const { return pareto_; }
     QTableView *table() const { return table_; }
-    /// Model cards of the runs (run id -> ModelCard::render), for the report.
-    void setModelCards(const QMap<qint64, QString> &cards) { modelCards_ = cards; }
+    /// Where the report gets a run's model card (ModelCard::render of the stored run): asked only when a
+    /// report is written, since building one reads all of the run's power samples.
+    void setModelCardSource(std::function<QString(qint64)> source) { modelCardSource_ = std::move(source); }
+    /// Fixed model cards (run id -> card), for runs that are not in a store.
+    void setModelCards(const QMap<qint64, QString> &cards)
+    {
+        setModelCardSource([cards](qint64 runId) { return cards.value(runId); });
+    }
     /// Writes the report (HTML or PDF by the extension) of the compared runs.
     bool exportReport(const QString &path, QString *error = nullptr) const;
     /// Writes the table as CSV; false (with the reason in @p error) when the file cannot be written.
@@ -61,7 +68,7 @@ private:
     QComboBox *scoreKind_;
     QDoubleSpinBox *weight_;
     QLabel *summary_;
-    QMap<qint64, QString> modelCards_;
+    std::function<QString(qint64)> modelCardSource_;
 };
 
 } // namespace gw

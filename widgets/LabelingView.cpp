@@ -271,8 +271,9 @@ void LabelingView::onLabelStored(qint64 sampleIndex, int label)
 
 void LabelingView::markStored(qint64 sampleIndex)
 {
-    // The newest decision about the sample not yet acknowledged is the one the store confirmed.
-    for (int row = 0; row < history_->rowCount(); ++row)
+    // The store acknowledges in the order decisions were made: the oldest one about the sample still
+    // waiting is the one confirmed (row 0 is the newest).
+    for (int row = history_->rowCount() - 1; row >= 0; --row)
         if (history_->item(row, 1)->data(Qt::UserRole).toLongLong() == sampleIndex && history_->item(row, 3)->text().isEmpty()) {
             history_->item(row, 3)->setText(QStringLiteral("\u2713"));
             break;

@@ -7,11 +7,37 @@
 
 namespace gw {
 
+namespace {
+
+/// Sets the white print background for the lifetime of the scope, then restores the screen's.
+class PrintTheme {
+public:
+    explicit PrintTheme(QCustomPlot *plot) : plot_(plot), background_(plot->background()) { plot_->setBackground(Qt::white); }
+    ~PrintTheme()
+    {
+        plot_->setBackground(background_);
+        plot_->replot();
+    }
+    PrintTheme(const PrintTheme &) = delete;
+    PrintTheme &operator=(const PrintTheme &) = delete;
+
+private:
+    QCustomPlot *plot_;
+    QBrush background_;
+};
+
+} // namespace
+
+QImage renderPlot(QCustomPlot *plot, int width, int height)
+{
+    const PrintTheme theme(plot);
+    return plot->toPixmap(width, height).toImage();
+}
+
 bool savePlot(QCustomPlot *plot, const QString &path, int width, int height)
 {
     const QString suffix = QFileInfo(path).suffix().toLower();
-    const QBrush background = plot->background();
-    plot->setBackground(Qt::white);
+    const PrintTheme theme(plot);
     bool ok = false;
     if (suffix == QStringLiteral("png")) {
         ok = plot->savePng(path, width, height);
@@ -29,8 +55,6 @@ bool savePlot(QCustomPlot *plot, const QString &path, int width, int height)
             ok = painter.end();
         }
     }
-    plot->setBackground(background);
-    plot->replot();
     return ok;
 }
 
