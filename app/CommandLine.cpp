@@ -12,6 +12,8 @@
 #include "report/RunJson.h"
 #include "report/RunReportBuilder.h"
 #include "config/RunConfig.h"
+#include "config/RunParameters.h"
+#include "util/CsvTable.h"
 #include "jobs/JobRunner.h"
 #include "jobs/RunJob.h"
 #include "models/TorchRuntime.h"
@@ -62,7 +64,19 @@ struct Options {
     qint64 resume = 0;
     bool json = false;
     bool labelStdin = false;
+    bool listParameters = false;
+    bool printConfig = false;
+    QString saveConfig;
+    /// --KEY=VALUE (or --KEY VALUE, --set KEY=VALUE) for a run parameter, in the order given.
+    QList<QPair<QString, QString>> overrides;
 };
+
+/// Whether @p key names a run parameter or an optional section, which the command line takes as --KEY.
+bool isRunParameter(const QString &key)
+{
+    const RunParameterSection *section = RunParameters::findSection(key);
+    return RunParameters::find(key) || (section && section->optional);
+}
 
 Options parseOptions(const QStringList &arguments)
 {
@@ -79,6 +93,23 @@ Options parseOptions(const QStringList &arguments)
             options.db = arguments[++i];
         } else if (arg.startsWith(QStringLiteral("--db="))) {
             options.db = arg.mid(5);
+        } else if (arg == QStringLiteral("--parameters")) {
+            options.listParameters = true;
+        } else if (arg == QStringLiteral("--print-config")) {
+            options.printConfig = true;
+        } else if (arg == QStringLiteral("--save-config")) {
+            if (i + 1 >= arguments.size())
+                throw Error(QStringLiteral("--save-config needs a file name"));
+            options.saveConfig = arguments[++i];
+        } else if (arg == QStringLiteral("--set") || (arg.startsWith(QStringLiteral("--")) && isRunParameter(arg.mid(2).section(QLatin1Char('='), 0, 0)))) {
+            // --set KEY=VALUE, --KEY=VALUE or --KEY VALUE: generated from the run parameters.
+            QString assignment = arg == QStringLiteral("--set") ? arguments.value(++i) : arg.mid(2);
+            if (!assignment.contains(QLatin1Char('='))) {
+                if (arg == QStringLiteral("--set") || i + 1 >= arguments.size())
+                    throw Error(QStringLiteral("%1 needs a value (KEY=VALUE)").arg(arg));
+                assignment += QLatin1Char('=') + arguments[++i];
+            }
+            options.overrides << qMakePair(assignment.section(QLatin1Char('='), 0, 0), assignment.section(QLatin1Char('='), 1));
         } else if (arg == QStringLiteral("--resume")) {
             bool ok = false;
             options.resume = i + 1 < arguments.size() ? arguments[++i].toLongLong(&ok) : 0;
@@ -165,6 +196,9 @@ QString CommandLine::usage()
         "                       run a job headless (no CONFIG: the embedded default);\n"
         "                       with --json the last line on stdout is the run's summary\n"
         "                       --label-stdin: a person answers an active-learning run's queries on stdin\n"
+        "                       --KEY=VALUE: any run parameter over the config's (e.g. --training.epochs=3);\n"
+        "                       --parameters lists them; --print-config / --save-config FILE: the resulting\n"
+        "                       config instead of running it\n"
         "  green-workbench runs [--db FILE] [--json]            list stored runs\n"
         "  green-workbench labels export --run ID [--format csv|json] [--output FILE] [--db FILE]\n"
         "                       the labels of an active-learning run, for active_learning.import_labels\n"
@@ -216,6 +250,11 @@ int CommandLine::execute(const QStringList &arguments)
 int CommandLine::run(const QStringList &arguments, const StartPlan *startPlan)
 {
     const Options options = parseOptions(arguments);
+    if (options.listParameters) {
+        printOut(QStringLiteral("Run parameters (the keys of a run config; on the command line --KEY=VALUE overrides the config):\n\n") +
+                 RunParameters::describe());
+        return 0;
+    }
     if (options.positional.size() > 1)
         throw Error(QStringLiteral("run takes one config file, got %1").arg(options.positional.size()));
     const QString db = options.db.isEmpty() ? defaultDatabasePath() : options.db;
@@ -230,7 +269,24 @@ int CommandLine::run(const QStringList &arguments, const StartPlan *startPlan)
             throw Error(QStringLiteral("%1: there is no run %2 to resume").arg(db).arg(options.resume));
         config = RunConfig::fromJsonText(record->paramsJson.toStdString(), QStringLiteral("run %1 in %2").arg(options.resume).arg(db));
     } else {
-        config = RunConfig::fromFile(options.positional.value(0, defaultConfigPath()));
+        const QString file = options.positional.value(0, defaultConfigPath());
+        nlohmann::json root = RunConfig::parseJson(readWholeFile(file).toStdString(), file);
+        for (const auto &[key, value] : options.overrides)
+            RunParameters::overrideInJson(root, key, value, QStringLiteral("--%1").arg(key));
+        config = RunConfig::fromJson(root, options.overrides.isEmpty() ? file : QStringLiteral("%1 with its command-line options").arg(file));
+    }
+    if (options.resume > 0 && !options.overrides.isEmpty())
+        throw Error(QStringLiteral("--resume reruns the stored config as it was; it takes no --KEY=VALUE options"));
+    if (!options.saveConfig.isEmpty()) {
+        QSaveFile out(options.saveConfig);
+        if (!out.open(QIODevice::WriteOnly) || out.write(QByteArray::fromStdString(config.toJsonText() + "\n")) < 0 || !out.commit())
+            throw Error(QStringLiteral("%1: cannot write the config: %2").arg(options.saveConfig, out.errorString()));
+        printErr(QStringLiteral("config saved to %1\n").arg(options.saveConfig));
+    }
+    if (options.printConfig || !options.saveConfig.isEmpty()) {
+        if (options.printConfig)
+            printOut(QString::fromStdString(config.toJsonText() + "\n"));
+        return 0;
     }
 
     auto *job = new RunJob(config, db);

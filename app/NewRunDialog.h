@@ -5,17 +5,16 @@
 #include <QDialog>
 #include <optional>
 
-class QCheckBox;
-class QComboBox;
 class QDateTimeEdit;
 class QGroupBox;
-class QDoubleSpinBox;
+class QLabel;
 class QLineEdit;
+class QPushButton;
 class QSpinBox;
 
 namespace gw {
 
-class CountryComboBox;
+class RunParameterForm;
 
 /// "Start at the greenest time": what the New run dialog asks for planning the start.
 struct GreenestStartRequest {
@@ -24,46 +23,34 @@ struct GreenestStartRequest {
     double durationS = 0;  ///< expected duration; 0: that of the last completed run of the same config
 };
 
-/// The settings of a run config as a form; it can load and save the same JSON the command line runs.
+/// A run config as a form generated from the run parameters (RunParameterForm), with the same
+/// checks as the JSON reader and the command line: the Start button is enabled only for a valid
+/// config, the problem is shown otherwise, and the equivalent command line is shown for copying.
+/// It loads and saves the JSON the command line runs.
 class NewRunDialog : public QDialog {
     Q_OBJECT
 public:
     explicit NewRunDialog(const RunConfig &initial, QWidget *parent = nullptr);
+    /// The form's config; an Error naming the key when it is not valid (Start is disabled then).
     RunConfig config() const;
     /// Set when the person chose to start at the greenest time before the deadline.
     std::optional<GreenestStartRequest> greenestStart() const;
+    RunParameterForm *form() const { return form_; }
+    /// `green-workbench run --KEY=VALUE…` for the form's config (only what differs from the defaults).
+    QString commandLine() const;
 
 private:
     void setConfig(const RunConfig &config);
     void loadFromFile();
     void saveToFile();
+    void revalidate();
+    /// Active learning retrains a head on cached features: switching it on picks a backbone and a linear probe.
+    void onActiveLearningToggled(bool on);
 
-    /// The config last set or loaded: the keys this form does not show (model, labels, fine-tuning)
-    /// are kept from it rather than reset.
-    RunConfig base_;
-    QLineEdit *name_;
-    QSpinBox *seed_;
-    QLineEdit *datasetPath_;
-    QSpinBox *trainSubset_;
-    QSpinBox *epochs_;
-    QSpinBox *batchSize_;
-    QDoubleSpinBox *learningRate_;
-    QComboBox *optimizer_;
-    QSpinBox *threads_;
-    QDoubleSpinBox *sampleHz_;
-    CountryComboBox *country_;
-    QComboBox *intensity_;
-    QLineEdit *zone_;
-    QDoubleSpinBox *pue_;
-    QDoubleSpinBox *budgetWh_;
-    QDoubleSpinBox *budgetG_;
-    QGroupBox *activeLearning_;
-    QComboBox *strategy_;
-    QComboBox *oracle_;
-    QSpinBox *initialLabels_;
-    QSpinBox *batchLabels_;
-    QSpinBox *labelBudget_;
-    QDoubleSpinBox *noise_;
+    RunParameterForm *form_;
+    QLabel *problem_;
+    QLineEdit *commandLine_;
+    QPushButton *start_;
     QGroupBox *greenestStart_;
     QLineEdit *forecastFile_;
     QDateTimeEdit *deadline_;

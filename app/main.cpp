@@ -46,6 +46,7 @@ int main(int argc, char *argv[])
     const QCommandLineOption startOption(QStringLiteral("start"), QStringLiteral("Start a run of this config at once (\"default\": the embedded default)."),
                                          QStringLiteral("CONFIG"));
     const QCommandLineOption compareOption(QStringLiteral("compare"), QStringLiteral("Open the Compare dock with every stored run."));
+    const QCommandLineOption newRunOption(QStringLiteral("new-run"), QStringLiteral("Open the New run dialog."));
     const QCommandLineOption screenshotOption(QStringLiteral("screenshot"),
                                               QStringLiteral("Save the window as FILE (PNG) after --screenshot-after seconds, then quit (cancelling any run)."),
                                               QStringLiteral("FILE"));
@@ -54,6 +55,7 @@ int main(int argc, char *argv[])
     parser.addOption(dbOption);
     parser.addOption(startOption);
     parser.addOption(compareOption);
+    parser.addOption(newRunOption);
     parser.addOption(screenshotOption);
     parser.addOption(screenshotAfterOption);
     parser.process(app);
@@ -73,12 +75,16 @@ int main(int argc, char *argv[])
     }
     if (parser.isSet(compareOption))
         QTimer::singleShot(0, &window, &gw::MainWindow::compareSelectedRuns);
+    if (parser.isSet(newRunOption))
+        QTimer::singleShot(0, &window, &gw::MainWindow::showNewRunDialog);
     if (parser.isSet(screenshotOption)) {
         // For documentation and the screenshot script: what a person would see at that moment.
         const QString file = parser.value(screenshotOption);
         const int afterMs = int(parser.value(screenshotAfterOption).toDouble() * 1000);
         QTimer::singleShot(afterMs, &window, [&window, file] {
-            if (!window.grab().save(file))
+            // A dialog in front (--new-run) is what the person looks at.
+            QWidget *shown = QApplication::activeModalWidget() ? QApplication::activeModalWidget() : &window;
+            if (!shown->grab().save(file))
                 std::fprintf(stderr, "green-workbench: cannot write the screenshot %s\n", qPrintable(file));
             window.cancelRun();
             QTimer::singleShot(1500, qApp, &QCoreApplication::quit);

@@ -9,6 +9,8 @@ namespace gw {
 class Error : public std::runtime_error {
 public:
     explicit Error(const QString &message) : std::runtime_error(message.toStdString()) {}
+    /// "<origin>: <what>", origin being the file, option or form at fault.
+    static Error in(const QString &origin, const QString &what) { return Error(origin + QStringLiteral(": ") + what); }
     QString message() const { return QString::fromStdString(what()); }
 };
 

@@ -1,4 +1,5 @@
 #include "TestData.h"
+#include "config/RunConfig.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -141,6 +142,33 @@ private Q_SLOTS:
         const Result r = workbench({QStringLiteral("run"), config, QStringLiteral("--db"), dir_.filePath(QStringLiteral("bad.sqlite"))});
         QCOMPARE(r.exitCode, 2);
         QVERIFY2(r.err.contains(config) && r.err.contains(expected), qPrintable(r.err));
+    }
+
+    void parametersOnTheCommandLineOverrideTheConfig()
+    {
+        // The embedded default with two parameters changed, printed and saved instead of run.
+        const QString saved = dir_.filePath(QStringLiteral("saved.json"));
+        const Result r = workbench({QStringLiteral("run"), QStringLiteral("--training.epochs=3"), QStringLiteral("--set"), QStringLiteral("energy.country=swe"),
+                                    QStringLiteral("--active_learning.strategy"), QStringLiteral("bald"), QStringLiteral("--print-config"),
+                                    QStringLiteral("--save-config"), saved});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const gw::RunConfig printed = gw::RunConfig::fromJsonText(r.out.toStdString(), QStringLiteral("stdout"));
+        QCOMPARE(printed.name, QStringLiteral("fashion-green"));
+        QCOMPARE(printed.training.epochs, 3);
+        QCOMPARE(printed.energy.country, QStringLiteral("SWE"));
+        QVERIFY(printed.activeLearning.enabled);
+        QCOMPARE(printed.activeLearning.strategy, QStringLiteral("bald"));
+        QCOMPARE(gw::RunConfig::fromFile(saved).toJsonText(), printed.toJsonText());
+        // The saved config runs the same config headless: read back, it prints the same.
+        const Result again = workbench({QStringLiteral("run"), saved, QStringLiteral("--print-config")});
+        QCOMPARE(again.out, r.out);
+
+        const Result bad = workbench({QStringLiteral("run"), QStringLiteral("--training.epochs=lots"), QStringLiteral("--print-config")});
+        QCOMPARE(bad.exitCode, 2);
+        QVERIFY2(bad.err.contains(QStringLiteral("--training.epochs: 'training.epochs' takes an integer 1…1000 (got 'lots')")), qPrintable(bad.err));
+        const Result listed = workbench({QStringLiteral("run"), QStringLiteral("--parameters")});
+        QCOMPARE(listed.exitCode, 0);
+        QVERIFY(listed.out.contains(QStringLiteral("--active_learning.strategy  one of random, least-confidence")));
     }
 
     void failedRunExitsNonZeroAndIsStored()

@@ -1,6 +1,7 @@
 #include "LivePowerPlot.h"
 #include "MainWindow.h"
 #include "NewRunDialog.h"
+#include "RunParameterForm.h"
 #include "PowerSourcesPanel.h"
 #include "RecentProjects.h"
 #include "RunsTableModel.h"
@@ -166,10 +167,10 @@ private Q_SLOTS:
         QCOMPARE(dialog.config().training.mode, QStringLiteral("linear-probe"));
         QCOMPARE(dialog.config().labels.count, std::int64_t(1000));
         QCOMPARE(dialog.config().energy.budgetWh.value_or(-1), 2.5);
-        QVERIFY(!dialog.config().energy.budgetG); // 0 shows "none" and means no budget
+        QVERIFY(!dialog.config().energy.budgetG); // the minimum shows "none" and means no budget
         QVERIFY(!dialog.greenestStart());
 
-        dialog.findChild<QDoubleSpinBox *>(QStringLiteral("budgetG"))->setValue(3);
+        qobject_cast<QDoubleSpinBox *>(dialog.form()->editor(QStringLiteral("energy.budget_g")))->setValue(3);
         auto *greenest = dialog.findChild<QGroupBox *>(QStringLiteral("greenestStart"));
         greenest->setChecked(true);
         dialog.findChild<QLineEdit *>(QStringLiteral("forecastFile"))->setText(QStringLiteral("/tmp/forecast.csv"));

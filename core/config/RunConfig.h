@@ -2,6 +2,7 @@
 #include "training/TrainingParams.h"
 
 #include <QString>
+#include <nlohmann/json_fwd.hpp>
 #include <array>
 #include <optional>
 #include <string>
@@ -10,7 +11,8 @@ namespace gw {
 
 /// A run as a person writes it in JSON (documented in README.md, example in
 /// resources/examples/). Every key is optional and takes its default; unknown keys, wrong types and
-/// out-of-range values are errors that name the file and the key.
+/// out-of-range values are errors that name the file and the key. The keys themselves are described
+/// once, in RunParameters, which also drives the command line and the New run dialog.
 struct RunConfig {
     QString name = QStringLiteral("run");
     std::uint64_t seed = 1;
@@ -72,6 +74,9 @@ struct RunConfig {
     } energy;
 
     static RunConfig fromJsonText(const std::string &text, const QString &origin);
+    static RunConfig fromJson(const nlohmann::json &root, const QString &origin);
+    /// Parses JSON text; malformed text is an Error naming @p origin and the byte.
+    static nlohmann::json parseJson(const std::string &text, const QString &origin);
     static RunConfig fromFile(const QString &path);
     /// The full config with every default written out, as JSON text (indent -1: one compact line).
     std::string toJsonText(int indent = 2) const;

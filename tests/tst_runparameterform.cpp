@@ -1,0 +1,178 @@
+#include "CommandLine.h"
+#include "Error.h"
+#include "NewRunDialog.h"
+#include "RunParameterForm.h"
+#include "config/RunParameters.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QDoubleSpinBox>
+#include <QFormLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QTabWidget>
+#include <QtTest>
+
+using namespace gw;
+
+namespace {
+
+RunConfig activeLearningConfig()
+{
+    return RunConfig::fromJsonText(R"({"name": "al", "model": {"source": "bundled"}, "training": {"mode": "linear-probe"},
+        "active_learning": {"strategy": "bald", "oracle": "human", "budget": 300, "stop": {"kappa": null, "emissions_g": 2.5}},
+        "energy": {"country": "DEU", "budget_wh": 12.5}})",
+                                   QStringLiteral("al"));
+}
+
+RunConfig torchScriptConfig()
+{
+    return RunConfig::fromJsonText(R"({"name": "ts", "dataset": {"kind": "image-folder", "path": "/data/train", "test_path": "/data/test"},
+        "model": {"source": "torchscript", "path": "/m/model.pt", "feature_module": "backbone", "input_size": [3, 64, 64]},
+        "training": {"mode": "finetune-last", "lr": 0.0005, "green_stop": {"min_gain_per_wh": 0.02}}})",
+                                   QStringLiteral("ts"));
+}
+
+} // namespace
+
+class TestRunParameterForm : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void everyParameterHasAnEditorWithItsHelp()
+    {
+        RunParameterForm form;
+        for (const RunParameter &p : RunParameters::all()) {
+            QWidget *editor = form.editor(p.key);
+            QVERIFY2(editor, qPrintable(p.key));
+            QVERIFY2(editor->toolTip().contains(p.help.toHtmlEscaped()), qPrintable(p.key));
+            QVERIFY2(editor->focusPolicy() & Qt::TabFocus, qPrintable(p.key)); // reachable with Tab
+        }
+        // Each label has its own Alt+letter within its tab, and names its editor.
+        for (int tab = 0; tab < form.tabs()->count(); ++tab) {
+            QSet<QString> letters;
+            for (QLabel *label : form.tabs()->widget(tab)->findChildren<QLabel *>()) {
+                if (!label->buddy())
+                    continue;
+                const int amp = label->text().indexOf(QLatin1Char('&'));
+                QVERIFY2(amp >= 0, qPrintable(label->text()));
+                const QString letter = label->text().mid(amp + 1, 1).toLower();
+                QVERIFY2(!letters.contains(letter), qPrintable(label->text()));
+                letters.insert(letter);
+            }
+        }
+        QCOMPARE(form.tabs()->count(), 4); // Run and data, Model and training, Active learning, Energy and carbon
+    }
+
+    void theFormShowsAndReturnsEveryConfig_data()
+    {
+        QTest::addColumn<QString>("json");
+        QTest::newRow("defaults") << QString::fromStdString(RunConfig().toJsonText());
+        QTest::newRow("embedded default") << QString::fromStdString(RunConfig::fromFile(CommandLine::defaultConfigPath()).toJsonText());
+        QTest::newRow("active learning") << QString::fromStdString(activeLearningConfig().toJsonText());
+        QTest::newRow("torchscript") << QString::fromStdString(torchScriptConfig().toJsonText());
+    }
+
+    void theFormShowsAndReturnsEveryConfig()
+    {
+        QFETCH(QString, json);
+        const RunConfig config = RunConfig::fromJsonText(json.toStdString(), QStringLiteral("t"));
+        RunParameterForm form;
+        form.setConfig(config);
+        QCOMPARE(QString::fromStdString(form.config().toJsonText()), json);
+    }
+
+    void editorsChangeTheConfig()
+    {
+        RunParameterForm form;
+        form.setConfig(activeLearningConfig());
+        QSignalSpy changed(&form, &RunParameterForm::changed);
+        qobject_cast<QSpinBox *>(form.editor(QStringLiteral("training.epochs")))->setValue(9);
+        QVERIFY(changed.count() >= 1);
+        auto *budget = qobject_cast<QDoubleSpinBox *>(form.editor(QStringLiteral("energy.budget_wh")));
+        QCOMPARE(form.config().energy.budgetWh.value_or(-1), 12.5);
+        budget->setValue(budget->minimum()); // the special value: no budget
+        QCOMPARE(budget->text(), QStringLiteral("none"));
+        auto *kappa = qobject_cast<QDoubleSpinBox *>(form.editor(QStringLiteral("active_learning.stop.kappa")));
+        QCOMPARE(kappa->text(), QStringLiteral("never"));
+        kappa->setValue(0.95);
+        auto *strategy = qobject_cast<QComboBox *>(form.editor(QStringLiteral("active_learning.strategy")));
+        strategy->setCurrentIndex(strategy->findData(QStringLiteral("core-set")));
+        const RunConfig edited = form.config();
+        QCOMPARE(edited.training.epochs, 9);
+        QVERIFY(!edited.energy.budgetWh);
+        QCOMPARE(edited.activeLearning.stop.kappa.value_or(-1), 0.95);
+        QCOMPARE(edited.activeLearning.strategy, QStringLiteral("core-set"));
+
+        // Switching the section off greys its editors and leaves it out of the config.
+        QCheckBox *onOff = form.sectionSwitch(QStringLiteral("active_learning"));
+        QVERIFY(onOff);
+        onOff->setChecked(false);
+        QVERIFY(!strategy->isEnabled());
+        QVERIFY(form.toJson().at("active_learning").is_null());
+        QVERIFY(!form.config().activeLearning.enabled);
+    }
+
+    void anInvalidFormIsAnErrorNamingTheKey()
+    {
+        RunParameterForm form;
+        auto *kind = qobject_cast<QComboBox *>(form.editor(QStringLiteral("dataset.kind")));
+        kind->setCurrentIndex(kind->findData(QStringLiteral("image-folder")));
+        try {
+            form.config();
+            QFAIL("an image folder without a path was accepted");
+        } catch (const Error &e) {
+            QVERIFY2(e.message().contains(QStringLiteral("'dataset.path' is required")), qPrintable(e.message()));
+        }
+        qobject_cast<QLineEdit *>(form.editor(QStringLiteral("model.input_size")))->setText(QStringLiteral("3, 64"));
+        QVERIFY_THROWS_EXCEPTION(Error, form.config());
+    }
+
+    void theDialogRefusesToStartAnInvalidRunAndSaysWhy()
+    {
+        NewRunDialog dialog(RunConfig{});
+        auto *problem = dialog.findChild<QLabel *>(QStringLiteral("configProblem"));
+        QPushButton *start = dialog.findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok);
+        QVERIFY(start->isEnabled());
+        auto *source = qobject_cast<QComboBox *>(dialog.form()->editor(QStringLiteral("model.source")));
+        source->setCurrentIndex(source->findData(QStringLiteral("torchscript")));
+        QVERIFY(!start->isEnabled());
+        QVERIFY2(problem->text().contains(QStringLiteral("model.")), qPrintable(problem->text()));
+        source->setCurrentIndex(source->findData(QStringLiteral("scratch")));
+        QVERIFY(start->isEnabled());
+        QVERIFY(problem->text().isEmpty());
+    }
+
+    void switchingActiveLearningOnPicksAProbeOnTheBackbone()
+    {
+        NewRunDialog dialog(RunConfig{});
+        dialog.form()->sectionSwitch(QStringLiteral("active_learning"))->setChecked(true);
+        const RunConfig config = dialog.config();
+        QVERIFY(config.activeLearning.enabled);
+        QCOMPARE(config.training.mode, QStringLiteral("linear-probe"));
+        QCOMPARE(config.model.source, QStringLiteral("bundled"));
+    }
+
+    void theShownCommandLineRunsTheSameConfig()
+    {
+        NewRunDialog dialog(activeLearningConfig());
+        const QString line = dialog.commandLine();
+        QVERIFY2(line.startsWith(QStringLiteral("green-workbench run --")), qPrintable(line));
+        QVERIFY2(line.contains(QStringLiteral("--active_learning.strategy=bald")), qPrintable(line));
+        // Apply the options the way `green-workbench run` does, over the embedded default.
+        const RunConfig base = RunConfig::fromFile(CommandLine::defaultConfigPath());
+        nlohmann::json root = RunConfig::parseJson(base.toJsonText(), QStringLiteral("base"));
+        const QStringList words = QProcess::splitCommand(line);
+        for (const QString &word : words.mid(2)) {
+            QVERIFY(word.startsWith(QStringLiteral("--")));
+            const QString assignment = word.mid(2);
+            RunParameters::overrideInJson(root, assignment.section(QLatin1Char('='), 0, 0), assignment.section(QLatin1Char('='), 1), word);
+        }
+        QCOMPARE(RunConfig::fromJson(root, QStringLiteral("line")).toJsonText(), dialog.config().toJsonText());
+    }
+};
+
+QTEST_MAIN(TestRunParameterForm)
+#include "tst_runparameterform.moc"

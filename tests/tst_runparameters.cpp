@@ -1,0 +1,169 @@
+#include "Error.h"
+#include "config/RunConfig.h"
+#include "config/RunParameters.h"
+
+#include <QtTest>
+
+using namespace gw;
+using nlohmann::json;
+
+namespace {
+
+/// A valid value of @p p that differs from its value in @p config.
+json otherValue(const RunParameter &p, const RunConfig &config)
+{
+    const json current = p.get(config);
+    switch (p.type) {
+    case ParameterType::Integer:
+        return json(current.get<std::int64_t>() == std::int64_t(p.min) ? std::int64_t(p.min) + 1 : std::int64_t(p.min));
+    case ParameterType::Number:
+        return json(current.get<double>() == p.min ? (p.min + std::min(p.max, p.min + 1)) / 2 : p.min);
+    case ParameterType::OptionalNumber:
+        return current.is_null() ? json(p.max > 1 ? 2.5 : (p.min + p.max) / 2) : json(nullptr);
+    case ParameterType::Boolean:
+        return json(!current.get<bool>());
+    case ParameterType::Choice:
+        return json((current == json(p.choices.last().toStdString()) ? p.choices.first() : p.choices.last()).toStdString());
+    case ParameterType::Shape3:
+        return json::array({3, 32, 32});
+    case ParameterType::Text:
+        return json(p.country ? "DEU" : "other name");
+    case ParameterType::Path:
+        return json("/tmp/some where/file");
+    }
+    return json();
+}
+
+} // namespace
+
+class TestRunParameters : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void everyConfigKeyIsAParameter()
+    {
+        // The writer is generated from the parameters: every key it writes is described, and the
+        // other way round, so the form and the command line miss none.
+        RunConfig config;
+        config.activeLearning.enabled = true;
+        const json root = RunParameters::toJson(config);
+        int leaves = 0;
+        std::function<void(const json &, const QString &)> walk = [&](const json &node, const QString &path) {
+            for (auto it = node.begin(); it != node.end(); ++it) {
+                const QString key = path.isEmpty() ? QString::fromStdString(it.key()) : path + QLatin1Char('.') + QString::fromStdString(it.key());
+                if (RunParameters::findSection(key)) {
+                    walk(*it, key);
+                } else {
+                    QVERIFY2(RunParameters::find(key), qPrintable(key));
+                    ++leaves;
+                }
+            }
+        };
+        walk(root, QString());
+        QCOMPARE(leaves, int(RunParameters::all().size()));
+        for (const RunParameter &p : RunParameters::all()) {
+            QVERIFY2(!p.label.isEmpty() && !p.help.isEmpty(), qPrintable(p.key));
+            QVERIFY2(p.get && p.set, qPrintable(p.key));
+        }
+    }
+
+    void everyParameterRoundTripsThroughJsonAndText()
+    {
+        for (const RunParameter &p : RunParameters::all()) {
+            RunConfig config;
+            config.activeLearning.enabled = true;
+            const json value = otherValue(p, config);
+            p.check(value, QStringLiteral("t"));
+            p.set(config, value);
+            QVERIFY2(p.get(config) == value, qPrintable(p.key));
+            // JSON tree and back.
+            RunConfig back;
+            RunParameters::fromJson(RunParameters::toJson(config), back, QStringLiteral("t"));
+            QVERIFY2(p.get(back) == value, qPrintable(p.key + QStringLiteral(": ") + QString::fromStdString(p.get(back).dump())));
+            // Command-line text and back.
+            QVERIFY2(p.parseText(p.toText(value), QStringLiteral("t")) == value, qPrintable(p.key + QStringLiteral(" as text ") + p.toText(value)));
+        }
+    }
+
+    void commandLineOptionsRebuildTheConfig()
+    {
+        const RunConfig base = RunConfig::fromJsonText(R"({"name": "base", "model": {"source": "bundled"}, "training": {"mode": "linear-probe"}})",
+                                                       QStringLiteral("base"));
+        RunConfig config = base;
+        config.name = QStringLiteral("tuned it");
+        config.training.epochs = 7;
+        config.training.learningRate = 0.0003;
+        config.energy.country = QStringLiteral("SWE");
+        config.energy.budgetG = 1.25;
+        config.activeLearning.enabled = true;
+        config.activeLearning.strategy = QStringLiteral("badge");
+        config.activeLearning.stop.kappa.reset();
+        const QStringList options = RunParameters::commandLineOptions(config, base);
+        QVERIFY(options.contains(QStringLiteral("--training.epochs=7")));
+        QVERIFY(options.contains(QStringLiteral("--active_learning=on")));
+        QVERIFY(options.contains(QStringLiteral("--active_learning.stop.kappa=none")));
+        QVERIFY(!options.join(QLatin1Char(' ')).contains(QStringLiteral("batch_size"))); // unchanged: not written
+
+        json root = RunConfig::parseJson(base.toJsonText(), QStringLiteral("base"));
+        for (const QString &option : options) {
+            const QString assignment = option.mid(2);
+            RunParameters::overrideInJson(root, assignment.section(QLatin1Char('='), 0, 0), assignment.section(QLatin1Char('='), 1), option);
+        }
+        QCOMPARE(RunConfig::fromJson(root, QStringLiteral("rebuilt")).toJsonText(), config.toJsonText());
+        QVERIFY(RunParameters::commandLineOptions(config, config).isEmpty());
+    }
+
+    void anActiveLearningKeyTurnsTheSectionOn()
+    {
+        json root = RunConfig::parseJson(R"({"training": {"mode": "linear-probe"}, "model": {"source": "bundled"}})", QStringLiteral("t"));
+        RunParameters::overrideInJson(root, QStringLiteral("active_learning.batch"), QStringLiteral("5"), QStringLiteral("--active_learning.batch"));
+        const RunConfig config = RunConfig::fromJson(root, QStringLiteral("t"));
+        QVERIFY(config.activeLearning.enabled);
+        QCOMPARE(config.activeLearning.batch, std::int64_t(5));
+        RunParameters::overrideInJson(root, QStringLiteral("active_learning"), QStringLiteral("off"), QStringLiteral("--active_learning"));
+        QVERIFY(!RunConfig::fromJson(root, QStringLiteral("t")).activeLearning.enabled);
+    }
+
+    void badCommandLineValuesNameTheOption_data()
+    {
+        QTest::addColumn<QString>("key");
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("not an integer") << "training.epochs" << "many" << "--training.epochs: 'training.epochs' takes an integer 1…1000 (got 'many')";
+        QTest::newRow("out of range") << "training.epochs" << "0" << "--training.epochs: 'training.epochs' must be between 1 and 1000 (got 0)";
+        QTest::newRow("unknown choice") << "training.optimizer" << "rmsprop" << "must be one of adam, sgd (got 'rmsprop')";
+        QTest::newRow("not a number") << "energy.pue" << "high" << "'energy.pue' takes a number 1…3";
+        QTest::newRow("bad boolean") << "active_learning.class_balanced" << "maybe" << "takes true or false";
+        QTest::newRow("bad shape") << "model.input_size" << "3,32" << "'model.input_size' takes C,H,W or none";
+        QTest::newRow("unknown country") << "energy.country" << "XXX" << "'energy.country' is 'XXX'";
+        QTest::newRow("unknown key") << "training.epoch" << "3" << "unknown parameter 'training.epoch'";
+        QTest::newRow("section switch") << "active_learning" << "maybe" << "'active_learning' takes on or off";
+    }
+
+    void badCommandLineValuesNameTheOption()
+    {
+        QFETCH(QString, key);
+        QFETCH(QString, text);
+        QFETCH(QString, expected);
+        json root = json::object();
+        try {
+            RunParameters::overrideInJson(root, key, text, QStringLiteral("--") + key);
+            QFAIL("accepted a bad value");
+        } catch (const Error &e) {
+            QVERIFY2(e.message().startsWith(QStringLiteral("--") + key + QStringLiteral(": ")), qPrintable(e.message()));
+            QVERIFY2(e.message().contains(expected), qPrintable(e.message()));
+        }
+    }
+
+    void theDescriptionListsEveryParameterWithItsDefault()
+    {
+        const QString text = RunParameters::describe();
+        for (const RunParameter &p : RunParameters::all())
+            QVERIFY2(text.contains(QStringLiteral("--") + p.key + QStringLiteral("  ")), qPrintable(p.key));
+        QVERIFY(text.contains(QStringLiteral("--training.epochs  an integer 1…1000; default: 1")));
+        QVERIFY(text.contains(QStringLiteral("--energy.budget_wh  a number 1e-06…1000000000000 or none; default: none\n")));
+        QVERIFY(text.contains(QStringLiteral("Active learning (--active_learning=on")));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRunParameters)
+#include "tst_runparameters.moc"

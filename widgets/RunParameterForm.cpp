@@ -1,0 +1,271 @@
+#include "RunParameterForm.h"
+
+#include "CountryComboBox.h"
+#include "config/RunParameters.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLineEdit>
+#include <QScrollArea>
+#include <QSet>
+#include <QSpinBox>
+#include <QTabWidget>
+#include <QToolButton>
+#include <QVBoxLayout>
+#include <cmath>
+#include <limits>
+
+namespace gw {
+
+using nlohmann::json;
+
+namespace {
+
+/// Puts '&' before the first letter of @p label not yet taken in @p taken, so every row of a tab
+/// has its own Alt+letter.
+QString withMnemonic(const QString &label, QSet<QChar> &taken)
+{
+    for (int i = 0; i < label.size(); ++i) {
+        const QChar c = label[i].toLower();
+        if (c.isLetter() && c.unicode() < 128 && !taken.contains(c)) {
+            taken.insert(c);
+            return label.left(i) + QLatin1Char('&') + label.mid(i);
+        }
+    }
+    return label;
+}
+
+QString toolTipOf(const RunParameter &p)
+{
+    return QStringLiteral("<b>%1</b> (%2)<br>%3").arg(p.key, p.typeDescription().toHtmlEscaped(), p.help.toHtmlEscaped());
+}
+
+} // namespace
+
+RunParameterForm::Field RunParameterForm::makeField(const RunParameter &p)
+{
+    switch (p.type) {
+    case ParameterType::Integer: {
+        auto *box = new QSpinBox;
+        box->setRange(int(std::max<double>(p.min, std::numeric_limits<int>::min())), int(std::min<double>(p.max, std::numeric_limits<int>::max())));
+        if (!p.emptyMeaning.isEmpty())
+            box->setSpecialValueText(p.emptyMeaning); // shown at the minimum, which means it
+        return {&p, box, [box] { return json(std::int64_t(box->value())); }, [box](const json &v) { box->setValue(int(v.get<std::int64_t>())); }};
+    }
+    case ParameterType::Number: {
+        auto *box = new QDoubleSpinBox;
+        box->setDecimals(p.decimals);
+        box->setRange(std::max(p.min, p.min > 0 ? std::pow(10.0, -p.decimals) : p.min), p.max);
+        box->setSingleStep(std::max(std::pow(10.0, -p.decimals), std::min(1.0, (p.max - p.min) / 100)));
+        if (!p.unit.isEmpty())
+            box->setSuffix(QLatin1Char(' ') + p.unit);
+        return {&p, box, [box] { return json(box->value()); }, [box](const json &v) { box->setValue(v.get<double>()); }};
+    }
+    case ParameterType::OptionalNumber: {
+        // One step below the range stands for null ("none", "never"), so the value stays one keystroke away.
+        auto *box = new QDoubleSpinBox;
+        box->setDecimals(p.decimals);
+        const double off = p.min - std::pow(10.0, -p.decimals);
+        box->setRange(off, std::min(p.max, 1e9));
+        box->setSingleStep(p.max <= 1 ? 0.01 : 1);
+        box->setSpecialValueText(p.emptyMeaning);
+        if (!p.unit.isEmpty())
+            box->setSuffix(QLatin1Char(' ') + p.unit);
+        return {&p, box, [box] { return box->value() <= box->minimum() ? json(nullptr) : json(box->value()); },
+                [box](const json &v) { box->setValue(v.is_null() ? box->minimum() : v.get<double>()); }};
+    }
+    case ParameterType::Boolean: {
+        auto *box = new QCheckBox;
+        return {&p, box, [box] { return json(box->isChecked()); }, [box](const json &v) { box->setChecked(v.get<bool>()); }};
+    }
+    case ParameterType::Choice: {
+        auto *box = new QComboBox;
+        for (int i = 0; i < p.choices.size(); ++i)
+            box->addItem(p.choiceLabels.value(i, p.choices[i]), p.choices[i]);
+        return {&p, box, [box] { return json(box->currentData().toString().toStdString()); },
+                [box](const json &v) { box->setCurrentIndex(std::max(0, box->findData(QString::fromStdString(v.get<std::string>())))); }};
+    }
+    case ParameterType::Text:
+        if (p.country) {
+            auto *box = new CountryComboBox;
+            return {&p, box, [box] { return box->countryCode().isEmpty() ? json(nullptr) : json(box->countryCode().toStdString()); },
+                    [box](const json &v) { box->setCountryCode(v.is_null() ? QString() : QString::fromStdString(v.get<std::string>())); }};
+        }
+        [[fallthrough]];
+    case ParameterType::Path:
+    case ParameterType::Shape3: {
+        auto *line = new QLineEdit;
+        line->setPlaceholderText(p.type == ParameterType::Shape3 ? QStringLiteral("channels, height, width (%1)").arg(p.emptyMeaning) : p.emptyMeaning);
+        const RunParameter *parameter = &p;
+        return {&p, line,
+                [line, parameter] {
+                    const QString text = line->text().trimmed();
+                    if (parameter->type == ParameterType::Shape3)
+                        return parameter->parseText(text, QStringLiteral("The form"));
+                    return text.isEmpty() && parameter->nullable ? json(nullptr) : json(text.toStdString());
+                },
+                [line, parameter](const json &v) { line->setText(parameter->toText(v)); }};
+    }
+    }
+    return {};
+}
+
+RunParameterForm::RunParameterForm(const QString &reservedMnemonics, QWidget *parent) : QWidget(parent), tabs_(new QTabWidget)
+{
+    tabs_->setObjectName(QStringLiteral("parameterTabs"));
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(tabs_);
+
+    // A tab per page; on it, each section is a titled group, except the one the page is named after.
+    QMap<QString, QFormLayout *> forms;
+    QMap<QString, QSet<QChar>> mnemonics; // per page
+    QMap<QString, QVBoxLayout *> pages;
+    for (const RunParameterSection &section : RunParameters::sections()) {
+        if (!pages.contains(section.page)) {
+            auto *page = new QWidget;
+            auto *pageLayout = new QVBoxLayout(page);
+            pageLayout->addStretch(1);
+            auto *scroll = new QScrollArea; // a long page scrolls rather than stretching the dialog
+            scroll->setWidget(page);
+            scroll->setWidgetResizable(true);
+            scroll->setFrameShape(QFrame::NoFrame);
+            pages.insert(section.page, pageLayout);
+            tabs_->addTab(scroll, section.page);
+            for (const QChar c : reservedMnemonics.toLower())
+                mnemonics[section.page].insert(c);
+        }
+        QVBoxLayout *pageLayout = pages[section.page];
+        auto *form = new QFormLayout;
+        form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+        if (section.title == section.page) {
+            pageLayout->insertLayout(pageLayout->count() - 1, form);
+        } else {
+            auto *group = new QGroupBox(section.title);
+            group->setLayout(form);
+            pageLayout->insertWidget(pageLayout->count() - 1, group);
+        }
+        forms.insert(section.key, form);
+        if (section.optional) {
+            auto *onOff = new QCheckBox(withMnemonic(QStringLiteral("Use %1").arg(section.title.toLower()), mnemonics[section.page]));
+            onOff->setObjectName(QStringLiteral("section:%1").arg(section.key));
+            onOff->setToolTip(QStringLiteral("Present in the config as \"%1\": {...}; off: the section is null").arg(section.key));
+            form->addRow(onOff);
+            sectionSwitches_.emplace_back(section.key, onOff);
+            connect(onOff, &QCheckBox::toggled, this, &RunParameterForm::changed);
+        }
+    }
+
+    for (const RunParameter &p : RunParameters::all()) {
+        const QString sectionKey = p.key.section(QLatin1Char('.'), 0, -2);
+        QFormLayout *form = forms.value(sectionKey);
+        Field field = makeField(p);
+        field.editor->setObjectName(p.key);
+        field.editor->setToolTip(toolTipOf(p));
+        field.editor->setWhatsThis(p.help);
+        QWidget *row = field.editor;
+        if (p.type == ParameterType::Path) {
+            auto *line = static_cast<QLineEdit *>(field.editor);
+            auto *browse = new QToolButton;
+            browse->setText(QStringLiteral("…"));
+            browse->setToolTip(QStringLiteral("Choose the %1").arg(p.folder ? QStringLiteral("folder") : QStringLiteral("file")));
+            const bool folder = p.folder;
+            const QString title = p.label;
+            connect(browse, &QToolButton::clicked, this, [this, line, folder, title] {
+                const QString chosen = folder ? QFileDialog::getExistingDirectory(this, title, line->text())
+                                              : QFileDialog::getOpenFileName(this, title, line->text());
+                if (!chosen.isEmpty())
+                    line->setText(chosen);
+            });
+            row = new QWidget;
+            auto *rowLayout = new QHBoxLayout(row);
+            rowLayout->setContentsMargins(0, 0, 0, 0);
+            rowLayout->addWidget(line, 1);
+            rowLayout->addWidget(browse);
+        }
+        form->addRow(withMnemonic(p.label, mnemonics[RunParameters::findSection(sectionKey)->page]), row);
+
+        if (auto *spin = qobject_cast<QSpinBox *>(field.editor))
+            connect(spin, &QSpinBox::valueChanged, this, &RunParameterForm::changed);
+        else if (auto *dspin = qobject_cast<QDoubleSpinBox *>(field.editor))
+            connect(dspin, &QDoubleSpinBox::valueChanged, this, &RunParameterForm::changed);
+        else if (auto *combo = qobject_cast<QComboBox *>(field.editor))
+            connect(combo, &QComboBox::currentIndexChanged, this, &RunParameterForm::changed);
+        else if (auto *check = qobject_cast<QCheckBox *>(field.editor))
+            connect(check, &QCheckBox::toggled, this, &RunParameterForm::changed);
+        else if (auto *line = qobject_cast<QLineEdit *>(field.editor))
+            connect(line, &QLineEdit::textChanged, this, &RunParameterForm::changed);
+        fields_.push_back(std::move(field));
+    }
+
+    // An optional section that is off greys its editors (its tab stays readable).
+    for (const auto &[key, onOff] : sectionSwitches_) {
+        const QString prefix = key + QLatin1Char('.');
+        QCheckBox *sectionOnOff = onOff;
+        const auto apply = [this, prefix, sectionOnOff] {
+            for (const Field &f : fields_)
+                if (f.parameter->key.startsWith(prefix))
+                    f.editor->setEnabled(sectionOnOff->isChecked());
+        };
+        connect(onOff, &QCheckBox::toggled, this, apply);
+        apply();
+    }
+    setConfig(RunConfig());
+}
+
+void RunParameterForm::setConfig(const RunConfig &config)
+{
+    QSignalBlocker blocker(this); // one changed() for the whole config
+    for (const auto &[key, onOff] : sectionSwitches_)
+        onOff->setChecked(RunParameters::sectionEnabled(config, key));
+    for (const Field &f : fields_)
+        f.write(f.parameter->get(config));
+    blocker.unblock();
+    Q_EMIT changed();
+}
+
+json RunParameterForm::toJson() const
+{
+    json root = json::object();
+    QStringList off;
+    for (const auto &[key, onOff] : sectionSwitches_)
+        if (!onOff->isChecked())
+            off << key;
+    for (const QString &key : off)
+        root[RunParameters::pointer(key)] = nullptr;
+    for (const Field &f : fields_) {
+        const QString &key = f.parameter->key;
+        if (std::any_of(off.begin(), off.end(), [&key](const QString &section) { return key.startsWith(section + QLatin1Char('.')); }))
+            continue;
+        root[RunParameters::pointer(key)] = f.read();
+    }
+    return root;
+}
+
+RunConfig RunParameterForm::config() const
+{
+    return RunConfig::fromJson(toJson(), QStringLiteral("The form"));
+}
+
+QWidget *RunParameterForm::editor(const QString &key) const
+{
+    for (const Field &f : fields_)
+        if (f.parameter->key == key)
+            return f.editor;
+    return nullptr;
+}
+
+QCheckBox *RunParameterForm::sectionSwitch(const QString &key) const
+{
+    for (const auto &[sectionKey, onOff] : sectionSwitches_)
+        if (sectionKey == key)
+            return onOff;
+    return nullptr;
+}
+
+} // namespace gw
