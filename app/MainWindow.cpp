@@ -2,6 +2,7 @@
 
 #include "CompareView.h"
 #include "Error.h"
+#include "JobsPanel.h"
 #include "LabelingView.h"
 #include "LivePowerPlot.h"
 #include "PowerSourcesPanel.h"
@@ -14,6 +15,7 @@
 #include "energy/ReferenceTables.h"
 #include "jobs/JobRunner.h"
 #include "jobs/RunJob.h"
+#include "jobs/TimeLeft.h"
 #include "report/ModelCard.h"
 #include "report/RunReportBuilder.h"
 #include "report/RunSeries.h"
@@ -44,6 +46,11 @@
 
 namespace gw {
 
+namespace {
+/// Bumped when a dock is added, so an older saved layout gives way to the default one.
+constexpr int kLayoutVersion = 2;
+} // namespace
+
 MainWindow::MainWindow(QString databasePath, QWidget *parent)
     : QMainWindow(parent), databasePath_(std::move(databasePath)), settings_(WorkbenchSettings::load(QSettings())),
       powerSources_(new PowerSourcesPanel), runsModel_(new RunsTableModel(this)),
@@ -51,7 +58,8 @@ MainWindow::MainWindow(QString databasePath, QWidget *parent)
       newRunButton_(new QPushButton(QStringLiteral("&New run…"))), cancelButton_(new QPushButton(QStringLiteral("&Cancel run"))),
       oracle_(new InteractiveOracle(qEnvironmentVariable("USER", QStringLiteral("person")), this)), labelingView_(new LabelingView),
       labelingDock_(new QDockWidget(QStringLiteral("Labeling"), this)), compareView_(new CompareView),
-      compareDock_(new QDockWidget(QStringLiteral("Compare"), this)), intensityStatus_(new QLabel)
+      compareDock_(new QDockWidget(QStringLiteral("Compare"), this)), intensityStatus_(new QLabel), jobsPanel_(new JobsPanel),
+      jobsDock_(new QDockWidget(QStringLiteral("Jobs"), this))
 {
     setWindowTitle(QStringLiteral("Green AI Workbench"));
     resize(1100, 720);
@@ -97,7 +105,12 @@ MainWindow::MainWindow(QString databasePath, QWidget *parent)
     powerDock->setObjectName(QStringLiteral("powerSourcesDock"));
     powerDock->setWidget(powerSources_);
     addDockWidget(Qt::BottomDockWidgetArea, powerDock);
-    // A few rows of sources: the runs and the live plot keep most of the height.
+    jobsDock_->setObjectName(QStringLiteral("jobsDock"));
+    jobsDock_->setWidget(jobsPanel_);
+    addDockWidget(Qt::BottomDockWidgetArea, jobsDock_);
+    splitDockWidget(powerDock, jobsDock_, Qt::Horizontal);
+    connect(jobsPanel_, &JobsPanel::cancelRequested, this, &MainWindow::cancelJob);
+    // A few rows of sources and jobs: the runs and the live plot keep most of the height.
     resizeDocks({powerDock}, {170}, Qt::Vertical);
     settings_.applyTo(lastConfig_);
 
@@ -145,6 +158,11 @@ MainWindow::MainWindow(QString databasePath, QWidget *parent)
     viewMenu->addAction(powerDock->toggleViewAction());
     viewMenu->addAction(labelingDock_->toggleViewAction());
     viewMenu->addAction(compareDock_->toggleViewAction());
+    viewMenu->addAction(jobsDock_->toggleViewAction());
+    powerDock->toggleViewAction()->setShortcut(QKeySequence(Qt::ALT | Qt::Key_1));
+    labelingDock_->toggleViewAction()->setShortcut(QKeySequence(Qt::ALT | Qt::Key_2));
+    compareDock_->toggleViewAction()->setShortcut(QKeySequence(Qt::ALT | Qt::Key_3));
+    jobsDock_->toggleViewAction()->setShortcut(QKeySequence(Qt::ALT | Qt::Key_4));
     QAction *compareAction = viewMenu->addAction(QStringLiteral("&Compare selected runs"), this, &MainWindow::compareSelectedRuns);
     compareAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
 
@@ -159,7 +177,10 @@ MainWindow::MainWindow(QString databasePath, QWidget *parent)
     // The layout a person left, docks included (objectNames identify them).
     const QSettings layout;
     restoreGeometry(layout.value(QStringLiteral("window/geometry")).toByteArray());
-    restoreState(layout.value(QStringLiteral("window/state")).toByteArray());
+    if (!restoreState(layout.value(QStringLiteral("window/state")).toByteArray(), kLayoutVersion)) {
+        // First start: the jobs get a readable width beside the power sources once the docks have their real sizes.
+        QTimer::singleShot(0, this, [this, powerDock] { resizeDocks({powerDock, jobsDock_}, {width() * 3 / 5, width() * 2 / 5}, Qt::Horizontal); });
+    }
 
     setRunActive(false);
     refreshRuns();
@@ -169,7 +190,7 @@ void MainWindow::closeEvent(QCloseEvent *event)
 {
     QSettings layout;
     layout.setValue(QStringLiteral("window/geometry"), saveGeometry());
-    layout.setValue(QStringLiteral("window/state"), saveState());
+    layout.setValue(QStringLiteral("window/state"), saveState(kLayoutVersion));
     QMainWindow::closeEvent(event);
 }
 
@@ -264,7 +285,7 @@ void MainWindow::chooseProject()
 
 bool MainWindow::openProject(const QString &folder)
 {
-    if (runner_ || pendingStart_) {
+    if (isBusy() || !queue_.empty()) {
         QMessageBox::information(this, QStringLiteral("A run is going"), QStringLiteral("Cancel or finish the run before opening another project."));
         return false;
     }
@@ -323,14 +344,41 @@ void MainWindow::applySettings(const WorkbenchSettings &settings)
 
 bool MainWindow::startRun(const RunConfig &config)
 {
-    if (runner_ || pendingStart_)
-        return false;
-    return launch(config, std::nullopt);
+    if (!isBusy())
+        return launch(config, std::nullopt, 0);
+    const int jobId = jobsPanel_->addJob(config.name, QStringLiteral("Queued: starts when the jobs before it have finished"));
+    jobsPanel_->setTimeLeft(jobId, std::nullopt);
+    queue_.push_back(QueuedRun{jobId, config});
+    jobsDock_->show();
+    statusBar()->showMessage(QStringLiteral("%1 queued behind the running job (one run at a time, so each is measured alone)").arg(config.name), 8000);
+    return true;
+}
+
+void MainWindow::startNextQueued()
+{
+    if (isBusy() || queue_.empty())
+        return;
+    const QueuedRun next = queue_.front();
+    queue_.pop_front();
+    launch(next.config, std::nullopt, next.jobId);
+}
+
+void MainWindow::cancelJob(int jobId)
+{
+    if (jobId == activeJobId_) {
+        cancelRun();
+        return;
+    }
+    const auto queued = std::find_if(queue_.begin(), queue_.end(), [jobId](const QueuedRun &q) { return q.jobId == jobId; });
+    if (queued != queue_.end()) {
+        queue_.erase(queued);
+        jobsPanel_->setFinished(jobId, QStringLiteral("Cancelled before it started"));
+    }
 }
 
 bool MainWindow::scheduleRun(const RunConfig &config, const GreenestStartRequest &request)
 {
-    if (runner_ || pendingStart_)
+    if (isBusy())
         return false;
     try {
         double durationS = request.durationS;
@@ -364,6 +412,7 @@ bool MainWindow::scheduleRun(const RunConfig &config, const GreenestStartRequest
     livePlot_->clear();
     predictionText_->clear();
     progress_->setValue(0);
+    activeJobId_ = jobsPanel_->addJob(config.name, QStringLiteral("Waiting for its greenest start"));
     setRunActive(true);
     greenestStartTimer_.start();
     onGreenestStartTick();
@@ -380,18 +429,25 @@ void MainWindow::onGreenestStartTick()
     if (plan.delayS() > 0) {
         progressText_->setText(QStringLiteral("Waiting for the greenest start of %1 (forecast from %2): %3")
                                    .arg(pendingStart_->config.name, plan.forecastOrigin, plan.summary()));
+        jobsPanel_->setState(activeJobId_, QStringLiteral("Waiting for its greenest start at %1").arg(plan.bestStartUtc.toLocalTime().toString(QStringLiteral("HH:mm"))));
+        jobsPanel_->setTimeLeft(activeJobId_, plan.delayS() + plan.durationS);
         return;
     }
     greenestStartTimer_.stop();
     const PendingStart due = *pendingStart_;
     pendingStart_.reset();
     setRunActive(false);
-    launch(due.config, due.plan);
+    launch(due.config, due.plan, activeJobId_);
 }
 
-bool MainWindow::launch(const RunConfig &config, const std::optional<StartPlan> &plan)
+bool MainWindow::launch(const RunConfig &config, const std::optional<StartPlan> &plan, int jobId)
 {
     lastConfig_ = config;
+    activeJobId_ = jobId > 0 ? jobId : jobsPanel_->addJob(config.name, QStringLiteral("Starting"));
+    activeClock_.start();
+    predictedDurationS_.reset();
+    jobsPanel_->setState(activeJobId_, QStringLiteral("Starting"));
+    jobsPanel_->setTimeLeft(activeJobId_, std::nullopt);
     auto *job = new RunJob(config, databasePath_);
     // The live plot is on screen: sample fast enough for it to move.
     job->setMinimumSampleHz(settings_.liveSampleHz);
@@ -407,6 +463,7 @@ bool MainWindow::launch(const RunConfig &config, const std::optional<StartPlan> 
     connect(job, &RunJob::finished, this, &MainWindow::onRunFinished);
     connect(job, &RunJob::noticed, this, [this](const QString &message) { statusBar()->showMessage(message, 15000); });
     connect(job, &RunJob::predicted, this, [this](const QVariantMap &p) {
+        predictedDurationS_ = p.value(QStringLiteral("duration_s")).toDouble();
         predictionText_->setText(QStringLiteral("Predicted for the whole run: %1 Wh, %2 s, %3 g CO₂e (estimated from %4 % done)")
                                      .arg(p.value(QStringLiteral("energy_kwh")).toDouble() * 1000, 0, 'f', 3)
                                      .arg(p.value(QStringLiteral("duration_s")).toDouble(), 0, 'f', 0)
@@ -432,7 +489,10 @@ void MainWindow::cancelRun()
         progressText_->setText(QStringLiteral("The wait for the greenest start of %1 was cancelled; the run was not started.")
                                    .arg(pendingStart_->config.name));
         pendingStart_.reset();
+        jobsPanel_->setFinished(activeJobId_, QStringLiteral("Cancelled while waiting for its greenest start"));
+        activeJobId_ = 0;
         setRunActive(false);
+        startNextQueued();
         return;
     }
     if (!runner_)
@@ -440,6 +500,7 @@ void MainWindow::cancelRun()
     runner_->cancel();
     cancelButton_->setEnabled(false);
     progressText_->setText(QStringLiteral("Cancelling…"));
+    jobsPanel_->setState(activeJobId_, QStringLiteral("Cancelling…"));
 }
 
 void MainWindow::onPowerSample(const PowerSample &sample)
@@ -456,6 +517,8 @@ void MainWindow::onProgress(double fraction, const QString &message)
 {
     progress_->setValue(int(fraction * 1000));
     progressText_->setText(message);
+    jobsPanel_->setProgress(activeJobId_, fraction, message);
+    jobsPanel_->setTimeLeft(activeJobId_, TimeLeft::estimateS(activeClock_.elapsed() / 1000.0, fraction, predictedDurationS_));
 }
 
 void MainWindow::onRunFinished(const RunSummary &summary)
@@ -464,23 +527,29 @@ void MainWindow::onRunFinished(const RunSummary &summary)
     runner_.reset();
     showSettingsIntensity();
     setRunActive(false);
-    progressText_->setText(summary.status == QStringLiteral("failed")
-                               ? QStringLiteral("Run %1 failed: %2").arg(summary.runId).arg(summary.error)
-                               : QStringLiteral("Run %1 %2: accuracy %3 %, %4 Wh (%5), %6 g CO₂ at %7 g/kWh")
-                                     .arg(summary.runId)
-                                     .arg(summary.status)
-                                     .arg(summary.accuracy * 100, 0, 'f', 2)
-                                     .arg(summary.energyKwh * 1000, 0, 'f', 4)
-                                     .arg(summary.energySource)
-                                     .arg(summary.emissionsG, 0, 'f', 4)
-                                     .arg(summary.intensityGPerKwh, 0, 'f', 0));
+    const QString outcome = summary.status == QStringLiteral("failed")
+                                ? QStringLiteral("Run %1 failed: %2").arg(summary.runId).arg(summary.error)
+                                : QStringLiteral("Run %1 %2: accuracy %3 %, %4 Wh (%5), %6 g CO₂ at %7 g/kWh")
+                                      .arg(summary.runId)
+                                      .arg(summary.status)
+                                      .arg(summary.accuracy * 100, 0, 'f', 2)
+                                      .arg(summary.energyKwh * 1000, 0, 'f', 4)
+                                      .arg(summary.energySource)
+                                      .arg(summary.emissionsG, 0, 'f', 4)
+                                      .arg(summary.intensityGPerKwh, 0, 'f', 0);
+    progressText_->setText(outcome);
+    if (summary.status == QStringLiteral("completed"))
+        jobsPanel_->setProgress(activeJobId_, 1.0, QString());
+    jobsPanel_->setFinished(activeJobId_, outcome);
+    activeJobId_ = 0;
     refreshRuns();
     Q_EMIT runFinished(summary);
+    startNextQueued();
 }
 
 void MainWindow::setRunActive(bool active)
 {
-    newRunButton_->setEnabled(!active);
+    // New runs stay possible: they queue behind the active one.
     cancelButton_->setEnabled(active);
 }
 

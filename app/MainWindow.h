@@ -5,8 +5,10 @@
 #include "config/RunConfig.h"
 #include "jobs/RunSummary.h"
 
+#include <QElapsedTimer>
 #include <QMainWindow>
 #include <QTimer>
+#include <deque>
 #include <memory>
 #include <optional>
 
@@ -22,6 +24,7 @@ namespace gw {
 class CompareView;
 class InteractiveOracle;
 class JobRunner;
+class JobsPanel;
 class LabelingView;
 class LivePowerPlot;
 class PowerSourcesPanel;
@@ -29,9 +32,12 @@ class RunsTableModel;
 struct PowerSample;
 
 /// The workbench window: stored runs on top, the current run's live power and energy below, with
-/// its progress and a Cancel button. Runs execute on a JobRunner thread; this window only reacts
-/// to their queued signals, so it never blocks. A run may also wait for the greenest start time of
-/// an intensity forecast before it starts by itself.
+/// its progress and a Cancel button; the Jobs dock lists every job of the session with its own
+/// progress, time left and Cancel. Runs execute on a JobRunner thread; this window only reacts
+/// to their queued signals, so it never blocks. One run executes at a time: a run started while
+/// another goes is queued behind it, because two runs sharing the CPUs would each be measured
+/// with the other's load (the CPU-time power model attributes the process's CPU time to its run).
+/// A run may also wait for the greenest start time of an intensity forecast before it starts.
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
@@ -48,17 +54,25 @@ public:
     bool isWaitingToStart() const { return pendingStart_.has_value(); }
     const WorkbenchSettings &settings() const { return settings_; }
     PowerSourcesPanel *powerSourcesPanel() const { return powerSources_; }
+    JobsPanel *jobsPanel() const { return jobsPanel_; }
+    /// Runs waiting behind the active one.
+    int queuedRunCount() const { return int(queue_.size()); }
+    /// The Jobs panel's id of the running (or waiting-to-start) run; 0 when none.
+    int activeJobId() const { return activeJobId_; }
 
 public Q_SLOTS:
     void refreshRuns();
     void showNewRunDialog();
-    /// Starts a run of @p config on a worker thread; refused while another run is active.
+    /// Starts a run of @p config on a worker thread, or queues it behind the active run (or the
+    /// one waiting for its greenest start); it starts when those have finished.
     bool startRun(const gw::RunConfig &config);
     /// Plans the greenest start of @p config and waits for it (Cancel stops the wait); false with
     /// a message when it cannot be planned or another run is active or waiting.
     bool scheduleRun(const gw::RunConfig &config, const gw::GreenestStartRequest &request);
-    /// Cancels the active run, or the wait for a scheduled one.
+    /// Cancels the active run, or the wait for a scheduled one (queued runs then go on).
     void cancelRun();
+    /// Cancels the job @p jobId of the Jobs panel: the active run, the wait, or a queued run.
+    void cancelJob(int jobId);
     void showSettingsDialog();
     /// Replaces the settings (and stores them with QSettings).
     void applySettings(const gw::WorkbenchSettings &settings);
@@ -87,8 +101,10 @@ private:
     void onRunFinished(const gw::RunSummary &summary);
     void setRunActive(bool active);
     void onGreenestStartTick();
-    /// Starts the run, with the plan it waited for, if any.
-    bool launch(const RunConfig &config, const std::optional<StartPlan> &plan);
+    /// Starts the run, with the plan it waited for, if any, as job @p jobId (0: a new row).
+    bool launch(const RunConfig &config, const std::optional<StartPlan> &plan, int jobId);
+    void startNextQueued();
+    bool isBusy() const { return runner_ || pendingStart_; }
 
     QString databasePath_;
     WorkbenchSettings settings_;
@@ -98,6 +114,16 @@ private:
         StartPlan plan;
     };
     std::optional<PendingStart> pendingStart_;
+    struct QueuedRun {
+        int jobId;
+        RunConfig config;
+    };
+    std::deque<QueuedRun> queue_;
+    int activeJobId_ = 0;
+    QElapsedTimer activeClock_;
+    std::optional<double> predictedDurationS_;
+    JobsPanel *jobsPanel_;
+    QDockWidget *jobsDock_;
     QTimer greenestStartTimer_;
     PowerSourcesPanel *powerSources_;
     RunsTableModel *runsModel_;

@@ -17,6 +17,7 @@ mkdir -p "$OUT"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 store="$work/store.sqlite"
+export XDG_CONFIG_HOME="$work/config" # the default layout, not whatever the last session left
 
 run() { # name, JSON body
     printf '%s\n' "$2" >"$work/$1.json"

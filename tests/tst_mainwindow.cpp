@@ -1,5 +1,6 @@
 #include "LivePowerPlot.h"
 #include "MainWindow.h"
+#include "JobsPanel.h"
 #include "NewRunDialog.h"
 #include "RunParameterForm.h"
 #include "PowerSourcesPanel.h"
@@ -20,6 +21,7 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSettings>
+#include <QProgressBar>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
@@ -206,7 +208,16 @@ private Q_SLOTS:
         QVERIFY(window.scheduleRun(tinyRun(QStringLiteral("greenest")), GreenestStartRequest{forecastPath, now.addSecs(100), 10}));
         QVERIFY(window.isWaitingToStart());
         QVERIFY(!window.isRunActive());
-        QVERIFY(!window.startRun(tinyRun(QStringLiteral("other")))); // waiting counts as busy
+        // Waiting counts as busy: another run queues behind it; cancelled there, it never runs.
+        QVERIFY(window.startRun(tinyRun(QStringLiteral("other"))));
+        QCOMPARE(window.queuedRunCount(), 1);
+        QCOMPARE(window.jobsPanel()->activeJobCount(), 2);
+        const int waitingJob = window.activeJobId();
+        QVERIFY(window.jobsPanel()->stateLabel(waitingJob)->text().startsWith(QStringLiteral("Waiting for its greenest start at ")));
+        QVERIFY(window.jobsPanel()->timeLeftLabel(waitingJob)->text().endsWith(QStringLiteral(" left")));
+        window.cancelJob(waitingJob + 1);
+        QCOMPARE(window.queuedRunCount(), 0);
+        QCOMPARE(window.jobsPanel()->stateLabel(waitingJob + 1)->text(), QStringLiteral("Cancelled before it started"));
         QCOMPARE(window.runsModel()->rowCount(), 0);
         QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 1, 30000);
         QVERIFY(!window.isWaitingToStart());
@@ -332,9 +343,18 @@ private Q_SLOTS:
         config.energy.sampleHz = 20;
         QSignalSpy finished(&window, &MainWindow::runFinished);
         QVERIFY(window.startRun(config));
-        QVERIFY(!window.startRun(config)); // one run at a time
+        const int running = window.activeJobId();
+        QVERIFY(window.startRun(config)); // one run at a time: the second is queued behind
+        QCOMPARE(window.queuedRunCount(), 1);
         QTRY_VERIFY_WITH_TIMEOUT(window.livePlot()->sampleCount() >= 3, 20000);
         QCOMPARE(window.runsModel()->rowCount(), 1); // the run appears as soon as it is created
+        QVERIFY(window.jobsPanel()->progressBar(running));
+        QTRY_VERIFY_WITH_TIMEOUT(window.jobsPanel()->timeLeftLabel(running)->text().endsWith(QStringLiteral(" left")), 5000);
+        // The queued job's own Cancel button takes it out of the queue.
+        QPushButton *cancelQueued = window.jobsPanel()->cancelButton(running + 1);
+        QVERIFY(cancelQueued);
+        QTest::mouseClick(cancelQueued, Qt::LeftButton);
+        QCOMPARE(window.queuedRunCount(), 0);
 
         auto *cancel = window.findChild<QPushButton *>(QStringLiteral("cancelButton"));
         QVERIFY(cancel && cancel->isEnabled());
@@ -346,6 +366,34 @@ private Q_SLOTS:
         QCOMPARE(finished.at(0).at(0).value<RunSummary>().status, QStringLiteral("cancelled"));
         QVERIFY(!window.isRunActive());
         QCOMPARE(window.runsModel()->runAt(0).status, QStringLiteral("cancelled"));
+        QTest::qWait(300);
+        QVERIFY(!window.isRunActive()); // nothing was left in the queue to start
+        QVERIFY(window.jobsPanel()->stateLabel(running)->text().contains(QStringLiteral("cancelled")));
+    }
+
+    void queuedRunsRunOneAfterTheOther()
+    {
+        const QString db = dir_.filePath(QStringLiteral("queue.sqlite"));
+        MainWindow window(db);
+        QSignalSpy finished(&window, &MainWindow::runFinished);
+        QVERIFY(window.startRun(tinyRun(QStringLiteral("first"))));
+        QVERIFY(window.startRun(tinyRun(QStringLiteral("second"))));
+        QVERIFY(window.startRun(tinyRun(QStringLiteral("third"))));
+        QCOMPARE(window.queuedRunCount(), 2);
+        QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 3, 60000);
+        QStringList order;
+        for (const QList<QVariant> &call : finished) {
+            const RunSummary summary = call.at(0).value<RunSummary>();
+            QCOMPARE(summary.status, QStringLiteral("completed"));
+            order << summary.name;
+        }
+        QCOMPARE(order, (QStringList{QStringLiteral("first"), QStringLiteral("second"), QStringLiteral("third")}));
+        QCOMPARE(window.jobsPanel()->activeJobCount(), 0);
+        for (int job = 1; job <= 3; ++job) {
+            QCOMPARE(window.jobsPanel()->progressBar(job)->value(), 1000);
+            QVERIFY(window.jobsPanel()->stateLabel(job)->text().contains(QStringLiteral("completed")));
+        }
+        QCOMPARE(window.runsModel()->rowCount(), 3);
     }
 };
 
