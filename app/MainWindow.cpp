@@ -1,5 +1,6 @@
 #include "MainWindow.h"
 
+#include "Appearance.h"
 #include "CompareView.h"
 #include "Error.h"
 #include "JobsPanel.h"
@@ -63,12 +64,14 @@ MainWindow::MainWindow(QString databasePath, QWidget *parent)
 {
     setWindowTitle(QStringLiteral("Green AI Workbench"));
     resize(1100, 720);
+    Appearance::apply(settings_.appearance);
 
     runsView_->setObjectName(QStringLiteral("runsView"));
     runsView_->setModel(runsModel_);
     runsView_->setSelectionBehavior(QAbstractItemView::SelectRows);
     runsView_->setSelectionMode(QAbstractItemView::ExtendedSelection);
     runsView_->setAlternatingRowColors(true);
+    runsView_->setTabKeyNavigation(false); // Tab leaves the table (arrows move between cells): no keyboard trap
     runsView_->verticalHeader()->hide();
     runsView_->horizontalHeader()->setStretchLastSection(true);
 
@@ -337,6 +340,7 @@ void MainWindow::applySettings(const WorkbenchSettings &settings)
     // The next New run dialog starts from the new energy choices; the rest of the last config stays.
     settings_.applyTo(lastConfig_);
     labelingView_->setShortcuts(settings_.labelingShortcuts);
+    Appearance::apply(settings_.appearance);
     if (!runner_)
         showSettingsIntensity();
     statusBar()->showMessage(QStringLiteral("Settings saved to %1").arg(store.fileName()), 5000);

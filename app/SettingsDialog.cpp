@@ -31,7 +31,8 @@ QDoubleSpinBox *rateSpinBox()
 
 SettingsDialog::SettingsDialog(const WorkbenchSettings &initial, QWidget *parent)
     : QDialog(parent), country_(new CountryComboBox), intensity_(new QComboBox), zone_(new QLineEdit), token_(new QLineEdit),
-      tokenHint_(new QLabel), pue_(new QDoubleSpinBox), sampleHz_(rateSpinBox()), liveSampleHz_(rateSpinBox())
+      tokenHint_(new QLabel), pue_(new QDoubleSpinBox), sampleHz_(rateSpinBox()), liveSampleHz_(rateSpinBox()),
+      appearance_(new QComboBox)
 {
     setWindowTitle(QStringLiteral("Settings"));
     country_->setObjectName(QStringLiteral("settingsCountry"));
@@ -59,6 +60,12 @@ SettingsDialog::SettingsDialog(const WorkbenchSettings &initial, QWidget *parent
     form->addRow(QStringLiteral("&PUE"), pue_);
     form->addRow(QStringLiteral("&Sampling rate of runs"), sampleHz_);
     form->addRow(QStringLiteral("Sampling rate with the &live view"), liveSampleHz_);
+    appearance_->setObjectName(QStringLiteral("appearance"));
+    appearance_->addItem(QStringLiteral("As the desktop (system palette)"), QStringLiteral("system"));
+    appearance_->addItem(QStringLiteral("Light"), QStringLiteral("light"));
+    appearance_->addItem(QStringLiteral("Dark"), QStringLiteral("dark"));
+    appearance_->setToolTip(QStringLiteral("Windows and plots; exported plots and reports are always light, for print"));
+    form->addRow(QStringLiteral("&Appearance"), appearance_);
 
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
     connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
@@ -101,6 +108,7 @@ SettingsDialog::SettingsDialog(const WorkbenchSettings &initial, QWidget *parent
     pue_->setValue(initial.pue);
     sampleHz_->setValue(initial.sampleHz);
     liveSampleHz_->setValue(initial.liveSampleHz);
+    appearance_->setCurrentIndex(std::max(0, appearance_->findData(initial.appearance)));
     updateLiveFields();
 }
 
@@ -130,6 +138,7 @@ WorkbenchSettings SettingsDialog::settings() const
     s.pue = pue_->value();
     s.sampleHz = sampleHz_->value();
     s.liveSampleHz = liveSampleHz_->value();
+    s.appearance = appearance_->currentData().toString();
     for (auto it = labelingKeys_.constBegin(); it != labelingKeys_.constEnd(); ++it)
         s.labelingShortcuts.keys.insert(it.key(), it.value()->keySequence());
     return s;

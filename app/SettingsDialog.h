@@ -32,6 +32,7 @@ private:
     QDoubleSpinBox *pue_;
     QDoubleSpinBox *sampleHz_;
     QDoubleSpinBox *liveSampleHz_;
+    QComboBox *appearance_;
     QMap<QString, QKeySequenceEdit *> labelingKeys_;
 };
 

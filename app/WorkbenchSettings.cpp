@@ -30,6 +30,8 @@ WorkbenchSettings WorkbenchSettings::load(const QSettings &settings)
     s.pue = std::clamp(settings.value(QStringLiteral("energy/pue"), s.pue).toDouble(), 1.0, 3.0);
     s.sampleHz = clampedHz(settings.value(QStringLiteral("energy/sample_hz"), s.sampleHz).toDouble(), 1.0);
     s.liveSampleHz = clampedHz(settings.value(QStringLiteral("energy/live_sample_hz"), s.liveSampleHz).toDouble(), 10.0);
+    const QString appearance = settings.value(QStringLiteral("window/appearance"), s.appearance).toString();
+    s.appearance = appearance == QStringLiteral("light") || appearance == QStringLiteral("dark") ? appearance : QStringLiteral("system");
     for (const QString &action : LabelingShortcuts::actions()) {
         const QVariant key = settings.value(QStringLiteral("labeling/") + action);
         if (key.isValid())
@@ -47,6 +49,7 @@ void WorkbenchSettings::save(QSettings &settings) const
     settings.setValue(QStringLiteral("energy/pue"), pue);
     settings.setValue(QStringLiteral("energy/sample_hz"), sampleHz);
     settings.setValue(QStringLiteral("energy/live_sample_hz"), liveSampleHz);
+    settings.setValue(QStringLiteral("window/appearance"), appearance);
     for (auto it = labelingShortcuts.keys.constBegin(); it != labelingShortcuts.keys.constEnd(); ++it)
         settings.setValue(QStringLiteral("labeling/") + it.key(), it.value().toString(QKeySequence::PortableText));
 }

@@ -21,6 +21,7 @@ struct WorkbenchSettings {
     double sampleHz = 1.0;                         ///< runs without a live view (command line)
     double liveSampleHz = 10.0;                    ///< while the window's live plot shows a run
     LabelingShortcuts labelingShortcuts;           ///< keys of the labeling view
+    QString appearance = QStringLiteral("system"); ///< "system" (the desktop's palette), "light" or "dark"
 
     static WorkbenchSettings load(const QSettings &settings);
     void save(QSettings &settings) const;

@@ -1,3 +1,4 @@
+#include "Appearance.h"
 #include "CommandLine.h"
 #include "MainWindow.h"
 
@@ -46,6 +47,8 @@ int main(int argc, char *argv[])
     const QCommandLineOption startOption(QStringLiteral("start"), QStringLiteral("Start a run of this config at once (\"default\": the embedded default)."),
                                          QStringLiteral("CONFIG"));
     const QCommandLineOption compareOption(QStringLiteral("compare"), QStringLiteral("Open the Compare dock with every stored run."));
+    const QCommandLineOption appearanceOption(QStringLiteral("appearance"), QStringLiteral("light, dark or system for this session (Settings keeps the lasting choice)."),
+                                              QStringLiteral("APPEARANCE"));
     const QCommandLineOption newRunOption(QStringLiteral("new-run"), QStringLiteral("Open the New run dialog."));
     const QCommandLineOption screenshotOption(QStringLiteral("screenshot"),
                                               QStringLiteral("Save the window as FILE (PNG) after --screenshot-after seconds, then quit (cancelling any run)."),
@@ -56,11 +59,14 @@ int main(int argc, char *argv[])
     parser.addOption(startOption);
     parser.addOption(compareOption);
     parser.addOption(newRunOption);
+    parser.addOption(appearanceOption);
     parser.addOption(screenshotOption);
     parser.addOption(screenshotAfterOption);
     parser.process(app);
 
     gw::MainWindow window(parser.value(dbOption));
+    if (parser.isSet(appearanceOption))
+        gw::Appearance::apply(parser.value(appearanceOption));
     window.show();
     if (parser.isSet(startOption)) {
         const QString value = parser.value(startOption);

@@ -1,6 +1,8 @@
 #include "LivePowerPlot.h"
 #include "MainWindow.h"
 #include "JobsPanel.h"
+#include "PlotTheme.h"
+#include "QCustomPlotInclude.h"
 #include "NewRunDialog.h"
 #include "RunParameterForm.h"
 #include "PowerSourcesPanel.h"
@@ -21,6 +23,11 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSettings>
+#include <QAbstractButton>
+#include <QAbstractSpinBox>
+#include <QMenuBar>
+#include <QComboBox>
+#include <QAbstractItemView>
 #include <QProgressBar>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -31,6 +38,14 @@
 #include <QtTest>
 
 using namespace gw;
+
+namespace {
+/// The colour the plot paints its background with (QCustomPlot keeps its brush private).
+QColor backgroundOf(QCustomPlot *plot)
+{
+    return plot->toPixmap(40, 40).toImage().pixelColor(1, 1);
+}
+} // namespace
 
 class TestMainWindow : public QObject {
     Q_OBJECT
@@ -369,6 +384,65 @@ private Q_SLOTS:
         QTest::qWait(300);
         QVERIFY(!window.isRunActive()); // nothing was left in the queue to start
         QVERIFY(window.jobsPanel()->stateLabel(running)->text().contains(QStringLiteral("cancelled")));
+    }
+
+    void appearanceSwitchesWindowAndPlots()
+    {
+        MainWindow window(dir_.filePath(QStringLiteral("appearance.sqlite")));
+        const QPalette desktop = QApplication::palette();
+        WorkbenchSettings settings = window.settings();
+        settings.appearance = QStringLiteral("dark");
+        window.applySettings(settings);
+        QVERIFY(isDark(QApplication::palette()));
+        auto *plot = window.livePlot()->findChild<QCustomPlot *>();
+        QVERIFY(plot);
+        QTRY_COMPARE(backgroundOf(plot), darkPalette().color(QPalette::Base));
+        settings.appearance = QStringLiteral("system");
+        window.applySettings(settings);
+        QCOMPARE(QApplication::palette().color(QPalette::Window), desktop.color(QPalette::Window));
+        QTRY_COMPARE(backgroundOf(plot), desktop.color(QPalette::Base));
+        QCOMPARE(WorkbenchSettings::load(QSettings()).appearance, QStringLiteral("system"));
+    }
+
+    void everyControlIsReachableWithTheKeyboard()
+    {
+        MainWindow window(dir_.filePath(QStringLiteral("keyboard.sqlite")));
+        window.show();
+        window.compareSelectedRuns(); // the Compare dock too
+        QVERIFY(QTest::qWaitForWindowActive(&window));
+        auto *runs = window.findChild<QTableView *>(QStringLiteral("runsView"));
+        runs->setFocus();
+        QTRY_VERIFY(runs->hasFocus());
+        // Press Tab as a person would and note every widget that takes the focus, until it comes back.
+        QSet<QWidget *> reached{runs};
+        for (int press = 0; press < 400; ++press) {
+            QTest::keyClick(QApplication::focusWidget(), Qt::Key_Tab);
+            QWidget *focused = QApplication::focusWidget();
+            QVERIFY(focused);
+            if (focused == runs)
+                break;
+            reached.insert(focused);
+        }
+        QCOMPARE(QApplication::focusWidget(), runs); // no widget keeps the Tab key to itself
+        const QList<QWidget *> controls = window.findChildren<QWidget *>();
+        int checked = 0;
+        for (QWidget *w : controls) {
+            const bool control = qobject_cast<QAbstractButton *>(w) || qobject_cast<QComboBox *>(w) || qobject_cast<QAbstractItemView *>(w) ||
+                                 qobject_cast<QLineEdit *>(w) || qobject_cast<QAbstractSpinBox *>(w);
+            if (!control || !w->isVisible() || !w->isEnabled() || w->focusPolicy() == Qt::NoFocus || qobject_cast<QLineEdit *>(w->parentWidget()) ||
+                w->inherits("QDockWidgetTitleButton") || qobject_cast<QComboBox *>(w->parentWidget()))
+                continue;
+            ++checked;
+            QVERIFY2(reached.contains(w), qPrintable(QStringLiteral("%1 '%2' (%3) is not reached with Tab")
+                                                         .arg(QString::fromLatin1(w->metaObject()->className()), w->objectName(),
+                                                              qobject_cast<QAbstractButton *>(w) ? qobject_cast<QAbstractButton *>(w)->text() : QString())));
+        }
+        QVERIFY(checked >= 6);
+        // Menus and docks have keys of their own.
+        for (QAction *action : window.menuBar()->actions())
+            QVERIFY2(action->text().contains(QLatin1Char('&')), qPrintable(action->text()));
+        QDockWidget *jobs = window.findChild<QDockWidget *>(QStringLiteral("jobsDock"));
+        QCOMPARE(jobs->toggleViewAction()->shortcut(), QKeySequence(Qt::ALT | Qt::Key_4));
     }
 
     void queuedRunsRunOneAfterTheOther()

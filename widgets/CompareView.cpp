@@ -37,6 +37,7 @@ CompareView::CompareView(QWidget *parent)
     proxy->setSortRole(Qt::UserRole);
     table_->setModel(proxy);
     table_->setSortingEnabled(true);
+    table_->setTabKeyNavigation(false); // Tab leaves the table (arrows move between cells): no keyboard trap
     table_->setAlternatingRowColors(true);
     table_->verticalHeader()->hide();
     table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);

@@ -90,6 +90,7 @@ LabelingView::LabelingView(QWidget *parent)
     history_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     history_->horizontalHeader()->setSectionResizeMode(2, QHeaderView::Stretch);
     history_->setWordWrap(false);
+    history_->setTabKeyNavigation(false); // Tab leaves the table (arrows move between cells): no keyboard trap
     history_->verticalHeader()->hide();
     history_->setEditTriggers(QAbstractItemView::NoEditTriggers);
     history_->setSelectionBehavior(QAbstractItemView::SelectRows);

@@ -85,6 +85,7 @@ LivePowerPlot::LivePowerPlot(QWidget *parent)
     energy_->removeFromLegend();
     emissions_->removeFromLegend();
     plot_->setMinimumHeight(260);
+    followPalette(plot_);
 
     redrawTimer_.setSingleShot(true);
     redrawTimer_.setInterval(40);

@@ -27,6 +27,7 @@ ParetoPlot::ParetoPlot(QWidget *parent) : QWidget(parent), plot_(new QCustomPlot
     // right: the upper left is where the legend hides nothing.
     plot_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
     plot_->setMinimumHeight(220);
+    followPalette(plot_);
 }
 
 void ParetoPlot::setComparison(const RunComparison &comparison)
@@ -49,7 +50,7 @@ void ParetoPlot::setComparison(const RunComparison &comparison)
         label->position->setCoords(x, y);
         label->setPositionAlignment(Qt::AlignLeft | Qt::AlignBottom);
         label->setText(QStringLiteral(" %1").arg(run.id));
-        label->setColor(frontier[std::size_t(i)] ? Qt::black : kDominatedColour);
+        label->setColor(frontier[std::size_t(i)] ? plot_->palette().color(QPalette::Text) : kDominatedColour); // the theme re-colours it
     }
     std::sort(line.begin(), line.end());
     QCPGraph *frontierLine = plot_->addGraph();

@@ -1,32 +1,12 @@
 #include "PlotExport.h"
 
+#include "PlotTheme.h"
 #include "QCustomPlotInclude.h"
 
 #include <QFileInfo>
 #include <QSvgGenerator>
 
 namespace gw {
-
-namespace {
-
-/// Sets the white print background for the lifetime of the scope, then restores the screen's.
-class PrintTheme {
-public:
-    explicit PrintTheme(QCustomPlot *plot) : plot_(plot), background_(plot->background()) { plot_->setBackground(Qt::white); }
-    ~PrintTheme()
-    {
-        plot_->setBackground(background_);
-        plot_->replot();
-    }
-    PrintTheme(const PrintTheme &) = delete;
-    PrintTheme &operator=(const PrintTheme &) = delete;
-
-private:
-    QCustomPlot *plot_;
-    QBrush background_;
-};
-
-} // namespace
 
 QImage renderPlot(QCustomPlot *plot, int width, int height)
 {
@@ -56,13 +36,6 @@ bool savePlot(QCustomPlot *plot, const QString &path, int width, int height)
         }
     }
     return ok;
-}
-
-QColor seriesColour(int index)
-{
-    static const QColor palette[] = {QColor(0, 114, 178), QColor(213, 94, 0), QColor(0, 158, 115), QColor(204, 121, 167),
-                                     QColor(230, 159, 0), QColor(86, 180, 233), QColor(240, 228, 66), QColor(0, 0, 0)};
-    return palette[((index % 8) + 8) % 8];
 }
 
 } // namespace gw

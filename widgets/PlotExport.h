@@ -1,5 +1,6 @@
 #pragma once
-#include <QColor>
+#include "PlotTheme.h"
+
 #include <QImage>
 #include <QString>
 
@@ -7,14 +8,11 @@ class QCustomPlot;
 
 namespace gw {
 
-/// Saves a plot as PNG, SVG or PDF by the file's extension, on a white print background whatever
+/// Saves a plot as PNG, SVG or PDF by the file's extension, in the light print theme whatever
 /// the screen's palette; false when the format is unknown or the file cannot be written.
 bool savePlot(QCustomPlot *plot, const QString &path, int width = 800, int height = 500);
 
 /// @p plot drawn at @p width x @p height on the white print theme, as savePlot writes it.
 QImage renderPlot(QCustomPlot *plot, int width, int height);
-
-/// The Okabe-Ito colours, told apart by colour-blind eyes; @p index wraps around.
-QColor seriesColour(int index);
 
 } // namespace gw

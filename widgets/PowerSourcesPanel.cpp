@@ -24,6 +24,7 @@ PowerSourcesPanel::PowerSourcesPanel(Probe probe, QWidget *parent)
     table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
     table_->setSelectionBehavior(QAbstractItemView::SelectRows);
     table_->setWordWrap(true);
+    table_->setTabKeyNavigation(false); // Tab leaves the table (arrows move between cells): no keyboard trap
     summary_->setWordWrap(true);
     summary_->setObjectName(QStringLiteral("powerSourcesSummary"));
     auto *again = new QPushButton(QStringLiteral("Look &again"));

@@ -18,6 +18,7 @@ QCustomPlot *addPlot(QWidget *owner)
     layout->addWidget(plot);
     plot->setMinimumHeight(220);
     plot->legend->setVisible(true);
+    followPalette(plot);
     return plot;
 }
 
