@@ -36,6 +36,8 @@ echo "== live view during the embedded default" >&2
 xvfb-run "${screen[@]}" "$WORKBENCH" --db "$store" --start default --screenshot "$OUT/live-view.png" --screenshot-after 12
 echo "== compare view" >&2
 xvfb-run "${screen[@]}" "$WORKBENCH" --db "$store" --compare --screenshot "$OUT/compare-view.png" --screenshot-after 3
+echo "== compare view, dark appearance" >&2
+xvfb-run "${screen[@]}" "$WORKBENCH" --db "$store" --compare --appearance dark --screenshot "$OUT/compare-view-dark.png" --screenshot-after 3
 echo "== new run dialog (generated from the run parameters)" >&2
 xvfb-run "${screen[@]}" "$WORKBENCH" --db "$store" --new-run --screenshot "$OUT/new-run-dialog.png" --screenshot-after 2
-ls -l "$OUT"/main-window.png "$OUT"/live-view.png "$OUT"/compare-view.png "$OUT"/new-run-dialog.png
+ls -l "$OUT"/main-window.png "$OUT"/live-view.png "$OUT"/compare-view.png "$OUT"/compare-view-dark.png "$OUT"/new-run-dialog.png

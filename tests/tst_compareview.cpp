@@ -112,6 +112,20 @@ private Q_SLOTS:
         QCOMPARE(plots[3]->yAxis->label(), QStringLiteral("energy (Wh)"));
     }
 
+    void theParetoLegendHidesNoRun()
+    {
+        // Runs of nearly the same CO2e in one column, the best at the top left: a legend inside the axes
+        // covered them (seen in a screenshot); it sits below the axes now.
+        CompareView view;
+        view.resize(800, 600);
+        view.setRuns({run(1, 0.01, 0.78, 0.00188), run(2, 0.001, 0.73, 0.00190), run(3, 0.1, 0.63, 0.0027)}, {});
+        QCustomPlot *plot = view.paretoPlot()->plot();
+        plot->replot();
+        QVERIFY(plot->legend->visible());
+        QVERIFY(!plot->axisRect()->rect().intersects(plot->legend->outerRect()));
+        QVERIFY(plot->legend->outerRect().top() >= plot->axisRect()->outerRect().bottom());
+    }
+
     void reportIsWritten_data()
     {
         QTest::addColumn<QString>("name");

@@ -23,9 +23,12 @@ ParetoPlot::ParetoPlot(QWidget *parent) : QWidget(parent), plot_(new QCustomPlot
     plot_->xAxis->setScaleType(QCPAxis::stLogarithmic);
     plot_->xAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
     plot_->legend->setVisible(true);
-    // The frontier climbs from the lower left to the upper right and dominated runs lie below it, to the
-    // right: the upper left is where the legend hides nothing.
-    plot_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
+    // Below the axes, in one row: inside, no corner is sure to be empty (the greenest accurate run sits
+    // top left, the cheapest bottom left, and runs of nearly equal CO2e crowd one column).
+    plot_->axisRect()->insetLayout()->take(plot_->legend);
+    plot_->plotLayout()->addElement(1, 0, plot_->legend);
+    plot_->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+    plot_->plotLayout()->setRowStretchFactor(1, 0.001);
     plot_->setMinimumHeight(220);
     followPalette(plot_);
 }

@@ -62,9 +62,13 @@ void applyPlotTheme(QCustomPlot *plot, const QPalette &palette)
             if (auto *legend = qobject_cast<QCPLegend *>(rect->insetLayout()->elementAt(i)))
                 themeLegend(legend, text, base);
     }
-    for (int i = 0; i < plot->plotLayout()->elementCount(); ++i)
-        if (auto *title = qobject_cast<QCPTextElement *>(plot->plotLayout()->elementAt(i)))
+    for (int i = 0; i < plot->plotLayout()->elementCount(); ++i) {
+        QCPLayoutElement *element = plot->plotLayout()->elementAt(i);
+        if (auto *title = qobject_cast<QCPTextElement *>(element))
             title->setTextColor(text);
+        else if (auto *legend = qobject_cast<QCPLegend *>(element)) // a legend placed outside the axes
+            themeLegend(legend, text, base);
+    }
     // Text items drawn in the theme's text colour follow it; coloured ones (a series' own) keep theirs.
     for (int i = 0; i < plot->itemCount(); ++i)
         if (auto *label = qobject_cast<QCPItemText *>(plot->item(i)))

@@ -123,7 +123,9 @@ public:
             sinceProgress_.restart();
             if (!prediction_.hasEstimate())
                 publishPrediction(p.fraction());
-            Q_EMIT job_.progressed(p.fraction(), QStringLiteral("epoch %1/%2  loss %3").arg(p.epoch).arg(p.epochs).arg(p.batchLoss, 0, 'f', 4));
+            // Epoch 0 is the work before training (embedding the dataset, its cache): no loss to show yet.
+            Q_EMIT job_.progressed(p.fraction(), p.epoch < 1 ? QStringLiteral("preparing the data and its features (before epoch 1 of %1)").arg(p.epochs)
+                                                             : QStringLiteral("epoch %1/%2  loss %3").arg(p.epoch).arg(p.epochs).arg(p.batchLoss, 0, 'f', 4));
         }
         if (sinceFlush_.elapsed() >= kFlushEveryMs) {
             sinceFlush_.restart();
