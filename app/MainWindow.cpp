@@ -319,10 +319,16 @@ void MainWindow::showNewRunDialog()
     NewRunDialog dialog(lastConfig_, this);
     if (dialog.exec() != QDialog::Accepted)
         return;
-    if (const std::optional<GreenestStartRequest> request = dialog.greenestStart())
-        scheduleRun(dialog.config(), *request);
-    else
-        startRun(dialog.config());
+    try {
+        // Start is enabled only for a valid form; the check stays in case it changed on the way out.
+        const RunConfig config = dialog.config();
+        if (const std::optional<GreenestStartRequest> request = dialog.greenestStart())
+            scheduleRun(config, *request);
+        else
+            startRun(config);
+    } catch (const Error &e) {
+        QMessageBox::warning(this, QStringLiteral("Cannot start the run"), e.message());
+    }
 }
 
 void MainWindow::showSettingsDialog()

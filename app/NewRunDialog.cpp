@@ -190,18 +190,20 @@ void NewRunDialog::loadFromFile()
 
 void NewRunDialog::saveToFile()
 {
-    const QString path = QFileDialog::getSaveFileName(this, QStringLiteral("Save run config"), form_->config().name + QStringLiteral(".json"),
+    RunConfig config;
+    try {
+        config = form_->config();
+    } catch (const Error &e) {
+        QMessageBox::warning(this, QStringLiteral("Cannot save config"), QStringLiteral("The form is not a valid config yet: %1").arg(e.message()));
+        return;
+    }
+    const QString path = QFileDialog::getSaveFileName(this, QStringLiteral("Save run config"), config.name + QStringLiteral(".json"),
                                                       QStringLiteral("Run configs (*.json)"));
     if (path.isEmpty())
         return;
-    try {
-        const QByteArray text = QByteArray::fromStdString(config().toJsonText() + "\n");
-        QSaveFile file(path);
-        if (!file.open(QIODevice::WriteOnly) || file.write(text) < 0 || !file.commit())
-            throw Error(QStringLiteral("%1: %2").arg(path, file.errorString()));
-    } catch (const Error &e) {
-        QMessageBox::warning(this, QStringLiteral("Cannot save config"), e.message());
-    }
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(QByteArray::fromStdString(config.toJsonText() + "\n")) < 0 || !file.commit())
+        QMessageBox::warning(this, QStringLiteral("Cannot save config"), QStringLiteral("%1: %2").arg(path, file.errorString()));
 }
 
 } // namespace gw

@@ -11,6 +11,7 @@
 #include <QFormLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QTabWidget>
@@ -143,6 +144,27 @@ private Q_SLOTS:
         source->setCurrentIndex(source->findData(QStringLiteral("scratch")));
         QVERIFY(start->isEnabled());
         QVERIFY(problem->text().isEmpty());
+    }
+
+    void savingAnInvalidFormSaysWhyInsteadOfFailing()
+    {
+        NewRunDialog dialog(RunConfig{});
+        auto *source = qobject_cast<QComboBox *>(dialog.form()->editor(QStringLiteral("model.source")));
+        source->setCurrentIndex(source->findData(QStringLiteral("torchscript"))); // no path, no input size
+        QPushButton *save = nullptr;
+        for (QPushButton *button : dialog.findChildren<QPushButton *>())
+            if (button->text().remove(QLatin1Char('&')) == QStringLiteral("Save config…"))
+                save = button;
+        QVERIFY(save);
+        QString shown;
+        QTimer::singleShot(0, [&shown] {
+            if (auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget())) {
+                shown = box->text();
+                box->close();
+            }
+        });
+        save->click(); // before: the file name came from the invalid form and the Error escaped the slot
+        QVERIFY2(shown.contains(QStringLiteral("not a valid config yet")) && shown.contains(QStringLiteral("model.")), qPrintable(shown));
     }
 
     void switchingActiveLearningOnPicksAProbeOnTheBackbone()
