@@ -150,6 +150,9 @@ MainWindow::MainWindow(QString databasePath, QWidget *parent)
     openAction->setShortcut(QKeySequence::Open);
     QAction *newAction = fileMenu->addAction(QStringLiteral("&New run…"), this, &MainWindow::showNewRunDialog);
     newAction->setShortcut(QKeySequence::New);
+    QAction *againAction = fileMenu->addAction(QStringLiteral("New run &from selected…"), this, &MainWindow::showNewRunFromSelected);
+    againAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_N));
+    againAction->setToolTip(QStringLiteral("The selected run's config in the New run dialog: change what you like and run it again"));
     QAction *refreshAction = fileMenu->addAction(QStringLiteral("&Refresh runs"), this, &MainWindow::refreshRuns);
     refreshAction->setShortcut(QKeySequence::Refresh);
     fileMenu->addSeparator();
@@ -316,7 +319,35 @@ void MainWindow::rebuildRecentMenu()
 
 void MainWindow::showNewRunDialog()
 {
-    NewRunDialog dialog(lastConfig_, this);
+    runNewRunDialog(lastConfig_);
+}
+
+std::optional<RunConfig> MainWindow::selectedRunConfig() const
+{
+    const QModelIndexList rows = runsView_->selectionModel() ? runsView_->selectionModel()->selectedRows() : QModelIndexList();
+    if (rows.isEmpty())
+        return std::nullopt;
+    const RunRecord &run = runsModel_->runAt(rows.first().row());
+    return RunConfig::fromJsonText(run.paramsJson.toStdString(), QStringLiteral("run %1 in %2").arg(run.id).arg(databasePath_));
+}
+
+void MainWindow::showNewRunFromSelected()
+{
+    try {
+        const std::optional<RunConfig> config = selectedRunConfig();
+        if (!config) {
+            statusBar()->showMessage(QStringLiteral("Select a run in the table first: its config fills the New run dialog."), 8000);
+            return;
+        }
+        runNewRunDialog(*config);
+    } catch (const Error &e) {
+        QMessageBox::warning(this, QStringLiteral("Cannot read the run's config"), e.message());
+    }
+}
+
+void MainWindow::runNewRunDialog(const RunConfig &initial)
+{
+    NewRunDialog dialog(initial, this);
     if (dialog.exec() != QDialog::Accepted)
         return;
     try {
@@ -388,8 +419,13 @@ void MainWindow::cancelJob(int jobId)
 
 bool MainWindow::scheduleRun(const RunConfig &config, const GreenestStartRequest &request)
 {
-    if (isBusy())
+    if (isBusy()) {
+        // The plan is for a start from now; behind a running job, its window would have passed.
+        statusBar()->showMessage(QStringLiteral("%1 was not scheduled: finish or cancel the running job first, then plan its greenest start.")
+                                     .arg(config.name),
+                                 15000);
         return false;
+    }
     try {
         double durationS = request.durationS;
         if (!(durationS > 0)) {

@@ -63,6 +63,9 @@ public:
 public Q_SLOTS:
     void refreshRuns();
     void showNewRunDialog();
+    /// The New run dialog filled with the config of the selected run (stored whole with every run,
+    /// whether it was started here, from a config file or with command-line options).
+    void showNewRunFromSelected();
     /// Starts a run of @p config on a worker thread, or queues it behind the active run (or the
     /// one waiting for its greenest start); it starts when those have finished.
     bool startRun(const gw::RunConfig &config);
@@ -80,6 +83,8 @@ public Q_SLOTS:
     /// Opens (creating it if needed) the project in @p folder: its store and caches live there.
     /// Refused while a run is going; returns whether the project is open.
     bool openProject(const QString &folder);
+    /// The stored config of the first selected run; an Error naming the run when it cannot be read.
+    std::optional<RunConfig> selectedRunConfig() const;
     /// Shows the selected runs (all runs when fewer than two are selected) in the Compare dock.
     void compareSelectedRuns();
 
@@ -101,6 +106,8 @@ private:
     void onRunFinished(const gw::RunSummary &summary);
     void setRunActive(bool active);
     void onGreenestStartTick();
+    /// The New run dialog from @p initial; starts or schedules what it returns.
+    void runNewRunDialog(const RunConfig &initial);
     /// Starts the run, with the plan it waited for, if any, as job @p jobId (0: a new row).
     bool launch(const RunConfig &config, const std::optional<StartPlan> &plan, int jobId);
     void startNextQueued();

@@ -468,6 +468,15 @@ private Q_SLOTS:
             QVERIFY(window.jobsPanel()->stateLabel(job)->text().contains(QStringLiteral("completed")));
         }
         QCOMPARE(window.runsModel()->rowCount(), 3);
+
+        // Any stored run's config comes back whole for a new run (the dialog opens from it).
+        QVERIFY(!window.selectedRunConfig());
+        auto *view = window.findChild<QTableView *>(QStringLiteral("runsView"));
+        view->selectRow(1);
+        const std::optional<RunConfig> again = window.selectedRunConfig();
+        QVERIFY(again);
+        QCOMPARE(again->name, window.runsModel()->runAt(1).name);
+        QCOMPARE(QString::fromStdString(again->toJsonText(-1)), window.runsModel()->runAt(1).paramsJson);
     }
 };
 
