@@ -116,6 +116,27 @@ private Q_SLOTS:
         QVERIFY(!form.config().activeLearning.enabled);
     }
 
+    void extremeValuesSurviveTheForm()
+    {
+        // A 64-bit seed and a learning rate of 1e-7 are valid configs: the form must not clamp or round them.
+        RunConfig config;
+        config.seed = 9000000000000000000ULL;
+        config.training.seed = config.seed;
+        config.training.learningRate = 1e-7;
+        config.training.weightDecay = 0.00025;
+        RunParameterForm form;
+        form.setConfig(config);
+        QCOMPARE(form.config().seed, config.seed);
+        QCOMPARE(form.config().training.learningRate, 1e-7);
+        QCOMPARE(form.config().training.weightDecay, 0.00025);
+        auto *lr = qobject_cast<QDoubleSpinBox *>(form.editor(QStringLiteral("training.lr")));
+        QCOMPARE(lr->text(), QStringLiteral("1e-07"));
+        lr->selectAll(); // typed as a person would
+        QTest::keyClicks(lr, QStringLiteral("0.0003"));
+        lr->interpretText();
+        QCOMPARE(form.config().training.learningRate, 0.0003);
+    }
+
     void anInvalidFormIsAnErrorNamingTheKey()
     {
         RunParameterForm form;

@@ -11,6 +11,7 @@
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QLineEdit>
+#include <QRegularExpressionValidator>
 #include <QScrollArea>
 #include <QSet>
 #include <QSpinBox>
@@ -40,6 +41,29 @@ QString withMnemonic(const QString &label, QSet<QChar> &taken)
     return label;
 }
 
+/// A double spin box that shows its value in the shortest text that reads back to it ("0.0003",
+/// "1e-07") and accepts such text, so small rates are neither rounded away nor padded with zeros.
+class ShortestNumberSpinBox : public QDoubleSpinBox {
+public:
+    QString textFromValue(double value) const override { return locale().toString(value, 'g', 12); }
+    double valueFromText(const QString &text) const override { return locale().toDouble(stripped(text)); }
+    QValidator::State validate(QString &text, int &) const override
+    {
+        bool ok = false;
+        const double value = locale().toDouble(stripped(text), &ok);
+        return ok && value >= minimum() && value <= maximum() ? QValidator::Acceptable : QValidator::Intermediate;
+    }
+
+private:
+    QString stripped(const QString &text) const
+    {
+        QString t = text;
+        if (!suffix().isEmpty() && t.endsWith(suffix()))
+            t.chop(suffix().size());
+        return t.trimmed();
+    }
+};
+
 QString toolTipOf(const RunParameter &p)
 {
     return QStringLiteral("<b>%1</b> (%2)<br>%3").arg(p.key, p.typeDescription().toHtmlEscaped(), p.help.toHtmlEscaped());
@@ -51,6 +75,14 @@ RunParameterForm::Field RunParameterForm::makeField(const RunParameter &p)
 {
     switch (p.type) {
     case ParameterType::Integer: {
+        if (p.max > std::numeric_limits<int>::max()) {
+            // Beyond a spin box's int (a 64-bit seed): digits, checked by the parameter itself.
+            auto *line = new QLineEdit;
+            line->setValidator(new QRegularExpressionValidator(QRegularExpression(QStringLiteral("[0-9]{1,19}")), line));
+            const RunParameter *parameter = &p;
+            return {&p, line, [line, parameter] { return parameter->parseText(line->text(), QStringLiteral("The form")); },
+                    [line, parameter](const json &v) { line->setText(parameter->toText(v)); }};
+        }
         auto *box = new QSpinBox;
         box->setRange(int(std::max<double>(p.min, std::numeric_limits<int>::min())), int(std::min<double>(p.max, std::numeric_limits<int>::max())));
         if (!p.emptyMeaning.isEmpty())
@@ -58,9 +90,10 @@ RunParameterForm::Field RunParameterForm::makeField(const RunParameter &p)
         return {&p, box, [box] { return json(std::int64_t(box->value())); }, [box](const json &v) { box->setValue(int(v.get<std::int64_t>())); }};
     }
     case ParameterType::Number: {
-        auto *box = new QDoubleSpinBox;
-        box->setDecimals(p.decimals);
-        box->setRange(std::max(p.min, p.min > 0 ? std::pow(10.0, -p.decimals) : p.min), p.max);
+        // Rates and decays span decades (1e-8 … 10): shown in their shortest form, never rounded to a fixed decimal.
+        auto *box = p.decimals >= 6 ? new ShortestNumberSpinBox : new QDoubleSpinBox;
+        box->setDecimals(p.decimals >= 6 ? 12 : p.decimals);
+        box->setRange(std::max(p.min, p.min > 0 ? std::pow(10.0, -box->decimals()) : p.min), p.max);
         box->setSingleStep(std::max(std::pow(10.0, -p.decimals), std::min(1.0, (p.max - p.min) / 100)));
         if (!p.unit.isEmpty())
             box->setSuffix(QLatin1Char(' ') + p.unit);
