@@ -278,9 +278,7 @@ int CommandLine::run(const QStringList &arguments, const StartPlan *startPlan)
     if (options.resume > 0 && !options.overrides.isEmpty())
         throw Error(QStringLiteral("--resume reruns the stored config as it was; it takes no --KEY=VALUE options"));
     if (!options.saveConfig.isEmpty()) {
-        QSaveFile out(options.saveConfig);
-        if (!out.open(QIODevice::WriteOnly) || out.write(QByteArray::fromStdString(config.toJsonText() + "\n")) < 0 || !out.commit())
-            throw Error(QStringLiteral("%1: cannot write the config: %2").arg(options.saveConfig, out.errorString()));
+        config.save(options.saveConfig);
         printErr(QStringLiteral("config saved to %1\n").arg(options.saveConfig));
     }
     if (options.printConfig || !options.saveConfig.isEmpty()) {

@@ -455,9 +455,7 @@ bool MainWindow::scheduleRun(const RunConfig &config, const GreenestStartRequest
         return false;
     }
     lastConfig_ = config;
-    livePlot_->clear();
-    predictionText_->clear();
-    progress_->setValue(0);
+    clearRunPanel();
     activeJobId_ = jobsPanel_->addJob(config.name, QStringLiteral("Waiting for its greenest start"));
     setRunActive(true);
     greenestStartTimer_.start();
@@ -472,11 +470,12 @@ void MainWindow::onGreenestStartTick()
         return;
     }
     const StartPlan &plan = pendingStart_->plan;
-    if (plan.delayS() > 0) {
+    const double delayS = plan.delayS();
+    if (delayS > 0) {
         progressText_->setText(QStringLiteral("Waiting for the greenest start of %1 (forecast from %2): %3")
                                    .arg(pendingStart_->config.name, plan.forecastOrigin, plan.summary()));
         jobsPanel_->setState(activeJobId_, QStringLiteral("Waiting for its greenest start at %1").arg(plan.bestStartUtc.toLocalTime().toString(QStringLiteral("HH:mm"))));
-        jobsPanel_->setTimeLeft(activeJobId_, plan.delayS() + plan.durationS);
+        jobsPanel_->setTimeLeft(activeJobId_, delayS + plan.durationS);
         return;
     }
     greenestStartTimer_.stop();
@@ -516,9 +515,7 @@ bool MainWindow::launch(const RunConfig &config, const std::optional<StartPlan> 
                                      .arg(p.value(QStringLiteral("emissions_g")).toDouble(), 0, 'f', 4)
                                      .arg(p.value(QStringLiteral("fraction_done")).toDouble() * 100, 0, 'f', 0));
     });
-    livePlot_->clear();
-    predictionText_->clear();
-    progress_->setValue(0);
+    clearRunPanel();
     progressText_->setText(plan ? QStringLiteral("Starting %1 at its greenest time: %2 % less CO₂e per kWh than when it was scheduled")
                                       .arg(config.name)
                                       .arg(plan->savingPercent, 0, 'f', 1)
@@ -526,6 +523,13 @@ bool MainWindow::launch(const RunConfig &config, const std::optional<StartPlan> 
     setRunActive(true);
     runner_->start();
     return true;
+}
+
+void MainWindow::clearRunPanel()
+{
+    livePlot_->clear();
+    predictionText_->clear();
+    progress_->setValue(0);
 }
 
 void MainWindow::cancelRun()

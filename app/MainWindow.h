@@ -111,6 +111,8 @@ private:
     /// Starts the run, with the plan it waited for, if any, as job @p jobId (0: a new row).
     bool launch(const RunConfig &config, const std::optional<StartPlan> &plan, int jobId);
     void startNextQueued();
+    /// The live plot, prediction and progress of the run panel back to empty, for the next run.
+    void clearRunPanel();
     bool isBusy() const { return runner_ || pendingStart_; }
 
     QString databasePath_;

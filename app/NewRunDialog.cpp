@@ -11,20 +11,16 @@
 #include <QGuiApplication>
 #include <QLabel>
 #include <QRegularExpression>
-#include <QSaveFile>
 #include <QDateTimeEdit>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QDialogButtonBox>
-#include <QDoubleSpinBox>
-#include <QFile>
 #include <QFileDialog>
 #include <QFormLayout>
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSpinBox>
-#include <QThread>
 
 namespace gw {
 
@@ -120,14 +116,8 @@ NewRunDialog::NewRunDialog(const RunConfig &initial, QWidget *parent)
     connect(form_, &RunParameterForm::changed, this, &NewRunDialog::revalidate);
     if (QCheckBox *activeLearning = form_->sectionSwitch(QStringLiteral("active_learning")))
         connect(activeLearning, &QCheckBox::toggled, this, &NewRunDialog::onActiveLearningToggled);
-    setConfig(initial);
+    form_->setConfig(initial); // its changed() checks it and shows the command line
     resize(720, 680);
-}
-
-void NewRunDialog::setConfig(const RunConfig &config)
-{
-    form_->setConfig(config);
-    revalidate();
 }
 
 void NewRunDialog::onActiveLearningToggled(bool on)
@@ -182,7 +172,7 @@ void NewRunDialog::loadFromFile()
     if (path.isEmpty())
         return;
     try {
-        setConfig(RunConfig::fromFile(path));
+        form_->setConfig(RunConfig::fromFile(path));
     } catch (const Error &e) {
         QMessageBox::warning(this, QStringLiteral("Cannot load config"), e.message());
     }
@@ -201,9 +191,11 @@ void NewRunDialog::saveToFile()
                                                       QStringLiteral("Run configs (*.json)"));
     if (path.isEmpty())
         return;
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly) || file.write(QByteArray::fromStdString(config.toJsonText() + "\n")) < 0 || !file.commit())
-        QMessageBox::warning(this, QStringLiteral("Cannot save config"), QStringLiteral("%1: %2").arg(path, file.errorString()));
+    try {
+        config.save(path);
+    } catch (const Error &e) {
+        QMessageBox::warning(this, QStringLiteral("Cannot save config"), e.message());
+    }
 }
 
 } // namespace gw

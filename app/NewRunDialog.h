@@ -40,7 +40,6 @@ public:
     QString commandLine() const;
 
 private:
-    void setConfig(const RunConfig &config);
     void loadFromFile();
     void saveToFile();
     void revalidate();

@@ -100,6 +100,9 @@ int LivePowerPlot::sampleCount() const
 
 void LivePowerPlot::setProvenance(const QString &provenance)
 {
+    // The window tells it with every sample: redraw only when it changes, the samples' own redraws are coalesced.
+    if (provenance == provenance_)
+        return;
     provenance_ = provenance;
     redraw();
 }

@@ -195,7 +195,7 @@ RunParameterForm::RunParameterForm(const QString &reservedMnemonics, QWidget *pa
     }
 
     for (const RunParameter &p : RunParameters::all()) {
-        const QString sectionKey = p.key.section(QLatin1Char('.'), 0, -2);
+        const QString sectionKey = p.section();
         QFormLayout *form = forms.value(sectionKey);
         Field field = makeField(p);
         field.editor->setObjectName(p.key);
@@ -238,11 +238,11 @@ RunParameterForm::RunParameterForm(const QString &reservedMnemonics, QWidget *pa
 
     // An optional section that is off greys its editors (its tab stays readable).
     for (const auto &[key, onOff] : sectionSwitches_) {
-        const QString prefix = key + QLatin1Char('.');
+        const QString section = key;
         QCheckBox *sectionOnOff = onOff;
-        const auto apply = [this, prefix, sectionOnOff] {
+        const auto apply = [this, section, sectionOnOff] {
             for (const Field &f : fields_)
-                if (f.parameter->key.startsWith(prefix))
+                if (RunParameters::optionalSectionOf(f.parameter->key) == section)
                     f.editor->setEnabled(sectionOnOff->isChecked());
         };
         connect(onOff, &QCheckBox::toggled, this, apply);
@@ -264,20 +264,11 @@ void RunParameterForm::setConfig(const RunConfig &config)
 
 json RunParameterForm::toJson() const
 {
-    json root = json::object();
-    QStringList off;
-    for (const auto &[key, onOff] : sectionSwitches_)
-        if (!onOff->isChecked())
-            off << key;
-    for (const QString &key : off)
-        root[RunParameters::pointer(key)] = nullptr;
-    for (const Field &f : fields_) {
-        const QString &key = f.parameter->key;
-        if (std::any_of(off.begin(), off.end(), [&key](const QString &section) { return key.startsWith(section + QLatin1Char('.')); }))
-            continue;
-        root[RunParameters::pointer(key)] = f.read();
-    }
-    return root;
+    return RunParameters::assemble([this](const QString &section) { return sectionSwitch(section)->isChecked(); },
+                                   [this](const RunParameter &p) {
+                                       const auto field = std::find_if(fields_.begin(), fields_.end(), [&p](const Field &f) { return f.parameter == &p; });
+                                       return field->read();
+                                   });
 }
 
 RunConfig RunParameterForm::config() const

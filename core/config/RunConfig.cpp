@@ -4,6 +4,8 @@
 #include "config/RunParameters.h"
 #include "util/CsvTable.h"
 
+#include <QSaveFile>
+
 namespace gw {
 
 namespace {
@@ -62,6 +64,14 @@ RunConfig RunConfig::fromFile(const QString &path)
 {
     const QByteArray bytes = readWholeFile(path);
     return fromJsonText(bytes.toStdString(), path);
+}
+
+void RunConfig::save(const QString &path) const
+{
+    const QByteArray text = QByteArray::fromStdString(toJsonText() + "\n");
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(text) != text.size() || !file.commit())
+        throw Error::in(path, QStringLiteral("cannot write the config: %1").arg(file.errorString()));
 }
 
 std::string RunConfig::toJsonText(int indent) const

@@ -78,6 +78,8 @@ struct RunConfig {
     /// Parses JSON text; malformed text is an Error naming @p origin and the byte.
     static nlohmann::json parseJson(const std::string &text, const QString &origin);
     static RunConfig fromFile(const QString &path);
+    /// Writes toJsonText() to @p path (atomically); an Error naming the file when it cannot.
+    void save(const QString &path) const;
     /// The full config with every default written out, as JSON text (indent -1: one compact line).
     std::string toJsonText(int indent = 2) const;
 };

@@ -281,6 +281,17 @@ QString numberText(double value)
     return QString::number(value, 'g', 15);
 }
 
+/// A yes/no word of the command line (true/false, on/off, yes/no, 1/0); nullopt for anything else.
+std::optional<bool> parseSwitch(const QString &text)
+{
+    const QString lower = text.trimmed().toLower();
+    if (lower == QStringLiteral("true") || lower == QStringLiteral("on") || lower == QStringLiteral("yes") || lower == QStringLiteral("1"))
+        return true;
+    if (lower == QStringLiteral("false") || lower == QStringLiteral("off") || lower == QStringLiteral("no") || lower == QStringLiteral("0"))
+        return false;
+    return std::nullopt;
+}
+
 } // namespace
 
 void RunParameter::check(const json &value, const QString &origin) const
@@ -357,11 +368,9 @@ json RunParameter::parseText(const QString &textIn, const QString &origin) const
         value = saysNone ? json(nullptr) : json(text.toDouble(&ok));
         break;
     case ParameterType::Boolean: {
-        const QString lower = text.toLower();
-        ok = QStringList{QStringLiteral("true"), QStringLiteral("false"), QStringLiteral("on"), QStringLiteral("off"), QStringLiteral("yes"),
-                         QStringLiteral("no"), QStringLiteral("1"), QStringLiteral("0")}
-                 .contains(lower);
-        value = lower == QStringLiteral("true") || lower == QStringLiteral("on") || lower == QStringLiteral("yes") || lower == QStringLiteral("1");
+        const std::optional<bool> on = parseSwitch(text);
+        ok = on.has_value();
+        value = on.value_or(false);
         break;
     }
     case ParameterType::Shape3: {
@@ -396,9 +405,7 @@ QString RunParameter::toText(const json &value) const
         return QString::fromStdString(value.get<std::string>());
     if (type == ParameterType::Shape3)
         return QStringLiteral("%1,%2,%3").arg(value[0].get<int>()).arg(value[1].get<int>()).arg(value[2].get<int>());
-    if (value.is_number_float())
-        return QString::fromStdString(value.dump()); // the shortest text that reads back to the same double
-    return QString::fromStdString(value.dump());
+    return QString::fromStdString(value.dump()); // numbers: the shortest text that reads back to the same value
 }
 
 QString RunParameter::typeDescription() const
@@ -433,7 +440,7 @@ const std::vector<RunParameter> &RunParameters::all()
 
 const std::vector<RunParameterSection> &RunParameters::sections()
 {
-    const QString runAndData = QStringLiteral("Run and data"), modelAndTraining = QStringLiteral("Model and training");
+    static const QString runAndData = QStringLiteral("Run and data"), modelAndTraining = QStringLiteral("Model and training");
     static const std::vector<RunParameterSection> list = {
         {QString(), QStringLiteral("Run"), runAndData, false},
         {QStringLiteral("dataset"), QStringLiteral("Dataset"), runAndData, false},
@@ -476,16 +483,15 @@ void RunParameters::setSectionEnabled(RunConfig &config, const QString &key, boo
         config.activeLearning.enabled = enabled;
 }
 
-namespace {
-
-/// The optional section @p key lies in ("" when none).
-QString optionalSectionOf(const QString &key)
+QString RunParameters::optionalSectionOf(const QString &key)
 {
-    for (const RunParameterSection &s : RunParameters::sections())
+    for (const RunParameterSection &s : sections())
         if (s.optional && key.startsWith(s.key + QLatin1Char('.')))
             return s.key;
     return QString();
 }
+
+namespace {
 
 void rejectUnknown(const json &object, const QString &path, const QString &origin)
 {
@@ -509,18 +515,24 @@ json::json_pointer RunParameters::pointer(const QString &key)
     return json::json_pointer("/" + QString(key).replace(QLatin1Char('.'), QLatin1Char('/')).toStdString());
 }
 
-json RunParameters::toJson(const RunConfig &config)
+json RunParameters::assemble(const std::function<bool(const QString &section)> &sectionOn, const std::function<json(const RunParameter &)> &valueOf)
 {
     json root = json::object();
     for (const RunParameterSection &s : sections())
-        if (s.optional && !sectionEnabled(config, s.key))
+        if (s.optional && !sectionOn(s.key))
             root[pointer(s.key)] = nullptr;
     for (const RunParameter &p : all()) {
         const QString optional = optionalSectionOf(p.key);
-        if (optional.isEmpty() || sectionEnabled(config, optional))
-            root[pointer(p.key)] = p.get(config);
+        if (optional.isEmpty() || sectionOn(optional))
+            root[pointer(p.key)] = valueOf(p);
     }
     return root;
+}
+
+json RunParameters::toJson(const RunConfig &config)
+{
+    return assemble([&config](const QString &section) { return sectionEnabled(config, section); },
+                    [&config](const RunParameter &p) { return p.get(config); });
 }
 
 void RunParameters::fromJson(const json &root, RunConfig &config, const QString &origin)
@@ -542,13 +554,11 @@ void RunParameters::fromJson(const json &root, RunConfig &config, const QString 
 void RunParameters::overrideInJson(json &root, const QString &key, const QString &text, const QString &origin)
 {
     if (const RunParameterSection *section = findSection(key); section && section->optional) {
-        const QString lower = text.trimmed().toLower();
-        const bool on = lower == QStringLiteral("on") || lower == QStringLiteral("true") || lower == QStringLiteral("yes") || lower == QStringLiteral("1");
-        const bool off = lower == QStringLiteral("off") || lower == QStringLiteral("false") || lower == QStringLiteral("no") || lower == QStringLiteral("0");
-        if (!on && !off)
+        const std::optional<bool> on = parseSwitch(text);
+        if (!on)
             throw Error::in(origin, QStringLiteral("'%1' takes on or off (got '%2')").arg(key, text));
         json &node = root[pointer(key)];
-        if (off)
+        if (!*on)
             node = nullptr;
         else if (!node.is_object())
             node = json::object();
@@ -584,7 +594,7 @@ QString RunParameters::describe()
     for (const RunParameterSection &s : sections()) {
         out += QStringLiteral("%1%2\n").arg(s.title, s.optional ? QStringLiteral(" (--%1=on to use it; any of its keys turns it on)").arg(s.key) : QString());
         for (const RunParameter &p : all()) {
-            if (p.key.section(QLatin1Char('.'), 0, -2) != s.key)
+            if (p.section() != s.key)
                 continue;
             const json value = p.get(defaults);
             QString shown = p.toText(value);

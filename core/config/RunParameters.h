@@ -44,7 +44,8 @@ struct RunParameter {
     /// Beyond type and range (e.g. the country is in the table); empty: fine.
     std::function<QString(const nlohmann::json &)> extraCheck;
 
-    QString section() const { return key.section(QLatin1Char('.'), 0, 0); }
+    /// The section the key sits in: "training.green_stop" for "training.green_stop.epochs", "" at the top.
+    QString section() const { return key.section(QLatin1Char('.'), 0, -2); }
     /// Throws Error "<origin>: '<key>' must be …" unless @p value fits the type and limits.
     void check(const nlohmann::json &value, const QString &origin) const;
     /// The JSON value of a command-line text ("3", "adam", "none", "3,64,64"); throws Error naming @p origin.
@@ -77,6 +78,13 @@ public:
 
     /// Where the dotted @p key ("training.epochs") sits in a config's JSON tree.
     static nlohmann::json::json_pointer pointer(const QString &key);
+    /// The optional section @p key lies in ("" when none).
+    static QString optionalSectionOf(const QString &key);
+    /// A config's JSON tree from whether each optional section is on and each parameter's value (an
+    /// optional section that is off: null, its parameters left out): what toJson writes for a
+    /// RunConfig and the form for its editors.
+    static nlohmann::json assemble(const std::function<bool(const QString &section)> &sectionOn,
+                                   const std::function<nlohmann::json(const RunParameter &)> &valueOf);
     /// Every parameter of @p config in a JSON tree (an optional section that is off: null).
     static nlohmann::json toJson(const RunConfig &config);
     /// Reads @p root into @p config: rejects unknown keys and sections that are no objects, checks and
