@@ -14,6 +14,7 @@
 #include "config/RunConfig.h"
 #include "config/RunParameters.h"
 #include "util/CsvTable.h"
+#include "util/Files.h"
 #include "jobs/JobRunner.h"
 #include "jobs/RunJob.h"
 #include "models/TorchRuntime.h"
@@ -25,12 +26,12 @@
 #include <QDir>
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QSaveFile>
 #include <QStandardPaths>
 #include <QTextStream>
 #include <QThread>
 #include <QTimer>
 #include <atomic>
+#include <optional>
 #include <csignal>
 #include <cstdio>
 #include <unistd.h>
@@ -45,6 +46,30 @@ void onInterrupt(int)
 {
     interruptRequested.store(true);
 }
+
+/// While alive, Ctrl+C, kill (SIGTERM) and a closed terminal (SIGHUP) ask the run to stop cleanly
+/// (stored as cancelled) instead of ending the process with the run left behind.
+class StopSignals {
+public:
+    StopSignals()
+    {
+        for (int s : kSignals)
+            std::signal(s, onInterrupt);
+        // A reader that went away (`| head`, a closed terminal) makes writes fail, not the run die.
+        std::signal(SIGPIPE, SIG_IGN);
+    }
+    ~StopSignals()
+    {
+        for (int s : kSignals)
+            std::signal(s, SIG_DFL);
+        std::signal(SIGPIPE, SIG_DFL);
+    }
+    StopSignals(const StopSignals &) = delete;
+    StopSignals &operator=(const StopSignals &) = delete;
+
+private:
+    static constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP};
+};
 
 void printOut(const QString &text)
 {
@@ -143,6 +168,25 @@ QMap<QString, QString> takeValued(QStringList &arguments, const QStringList &val
     return values;
 }
 
+/// --output FILE: "-" is standard output; anything else must be a file AtomicFile may replace.
+bool toStandardOutput(const QString &output)
+{
+    if (output == QStringLiteral("-"))
+        return true;
+    try {
+        AtomicFile::requireWritableTarget(output);
+    } catch (const Error &e) {
+        throw Error(e.message() + QStringLiteral(" (--output - writes to standard output)"));
+    }
+    return false;
+}
+
+void writeOut(const QByteArray &bytes)
+{
+    std::fwrite(bytes.constData(), 1, std::size_t(bytes.size()), stdout);
+    std::fflush(stdout);
+}
+
 qint64 requireRunId(const QString &text, const char *command)
 {
     bool ok = false;
@@ -204,7 +248,7 @@ QString CommandLine::usage()
         "                       the labels of an active-learning run, for active_learning.import_labels\n"
         "  green-workbench export --run ID --format codecarbon|modelcard|json [--db FILE] [--output FILE]\n"
         "                       CodeCarbon emissions.csv (appended; default ./emissions.csv),\n"
-        "                       Hugging Face model card or JSON (default: stdout)\n"
+        "                       Hugging Face model card or JSON (default: stdout); --output - is stdout\n"
         "  green-workbench schedule CONFIG.json --deadline TIME [--forecast FILE.csv] [--duration-s N]\n"
         "                       [--db FILE] [--run] [--json]   start at the greenest time before the deadline\n"
         "  green-workbench pretrain [--epochs N] [--output FILE.safetensors] [--db FILE] [--json] ...\n"
@@ -259,15 +303,15 @@ int CommandLine::run(const QStringList &arguments, const StartPlan *startPlan)
         throw Error(QStringLiteral("run takes one config file, got %1").arg(options.positional.size()));
     const QString db = options.db.isEmpty() ? defaultDatabasePath() : options.db;
     RunConfig config;
+    qint64 resumeFrom = 0;
     if (options.resume > 0) {
         if (!options.positional.isEmpty())
             throw Error(QStringLiteral("--resume takes the config stored with the run; give no config file"));
         // The run's own stored config, so the resumed part trains exactly what the first part did.
         const Database store(db);
-        const std::optional<RunRecord> record = RunRepository(store).run(options.resume);
-        if (!record)
-            throw Error(QStringLiteral("%1: there is no run %2 to resume").arg(db).arg(options.resume));
-        config = RunConfig::fromJsonText(record->paramsJson.toStdString(), QStringLiteral("run %1 in %2").arg(options.resume).arg(db));
+        const RunRecord record = resumableRun(RunRepository(store), options.resume);
+        resumeFrom = record.id;
+        config = RunConfig::fromJsonText(record.paramsJson.toStdString(), QStringLiteral("run %1 in %2").arg(record.id).arg(db));
     } else {
         const QString file = options.positional.value(0, defaultConfigPath());
         nlohmann::json root = RunConfig::parseJson(readWholeFile(file).toStdString(), file);
@@ -278,6 +322,8 @@ int CommandLine::run(const QStringList &arguments, const StartPlan *startPlan)
     if (options.resume > 0 && !options.overrides.isEmpty())
         throw Error(QStringLiteral("--resume reruns the stored config as it was; it takes no --KEY=VALUE options"));
     if (!options.saveConfig.isEmpty()) {
+        if (toStandardOutput(options.saveConfig))
+            throw Error(QStringLiteral("--save-config needs a file name; --print-config writes to standard output"));
         config.save(options.saveConfig);
         printErr(QStringLiteral("config saved to %1\n").arg(options.saveConfig));
     }
@@ -287,14 +333,22 @@ int CommandLine::run(const QStringList &arguments, const StartPlan *startPlan)
         return 0;
     }
 
+    // Opened here first, so a store that cannot be opened is a clear error (exit 2) before any run starts.
+    { const Database store(db); }
     auto *job = new RunJob(config, db);
-    if (options.resume > 0)
-        job->setResumeFrom(options.resume);
+    if (resumeFrom > 0)
+        job->setResumeFrom(resumeFrom);
     // A person at the terminal answers the queries; without --label-stdin a "human" run says who is missing.
     InteractiveOracle oracle(qEnvironmentVariable("USER", QStringLiteral("terminal")));
     TerminalLabeling terminal(oracle);
     if (options.labelStdin) {
         job->setHumanOracle(&oracle);
+        // Nobody can answer after the end of input: the run stops as cancelled (it can be resumed).
+        QObject::connect(&terminal, &TerminalLabeling::inputEnded, qApp, [] {
+            printErr(QStringLiteral("note: standard input ended; stopping the run (acknowledged labels are stored; "
+                                    "run --resume continues it)\n"));
+            interruptRequested.store(true);
+        }, Qt::DirectConnection);
         terminal.start();
     }
     if (startPlan)
@@ -303,6 +357,29 @@ int CommandLine::run(const QStringList &arguments, const StartPlan *startPlan)
     if (options.json)
         printOut(QString::fromUtf8(QJsonDocument(summary.toJson()).toJson(QJsonDocument::Compact)) + QLatin1Char('\n'));
     return exitCode(summary);
+}
+
+RunRecord CommandLine::resumableRun(const RunRepository &repository, qint64 runId)
+{
+    std::optional<RunRecord> record = repository.run(runId);
+    if (!record)
+        throw Error(QStringLiteral("%1: there is no run %2 to resume").arg(repository.database().path()).arg(runId));
+    // A run resumed before goes on where its latest continuation stopped, never twice from the same point.
+    for (int hops = 0; hops < 1000; ++hops) {
+        const qint64 next = repository.resumedAs(record->id);
+        if (next <= 0)
+            break;
+        printErr(QStringLiteral("run %1 was resumed as run %2; continuing run %2\n").arg(record->id).arg(next));
+        record = repository.run(next);
+    }
+    const QString status = record->status;
+    if (status == QStringLiteral("running"))
+        throw Error(QStringLiteral("run %1 is still running (its process is alive); it can be resumed once it has stopped").arg(record->id));
+    if (status == QStringLiteral("completed") || status == QStringLiteral("converged_green") || status == QStringLiteral("budget_reached"))
+        throw Error(QStringLiteral("run %1 ended as %2: there is nothing to resume (start its config again as a new run instead)")
+                        .arg(record->id)
+                        .arg(status));
+    return *record;
 }
 
 int CommandLine::exitCode(const RunSummary &summary)
@@ -355,8 +432,7 @@ RunSummary CommandLine::runInForeground(RunJob *job, const QString &db)
 
     // Ctrl+C cancels the run cleanly (it is stored as cancelled) instead of killing the process.
     interruptRequested.store(false);
-    std::signal(SIGINT, onInterrupt);
-    std::signal(SIGTERM, onInterrupt);
+    const StopSignals stopSignals;
     QTimer interruptPoll;
     QObject::connect(&interruptPoll, &QTimer::timeout, qApp, [&runner] {
         if (interruptRequested.exchange(false))
@@ -367,15 +443,13 @@ RunSummary CommandLine::runInForeground(RunJob *job, const QString &db)
     runner.start();
     QCoreApplication::exec();
     runner.wait();
-    std::signal(SIGINT, SIG_DFL);
-    std::signal(SIGTERM, SIG_DFL);
 
     if (showBar)
         printErr(QStringLiteral("\r\x1b[K"));
     printErr(QStringLiteral("run %1 %2: accuracy %3, %4 kWh (%5), %6 g CO2e at %7 g/kWh [%8]%9\n")
                  .arg(summary.runId)
                  .arg(summary.status)
-                 .arg(summary.accuracy, 0, 'f', 4)
+                 .arg(summary.accuracyEvaluated ? QString::number(summary.accuracy, 'f', 4) : QStringLiteral("-"))
                  .arg(summary.energyKwh, 0, 'g', 4)
                  .arg(summary.energySource)
                  .arg(summary.emissionsG, 0, 'f', 4)
@@ -400,7 +474,12 @@ int CommandLine::exportRun(const QStringList &arguments)
 
     const Database db(options.db.isEmpty() ? defaultDatabasePath() : options.db);
     const RunReport report = RunReportBuilder::fromStore(RunRepository(db), id, db.path());
+    const bool toStdout = output.isEmpty() ? format != QStringLiteral("codecarbon") : toStandardOutput(output);
     if (format == QStringLiteral("codecarbon")) {
+        if (toStdout) {
+            writeOut(CodeCarbonCsv::withRowAppended(QByteArray(), report, QStringLiteral("standard output")));
+            return 0;
+        }
         const QString path = output.isEmpty() ? QStringLiteral("emissions.csv") : output;
         CodeCarbonCsv::append(report, path);
         // CodeCarbon's 38 columns have no place for provenance; say it where a person reads it.
@@ -412,13 +491,13 @@ int CommandLine::exportRun(const QStringList &arguments)
         return 0;
     }
     if (format == QStringLiteral("modelcard")) {
-        if (output.isEmpty())
+        if (toStdout)
             printOut(ModelCard::render(report));
         else
             ModelCard::write(report, output);
         return 0;
     }
-    if (output.isEmpty())
+    if (toStdout)
         printOut(QString::fromUtf8(QJsonDocument(RunJson::toJson(report)).toJson(QJsonDocument::Indented)));
     else
         RunJson::write(report, output);
@@ -436,6 +515,7 @@ int CommandLine::labels(const QStringList &arguments)
         throw Error(QStringLiteral("labels export takes no positional arguments"));
     const qint64 id = requireRunId(values.value(QStringLiteral("--run")), "labels export");
     const QString output = values.value(QStringLiteral("--output"));
+    const bool toStdout = output.isEmpty() || toStandardOutput(output);
     const QString format = values.value(QStringLiteral("--format"), output.endsWith(QStringLiteral(".json")) ? QStringLiteral("json") : QStringLiteral("csv"));
     const Database db(options.db.isEmpty() ? defaultDatabasePath() : options.db);
     if (!RunRepository(db).run(id))
@@ -443,13 +523,10 @@ int CommandLine::labels(const QStringList &arguments)
     const LabelRepository repository(db);
     const QMap<qint64, LabelRecord> current = repository.current(id);
     const QByteArray bytes = LabelTransfer::write(std::vector<LabelRecord>(current.cbegin(), current.cend()), repository.classNames(id), format);
-    if (output.isEmpty()) {
-        std::fwrite(bytes.constData(), 1, std::size_t(bytes.size()), stdout);
-        std::fflush(stdout);
+    if (toStdout) {
+        writeOut(bytes);
     } else {
-        QSaveFile file(output);
-        if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit())
-            throw Error(QStringLiteral("%1: cannot write: %2").arg(output, file.errorString()));
+        AtomicFile::writeWhole(output, bytes, QStringLiteral("the labels"));
         printErr(QStringLiteral("%1 labels of run %2 written to %3\n").arg(current.size()).arg(id).arg(output));
     }
     return 0;
@@ -469,12 +546,9 @@ int CommandLine::schedule(const QStringList &arguments)
 
     // Wait for the greenest start, cancellable with Ctrl+C, then run as `run` would.
     interruptRequested.store(false);
-    std::signal(SIGINT, onInterrupt);
-    std::signal(SIGTERM, onInterrupt);
+    std::optional<StopSignals> stopSignals(std::in_place);
     while (plan.delayS() > 0) {
         if (interruptRequested.load()) {
-            std::signal(SIGINT, SIG_DFL);
-            std::signal(SIGTERM, SIG_DFL);
             printErr(QStringLiteral("\nwait cancelled; the run was not started\n"));
             return 130;
         }
@@ -484,6 +558,7 @@ int CommandLine::schedule(const QStringList &arguments)
                      .arg(plan.nowMeanIntensityGPerKwh, 0, 'f', 1));
         QThread::msleep(std::min<qint64>(1000, qint64(plan.delayS() * 1000) + 1));
     }
+    stopSignals.reset();
     printErr(QStringLiteral("\rstarting now: expected saving %1 g/kWh (%2 %) over starting at the time it was scheduled\x1b[K\n")
                  .arg(plan.savingGPerKwh, 0, 'f', 1)
                  .arg(plan.savingPercent, 0, 'f', 1));

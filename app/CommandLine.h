@@ -5,6 +5,8 @@
 namespace gw {
 
 class RunJob;
+class RunRepository;
+struct RunRecord;
 struct RunSummary;
 struct StartPlan;
 
@@ -28,6 +30,9 @@ public:
     static RunSummary runInForeground(RunJob *job, const QString &db);
     /// 0 for a run that ended as planned, 130 cancelled, 1 failed.
     static int exitCode(const RunSummary &summary);
+    /// The run `run --resume RUN_ID` continues: the latest run of RUN_ID's chain of resumptions;
+    /// throws gw::Error when that one is still running or has nothing left to do.
+    static RunRecord resumableRun(const RunRepository &repository, qint64 runId);
 
 private:
     /// @p startPlan: the run was scheduled; its plan is stored with it.

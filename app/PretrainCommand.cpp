@@ -9,11 +9,11 @@
 #include "report/RunReportBuilder.h"
 #include "store/Database.h"
 #include "store/RunRepository.h"
+#include "util/Files.h"
 
 #include <QDir>
 #include <QFileInfo>
 #include <QJsonDocument>
-#include <QSaveFile>
 #include <cstdio>
 
 namespace gw {
@@ -146,9 +146,7 @@ int PretrainCommand::execute(const QStringList &arguments)
                     .arg(info.fileName())
                     .arg(o.params.temperature)
                     .arg(reproduceCommand(o));
-        QSaveFile file(cardPath);
-        if (!file.open(QIODevice::WriteOnly) || file.write(card.toUtf8()) < 0 || !file.commit())
-            throw Error(QStringLiteral("%1: cannot write the model card: %2").arg(cardPath, file.errorString()));
+        AtomicFile::writeWhole(cardPath, card.toUtf8(), QStringLiteral("the model card"));
         std::fprintf(stderr, "weights: %s\nmodel card: %s\n", weights.toLocal8Bit().constData(), cardPath.toLocal8Bit().constData());
     }
     if (o.json)

@@ -20,6 +20,9 @@ namespace gw {
 
 namespace {
 
+/// How far ahead a deadline or a duration may reach: a year (366 days) in seconds.
+constexpr double kMaxHorizonS = 366.0 * 86400.0;
+
 struct Options {
     QString config;
     QString forecastFile;
@@ -69,8 +72,8 @@ Options parseOptions(const QStringList &arguments)
         } else if (arg == QStringLiteral("--duration-s")) {
             bool ok = false;
             const double duration = value.toDouble(&ok);
-            if (!ok || !std::isfinite(duration) || duration <= 0)
-                throw Error(QStringLiteral("--duration-s: '%1' is not a positive number of seconds").arg(value));
+            if (!ok || !std::isfinite(duration) || duration <= 0 || duration > kMaxHorizonS)
+                throw Error(QStringLiteral("--duration-s: '%1' is not a positive number of seconds up to a year").arg(value));
             options.durationS = duration;
         } else if (arg.startsWith(QLatin1Char('-'))) {
             throw Error(QStringLiteral("unknown option %1").arg(arg));
@@ -92,12 +95,17 @@ QDateTime parseDeadline(const QString &text, const QDateTime &now)
         const double amount = match.captured(1).toDouble();
         const QString unit = match.captured(2);
         const double unitS = unit == QStringLiteral("d") ? 86400 : unit == QStringLiteral("h") ? 3600 : unit == QStringLiteral("s") ? 1 : 60;
+        // Past this the arithmetic of times overflows; no forecast reaches that far anyway.
+        if (!(amount * unitS <= kMaxHorizonS))
+            throw Error(QStringLiteral("--deadline: '%1' is more than a year ahead").arg(text));
         return now.addMSecs(qint64(std::llround(amount * unitS * 1000.0)));
     }
     QString problem;
     const QDateTime time = CarbonForecast::parseTime(text, &problem);
     if (!time.isValid())
         throw Error(QStringLiteral("--deadline: %1 (or write +12h, +90min, +3600s, +1d)").arg(problem));
+    if (now.secsTo(time) > qint64(kMaxHorizonS))
+        throw Error(QStringLiteral("--deadline: '%1' is more than a year ahead").arg(text));
     return time;
 }
 

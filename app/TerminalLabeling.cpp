@@ -3,10 +3,11 @@
 #include "activelearning/InteractiveOracle.h"
 
 #include <QVariantMap>
+#include <cerrno>
 #include <cstdio>
-#include <iostream>
-#include <string>
-#include <thread>
+
+#include <poll.h>
+#include <unistd.h>
 
 namespace gw {
 
@@ -14,8 +15,21 @@ namespace {
 
 void say(const QString &line)
 {
-    std::fputs((line + QLatin1Char('\n')).toUtf8().constData(), stdout);
+    // Written with its length: a NUL in an echoed line must not cut the reply short.
+    const QByteArray bytes = (line + QLatin1Char('\n')).toUtf8();
+    std::fwrite(bytes.constData(), 1, std::size_t(bytes.size()), stdout);
     std::fflush(stdout);
+}
+
+/// A line as it may be echoed back: control characters (NUL included) shown as '?', and cut.
+QString printable(const QString &line)
+{
+    constexpr int kMaxEchoed = 80;
+    QString shown = line.trimmed().left(kMaxEchoed);
+    for (QChar &c : shown)
+        if (c.category() == QChar::Other_Control || c == QChar(0xFFFD))
+            c = QLatin1Char('?');
+    return line.trimmed().size() > kMaxEchoed ? shown + QStringLiteral("…") : shown;
 }
 
 } // namespace
@@ -52,17 +66,70 @@ TerminalLabeling::TerminalLabeling(InteractiveOracle &oracle, QObject *parent) :
             Qt::DirectConnection);
 }
 
+TerminalLabeling::~TerminalLabeling()
+{
+    stop_.store(true);
+    if (reader_.joinable())
+        reader_.join();
+}
+
 void TerminalLabeling::start()
 {
-    InteractiveOracle *oracle = &oracle_;
-    std::thread([oracle] {
-        std::string line;
-        while (std::getline(std::cin, line)) {
-            const QString error = apply(QString::fromStdString(line), *oracle);
-            if (!error.isEmpty())
-                say(QStringLiteral("refused %1").arg(error));
+    // poll() with a short timeout rather than a blocking read, so the thread can be stopped and joined.
+    reader_ = std::thread([this] {
+        QByteArray buffer;
+        bool overlong = false;
+        char chunk[4096];
+        while (!stop_.load()) {
+            pollfd input{STDIN_FILENO, POLLIN, 0};
+            const int ready = ::poll(&input, 1, 100);
+            if (ready < 0 && errno == EINTR)
+                continue;
+            if (ready <= 0)
+                continue;
+            const ssize_t got = ::read(STDIN_FILENO, chunk, sizeof chunk);
+            if (got < 0 && (errno == EINTR || errno == EAGAIN))
+                continue;
+            if (got <= 0) {
+                // The last line may lack its line end.
+                if (!buffer.isEmpty() && !overlong)
+                    buffer.append('\n');
+                for (const QString &reply : consume(buffer, overlong, oracle_))
+                    say(reply);
+                Q_EMIT inputEnded();
+                return;
+            }
+            buffer.append(chunk, qsizetype(got));
+            for (const QString &reply : consume(buffer, overlong, oracle_))
+                say(reply);
         }
-    }).detach();
+    });
+}
+
+QStringList TerminalLabeling::consume(QByteArray &buffer, bool &overlong, InteractiveOracle &oracle)
+{
+    QStringList replies;
+    qsizetype start = 0;
+    for (qsizetype end; (end = buffer.indexOf('\n', start)) >= 0; start = end + 1) {
+        if (overlong || end - start > kMaxLineBytes) {
+            if (!overlong)
+                replies << QStringLiteral("refused a line longer than %1 bytes").arg(kMaxLineBytes);
+            overlong = false; // the overlong line ends here
+            continue;
+        }
+        const QString error = apply(QString::fromUtf8(buffer.constData() + start, end - start), oracle);
+        if (!error.isEmpty())
+            replies << QStringLiteral("refused %1").arg(error);
+    }
+    buffer.remove(0, start);
+    if (buffer.size() > kMaxLineBytes) {
+        // No line end in sight: drop what came so far and say so once, when it ends.
+        if (!overlong)
+            replies << QStringLiteral("refused a line longer than %1 bytes").arg(kMaxLineBytes);
+        overlong = true;
+        buffer.clear();
+    }
+    return replies;
 }
 
 QString TerminalLabeling::apply(const QString &line, InteractiveOracle &oracle)
@@ -100,7 +167,7 @@ QString TerminalLabeling::apply(const QString &line, InteractiveOracle &oracle)
             return {};
         }
     }
-    return QStringLiteral("cannot read '%1' (SAMPLE LABEL, undo SAMPLE, skip SAMPLE, rename CLASS NAME or submit)").arg(line.trimmed());
+    return QStringLiteral("cannot read '%1' (SAMPLE LABEL, undo SAMPLE, skip SAMPLE, rename CLASS NAME or submit)").arg(printable(line));
 }
 
 } // namespace gw

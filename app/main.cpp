@@ -4,8 +4,10 @@
 
 #include "Error.h"
 #include "config/RunConfig.h"
+#include "util/Files.h"
 
 #include <QApplication>
+#include <QBuffer>
 #include <QCommandLineParser>
 #include <QIcon>
 #include <QMessageBox>
@@ -90,8 +92,16 @@ int main(int argc, char *argv[])
         QTimer::singleShot(afterMs, &window, [&window, file] {
             // A dialog in front (--new-run) is what the person looks at.
             QWidget *shown = QApplication::activeModalWidget() ? QApplication::activeModalWidget() : &window;
-            if (!shown->grab().save(file))
-                std::fprintf(stderr, "green-workbench: cannot write the screenshot %s\n", qPrintable(file));
+            QByteArray png;
+            QBuffer buffer(&png);
+            buffer.open(QIODevice::WriteOnly);
+            try {
+                if (!shown->grab().save(&buffer, "PNG"))
+                    throw gw::Error::in(file, QStringLiteral("the screenshot could not be drawn"));
+                gw::AtomicFile::writeWhole(file, png, QStringLiteral("the screenshot"));
+            } catch (const gw::Error &e) {
+                std::fprintf(stderr, "green-workbench: %s\n", qPrintable(e.message()));
+            }
             window.cancelRun();
             QTimer::singleShot(1500, qApp, &QCoreApplication::quit);
         });

@@ -110,6 +110,35 @@ private Q_SLOTS:
         QVERIFY(a->contentHash() != seven);
     }
 
+    // Images are divided by input_std: a zero would make every feature infinite, so it is refused by name.
+    void unusableNormalisationIsRefused_data()
+    {
+        QTest::addColumn<QString>("mean");
+        QTest::addColumn<QString>("stddev");
+        QTest::newRow("zero std") << "0.5" << "0";
+        QTest::newRow("negative std") << "0.5" << "-1";
+        QTest::newRow("std not a number") << "0.5" << "nan";
+        QTest::newRow("infinite mean") << "inf" << "0.5";
+    }
+
+    void unusableNormalisationIsRefused()
+    {
+        QFETCH(QString, mean);
+        QFETCH(QString, stddev);
+        GwMobileNet net(1);
+        const QString file = dir_.filePath(QStringLiteral("bad-norm.safetensors"));
+        Safetensors::write(file, stateDictOf(*net), {{"input_size", "1,28,28"}, {"input_mean", mean.toStdString()}, {"input_std", stddev.toStdString()}});
+        BackboneSpec spec;
+        spec.source = QStringLiteral("safetensors");
+        spec.path = file;
+        try {
+            BackboneFactory::create(spec);
+            QFAIL("an unusable normalisation was accepted");
+        } catch (const Error &e) {
+            QVERIFY2(e.message().contains(file) && e.message().contains(QStringLiteral("finite")), qPrintable(e.message()));
+        }
+    }
+
     void badSpecsAreErrors_data()
     {
         QTest::addColumn<QString>("source");

@@ -1,12 +1,17 @@
 #include "Error.h"
 #include "report/CodeCarbonCsv.h"
 #include "util/CsvTable.h"
+#include "util/Files.h"
+#include "FileChecks.h"
 
 #include <QFile>
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <sys/stat.h>
+
 using namespace gw;
+using gw::test::verifyErrorNames;
 
 namespace {
 
@@ -250,6 +255,28 @@ private Q_SLOTS:
             QVERIFY2(e.message().startsWith(path + QLatin1Char(':')), qPrintable(e.message()));
         }
         QVERIFY(!QFile::exists(path));
+    }
+
+    // The append check on content alone (what the fuzz target drives): rows kept, CRLF kept.
+    void appendedContentKeepsRowsAndLineEnds()
+    {
+        const QByteArray first = CodeCarbonCsv::withRowAppended(QByteArray(), sampleReport(), QStringLiteral("mem"));
+        QVERIFY(first.startsWith(QByteArray(kCodeCarbonHeader) + '\n'));
+        QByteArray crlf = first;
+        crlf.replace("\n", "\r\n");
+        const QByteArray second = CodeCarbonCsv::withRowAppended(crlf, sampleReport(), QStringLiteral("mem"));
+        QVERIFY(second.startsWith(crlf));
+        QVERIFY(second.endsWith("\r\n"));
+        QCOMPARE(second.count('\n'), 3);
+        verifyErrorNames([] { CodeCarbonCsv::withRowAppended("a,b\n", sampleReport(), QStringLiteral("mine.csv")); }, QStringLiteral("mine.csv"));
+    }
+
+    void aFifoIsNotAppendedTo()
+    {
+        QTemporaryDir dir;
+        const QString fifo = dir.filePath(QStringLiteral("emissions.csv"));
+        QVERIFY(::mkfifo(QFile::encodeName(fifo).constData(), 0600) == 0);
+        verifyErrorNames([&] { CodeCarbonCsv::append(sampleReport(), fifo); }, QStringLiteral("not a regular file"));
     }
 };
 

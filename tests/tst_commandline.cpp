@@ -6,7 +6,12 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QTemporaryDir>
+#include <QElapsedTimer>
+#include <QThread>
 #include <QtTest>
+
+#include <csignal>
+#include <sys/stat.h>
 
 // The real binary, run as a user would run it.
 class TestCommandLine : public QObject {
@@ -132,6 +137,7 @@ private Q_SLOTS:
         QTest::newRow("unknown key") << QByteArray(R"({"training": {"epochz": 1}})") << "unknown key 'training.epochz'";
         QTest::newRow("wrong type") << QByteArray(R"({"seed": "one"})") << "'seed' must be an integer";
         QTest::newRow("malformed") << QByteArray("{not json") << "malformed JSON";
+        QTest::newRow("number overflowing a double") << QByteArray(R"({"training": {"lr": 1e309}})") << "unreadable JSON";
     }
 
     void badInputIsAClearErrorWithExitCode2()
@@ -180,8 +186,160 @@ private Q_SLOTS:
         const QJsonObject summary = QJsonDocument::fromJson(r.out.trimmed().split(QLatin1Char('\n')).last().toUtf8()).object();
         QCOMPARE(summary[QStringLiteral("status")].toString(), QStringLiteral("failed"));
         QVERIFY(summary[QStringLiteral("error")].toString().contains(QStringLiteral("/nonexistent/fm")));
+        QVERIFY2(summary[QStringLiteral("accuracy")].isNull(), "a run that never evaluated has no accuracy, not 0");
         const Result list = workbench({QStringLiteral("runs"), QStringLiteral("--db"), db});
         QVERIFY(list.out.contains(QStringLiteral("failed")));
+    }
+
+    /// A store holding one failed run (quick to make), and its id.
+    QString storeWithARun(const QString &name)
+    {
+        const QString config = writeConfig(name + QStringLiteral(".json"), QByteArray(R"({"dataset": {"path": "/nonexistent/fm"}})"));
+        const QString db = dir_.filePath(name + QStringLiteral(".sqlite"));
+        workbench({QStringLiteral("run"), config, QStringLiteral("--db"), db});
+        return db;
+    }
+
+    // Outputs are replaced whole, and only when they are files: a device or a FIFO is refused
+    // before anything is written (as root, --output /dev/null must not replace the system's).
+    void outputsThatAreNotFilesAreRefused_data()
+    {
+        QTest::addColumn<QStringList>("command");
+        QTest::newRow("export json") << QStringList{QStringLiteral("export"), QStringLiteral("--run"), QStringLiteral("1"),
+                                                    QStringLiteral("--format"), QStringLiteral("json"), QStringLiteral("--output")};
+        QTest::newRow("export modelcard") << QStringList{QStringLiteral("export"), QStringLiteral("--run"), QStringLiteral("1"),
+                                                         QStringLiteral("--format"), QStringLiteral("modelcard"), QStringLiteral("--output")};
+        QTest::newRow("export codecarbon") << QStringList{QStringLiteral("export"), QStringLiteral("--run"), QStringLiteral("1"),
+                                                          QStringLiteral("--format"), QStringLiteral("codecarbon"), QStringLiteral("--output")};
+        QTest::newRow("labels export") << QStringList{QStringLiteral("labels"), QStringLiteral("export"), QStringLiteral("--run"),
+                                                      QStringLiteral("1"), QStringLiteral("--output")};
+        QTest::newRow("save config") << QStringList{QStringLiteral("run"), QStringLiteral("--save-config")};
+    }
+
+    void outputsThatAreNotFilesAreRefused()
+    {
+        QFETCH(QStringList, command);
+        const QString db = storeWithARun(QStringLiteral("outputs"));
+        const QString fifo = dir_.filePath(QStringLiteral("out.fifo"));
+        QFile::remove(fifo);
+        QVERIFY(::mkfifo(QFile::encodeName(fifo).constData(), 0600) == 0);
+        for (const QString &target : {fifo, QStringLiteral("/dev/null")}) {
+            const Result r = workbench(command + QStringList{target, QStringLiteral("--db"), db});
+            QVERIFY2(r.exitCode == 2, qPrintable(QStringLiteral("%1: %2").arg(r.exitCode).arg(r.err)));
+            QVERIFY2(r.err.contains(target) && r.err.contains(QStringLiteral("not a regular file")), qPrintable(r.err));
+            struct stat st {};
+            QVERIFY(::stat(QFile::encodeName(target).constData(), &st) == 0);
+            QVERIFY(!S_ISREG(st.st_mode));
+        }
+    }
+
+    void dashWritesToStandardOutput()
+    {
+        const QString db = storeWithARun(QStringLiteral("dash"));
+        const Result r = workbench({QStringLiteral("export"), QStringLiteral("--run"), QStringLiteral("1"), QStringLiteral("--format"),
+                                    QStringLiteral("codecarbon"), QStringLiteral("--output"), QStringLiteral("-"), QStringLiteral("--db"), db});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QVERIFY(r.out.startsWith(QStringLiteral("timestamp,project_name,run_id,")));
+        QCOMPARE(r.out.trimmed().split(QLatin1Char('\n')).size(), 2);
+        QVERIFY(!QFileInfo::exists(QStringLiteral("-")));
+    }
+
+    // A store that cannot be opened is a bad command line (exit 2) naming it, never "run 0 failed".
+    void aStoreThatCannotBeOpenedIsNamed()
+    {
+        const QString folder = dir_.filePath(QStringLiteral("a-folder.sqlite"));
+        QDir().mkpath(folder);
+        const QString garbage = writeConfig(QStringLiteral("garbage.sqlite"), QByteArray(4096, 'g'));
+        for (const QString &db : {folder, garbage}) {
+            const Result r = workbench({QStringLiteral("run"), QStringLiteral("--training.epochs=1"), QStringLiteral("--db"), db});
+            QCOMPARE(r.exitCode, 2);
+            QVERIFY2(r.err.contains(db) && !r.err.contains(QStringLiteral("run 0")), qPrintable(r.err));
+        }
+    }
+
+    // A run killed outright (SIGKILL, a crash) is not left "running": the next command that opens
+    // the store marks it interrupted, with the energy its samples hold and its duration to the last.
+    // SIGHUP (a closed terminal) stops a run cleanly like Ctrl+C.
+    void killedRunsAreMarkedAndHangupsCancel_data()
+    {
+        QTest::addColumn<int>("signal");
+        QTest::addColumn<QString>("status");
+        QTest::newRow("SIGKILL") << int(SIGKILL) << QStringLiteral("interrupted");
+        QTest::newRow("SIGHUP") << int(SIGHUP) << QStringLiteral("cancelled");
+    }
+
+    void killedRunsAreMarkedAndHangupsCancel()
+    {
+        QFETCH(int, signal);
+        QFETCH(QString, status);
+        const QString data = dir_.filePath(QStringLiteral("killdata"));
+        if (!QFileInfo::exists(data))
+            gw::test::writeBandDataset(data, 2000, 100, 16, 16);
+        const QString config = writeConfig(QStringLiteral("long.json"), QStringLiteral(
+            R"({"name": "long", "dataset": {"path": "%1"}, "training": {"epochs": 200, "batch_size": 16, "threads": 1},
+                "energy": {"sample_hz": 10}})").arg(data).toUtf8());
+        const QString db = dir_.filePath(QStringLiteral("killed-%1.sqlite").arg(signal));
+        QProcess process;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("HOME"), dir_.path());
+        process.setProcessEnvironment(env);
+        process.start(QStringLiteral(GW_WORKBENCH_BINARY), {QStringLiteral("run"), config, QStringLiteral("--db"), db});
+        QVERIFY(process.waitForStarted());
+        QString err;
+        QElapsedTimer clock;
+        clock.start();
+        // Past the first epoch, so samples and a checkpoint of the run's energy exist.
+        while (!err.contains(QStringLiteral("epoch 1:")) && clock.elapsed() < 60000) {
+            process.waitForReadyRead(200);
+            err += QString::fromUtf8(process.readAllStandardError());
+        }
+        QVERIFY2(err.contains(QStringLiteral("epoch 1:")), qPrintable(err));
+        QThread::msleep(300);
+        ::kill(pid_t(process.processId()), signal);
+        QVERIFY(process.waitForFinished(30000));
+        if (signal == SIGHUP)
+            QCOMPARE(process.exitCode(), 130);
+
+        const Result list = workbench({QStringLiteral("runs"), QStringLiteral("--db"), db, QStringLiteral("--json")});
+        const QJsonObject run = QJsonDocument::fromJson(list.out.toUtf8()).array().at(0).toObject();
+        QCOMPARE(run[QStringLiteral("status")].toString(), status);
+        QVERIFY2(run[QStringLiteral("energy_kwh")].toDouble() > 0, qPrintable(list.out));
+        QVERIFY2(run[QStringLiteral("duration_s")].toDouble() > 0.5, qPrintable(list.out));
+        if (signal == SIGKILL)
+            QVERIFY2(run[QStringLiteral("error")].toString().contains(QStringLiteral("pid")), qPrintable(list.out));
+        const Result json = workbench({QStringLiteral("export"), QStringLiteral("--run"), QString::number(run[QStringLiteral("run_id")].toInt()),
+                                       QStringLiteral("--format"), QStringLiteral("json"), QStringLiteral("--db"), db});
+        QVERIFY2(json.exitCode == 0, qPrintable(json.err));
+    }
+
+    void aFinishedRunIsNotResumed()
+    {
+        const QString data = dir_.filePath(QStringLiteral("data"));
+        if (!QFileInfo::exists(data))
+            gw::test::writeBandDataset(data, 300, 60, 16, 16);
+        const QString config = writeConfig(QStringLiteral("short.json"), QStringLiteral(
+            R"({"dataset": {"path": "%1", "train_subset": 100}, "training": {"epochs": 1, "threads": 1}})").arg(data).toUtf8());
+        const QString db = dir_.filePath(QStringLiteral("finished.sqlite"));
+        QCOMPARE(workbench({QStringLiteral("run"), config, QStringLiteral("--db"), db}).exitCode, 0);
+        const Result again = workbench({QStringLiteral("run"), QStringLiteral("--resume"), QStringLiteral("1"), QStringLiteral("--db"), db});
+        QCOMPARE(again.exitCode, 2);
+        QVERIFY2(again.err.contains(QStringLiteral("nothing to resume")), qPrintable(again.err));
+        QCOMPARE(QJsonDocument::fromJson(workbench({QStringLiteral("runs"), QStringLiteral("--db"), db, QStringLiteral("--json")}).out.toUtf8()).array().size(), 1);
+    }
+
+    void overflowingScheduleTimesAreRefused()
+    {
+        const QString config = writeConfig(QStringLiteral("sched.json"), QByteArray("{}"));
+        for (const QString &deadline : {QStringLiteral("+99999999999999999999d"), QStringLiteral("+400d"), QStringLiteral("9999-01-01T00:00Z")}) {
+            const Result r = workbench({QStringLiteral("schedule"), config, QStringLiteral("--deadline"), deadline, QStringLiteral("--duration-s"),
+                                        QStringLiteral("60")});
+            QCOMPARE(r.exitCode, 2);
+            QVERIFY2(r.err.contains(QStringLiteral("more than a year ahead")), qPrintable(r.err));
+        }
+        const Result r = workbench({QStringLiteral("schedule"), config, QStringLiteral("--deadline"), QStringLiteral("+2h"), QStringLiteral("--duration-s"),
+                                    QStringLiteral("1e300")});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains(QStringLiteral("--duration-s")), qPrintable(r.err));
     }
 };
 

@@ -5,8 +5,14 @@
 
 #include <QSqlQuery>
 #include <QSqlRecord>
+#include <QElapsedTimer>
 #include <QTemporaryDir>
+#include <QThread>
 #include <QtTest>
+
+#include <atomic>
+#include <thread>
+#include <unistd.h>
 
 using namespace gw;
 
@@ -147,6 +153,89 @@ private Q_SLOTS:
         QSqlQuery q(db.connection());
         QVERIFY(q.exec(QStringLiteral("SELECT group_concat(name) FROM projects")) && q.next());
         QCOMPARE(q.value(0).toString(), QStringLiteral("kept"));
+    }
+
+    // Several processes starting on a new store at once: exactly one migrates, none fails.
+    void manyOpenANewStoreAtOnce()
+    {
+        QTemporaryDir dir;
+        for (int attempt = 0; attempt < 15; ++attempt) {
+            const QString path = dir.filePath(QStringLiteral("race-%1.sqlite").arg(attempt));
+            std::atomic_int ready{0};
+            std::vector<QString> errors(4);
+            std::vector<std::thread> openers;
+            for (int i = 0; i < 4; ++i)
+                openers.emplace_back([&, i] {
+                    ++ready;
+                    while (ready.load() < 4) {
+                    }
+                    try {
+                        const Database db(path);
+                        RunRepository(db).ensureProject(QStringLiteral("default"));
+                    } catch (const Error &e) {
+                        errors[std::size_t(i)] = e.message();
+                    }
+                });
+            for (std::thread &t : openers)
+                t.join();
+            for (const QString &error : errors)
+                QVERIFY2(error.isEmpty(), qPrintable(error));
+            QCOMPARE(Database(path).schemaVersion(), Database::kLatestVersion);
+        }
+    }
+
+    // Another writer holding the store for a while is waited out, not a failure.
+    void waitsOutAnotherWriter()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("busy.sqlite"));
+        Database db(path);
+        RunRepository repo(db);
+        const qint64 run = repo.createRun(repo.ensureProject(QStringLiteral("p")), QStringLiteral("r"), QStringLiteral("{}"), QStringLiteral("{}"));
+        std::atomic_bool locked{false};
+        std::thread other([&] {
+            const Database writer(path);
+            writer.exec(QStringLiteral("BEGIN IMMEDIATE"), "lock");
+            locked.store(true);
+            QThread::msleep(1500);
+            writer.exec(QStringLiteral("COMMIT"), "unlock");
+        });
+        while (!locked.load())
+            QThread::msleep(5);
+        QElapsedTimer clock;
+        clock.start();
+        repo.addMetric(run, 1, QStringLiteral("train_loss"), 0.5);
+        other.join();
+        QVERIFY2(clock.elapsed() >= 1000, qPrintable(QString::number(clock.elapsed())));
+        QCOMPARE(repo.metrics(run).size(), std::size_t(1));
+    }
+
+    void opensReadOnlyForReading()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("ro.sqlite"));
+        {
+            Database db(path);
+            RunRepository repo(db);
+            repo.createRun(repo.ensureProject(QStringLiteral("p")), QStringLiteral("listed"), QStringLiteral("{}"), QStringLiteral("{}"));
+        }
+        Database db(path, Database::kLatestVersion, Database::Access::ReadOnly);
+        QVERIFY(db.isReadOnly());
+        QCOMPARE(RunRepository(db).listRuns().size(), 1);
+        try {
+            RunRepository(db).ensureProject(QStringLiteral("new"));
+            QFAIL("a read-only store took a write");
+        } catch (const Error &e) {
+            QVERIFY2(e.message().contains(QStringLiteral("read-only")), qPrintable(e.message()));
+        }
+        // Without write permission the store opens read-only by itself (root may write anywhere).
+        if (::geteuid() != 0) {
+            QVERIFY(QFile::setPermissions(dir.path(), QFileDevice::ReadOwner | QFileDevice::ExeOwner));
+            const Database automatic(path);
+            QVERIFY(automatic.isReadOnly());
+            QCOMPARE(RunRepository(automatic).listRuns().size(), 1);
+            QFile::setPermissions(dir.path(), QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+        }
     }
 };
 

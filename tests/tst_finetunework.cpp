@@ -1,6 +1,7 @@
 // Fine-tuning runs end to end through RunJob: backbones from safetensors and TorchScript (built
 // here), Fashion-MNIST-shaped IDX data and image folders, the embedding cache, early and green stops.
 #include "ConstantPowerSource.h"
+#include "FileChecks.h"
 #include "TestData.h"
 #include "jobs/JobRunner.h"
 #include "jobs/RunJob.h"
@@ -241,6 +242,52 @@ def forward(self, x):
         const RunSummary s = finished.at(0).at(0).value<RunSummary>();
         QCOMPARE(s.status, QStringLiteral("failed"));
         QVERIFY2(s.error.contains(QStringLiteral("run-9999.pt: no checkpoint to resume from")), qPrintable(s.error));
+    }
+
+    // A checkpoint that cannot be written fails the run with the file's name and the system's
+    // reason; LibTorch's own writer would have thrown from a destructor and ended the process.
+    void aCheckpointThatCannotBeWrittenFailsTheRunCleanly_data()
+    {
+        QTest::addColumn<QString>("obstacle");
+        QTest::newRow("a folder in its place") << QStringLiteral("folder");
+        QTest::newRow("a full disk") << QStringLiteral("full");
+    }
+
+    void aCheckpointThatCannotBeWrittenFailsTheRunCleanly()
+    {
+        QFETCH(QString, obstacle);
+        const QString db = path(QStringLiteral("ckpt-%1.sqlite").arg(obstacle));
+        const QString checkpoints = path(QStringLiteral("ckpt-%1.cache/checkpoints").arg(obstacle));
+        RunConfig c = probeConfig(QStringLiteral("checkpoint"));
+        c.training.mode = QStringLiteral("finetune-full");
+        c.training.epochs = 2;
+        RunSummary s;
+        if (obstacle == QStringLiteral("folder")) {
+            QVERIFY(QDir().mkpath(checkpoints + QStringLiteral("/run-1.pt")));
+            s = runToEnd(c, db);
+        } else {
+            // Files may not grow past 1 MiB while the run writes: the store (created first) fits, the checkpoint does not.
+            { Database store(db); }
+            const test::FileSizeLimit limit(1024 * 1024);
+            s = runToEnd(c, db);
+        }
+        QCOMPARE(s.status, QStringLiteral("failed"));
+        QVERIFY2(s.error.contains(QStringLiteral("run-1.pt")) && s.error.contains(QStringLiteral("checkpoint")), qPrintable(s.error));
+        const QStringList left = QDir(checkpoints).entryList(QDir::Files | QDir::Hidden);
+        QVERIFY2(left.isEmpty(), qPrintable(left.join(QLatin1Char(','))));
+    }
+
+    void classesTooSmallForATestSetAreNamed()
+    {
+        const QString folder = path(QStringLiteral("singletons"));
+        QVERIFY(test::writeColourSquareFolder(folder, 1, 3));
+        RunConfig c = probeConfig(QStringLiteral("singletons"));
+        c.dataset.kind = QStringLiteral("image-folder");
+        c.dataset.path = folder;
+        c.labels.count = 0;
+        const RunSummary s = runToEnd(c, path(QStringLiteral("singletons.sqlite")));
+        QCOMPARE(s.status, QStringLiteral("failed"));
+        QVERIFY2(s.error.contains(folder) && s.error.contains(QStringLiteral("too few images to hold out a test set")), qPrintable(s.error));
     }
 
     void badModelFilesFailTheRunNamingTheFile_data()

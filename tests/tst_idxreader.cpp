@@ -2,8 +2,11 @@
 #include "TestData.h"
 #include "data/IdxReader.h"
 
+#include <QFile>
 #include <QTemporaryDir>
 #include <QtTest>
+
+#include <sys/stat.h>
 
 using namespace gw;
 
@@ -75,6 +78,14 @@ private Q_SLOTS:
                                           << "has 1 dimensions, expected 3";
         QTest::newRow("trailing bytes") << "long.idx" << (idxHeader(0x08, {2}) + QByteArray(5, '\1')) << 1 << "unexpected bytes";
         QTest::newRow("empty") << "empty.idx" << QByteArray() << 0 << "too short";
+        // A header that declares gigabytes is refused before anything is allocated for it, raw or
+        // as a small gzip file that would expand to that much (a "gzip bomb").
+        QTest::newRow("header declares too much") << "huge.idx" << (idxHeader(0x08, {0x7fffffff, 28, 28}) + QByteArray(16, '\0')) << 3
+                                                  << "more than 1024 MiB";
+        QTest::newRow("gzip bomb") << "bomb.idx.gz" << test::gzipBytes(idxHeader(0x08, {0x7fffffff, 28, 28}) + QByteArray(4 << 20, '\0')) << 3
+                                   << "more than 1024 MiB";
+        QTest::newRow("gzip longer than declared") << "long.idx.gz" << test::gzipBytes(idxHeader(0x08, {4}) + QByteArray(4 << 20, '\0')) << 1
+                                                   << "unexpected bytes";
     }
 
     void rejectsBadInput()
@@ -90,6 +101,23 @@ private Q_SLOTS:
         } catch (const Error &e) {
             QVERIFY2(e.message().contains(path(name)), qPrintable(e.message()));
             QVERIFY2(e.message().contains(problem), qPrintable(e.message()));
+        }
+    }
+
+    // A FIFO would block a reader for ever and /dev/zero never ends: neither is read from.
+    void rejectsFilesThatAreNotRegular()
+    {
+        const QString fifo = path(QStringLiteral("pipe-idx"));
+        QVERIFY(::mkfifo(QFile::encodeName(fifo).constData(), 0600) == 0);
+        const QString zero = path(QStringLiteral("zero.idx"));
+        QVERIFY(QFile::link(QStringLiteral("/dev/zero"), zero));
+        for (const QString &file : {fifo, zero}) {
+            try {
+                IdxReader::read(file);
+                QFAIL("no error for a file that is not regular");
+            } catch (const Error &e) {
+                QVERIFY2(e.message().contains(file) && e.message().contains(QStringLiteral("not a regular file")), qPrintable(e.message()));
+            }
         }
     }
 

@@ -10,6 +10,9 @@
 #include <QImage>
 #include <QRandomGenerator>
 #include <QTemporaryDir>
+#include <cstdio>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <QtTest>
 
 #include <functional>
@@ -267,6 +270,65 @@ private Q_SLOTS:
         writeFile(path(dir, QStringLiteral("a.png")), "garbage");
         writeFile(path(dir, QStringLiteral("b.jpg")), QByteArray());
         verifyErrorNames([&] { ImageFolder::load(dir.path()); }, dir.path());
+    }
+
+    // Nothing is dropped without a word: a name Qt cannot represent, a broken link and a folder
+    // that cannot be read are errors naming them (and so change nothing silently, not even a hash).
+    void namesThatAreNotUtf8AreAnError()
+    {
+        QTemporaryDir dir;
+        writeThreeClasses(dir);
+        const QByteArray latin1Name = QFile::encodeName(path(dir, QStringLiteral("cat"))) + "/caf\xe9.png";
+        {
+            FILE *file = std::fopen(latin1Name.constData(), "wb");
+            QVERIFY(file);
+            std::fclose(file);
+        }
+        try {
+            ImageFolder::load(dir.path());
+            QFAIL("a file whose name is not UTF-8 was passed over");
+        } catch (const Error &e) {
+            QVERIFY2(e.message().contains(path(dir, QStringLiteral("cat"))) && e.message().contains(QStringLiteral("not valid UTF-8"))
+                         && e.message().contains(QStringLiteral("caf%E9.png")),
+                     qPrintable(e.message()));
+        }
+        // A class folder with such a name too.
+        QTemporaryDir other;
+        writeThreeClasses(other);
+        QVERIFY(::mkdir((QFile::encodeName(other.path()) + "/\xff\xfe").constData(), 0755) == 0);
+        verifyErrorNames([&] { ImageFolder::list(other.path()); }, QStringLiteral("not valid UTF-8"));
+    }
+
+    void aBrokenLinkIsAnError()
+    {
+        QTemporaryDir dir;
+        writeThreeClasses(dir);
+        const QString link = path(dir, QStringLiteral("wolf"));
+        QVERIFY(QFile::link(path(dir, QStringLiteral("gone-folder")), link));
+        verifyErrorNames([&] { ImageFolder::list(dir.path()); }, link);
+    }
+
+    void aLinkedClassFolderIsFollowed()
+    {
+        QTemporaryDir dir, elsewhere;
+        writeThreeClasses(dir);
+        writeImage(path(elsewhere, QStringLiteral("f.png")), 4, 4, Qt::black);
+        QVERIFY(QFile::link(elsewhere.path(), path(dir, QStringLiteral("fox"))));
+        const ImageFolderListing listing = ImageFolder::list(dir.path());
+        QVERIFY2(listing.classNames.contains(QStringLiteral("fox")), qPrintable(listing.classNames.join(QLatin1Char(','))));
+        QVERIFY(listing.files.contains(QStringLiteral("fox/f.png")));
+    }
+
+    void anUnreadableClassFolderIsAnError()
+    {
+        if (::geteuid() == 0)
+            QSKIP("root reads every folder; the broken link above takes the same path for root");
+        QTemporaryDir dir;
+        writeThreeClasses(dir);
+        const QString locked = path(dir, QStringLiteral("dog"));
+        QVERIFY(QFile::setPermissions(locked, QFileDevice::WriteOwner));
+        verifyErrorNames([&] { ImageFolder::list(dir.path()); }, locked);
+        QFile::setPermissions(locked, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
     }
 
     void folderWithoutImagesIsAnError_data()

@@ -112,7 +112,8 @@ private Q_SLOTS:
             const QList<RunRecord> runs = RunRepository(db).listRuns();
             QCOMPARE(runs.size(), 1);
             firstRun = runs.first().id;
-            QCOMPARE(runs.first().status, QStringLiteral("running")); // nobody could say otherwise
+            // Its process is gone: opening the store marked it (it would otherwise stay "running" for ever).
+            QCOMPARE(runs.first().status, QStringLiteral("interrupted"));
             const QMap<qint64, LabelRecord> labels = LabelRepository(db).current(firstRun);
             QCOMPARE(labels.size(), acknowledged.size());
             for (auto it = acknowledged.constBegin(); it != acknowledged.constEnd(); ++it)
@@ -133,29 +134,81 @@ private Q_SLOTS:
         const QList<qint64> round2 = readBatch(second, 2, 4);
         QCOMPARE(round2.size(), 4);
         asked += round2;
-        for (qint64 s : round2)
-            QVERIFY(labelAndWaitForAck(second, s, 5));
-        second.write("submit\n");
+        for (int i = 0; i < 2; ++i) {
+            QVERIFY(labelAndWaitForAck(second, round2[i], 5));
+            acknowledged.insert(round2[i], 5);
+        }
+        for (qint64 s : rest)
+            acknowledged.insert(s, 4);
+        second.kill(); // and the continuation is killed too, in the middle of round 2
+        QVERIFY(second.waitForFinished(10000));
+
+        // Resuming the first run again goes on from where its continuation stopped, not from the start.
+        QProcess third;
+        third.start(QStringLiteral(GW_WORKBENCH_PATH), {QStringLiteral("run"), QStringLiteral("--resume"), QString::number(firstRun),
+                                                        QStringLiteral("--db"), store, QStringLiteral("--label-stdin"), QStringLiteral("--json")});
+        QVERIFY(third.waitForStarted());
+        const QList<qint64> lastOpen = readBatch(third, 2, 2);
+        QCOMPARE(lastOpen, round2.mid(2));
+        for (qint64 s : lastOpen)
+            QVERIFY(labelAndWaitForAck(third, s, 5));
+        third.write("submit\n");
         QStringList tail;
-        QVERIFY(waitFor(second, QRegularExpression(QStringLiteral("^\\{.*\"labels_used\":14")), &tail).hasMatch());
-        QVERIFY(second.waitForFinished(30000));
-        QCOMPARE(second.exitCode(), 0);
+        QVERIFY(waitFor(third, QRegularExpression(QStringLiteral("^\\{.*\"labels_used\":14")), &tail).hasMatch());
+        QVERIFY(third.waitForFinished(30000));
+        QCOMPARE(third.exitCode(), 0);
+        QVERIFY(QString::fromUtf8(third.readAllStandardError()).contains(QStringLiteral("continuing run")));
 
         QCOMPARE(QSet<qint64>(asked.cbegin(), asked.cend()).size(), asked.size()); // nobody asked twice
         Database db(store);
         const QList<RunRecord> runs = RunRepository(db).listRuns();
-        QCOMPARE(runs.size(), 2);
-        QCOMPARE(RunRepository(db).run(firstRun)->status, QStringLiteral("interrupted"));
-        const qint64 secondRun = runs.first().id == firstRun ? runs.last().id : runs.first().id;
-        const QMap<qint64, LabelRecord> labels = LabelRepository(db).current(secondRun);
+        QCOMPARE(runs.size(), 3);
+        QCOMPARE(runs[0].status, QStringLiteral("interrupted"));
+        QCOMPARE(runs[1].status, QStringLiteral("interrupted"));
+        const qint64 lastRun = runs[2].id;
+        const QMap<qint64, LabelRecord> labels = LabelRepository(db).current(lastRun);
         QCOMPARE(labels.size(), 14);
         int resumed = 0;
         for (const LabelRecord &l : labels)
             resumed += l.origin == QStringLiteral("resumed");
         QCOMPARE(resumed, acknowledged.size());
-        const std::vector<RoundRecord> rounds = RoundRepository(db).rounds(secondRun);
+        for (auto it = acknowledged.constBegin(); it != acknowledged.constEnd(); ++it)
+            QCOMPARE(labels.value(it.key()).label, it.value());
+        const std::vector<RoundRecord> rounds = RoundRepository(db).rounds(lastRun);
         QCOMPARE(rounds.back().round, 3);
         QCOMPARE(rounds.back().labels, qint64(14));
+    }
+
+    // Nobody can answer after the end of input: the run stops (cancelled, resumable) instead of
+    // waiting for ever, and what was acknowledged is stored.
+    void theEndOfInputStopsTheRun()
+    {
+        const QString data = dir_.filePath(QStringLiteral("bands-eof"));
+        test::writeBandDataset(data, 200, 50);
+        const QString config = dir_.filePath(QStringLiteral("eof.json"));
+        test::writeBytes(config, QStringLiteral(R"({"name": "eof", "dataset": {"path": "%1"}, "model": {"source": "scratch"},
+            "training": {"mode": "linear-probe", "threads": 1},
+            "active_learning": {"strategy": "margin", "initial": 6, "batch": 4, "budget": 14, "oracle": "human"}})")
+                                     .arg(data)
+                                     .toUtf8());
+        const QString store = dir_.filePath(QStringLiteral("eof.sqlite"));
+        QProcess process;
+        process.start(QStringLiteral(GW_WORKBENCH_PATH), {QStringLiteral("run"), config, QStringLiteral("--db"), store, QStringLiteral("--label-stdin")});
+        QVERIFY(process.waitForStarted());
+        const QList<qint64> batch = readBatch(process, 0, 6);
+        QCOMPARE(batch.size(), 6);
+        QVERIFY(labelAndWaitForAck(process, batch[0], 1));
+        process.write(QStringLiteral("%1 2").arg(batch[1]).toUtf8()); // the last line, without its line end
+        process.closeWriteChannel();
+        QVERIFY(process.waitForFinished(30000));
+        QCOMPARE(process.exitCode(), 130);
+        QVERIFY(QString::fromUtf8(process.readAllStandardError()).contains(QStringLiteral("standard input ended")));
+        Database db(store);
+        const RunRecord run = RunRepository(db).listRuns().constFirst();
+        QCOMPARE(run.status, QStringLiteral("cancelled"));
+        const QMap<qint64, LabelRecord> labels = LabelRepository(db).current(run.id);
+        QCOMPARE(labels.size(), 2);
+        QCOMPARE(labels.value(batch[1]).label, 2);
     }
 };
 

@@ -98,6 +98,20 @@ private Q_SLOTS:
             QVERIFY2(e.message().contains(expected), qPrintable(e.message()));
         }
     }
+
+    // Every stored label names who gave it: a file without annotators still says where its labels came from.
+    void labelsWithoutAnnotatorNameTheirFile()
+    {
+        const QString csv = dir_.filePath(QStringLiteral("anonymous.csv"));
+        test::writeBytes(csv, "sample_key,label\nFashion-MNIST train/3,1\n");
+        const QString json = dir_.filePath(QStringLiteral("anonymous.json"));
+        test::writeBytes(json, R"({"format": "green-workbench-labels", "version": 1, "labels": [{"sample_key": "Fashion-MNIST train/4", "label": 2}]})");
+        for (const QString &path : {csv, json}) {
+            const std::vector<LabelRecord> read = LabelTransfer::read(path);
+            QCOMPARE(read.size(), std::size_t(1));
+            QCOMPARE(read[0].annotator, QStringLiteral("unknown (imported from %1)").arg(QFileInfo(path).fileName()));
+        }
+    }
 };
 
 QTEST_GUILESS_MAIN(TestLabelTransfer)

@@ -126,6 +126,10 @@ private Q_SLOTS:
         QTest::newRow("out of range") << R"({"training": {"epochs": 0}})" << "'training.epochs' must be between 1 and 1000 (got 0)";
         QTest::newRow("sampling rate") << R"({"energy": {"sample_hz": 50}})" << "'energy.sample_hz' must be between 0.2 and 20";
         QTest::newRow("negative lr") << R"({"training": {"lr": -1}})" << "'training.lr' must be between";
+        // Numbers no double holds: nlohmann throws out_of_range for them, which must not escape.
+        QTest::newRow("number overflows a double") << R"({"training": {"lr": 1e309}})" << "unreadable JSON";
+        QTest::newRow("negative overflow") << R"({"energy": {"pue": -1e400}})" << "unreadable JSON";
+        QTest::newRow("seed past 64-bit signed") << R"({"seed": 18446744073709551615})" << "(got 18446744073709551615)";
         QTest::newRow("unknown optimizer") << R"({"training": {"optimizer": "rmsprop"}})" << "'training.optimizer' must be one of adam, sgd (got 'rmsprop')";
         QTest::newRow("unknown dataset") << R"({"dataset": {"kind": "cifar"}})" << "'dataset.kind' must be one of fashion-mnist, image-folder";
         QTest::newRow("image folder without path") << R"({"dataset": {"kind": "image-folder"}})" << "'dataset.path' is required";

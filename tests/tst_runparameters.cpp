@@ -137,6 +137,11 @@ private Q_SLOTS:
         QTest::newRow("unknown country") << "energy.country" << "XXX" << "'energy.country' is 'XXX'";
         QTest::newRow("unknown key") << "training.epoch" << "3" << "unknown parameter 'training.epoch'";
         QTest::newRow("section switch") << "active_learning" << "maybe" << "'active_learning' takes on or off";
+        QTest::newRow("overflowing number") << "training.lr" << "1e309" << "'training.lr' takes a number";
+        QTest::newRow("infinity") << "energy.pue" << "inf" << "'energy.pue' takes a number";
+        QTest::newRow("not a number at all") << "training.lr" << "nan" << "'training.lr' takes a number";
+        QTest::newRow("no budget is none, not nan") << "energy.budget_wh" << "nan" << "'energy.budget_wh' takes";
+        QTest::newRow("seed past 64-bit signed") << "seed" << "18446744073709551615" << "(got '18446744073709551615')";
     }
 
     void badCommandLineValuesNameTheOption()

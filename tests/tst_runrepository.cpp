@@ -1,8 +1,12 @@
+#include "Error.h"
 #include "store/Database.h"
 #include "store/RunRepository.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
+
+#include <cmath>
+#include <limits>
 
 using namespace gw;
 
@@ -49,6 +53,25 @@ private Q_SLOTS:
         QCOMPARE(samples.size(), std::size_t(2));
         QCOMPARE(samples[1].energyJ, 94.0);
         QCOMPARE(samples[1].source, QStringLiteral("estimated"));
+    }
+
+    // A model that outputs NaN makes its loss NaN: the error says so, not "NOT NULL constraint failed".
+    void aMetricThatIsNotANumberIsExplained()
+    {
+        QTemporaryDir dir;
+        Database db(dir.filePath(QStringLiteral("runs.sqlite")));
+        RunRepository repo(db);
+        const qint64 id = repo.createRun(repo.ensureProject(QStringLiteral("p")), QStringLiteral("nan"), QStringLiteral("{}"), QStringLiteral("{}"));
+        for (double value : {std::nan(""), std::numeric_limits<double>::infinity()}) {
+            try {
+                repo.addMetric(id, 3, QStringLiteral("train_loss"), value);
+                QFAIL("a metric that is not a number was stored");
+            } catch (const Error &e) {
+                QVERIFY2(e.message().contains(QStringLiteral("train_loss")) && e.message().contains(QStringLiteral("not a finite number")),
+                         qPrintable(e.message()));
+            }
+        }
+        QVERIFY(repo.metrics(id).empty());
     }
 
     void failedRunKeepsItsError()

@@ -115,6 +115,7 @@ private Q_SLOTS:
         backboneWithHead().save(path(QStringLiteral("classifier.pt")).toStdString());
         scripted("Pair", {}, "def forward(self, x):\n    return x, x\n").save(path(QStringLiteral("tuple.pt")).toStdString());
         scripted("Rows", {}, "def forward(self, x):\n    return x[:, 0]\n").save(path(QStringLiteral("three-d.pt")).toStdString());
+        scripted("Empty", {}, "def forward(self, x):\n    return torch.flatten(x, 1)[:, 0:0]\n").save(path(QStringLiteral("empty.pt")).toStdString());
 
         test::writeBytes(path(QStringLiteral("random.pt")), QByteArray::fromHex("5be3a10f77c2e9d4018b6a3cf2e40d91aa"));
         test::writeBytes(path(QStringLiteral("weights.safetensors")), safetensorsLike());
@@ -254,6 +255,7 @@ private Q_SLOTS:
         row("module without submodules", "linear.pt", "backbone", 8, "the module has no submodules");
         row("tuple output", "tuple.pt", "", 8, "returns a tuple of 2 values, not a tensor");
         row("3-D output", "three-d.pt", "", 8, "shape [2, 8, 8]");
+        row("no features", "empty.pt", "", 8, "returns an empty tensor of shape [2, 0]");
         row("wrong input size", "linear.pt", "", 10, "fails on images of model.input_size 1x10x10");
     }
 

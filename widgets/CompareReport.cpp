@@ -4,14 +4,15 @@
 #include "CompareView.h"
 #include "PlotExport.h"
 #include "QCustomPlotInclude.h"
+#include "Error.h"
+#include "util/Files.h"
 
 #include <QBuffer>
 #include <QDateTime>
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QPageSize>
-#include <QPrinter>
-#include <QSaveFile>
+#include <QPdfWriter>
 #include <QTextDocument>
 
 namespace gw {
@@ -20,6 +21,18 @@ namespace {
 
 constexpr int kPlotWidth = 760;
 constexpr int kPlotHeight = 420;
+
+bool writeReport(const QString &path, const QByteArray &bytes, QString *error)
+{
+    try {
+        AtomicFile::writeWhole(path, bytes, QStringLiteral("the report"));
+        return true;
+    } catch (const Error &e) {
+        if (error)
+            *error = e.message();
+        return false;
+    }
+}
 
 QString escaped(const QString &text)
 {
@@ -85,17 +98,22 @@ bool CompareReport::write(const CompareView &view, const QMap<qint64, QString> &
         for (int i = 0; i < images.size(); ++i)
             document.addResource(QTextDocument::ImageResource, QUrl(QStringLiteral("plot%1.png").arg(i)), images[i]);
         document.setHtml(html(view, modelCards, QStringLiteral("plot")));
-        QPrinter printer(QPrinter::HighResolution);
-        printer.setOutputFormat(QPrinter::PdfFormat);
-        printer.setPageSize(QPageSize(QPageSize::A4));
-        printer.setOutputFileName(path);
-        document.print(&printer);
-        if (!QFileInfo(path).exists() || QFileInfo(path).size() == 0) {
+        QByteArray pdf;
+        QBuffer buffer(&pdf);
+        buffer.open(QIODevice::WriteOnly);
+        {
+            QPdfWriter writer(&buffer);
+            writer.setPageSize(QPageSize(QPageSize::A4));
+            writer.setResolution(1200);
+            writer.setPageMargins(QMarginsF(15, 15, 15, 15), QPageLayout::Millimeter);
+            document.print(&writer);
+        }
+        if (pdf.isEmpty()) {
             if (error)
-                *error = QStringLiteral("%1: the PDF could not be written").arg(path);
+                *error = QStringLiteral("%1: the PDF could not be drawn").arg(path);
             return false;
         }
-        return true;
+        return writeReport(path, pdf, error);
     }
     if (suffix != QStringLiteral("html") && suffix != QStringLiteral("htm")) {
         if (error)
@@ -110,13 +128,7 @@ bool CompareReport::write(const CompareView &view, const QMap<qint64, QString> &
         images[i].save(&buffer, "PNG");
         text.replace(QStringLiteral("src=\"plot%1.png\"").arg(i), QStringLiteral("src=\"data:image/png;base64,%1\"").arg(QString::fromLatin1(png.toBase64())));
     }
-    QSaveFile file(path);
-    const QByteArray bytes = text.toUtf8();
-    if (file.open(QIODevice::WriteOnly) && file.write(bytes) == bytes.size() && file.commit())
-        return true;
-    if (error)
-        *error = QStringLiteral("%1: %2").arg(path, file.errorString());
-    return false;
+    return writeReport(path, text.toUtf8(), error);
 }
 
 } // namespace gw

@@ -5,6 +5,8 @@
 #include "ParetoPlot.h"
 #include "PlotExport.h"
 #include "RunCurvesPlot.h"
+#include "Error.h"
+#include "util/Files.h"
 
 #include <QComboBox>
 #include <QDoubleSpinBox>
@@ -14,7 +16,6 @@
 #include <QLabel>
 #include <QMessageBox>
 #include <QPushButton>
-#include <QSaveFile>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QTabWidget>
@@ -111,13 +112,14 @@ void CompareView::updateScore()
 
 bool CompareView::exportTable(const QString &path, QString *error) const
 {
-    QSaveFile file(path);
-    const QByteArray csv = model_->toCsv();
-    if (file.open(QIODevice::WriteOnly) && file.write(csv) == csv.size() && file.commit())
+    try {
+        AtomicFile::writeWhole(path, model_->toCsv(), QStringLiteral("the comparison table"));
         return true;
-    if (error)
-        *error = QStringLiteral("%1: %2").arg(path, file.errorString());
-    return false;
+    } catch (const Error &e) {
+        if (error)
+            *error = e.message();
+        return false;
+    }
 }
 
 QList<QCustomPlot *> CompareView::plots() const
@@ -133,11 +135,16 @@ QStringList CompareView::plotTitles() const
     return titles;
 }
 
-bool CompareView::exportPlot(const QString &path, int tab)
+bool CompareView::exportPlot(const QString &path, int tab, QString *error)
 {
     const QList<QCustomPlot *> all = plots();
     const int index = tab < 0 ? tabs_->currentIndex() : tab;
-    return index >= 0 && index < all.size() && savePlot(all.at(index), path);
+    if (index < 0 || index >= all.size()) {
+        if (error)
+            *error = QStringLiteral("there is no plot %1").arg(index);
+        return false;
+    }
+    return savePlot(all.at(index), path, 800, 500, error);
 }
 
 bool CompareView::exportReport(const QString &path, QString *error) const
@@ -172,8 +179,9 @@ void CompareView::askAndExportPlot()
 {
     const QString path = QFileDialog::getSaveFileName(this, QStringLiteral("Export the plot shown"), QStringLiteral("plot.png"),
                                                       QStringLiteral("PNG (*.png);;SVG (*.svg);;PDF (*.pdf)"));
-    if (!path.isEmpty() && !exportPlot(path))
-        QMessageBox::warning(this, QStringLiteral("Cannot export"), QStringLiteral("%1: could not be written (png, svg or pdf)").arg(path));
+    QString error;
+    if (!path.isEmpty() && !exportPlot(path, -1, &error))
+        QMessageBox::warning(this, QStringLiteral("Cannot export"), error);
 }
 
 } // namespace gw

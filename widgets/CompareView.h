@@ -47,7 +47,7 @@ public:
     /// Writes the table as CSV; false (with the reason in @p error) when the file cannot be written.
     bool exportTable(const QString &path, QString *error = nullptr) const;
     /// Saves the plot on tab @p tab (-1: the one shown) by the file's extension (png, svg, pdf).
-    bool exportPlot(const QString &path, int tab = -1);
+    bool exportPlot(const QString &path, int tab = -1, QString *error = nullptr);
     /// The plots in tab order: Pareto, accuracy against labels, against energy, energy per phase.
     QList<QCustomPlot *> plots() const;
     QStringList plotTitles() const;

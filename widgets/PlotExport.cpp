@@ -3,7 +3,13 @@
 #include "PlotTheme.h"
 #include "QCustomPlotInclude.h"
 
+#include "Error.h"
+#include "util/Files.h"
+
+#include <QBuffer>
 #include <QFileInfo>
+#include <QPageSize>
+#include <QPdfWriter>
 #include <QSvgGenerator>
 
 namespace gw {
@@ -14,28 +20,57 @@ QImage renderPlot(QCustomPlot *plot, int width, int height)
     return plot->toPixmap(width, height).toImage();
 }
 
-bool savePlot(QCustomPlot *plot, const QString &path, int width, int height)
+bool savePlot(QCustomPlot *plot, const QString &path, int width, int height, QString *error)
 {
     const QString suffix = QFileInfo(path).suffix().toLower();
     const PrintTheme theme(plot);
-    bool ok = false;
+    // Drawn into memory first, then written whole (AtomicFile): a failed export never leaves half a file.
+    QByteArray bytes;
+    QBuffer buffer(&bytes);
+    buffer.open(QIODevice::WriteOnly);
+    bool drawn = false;
     if (suffix == QStringLiteral("png")) {
-        ok = plot->savePng(path, width, height);
+        drawn = plot->toPixmap(width, height).save(&buffer, "PNG");
     } else if (suffix == QStringLiteral("pdf")) {
-        ok = plot->savePdf(path, width, height);
+        QPdfWriter writer(&buffer);
+        writer.setPageSize(QPageSize(QSizeF(width, height), QPageSize::Point));
+        writer.setPageMargins(QMarginsF(0, 0, 0, 0));
+        writer.setResolution(72);
+        QCPPainter painter;
+        drawn = painter.begin(&writer);
+        if (drawn) {
+            plot->toPainter(&painter, width, height);
+            drawn = painter.end();
+        }
     } else if (suffix == QStringLiteral("svg")) {
         QSvgGenerator generator;
-        generator.setFileName(path);
+        generator.setOutputDevice(&buffer);
         generator.setSize(QSize(width, height));
         generator.setViewBox(QRect(0, 0, width, height));
         QCPPainter painter;
-        ok = painter.begin(&generator);
-        if (ok) {
+        drawn = painter.begin(&generator);
+        if (drawn) {
             plot->toPainter(&painter, width, height);
-            ok = painter.end();
+            drawn = painter.end();
         }
+    } else {
+        if (error)
+            *error = QStringLiteral("%1: a plot is saved as .png, .svg or .pdf").arg(path);
+        return false;
     }
-    return ok;
+    if (!drawn) {
+        if (error)
+            *error = QStringLiteral("%1: the plot could not be drawn").arg(path);
+        return false;
+    }
+    try {
+        AtomicFile::writeWhole(path, bytes, QStringLiteral("the plot"));
+    } catch (const Error &e) {
+        if (error)
+            *error = e.message();
+        return false;
+    }
+    return true;
 }
 
 } // namespace gw

@@ -110,6 +110,7 @@ public:
         --given_;
         return true;
     }
+    bool hasLabel(qint64 sampleIndex) const override { return current_.contains(sampleIndex); }
     void skip(qint64 sampleIndex) override
     {
         rounds_.markSkipped(runId_, round_, sampleIndex);
@@ -171,6 +172,13 @@ std::int64_t importLabels(const QString &path, const ImageDataset &pool, StoreLa
     }
     context.notice(QStringLiteral("imported %1 labels from %2%3").arg(imported).arg(path,
                    unknown > 0 ? QStringLiteral(" (%1 name samples this dataset does not have)").arg(unknown) : QString()));
+    const std::int64_t budget = context.config().activeLearning.budget;
+    if (sink.current().size() >= budget)
+        context.notice(QStringLiteral("the %1 labels in hand (imported from %2) already reach the label budget of %3: no sample will be queried; "
+                                      "raise active_learning.budget to label more")
+                           .arg(sink.current().size())
+                           .arg(path)
+                           .arg(budget));
     return imported;
 }
 

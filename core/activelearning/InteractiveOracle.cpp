@@ -56,12 +56,14 @@ void InteractiveOracle::answer(const std::vector<LabelQuery> &batch, const Label
                                              {QStringLiteral("round"), round}});
     for (;;) {
         std::deque<Event> pending;
+        const bool cancelled = cancel.load();
         {
             QMutexLocker lock(&mutex_);
-            if (events_.empty())
+            if (events_.empty() && !cancelled)
                 arrived_.wait(&mutex_, 100); // wakes to look at the cancel flag
             pending.swap(events_);
-            if (cancel.load()) {
+            // Decisions a person gave before the cancel are still applied below: nothing typed is lost.
+            if (cancelled && pending.empty()) {
                 waiting_ = false;
                 return;
             }
@@ -89,9 +91,13 @@ void InteractiveOracle::answer(const std::vector<LabelQuery> &batch, const Label
                 }
                 continue;
             }
-            // Labels of earlier batches may be corrected; only skipping is about this batch.
+            // Labels of earlier batches may be corrected; any other sample is not a question asked.
             if (e.kind == Event::Kind::Skip && !inBatch.contains(e.sampleIndex)) {
                 Q_EMIT refused(QStringLiteral("sample %1 is not in this round's batch").arg(e.sampleIndex));
+                continue;
+            }
+            if (e.kind == Event::Kind::Assign && !inBatch.contains(e.sampleIndex) && !sink.hasLabel(e.sampleIndex)) {
+                Q_EMIT refused(QStringLiteral("sample %1 is not in this round's batch and has no earlier label to correct").arg(e.sampleIndex));
                 continue;
             }
             try {
@@ -106,6 +112,8 @@ void InteractiveOracle::answer(const std::vector<LabelQuery> &batch, const Label
                     if (sink.undo(e.sampleIndex)) {
                         decided.remove(e.sampleIndex);
                         Q_EMIT labelUndone(e.sampleIndex);
+                    } else {
+                        Q_EMIT refused(QStringLiteral("sample %1 has no label to undo").arg(e.sampleIndex));
                     }
                     break;
                 case Event::Kind::Skip:

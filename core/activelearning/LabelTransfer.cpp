@@ -2,7 +2,9 @@
 
 #include "Error.h"
 #include "util/CsvTable.h"
+#include "util/Files.h"
 
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -119,7 +121,12 @@ QByteArray LabelTransfer::write(const std::vector<LabelRecord> &labels, const QM
 std::vector<LabelRecord> LabelTransfer::read(const QString &path)
 {
     const QByteArray bytes = readWholeFile(path);
-    return path.endsWith(QStringLiteral(".json"), Qt::CaseInsensitive) ? readJson(bytes, path) : readCsv(bytes, path);
+    std::vector<LabelRecord> labels = path.endsWith(QStringLiteral(".json"), Qt::CaseInsensitive) ? readJson(bytes, path) : readCsv(bytes, path);
+    // Every stored label names who gave it; a file without annotators still says where they came from.
+    for (LabelRecord &label : labels)
+        if (label.annotator.trimmed().isEmpty())
+            label.annotator = QStringLiteral("unknown (imported from %1)").arg(QFileInfo(path).fileName());
+    return labels;
 }
 
 } // namespace gw

@@ -35,6 +35,8 @@ public:
     virtual bool undo(qint64 sampleIndex) = 0;
     virtual void skip(qint64 sampleIndex) = 0;
     virtual void renameClass(int classIndex, const QString &name) = 0;
+    /// Whether the sample has a label in force (one a person may correct outside its batch).
+    virtual bool hasLabel(qint64 sampleIndex) const { return false; }
 };
 
 /// Who answers the queries: a person (InteractiveOracle) or the dataset's own labels

@@ -3,8 +3,7 @@
 #include "Error.h"
 #include "config/RunParameters.h"
 #include "util/CsvTable.h"
-
-#include <QSaveFile>
+#include "util/Files.h"
 
 namespace gw {
 
@@ -57,6 +56,9 @@ nlohmann::json RunConfig::parseJson(const std::string &text, const QString &orig
         return nlohmann::json::parse(text);
     } catch (const nlohmann::json::parse_error &e) {
         throw Error::in(origin, QStringLiteral("malformed JSON at byte %1: %2").arg(e.byte).arg(QString::fromStdString(e.what())));
+    } catch (const nlohmann::json::exception &e) {
+        // Such as out_of_range 406: a number too large for a double (1e309).
+        throw Error::in(origin, QStringLiteral("unreadable JSON: %1").arg(QString::fromStdString(e.what())));
     }
 }
 
@@ -69,9 +71,7 @@ RunConfig RunConfig::fromFile(const QString &path)
 void RunConfig::save(const QString &path) const
 {
     const QByteArray text = QByteArray::fromStdString(toJsonText() + "\n");
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly) || file.write(text) != text.size() || !file.commit())
-        throw Error::in(path, QStringLiteral("cannot write the config: %1").arg(file.errorString()));
+    AtomicFile::writeWhole(path, text, QStringLiteral("the config"));
 }
 
 std::string RunConfig::toJsonText(int indent) const

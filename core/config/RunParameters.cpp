@@ -6,6 +6,7 @@
 #include "energy/EnergyMonitor.h"
 #include "energy/ReferenceTables.h"
 
+#include <cmath>
 #include <limits>
 #include <type_traits>
 
@@ -313,9 +314,15 @@ void RunParameter::check(const json &value, const QString &origin) const
     case ParameterType::Integer: {
         if (!value.is_number_integer())
             wrongType("an integer");
-        const std::int64_t v = value.get<std::int64_t>();
-        if (double(v) < min || double(v) > max)
-            throw Error::in(origin, QStringLiteral("'%1' must be between %2 and %3 (got %4)").arg(key).arg(qint64(min)).arg(max >= kInt64Max ? std::numeric_limits<qint64>::max() : qint64(max)).arg(v));
+        // An unsigned value past int64 would read back negative: compare it as what was written.
+        const bool beyondInt64 = value.is_number_unsigned() && value.get<std::uint64_t>() > std::uint64_t(std::numeric_limits<std::int64_t>::max());
+        const std::int64_t v = beyondInt64 ? std::numeric_limits<std::int64_t>::max() : value.get<std::int64_t>();
+        if (beyondInt64 || double(v) < min || double(v) > max)
+            throw Error::in(origin, QStringLiteral("'%1' must be between %2 and %3 (got %4)")
+                                        .arg(key)
+                                        .arg(qint64(min))
+                                        .arg(max >= kInt64Max ? std::numeric_limits<qint64>::max() : qint64(max))
+                                        .arg(QString::fromStdString(value.dump())));
         break;
     }
     case ParameterType::Number:
@@ -363,9 +370,11 @@ json RunParameter::parseText(const QString &textIn, const QString &origin) const
         break;
     case ParameterType::Number:
         value = text.toDouble(&ok);
+        ok = ok && std::isfinite(value.get<double>()); // "inf", "nan" and overflows such as 1e309
         break;
     case ParameterType::OptionalNumber:
         value = saysNone ? json(nullptr) : json(text.toDouble(&ok));
+        ok = ok && (value.is_null() || std::isfinite(value.get<double>()));
         break;
     case ParameterType::Boolean: {
         const std::optional<bool> on = parseSwitch(text);

@@ -1,15 +1,20 @@
 #include "data/ImageFolder.h"
 
 #include "Error.h"
+#include "util/Files.h"
 
 #include <QDir>
-#include <QDirIterator>
 #include <QFile>
 #include <QFileInfo>
 #include <QImage>
 #include <QImageReader>
 
 #include <algorithm>
+#include <cerrno>
+#include <memory>
+
+#include <dirent.h>
+#include <sys/stat.h>
 
 namespace gw {
 
@@ -21,16 +26,71 @@ void sortPaths(QStringList &paths)
     std::sort(paths.begin(), paths.end());
 }
 
-// Image files below @p dir (or only directly in it), relative to @p root.
+/// The visible entries of one folder, read with the system's own calls so that nothing is skipped
+/// without a word: a folder that cannot be read, a broken link or a name that is not UTF-8 (Qt
+/// would turn it into replacement characters that name no file) is an error naming it.
+struct FolderEntries {
+    QStringList folders; ///< names, links to folders included
+    QStringList files;   ///< names of regular files (links to them included)
+};
+
+FolderEntries readFolder(const QString &dir)
+{
+    DIR *handle = ::opendir(QFile::encodeName(dir).constData());
+    if (!handle)
+        throw Error(QStringLiteral("%1: folder cannot be read: %2").arg(dir, systemError(errno)));
+    const std::unique_ptr<DIR, int (*)(DIR *)> closer(handle, ::closedir);
+    FolderEntries entries;
+    while (true) {
+        errno = 0;
+        const dirent *entry = ::readdir(handle);
+        if (!entry) {
+            if (errno != 0)
+                throw Error(QStringLiteral("%1: folder cannot be read: %2").arg(dir, systemError(errno)));
+            break;
+        }
+        const QByteArray raw(entry->d_name);
+        if (raw.startsWith('.')) // ".", "..", and hidden files such as .DS_Store, as Qt's listing leaves them out
+            continue;
+        const QString name = QString::fromUtf8(raw);
+        if (name.toUtf8() != raw)
+            throw Error(QStringLiteral("%1: holds a file or folder whose name is not valid UTF-8 (%2); rename it, so that every "
+                                       "sample has a name that is the same everywhere")
+                            .arg(dir, QString::fromLatin1(raw.toPercentEncoding("/ ", ""))));
+        const QString path = dir + QLatin1Char('/') + name;
+        struct stat st {};
+        if (::stat(QFile::encodeName(path).constData(), &st) != 0)
+            throw Error(QStringLiteral("%1: cannot be read: %2").arg(path, systemError(errno)));
+        if (S_ISDIR(st.st_mode))
+            entries.folders.append(name);
+        else if (S_ISREG(st.st_mode))
+            entries.files.append(name);
+    }
+    sortPaths(entries.folders);
+    sortPaths(entries.files);
+    return entries;
+}
+
+/// Image files below @p dir (or only directly in it), relative to @p root.
+void collectImageFiles(const QDir &root, const QString &dir, bool recursive, QStringList &files, int depth = 0)
+{
+    // Links may lead back up the tree: no image folder is anywhere near this deep.
+    constexpr int kMaxDepth = 32;
+    if (depth > kMaxDepth)
+        throw Error(QStringLiteral("%1: folders nested more than %2 deep (a link that loops?)").arg(dir).arg(kMaxDepth));
+    const FolderEntries entries = readFolder(dir);
+    for (const QString &name : entries.files)
+        if (ImageFolder::isImageFile(name))
+            files.append(root.relativeFilePath(dir + QLatin1Char('/') + name));
+    if (recursive)
+        for (const QString &name : entries.folders)
+            collectImageFiles(root, dir + QLatin1Char('/') + name, true, files, depth + 1);
+}
+
 QStringList imageFilesIn(const QDir &root, const QString &dir, bool recursive)
 {
     QStringList files;
-    QDirIterator it(dir, QDir::Files, recursive ? QDirIterator::Subdirectories : QDirIterator::NoIteratorFlags);
-    while (it.hasNext()) {
-        const QString path = it.next();
-        if (ImageFolder::isImageFile(path))
-            files.append(root.relativeFilePath(path));
-    }
+    collectImageFiles(root, dir, recursive, files);
     sortPaths(files);
     return files;
 }
@@ -143,9 +203,7 @@ ImageFolderListing ImageFolder::list(const QString &folder)
     ImageFolderListing listing;
     listing.root = info.absoluteFilePath();
     const QDir root(listing.root);
-    QStringList subfolders = root.entryList(QDir::Dirs | QDir::NoDotAndDotDot | QDir::NoSymLinks, QDir::NoSort);
-    sortPaths(subfolders);
-    for (const QString &subfolder : subfolders) {
+    for (const QString &subfolder : readFolder(listing.root).folders) {
         const QStringList files = imageFilesIn(root, root.filePath(subfolder), true);
         if (files.isEmpty())
             continue;

@@ -2,6 +2,7 @@
 
 #include "Error.h"
 #include "util/CsvTable.h"
+#include "util/Files.h"
 
 #include <QRegularExpression>
 

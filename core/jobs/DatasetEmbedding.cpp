@@ -67,7 +67,16 @@ Datasets loadDatasets(const RunConfig &config, const InputSpec &input, RunContex
     } else {
         // No test folder: a seeded, stratified fifth of the images is held out for testing.
         std::tie(d.train, d.test) = loadFolder(config.dataset.path, input, context).stratifiedSplit(0.2, config.seed);
+        // A class of one image keeps it for training: with only such classes nothing is left to test on.
+        if (d.test.size() == 0)
+            throw Error(QStringLiteral("%1: too few images to hold out a test set (%2 images in %3 classes; a class needs at least 2 "
+                                       "images to lend one to the test set): add images or give dataset.test_path")
+                            .arg(config.dataset.path)
+                            .arg(d.train.size())
+                            .arg(d.train.classNames.size()));
     }
+    if (d.train.size() == 0 || d.test.size() == 0)
+        throw Error(QStringLiteral("%1: no %2 images").arg(config.dataset.path, d.train.size() == 0 ? QStringLiteral("training") : QStringLiteral("test")));
     if (config.dataset.trainSubset > 0)
         d.train = d.train.subset(config.dataset.trainSubset, config.seed);
     return d;

@@ -1,6 +1,7 @@
 #include "jobs/FineTuneWork.h"
 
 #include "Error.h"
+#include "util/Files.h"
 #include "config/RunConfig.h"
 #include "jobs/DatasetEmbedding.h"
 #include "models/ImageTensors.h"
@@ -125,11 +126,15 @@ struct TrainingState {
         torch::serialize::OutputArchive optimizerArchive;
         optimizer.save(optimizerArchive);
         archive.write("optimizer", optimizerArchive);
-        // Written beside, then renamed: a kill while saving leaves the previous checkpoint whole.
-        const QString partial = path + QStringLiteral(".partial");
-        archive.save_to(partial.toStdString());
-        if (std::rename(partial.toLocal8Bit().constData(), path.toLocal8Bit().constData()) != 0)
-            throw Error(QStringLiteral("%1: cannot write the checkpoint").arg(path));
+        // Serialised into memory, then written whole (AtomicFile): LibTorch's own file writer throws
+        // from a destructor on a full disk, which ends the process; a kill or a full disk here
+        // leaves the previous checkpoint as it was.
+        QByteArray bytes;
+        archive.save_to([&bytes](const void *data, std::size_t size) {
+            bytes.append(static_cast<const char *>(data), qsizetype(size));
+            return size;
+        });
+        AtomicFile::writeWhole(path, bytes, QStringLiteral("the checkpoint"));
     }
 
     static TrainingState load(const QString &path, const std::vector<torch::Tensor> &trainable, torch::optim::Optimizer &optimizer)
@@ -222,6 +227,9 @@ WorkOutcome FineTuneWork::execute(RunContext &context)
     // Features are standardised with the labelled training samples' statistics: a linear head
     // then trains well with one learning rate whatever the backbone's scale.
     torch::Tensor mean, std;
+    if (labelled.train.numel() == 0)
+        throw Error(QStringLiteral("%1: no labelled training samples are left after the validation split; use more images or labels")
+                        .arg(data.train.name));
     {
         torch::NoGradGuard noGrad;
         backbone->setTraining(false);

@@ -74,10 +74,26 @@ void RunJob::refreshIntensity(EnergyMonitor *monitor)
         monitor->setIntensity(summary_.intensityGPerKwh);
 }
 
-void RunJob::flushEnergy(RunRepository &repository, EnergyMonitor &monitor)
+void RunJob::flushEnergy(RunRepository &repository, EnergyMonitor &monitor, bool final)
 {
-    repository.addPowerSamples(summary_.runId, monitor.takePending());
-    repository.addEnergyWindows(summary_.runId, monitor.takeFinishedWindows());
+    // Samples the store could not take yet (another process held it) are kept and written with
+    // the next flush: a long lock delays them, it never loses them or fails the run.
+    for (PowerSample &s : monitor.takePending())
+        unsavedSamples_.push_back(std::move(s));
+    for (EnergyWindow &w : monitor.takeFinishedWindows())
+        unsavedWindows_.push_back(std::move(w));
+    try {
+        repository.addPowerSamples(summary_.runId, unsavedSamples_);
+        unsavedSamples_.clear();
+        repository.addEnergyWindows(summary_.runId, unsavedWindows_);
+        unsavedWindows_.clear();
+    } catch (const StoreBusy &e) {
+        if (final)
+            throw;
+        if (!storeBusyNoticed_)
+            Q_EMIT noticed(QStringLiteral("%1; the power samples are kept and written when the store is free").arg(e.message()));
+        storeBusyNoticed_ = true;
+    }
 }
 
 /// RunContext for the work of one run: every report of progress also drives the prediction, the
@@ -105,7 +121,7 @@ public:
     QString energySource() const override { return monitor_.provenance(); }
     qint64 runId() const override { return job_.summary_.runId; }
     QString checkpointPath() const override { return job_.checkpointPath(job_.summary_.runId); }
-    QString resumeCheckpointPath() const override { return job_.resumeFrom_ > 0 ? job_.checkpointPath(job_.resumeFrom_) : QString(); }
+    QString resumeCheckpointPath() const override { return job_.resumeCheckpoint_; }
     qint64 resumedRunId() const override { return job_.resumeFrom_; }
     const Database &database() const override { return repository_.database(); }
     Oracle *humanOracle() const override { return job_.humanOracle_; }
@@ -201,6 +217,16 @@ QString RunJob::checkpointPath(qint64 runId) const
     return QDir(cacheDirectory()).filePath(QStringLiteral("checkpoints/run-%1.pt").arg(runId));
 }
 
+QString RunJob::latestCheckpoint(const RunRepository &repository, qint64 runId) const
+{
+    // A resumed run killed before its first checkpoint left none of its own: go on from the
+    // newest one along the chain of runs it continued.
+    for (qint64 id = runId, hops = 0; id > 0 && hops < 1000; id = repository.resumedFrom(id), ++hops)
+        if (QFileInfo::exists(checkpointPath(id)))
+            return checkpointPath(id);
+    return checkpointPath(runId);
+}
+
 void RunJob::setWork(std::unique_ptr<RunWork> work)
 {
     work_ = std::move(work);
@@ -241,6 +267,7 @@ void RunJob::run()
         if (startPlan_)
             recordStartPlan(*repository);
         if (resumeFrom_ > 0) {
+            resumeCheckpoint_ = latestCheckpoint(*repository, resumeFrom_);
             repository->markInterrupted(resumeFrom_, QStringLiteral("resumed as run %1").arg(summary_.runId));
             repository->addMetric(summary_.runId, 0, QStringLiteral("resumed_from_run"), double(resumeFrom_));
             summary_.extra.insert(QStringLiteral("resumed_from_run"), double(resumeFrom_));
@@ -261,6 +288,7 @@ void RunJob::run()
         const WorkOutcome outcome = cancelRequested_.load() ? WorkOutcome{true, {}, 0, {}, {}} : work_->execute(context);
         accuracy = outcome.accuracy;
         summary_.accuracy = outcome.accuracy.value_or(0);
+        summary_.accuracyEvaluated = outcome.accuracy.has_value();
         summary_.labelsUsed = outcome.labelsUsed;
         for (auto it = outcome.summary.constBegin(); it != outcome.summary.constEnd(); ++it)
             summary_.extra.insert(it.key(), it.value());
@@ -288,7 +316,7 @@ void RunJob::run()
     if (repository && summary_.runId > 0) {
         try {
             if (monitor) {
-                flushEnergy(*repository, *monitor);
+                flushEnergy(*repository, *monitor, true);
                 repository->setPhaseSplit(summary_.runId, monitor->energyByPhaseJ(), monitor->durationByPhaseS());
             }
             // What exports need about the run's own use of the machine.
@@ -296,7 +324,12 @@ void RunJob::run()
             getrusage(RUSAGE_SELF, &usage);
             repository->addMetric(summary_.runId, 0, QStringLiteral("peak_rss_gb"), double(usage.ru_maxrss) * 1024.0 / 1e9);
             repository->addMetric(summary_.runId, 0, QStringLiteral("process_cpu_s"), CpuTimePowerModel::processCpuSeconds() - cpuAtStartS);
-            repository->finishRun(summary_.runId, summary_.status, accuracy, summary_.labelsUsed, summary_.durationS, summary_.error, totals);
+            try {
+                repository->finishRun(summary_.runId, summary_.status, accuracy, summary_.labelsUsed, summary_.durationS, summary_.error, totals);
+            } catch (const StoreBusy &) {
+                // One more wait for the other writer before the run is given up as failed.
+                repository->finishRun(summary_.runId, summary_.status, accuracy, summary_.labelsUsed, summary_.durationS, summary_.error, totals);
+            }
         } catch (const std::exception &e) {
             summary_.status = QStringLiteral("failed");
             summary_.error = QString::fromUtf8(e.what());

@@ -1,6 +1,7 @@
 #pragma once
 #include "carbon/GreenestStartPlanner.h"
 #include "config/RunConfig.h"
+#include "energy/EnergyMonitor.h"
 #include "energy/PowerSample.h"
 #include "jobs/RunSummary.h"
 
@@ -74,7 +75,8 @@ Q_SIGNALS:
 private:
     class JobContext;
     friend class JobContext;
-    void flushEnergy(RunRepository &repository, EnergyMonitor &monitor);
+    void flushEnergy(RunRepository &repository, EnergyMonitor &monitor, bool final = false);
+    QString latestCheckpoint(const RunRepository &repository, qint64 runId) const;
     /// The intensity to use now, from the table or live (falling back to the table, with the reason).
     void refreshIntensity(EnergyMonitor *monitor);
     EnergyTotals energyTotals(const EnergyMonitor &monitor) const;
@@ -92,6 +94,10 @@ private:
     std::optional<StartPlan> startPlan_;
     std::unique_ptr<RunWork> work_;
     qint64 resumeFrom_ = 0;
+    QString resumeCheckpoint_;
+    std::vector<PowerSample> unsavedSamples_;
+    std::vector<EnergyWindow> unsavedWindows_;
+    bool storeBusyNoticed_ = false;
     Oracle *humanOracle_ = nullptr;
     RunSummary summary_;
 };

@@ -7,7 +7,7 @@ QJsonObject RunSummary::toJson() const
     QJsonObject json{{QStringLiteral("run_id"), runId},
                      {QStringLiteral("name"), name},
                      {QStringLiteral("status"), status},
-                     {QStringLiteral("accuracy"), accuracy},
+                     {QStringLiteral("accuracy"), accuracyEvaluated ? QJsonValue(accuracy) : QJsonValue()},
                      {QStringLiteral("labels_used"), labelsUsed},
                      {QStringLiteral("duration_s"), durationS},
                      {QStringLiteral("energy_kwh"), energyKwh},

@@ -13,6 +13,7 @@ struct RunSummary {
     QString name;
     QString status;        ///< completed, cancelled, budget_reached, failed
     double accuracy = 0;   ///< test-set accuracy in 0..1 after the last completed epoch
+    bool accuracyEvaluated = false; ///< false when the run ended before any evaluation: accuracy is then null in JSON, "-" on screen
     qint64 labelsUsed = 0;
     double durationS = 0;
     double energyKwh = 0;

@@ -7,6 +7,7 @@
 #include "models/StateDict.h"
 #include "models/TorchScriptBackbone.h"
 
+#include <cmath>
 #include <QCryptographicHash>
 #include <QFileInfo>
 #include <functional>
@@ -131,6 +132,13 @@ std::optional<InputSpec> inputFromMetadata(const std::map<std::string, std::stri
         input.std.assign(std::size_t(input.channels), input.std[0]);
     if (int(input.mean.size()) != input.channels || int(input.std.size()) != input.channels)
         throw Error(QStringLiteral("%1: metadata input_mean/input_std do not give one value per channel").arg(path));
+    // Images are divided by the std: zero, a negative or a non-number would turn every feature into NaN or Inf.
+    for (double value : input.std)
+        if (!(value > 0) || !std::isfinite(value))
+            throw Error(QStringLiteral("%1: metadata input_std '%2' must hold positive finite numbers").arg(path, QString::fromStdString(stddev->second)));
+    for (double value : input.mean)
+        if (!std::isfinite(value))
+            throw Error(QStringLiteral("%1: metadata input_mean '%2' must hold finite numbers").arg(path, QString::fromStdString(mean->second)));
     return input;
 }
 

@@ -1,6 +1,7 @@
 #include "models/EmbeddingCache.h"
 
 #include "Error.h"
+#include "util/Files.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -8,7 +9,6 @@
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QSaveFile>
 #include <QtEndian>
 #include <torch/torch.h>
 
@@ -118,11 +118,11 @@ void EmbeddingCache::store(const EmbeddingKey &key, const torch::Tensor &feature
     char length[4];
     qToLittleEndian<quint32>(quint32(json.size()), length);
     fixed.append(length, 4);
-    QSaveFile file(path);
-    const qint64 bytes = data.numel() * qint64(data.element_size());
-    if (!file.open(QIODevice::WriteOnly) || file.write(fixed) != fixed.size() || file.write(json) != json.size() ||
-        file.write(static_cast<const char *>(data.data_ptr()), bytes) != bytes || !file.commit())
-        throw Error(QStringLiteral("%1: cannot write the embedding cache: %2").arg(path, file.errorString()));
+    AtomicFile file(path, QStringLiteral("the embedding cache"));
+    file.write(fixed);
+    file.write(json);
+    file.write(static_cast<const char *>(data.data_ptr()), data.numel() * qint64(data.element_size()));
+    file.commit();
 }
 
 } // namespace gw

@@ -1,9 +1,9 @@
 #include "models/Safetensors.h"
 
 #include "Error.h"
+#include "util/Files.h"
 
 #include <QFile>
-#include <QSaveFile>
 #include <QStringList>
 #include <QtEndian>
 #include <nlohmann/json.hpp>
@@ -401,11 +401,7 @@ void Safetensors::write(const QString &path, const NamedTensors &tensors,
                         const std::map<std::string, std::string> &metadata)
 {
     const QByteArray bytes = serialize(tensors, metadata, path);
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly))
-        fail(path, QStringLiteral("cannot write: %1").arg(file.errorString()));
-    if (file.write(bytes) != bytes.size() || !file.commit())
-        fail(path, QStringLiteral("cannot write: %1").arg(file.errorString()));
+    AtomicFile::writeWhole(path, bytes, QStringLiteral("the safetensors file"));
 }
 
 QString Safetensors::dtypeName(c10::ScalarType type)

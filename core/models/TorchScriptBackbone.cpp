@@ -215,6 +215,9 @@ torch::Tensor TorchScriptBackbone::toFeatures(const c10::IValue &output) const
                         .arg(path_, subject_, kind));
     }
     const torch::Tensor tensor = output.toTensor();
+    if ((tensor.dim() == 2 || tensor.dim() == 4) && tensor.numel() == 0)
+        throw Error(QStringLiteral("%1: the forward of %2 returns an empty tensor of shape %3; features need at least one value per image")
+                        .arg(path_, subject_, shapeOf(tensor)));
     if (tensor.dim() == 2)
         return tensor;
     if (tensor.dim() == 4)

@@ -3,8 +3,9 @@
 #include "util/CsvTable.h"
 
 #include "Error.h"
+#include "util/Files.h"
 
-#include <QFile>
+#include <QFileInfo>
 #include <cmath>
 
 namespace gw {
@@ -124,48 +125,36 @@ QByteArray CodeCarbonCsv::formatLine(const QStringList &values)
     return fields.join(QLatin1Char(',')).toUtf8();
 }
 
+QByteArray CodeCarbonCsv::withRowAppended(QByteArray existing, const RunReport &report, const QString &origin)
+{
+    QByteArray lineEnd("\n");
+    if (existing.isEmpty())
+        return headerLine() + lineEnd + formatLine(rowValues(report)) + lineEnd;
+    const qsizetype firstEnd = existing.indexOf('\n');
+    const QByteArray firstLine = firstEnd < 0 ? existing : existing.left(firstEnd + 1);
+    QByteArray header = withoutLineEnd(firstLine);
+    if (header.startsWith("\xEF\xBB\xBF"))
+        header.remove(0, 3);
+    if (header != headerLine())
+        throw Error(QStringLiteral("%1: exists with a different header, not CodeCarbon's 38 columns (%2, ...); "
+                                   "refusing to append to it. Choose another file name.")
+                        .arg(origin, QString::fromLatin1(headerLine().left(60))));
+    // Keep the file's own line ends (pandas on Windows writes CRLF).
+    if (firstLine.endsWith("\r\n"))
+        lineEnd = "\r\n";
+    // A last row without its line end would otherwise swallow ours.
+    if (!existing.endsWith('\n'))
+        existing += lineEnd;
+    return existing + formatLine(rowValues(report)) + lineEnd;
+}
+
 void CodeCarbonCsv::append(const RunReport &report, const QString &path)
 {
-    QFile file(path);
-    QByteArray lineEnd("\n");
-    bool needsHeader = true;
-    bool needsLeadingNewline = false;
-    if (file.exists()) {
-        if (!file.open(QIODevice::ReadOnly))
-            throw Error(QStringLiteral("%1: cannot read the existing emissions file: %2").arg(path, file.errorString()));
-        const QByteArray firstLine = file.readLine(1 << 20);
-        if (!firstLine.isEmpty()) {
-            QByteArray header = withoutLineEnd(firstLine);
-            if (header.startsWith("\xEF\xBB\xBF"))
-                header.remove(0, 3);
-            if (header != headerLine())
-                throw Error(QStringLiteral("%1: exists with a different header, not CodeCarbon's 38 columns (%2, ...); "
-                                           "refusing to append to it. Choose another file name.")
-                                .arg(path, QString::fromLatin1(headerLine().left(60))));
-            needsHeader = false;
-            // Keep the file's own line ends (pandas on Windows writes CRLF).
-            if (firstLine.endsWith("\r\n"))
-                lineEnd = "\r\n";
-            // A last row without its line end would otherwise swallow ours.
-            file.seek(file.size() - 1);
-            needsLeadingNewline = file.read(1) != "\n";
-        }
-        file.close();
-    }
-
-    QByteArray text;
-    if (needsLeadingNewline)
-        text += lineEnd;
-    if (needsHeader)
-        text += headerLine() + lineEnd;
-    text += formatLine(rowValues(report)) + lineEnd;
-
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Append))
-        throw Error(QStringLiteral("%1: cannot open for writing: %2").arg(path, file.errorString()));
-    // One write call, so a reader never sees half a row from us.
-    if (file.write(text) != text.size() || !file.flush())
-        throw Error(QStringLiteral("%1: writing the emissions row failed: %2").arg(path, file.errorString()));
-    file.close();
+    // Appending replaces the file with its old rows plus ours (AtomicFile): a full disk or a kill
+    // leaves the old file whole, never half a row.
+    AtomicFile::requireWritableTarget(path, QStringLiteral("the emissions rows"));
+    const QByteArray existing = QFileInfo::exists(path) ? readWholeFile(path) : QByteArray();
+    AtomicFile::writeWhole(path, withRowAppended(existing, report, path), QStringLiteral("the emissions rows"));
 }
 
 } // namespace gw

@@ -49,6 +49,10 @@ public:
     /// empty. Throws gw::Error naming the file when it exists with another header (the file is
     /// then left as it was) or cannot be read or written.
     static void append(const RunReport &report, const QString &path);
+    /// The content of an emissions file that held @p existing, with a row for @p report added
+    /// (the header first when @p existing is empty); throws gw::Error naming @p origin when
+    /// @p existing has another header.
+    static QByteArray withRowAppended(QByteArray existing, const RunReport &report, const QString &origin);
 
     static QUuid runUuid(const RunReport &report);
     static QUuid experimentUuid(const RunReport &report);

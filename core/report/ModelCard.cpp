@@ -1,12 +1,12 @@
 #include "report/ModelCard.h"
 
 #include "Error.h"
+#include "util/Files.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QLocale>
 #include <QRegularExpression>
-#include <QSaveFile>
 #include <QStringList>
 #include <cmath>
 
@@ -297,11 +297,7 @@ QString ModelCard::render(const RunReport &report, const QString &workbenchVersi
 void ModelCard::write(const RunReport &report, const QString &path, const QString &workbenchVersion)
 {
     const QByteArray text = render(report, workbenchVersion).toUtf8();
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly))
-        throw Error(QStringLiteral("%1: cannot open for writing: %2").arg(path, file.errorString()));
-    if (file.write(text) != text.size() || !file.commit())
-        throw Error(QStringLiteral("%1: writing the model card failed: %2").arg(path, file.errorString()));
+    AtomicFile::writeWhole(path, text, QStringLiteral("the model card"));
 }
 
 } // namespace gw

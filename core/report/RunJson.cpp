@@ -1,11 +1,11 @@
 #include "report/RunJson.h"
 
 #include "Error.h"
+#include "util/Files.h"
 #include "report/CodeCarbonCsv.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QSaveFile>
 #include <QStringList>
 #include <cmath>
 
@@ -141,11 +141,7 @@ QJsonObject RunJson::toJson(const RunReport &report)
 void RunJson::write(const RunReport &report, const QString &path)
 {
     const QByteArray text = QJsonDocument(toJson(report)).toJson(QJsonDocument::Indented);
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly))
-        throw Error(QStringLiteral("%1: cannot open for writing: %2").arg(path, file.errorString()));
-    if (file.write(text) != text.size() || !file.commit())
-        throw Error(QStringLiteral("%1: writing the run JSON failed: %2").arg(path, file.errorString()));
+    AtomicFile::writeWhole(path, text, QStringLiteral("the run's JSON"));
 }
 
 } // namespace gw

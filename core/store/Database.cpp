@@ -1,12 +1,17 @@
 #include "store/Database.h"
 
 #include "Error.h"
+#include "store/OrphanedRuns.h"
 
 #include <QAtomicInteger>
+#include <QFile>
 #include <QFileInfo>
+#include <QUrl>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QStringList>
+
+#include <unistd.h>
 
 namespace gw {
 
@@ -87,14 +92,33 @@ const QStringList &migrationScript(int version)
         QStringLiteral("CREATE TABLE class_names (run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
                        " class_index INTEGER NOT NULL, name TEXT NOT NULL, PRIMARY KEY (run_id, class_index))"),
     };
+    // Version 5: the process that runs a run (pid, its start time and boot, host), so a run whose
+    // process died is found and marked interrupted instead of staying "running" for ever.
+    static const QStringList v5 = {
+        QStringLiteral("ALTER TABLE runs ADD COLUMN process_host TEXT"),
+        QStringLiteral("ALTER TABLE runs ADD COLUMN process_id INTEGER"),
+        QStringLiteral("ALTER TABLE runs ADD COLUMN process_start TEXT"),
+    };
     static const QStringList none;
     switch (version) {
     case 1: return v1;
     case 2: return v2;
     case 3: return v3;
     case 4: return v4;
+    case 5: return v5;
     default: return none;
     }
+}
+
+/// Whether this process can change the store at @p path: the file (when it exists) and its folder
+/// (where SQLite keeps the -wal and -shm files) are writable.
+bool canWrite(const QString &path)
+{
+    const QFileInfo file(path);
+    const QByteArray folder = QFile::encodeName(file.absolutePath());
+    if (::access(folder.constData(), W_OK) != 0)
+        return false;
+    return !file.exists() || ::access(QFile::encodeName(file.absoluteFilePath()).constData(), W_OK) == 0;
 }
 
 QString uniqueConnectionName()
@@ -105,15 +129,29 @@ QString uniqueConnectionName()
 
 } // namespace
 
-Database::Database(const QString &path, int targetVersion) : connectionName_(uniqueConnectionName()), path_(path)
+Database::Database(const QString &path, int targetVersion, Access access)
+    : connectionName_(uniqueConnectionName()), path_(path), readOnly_(access == Access::ReadOnly || !canWrite(path))
 {
     if (targetVersion < 1 || targetVersion > kLatestVersion)
         throw Error(QStringLiteral("%1: cannot migrate to unknown schema version %2").arg(path).arg(targetVersion));
+    if (readOnly_ && !QFileInfo(path).isFile())
+        throw Error(QStringLiteral("%1: cannot create the store: its folder cannot be written").arg(path));
     {
         QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connectionName_);
-        db.setDatabaseName(path);
-        // Readers (the GUI) and the writer (a run's thread) work side by side: wait rather than fail.
-        db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
+        // Readers (the GUI), the writer (a run's thread) and other processes work side by side:
+        // wait out another writer rather than fail.
+        QString options = QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(kBusyTimeoutMs);
+        if (readOnly_) {
+            // A WAL store in a folder we cannot write has no -shm file to coordinate through:
+            // SQLite reads it only as immutable (nobody here can change it anyway).
+            QUrl uri = QUrl::fromLocalFile(QFileInfo(path).absoluteFilePath());
+            uri.setScheme(QStringLiteral("file"));
+            db.setDatabaseName(uri.toString(QUrl::FullyEncoded) + QStringLiteral("?mode=ro&immutable=1"));
+            options += QStringLiteral(";QSQLITE_OPEN_READONLY;QSQLITE_OPEN_URI");
+        } else {
+            db.setDatabaseName(path);
+        }
+        db.setConnectOptions(options);
         if (!db.open()) {
             const QString reason = db.lastError().text();
             db = QSqlDatabase();
@@ -125,10 +163,14 @@ Database::Database(const QString &path, int targetVersion) : connectionName_(uni
         // Identify the file before anything writes to it: switching a foreign database to WAL
         // would already change its header.
         checkIsWorkbenchStore();
-        exec(QStringLiteral("PRAGMA journal_mode=WAL"), "enable write-ahead logging");
-        exec(QStringLiteral("PRAGMA foreign_keys=ON"), "enable foreign keys");
-        exec(QStringLiteral("PRAGMA synchronous=NORMAL"), "set synchronous mode");
-        migrate(targetVersion);
+        if (!readOnly_) {
+            exec(QStringLiteral("PRAGMA journal_mode=WAL"), "enable write-ahead logging");
+            exec(QStringLiteral("PRAGMA foreign_keys=ON"), "enable foreign keys");
+            exec(QStringLiteral("PRAGMA synchronous=NORMAL"), "set synchronous mode");
+            migrate(targetVersion);
+            if (targetVersion == kLatestVersion)
+                OrphanedRuns::markInterrupted(*this);
+        }
     } catch (...) {
         connection().close();
         QSqlDatabase::removeDatabase(connectionName_);
@@ -154,17 +196,31 @@ int Database::schemaVersion() const
     return query.next() ? query.value(0).toInt() : 0;
 }
 
+void Database::fail(const QSqlError &error, const char *what) const
+{
+    // SQLITE_BUSY (5) and SQLITE_LOCKED (6): another writer held the store past the busy timeout.
+    const QString code = error.nativeErrorCode();
+    if (code == QStringLiteral("5") || code == QStringLiteral("6"))
+        throw StoreBusy(QStringLiteral("%1: cannot %2: another process kept the store locked for more than %3 s (%4)")
+                            .arg(path_, QString::fromLatin1(what))
+                            .arg(kBusyTimeoutMs / 1000)
+                            .arg(error.text()));
+    throw Error(QStringLiteral("%1: cannot %2: %3%4")
+                    .arg(path_, QString::fromLatin1(what), error.text(),
+                         readOnly_ ? QStringLiteral(" (the store was opened read-only: it or its folder cannot be written)") : QString()));
+}
+
 void Database::exec(QSqlQuery &query, const char *what) const
 {
     if (!query.exec())
-        throw Error(QStringLiteral("%1: cannot %2: %3").arg(path_, QString::fromLatin1(what), query.lastError().text()));
+        fail(query.lastError(), what);
 }
 
 void Database::exec(const QString &sql, const char *what) const
 {
     QSqlQuery query(connection());
     if (!query.exec(sql))
-        throw Error(QStringLiteral("%1: cannot %2: %3").arg(path_, QString::fromLatin1(what), query.lastError().text()));
+        fail(query.lastError(), what);
 }
 
 void Database::checkIsWorkbenchStore() const
@@ -185,20 +241,28 @@ void Database::checkIsWorkbenchStore() const
 
 void Database::migrate(int targetVersion)
 {
-    const int current = schemaVersion();
-    for (int version = current + 1; version <= targetVersion; ++version) {
-        Transaction transaction(*this);
-        for (const QString &statement : migrationScript(version))
-            exec(statement, "migrate the schema");
-        exec(QStringLiteral("PRAGMA user_version=%1").arg(version), "record the schema version");
-        transaction.commit();
+    if (schemaVersion() >= targetVersion)
+        return;
+    // Several processes may open a new store at once: the write lock is taken before the version
+    // is read again, so exactly one of them migrates and the others find the work done.
+    exec(QStringLiteral("BEGIN IMMEDIATE"), "lock the store to migrate its schema");
+    try {
+        for (int version = schemaVersion() + 1; version <= targetVersion; ++version) {
+            for (const QString &statement : migrationScript(version))
+                exec(statement, "migrate the schema");
+            exec(QStringLiteral("PRAGMA user_version=%1").arg(version), "record the schema version");
+        }
+        exec(QStringLiteral("COMMIT"), "commit the schema migration");
+    } catch (...) {
+        QSqlQuery(connection()).exec(QStringLiteral("ROLLBACK"));
+        throw;
     }
 }
 
 Database::Transaction::Transaction(const Database &db) : db_(db)
 {
     if (!db_.connection().transaction())
-        throw Error(QStringLiteral("%1: cannot begin a transaction: %2").arg(db_.path(), db_.connection().lastError().text()));
+        db_.fail(db_.connection().lastError(), "begin a transaction");
 }
 
 Database::Transaction::~Transaction()
@@ -210,7 +274,7 @@ Database::Transaction::~Transaction()
 void Database::Transaction::commit()
 {
     if (!db_.connection().commit())
-        throw Error(QStringLiteral("%1: cannot commit: %2").arg(db_.path(), db_.connection().lastError().text()));
+        db_.fail(db_.connection().lastError(), "commit");
     done_ = true;
 }
 

@@ -1,10 +1,14 @@
 #include "store/RunRepository.h"
 
+#include "platform/ProcessIdentity.h"
 #include "store/SqlValues.h"
+
+#include "Error.h"
 
 #include <QSqlQuery>
 #include <QSqlRecord>
 #include <QVariant>
+#include <cmath>
 
 namespace gw {
 
@@ -74,19 +78,30 @@ qint64 RunRepository::ensureProject(const QString &name)
 qint64 RunRepository::createRun(qint64 projectId, const QString &name, const QString &paramsJson, const QString &hardwareJson)
 {
     QSqlQuery q(db_.connection());
-    q.prepare(QStringLiteral("INSERT INTO runs(project_id, name, status, params_json, hardware_json, started_at)"
-                             " VALUES (?, ?, 'running', ?, ?, ?)"));
+    // The process is recorded with the run, so if it dies the next opening of the store knows (OrphanedRuns).
+    const ProcessIdentity process = ProcessIdentity::current();
+    q.prepare(QStringLiteral("INSERT INTO runs(project_id, name, status, params_json, hardware_json, started_at, process_host, process_id, process_start)"
+                             " VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?)"));
     q.addBindValue(projectId);
     q.addBindValue(name);
     q.addBindValue(paramsJson);
     q.addBindValue(hardwareJson);
     q.addBindValue(isoNow());
+    q.addBindValue(process.host);
+    q.addBindValue(process.pid);
+    q.addBindValue(process.startToken());
     db_.exec(q, "create the run");
     return q.lastInsertId().toLongLong();
 }
 
 void RunRepository::addMetric(qint64 runId, qint64 step, const QString &name, double value)
 {
+    if (!std::isfinite(value))
+        throw Error(QStringLiteral("the run's %1 at step %2 is %3, not a finite number: the model's outputs or its inputs are not finite "
+                                   "(check the model file and its input normalisation, or lower the learning rate)")
+                        .arg(name)
+                        .arg(step)
+                        .arg(value));
     QSqlQuery q(db_.connection());
     q.prepare(QStringLiteral("INSERT INTO metrics(run_id, step, name, value) VALUES (?, ?, ?, ?)"));
     q.addBindValue(runId);
@@ -309,6 +324,24 @@ std::vector<PhaseEnergy> RunRepository::phaseSplit(qint64 runId) const
 } // namespace gw
 
 namespace gw {
+
+qint64 RunRepository::resumedFrom(qint64 runId) const
+{
+    QSqlQuery q(db_.connection());
+    q.prepare(QStringLiteral("SELECT value FROM metrics WHERE name = 'resumed_from_run' AND run_id = ? LIMIT 1"));
+    q.addBindValue(runId);
+    db_.exec(q, "look for the run this one continued");
+    return q.next() ? qint64(q.value(0).toDouble()) : 0;
+}
+
+qint64 RunRepository::resumedAs(qint64 runId) const
+{
+    QSqlQuery q(db_.connection());
+    q.prepare(QStringLiteral("SELECT run_id FROM metrics WHERE name = 'resumed_from_run' AND value = ? ORDER BY run_id DESC LIMIT 1"));
+    q.addBindValue(double(runId));
+    db_.exec(q, "look for the run that continued this one");
+    return q.next() ? q.value(0).toLongLong() : 0;
+}
 
 std::optional<double> RunRepository::lastCompletedDuration(const QString &paramsJson) const
 {

@@ -37,6 +37,10 @@ public:
     std::vector<PowerSample> powerSamples(qint64 runId) const;
     std::vector<EnergyWindow> energyWindows(qint64 runId) const;
     std::vector<PhaseEnergy> phaseSplit(qint64 runId) const;
+    /// The run @p runId continued (run --resume), or 0.
+    qint64 resumedFrom(qint64 runId) const;
+    /// The run that continued @p runId (run --resume), or 0 when none did.
+    qint64 resumedAs(qint64 runId) const;
     /// Duration of the most recent completed run with exactly these params, if any.
     std::optional<double> lastCompletedDuration(const QString &paramsJson) const;
 

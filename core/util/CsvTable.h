@@ -4,6 +4,7 @@
 #include <QStringList>
 #include <vector>
 
+
 namespace gw {
 
 /// A small CSV reader for the bundled reference tables: '#' lines are comments (the first one that
@@ -24,7 +25,5 @@ struct CsvTable {
 /// line break.
 QString csvField(const QString &value);
 
-/// Reads a file embedded in the engine's resources (":/gw/...") or on disk.
-QByteArray readWholeFile(const QString &path);
 
 } // namespace gw
