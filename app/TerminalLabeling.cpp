@@ -134,6 +134,11 @@ QStringList TerminalLabeling::consume(QByteArray &buffer, bool &overlong, Intera
 
 QString TerminalLabeling::apply(const QString &line, InteractiveOracle &oracle)
 {
+    // A NUL or another control byte is no part of an answer; Qt's number parsing would stop at a
+    // NUL and read "12\0x" as 12.
+    for (const QChar c : line)
+        if (c.category() == QChar::Other_Control && c != QLatin1Char('\t') && c != QLatin1Char('\r'))
+            return QStringLiteral("cannot read '%1': it holds control characters").arg(printable(line));
     const QStringList words = line.simplified().split(QLatin1Char(' '), Qt::SkipEmptyParts);
     if (words.isEmpty())
         return {};

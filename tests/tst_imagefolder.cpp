@@ -292,11 +292,14 @@ private Q_SLOTS:
                          && e.message().contains(QStringLiteral("caf%E9.png")),
                      qPrintable(e.message()));
         }
+        ::unlink(latin1Name.constData()); // QTemporaryDir cannot remove what Qt cannot name
         // A class folder with such a name too.
         QTemporaryDir other;
         writeThreeClasses(other);
-        QVERIFY(::mkdir((QFile::encodeName(other.path()) + "/\xff\xfe").constData(), 0755) == 0);
+        const QByteArray badFolder = QFile::encodeName(other.path()) + "/\xff\xfe";
+        QVERIFY(::mkdir(badFolder.constData(), 0755) == 0);
         verifyErrorNames([&] { ImageFolder::list(other.path()); }, QStringLiteral("not valid UTF-8"));
+        ::rmdir(badFolder.constData());
     }
 
     void aBrokenLinkIsAnError()

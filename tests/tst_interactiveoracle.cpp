@@ -71,6 +71,8 @@ private Q_SLOTS:
         sink.labels.insert(3, 1); // labelled in an earlier round: may be corrected
         std::atomic_bool cancel{false};
         std::thread loop([&] { oracle.answer(batchOf({5, 6}), LabelingContext{}, sink, cancel); });
+        while (!oracle.waiting())
+            QThread::msleep(1);
         oracle.assign(5, 2);
         oracle.assign(99, 1);
         oracle.undo(6);

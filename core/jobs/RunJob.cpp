@@ -324,15 +324,26 @@ void RunJob::run()
             getrusage(RUSAGE_SELF, &usage);
             repository->addMetric(summary_.runId, 0, QStringLiteral("peak_rss_gb"), double(usage.ru_maxrss) * 1024.0 / 1e9);
             repository->addMetric(summary_.runId, 0, QStringLiteral("process_cpu_s"), CpuTimePowerModel::processCpuSeconds() - cpuAtStartS);
-            try {
-                repository->finishRun(summary_.runId, summary_.status, accuracy, summary_.labelsUsed, summary_.durationS, summary_.error, totals);
-            } catch (const StoreBusy &) {
-                // One more wait for the other writer before the run is given up as failed.
-                repository->finishRun(summary_.runId, summary_.status, accuracy, summary_.labelsUsed, summary_.durationS, summary_.error, totals);
-            }
         } catch (const std::exception &e) {
             summary_.status = QStringLiteral("failed");
             summary_.error = QString::fromUtf8(e.what());
+        }
+        // How the run ended goes into the store even when the samples could not: a second wait for
+        // another writer before giving up (the run is then marked interrupted once this process ends).
+        for (int attempt = 0; attempt < 2; ++attempt) {
+            try {
+                repository->finishRun(summary_.runId, summary_.status, accuracy, summary_.labelsUsed, summary_.durationS, summary_.error, totals);
+                break;
+            } catch (const StoreBusy &e) {
+                if (attempt == 1) {
+                    summary_.status = QStringLiteral("failed");
+                    summary_.error = e.message();
+                }
+            } catch (const std::exception &e) {
+                summary_.status = QStringLiteral("failed");
+                summary_.error = QString::fromUtf8(e.what());
+                break;
+            }
         }
     }
     Q_EMIT progressed(1.0, summary_.status);

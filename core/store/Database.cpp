@@ -225,18 +225,29 @@ void Database::exec(const QString &sql, const char *what) const
 
 void Database::checkIsWorkbenchStore() const
 {
-    const int current = schemaVersion();
-    if (current > kLatestVersion)
-        throw Error(QStringLiteral("%1: store schema version %2 is newer than this program understands (%3); update the workbench")
-                        .arg(path_).arg(current).arg(kLatestVersion));
-    if (current == 0) {
-        // A file with tables but no version is someone else's database: leave it alone.
+    // The version and the tables are read in one transaction: another process creating the store
+    // at this moment must not be seen half-way (tables already there, version not yet).
+    exec(QStringLiteral("BEGIN"), "inspect the store");
+    int current = 0;
+    int tableCount = 0;
+    try {
+        current = schemaVersion();
         QSqlQuery tables(connection());
         tables.prepare(QStringLiteral("SELECT count(*) FROM sqlite_master WHERE type='table'"));
         exec(tables, "inspect the store");
-        if (tables.next() && tables.value(0).toInt() > 0)
-            throw Error(QStringLiteral("%1: is an SQLite database but not a workbench store (no schema version)").arg(path_));
+        tableCount = tables.next() ? tables.value(0).toInt() : 0;
+        tables.finish();
+        exec(QStringLiteral("COMMIT"), "inspect the store");
+    } catch (...) {
+        QSqlQuery(connection()).exec(QStringLiteral("ROLLBACK"));
+        throw;
     }
+    if (current > kLatestVersion)
+        throw Error(QStringLiteral("%1: store schema version %2 is newer than this program understands (%3); update the workbench")
+                        .arg(path_).arg(current).arg(kLatestVersion));
+    // A file with tables but no version is someone else's database: leave it alone.
+    if (current == 0 && tableCount > 0)
+        throw Error(QStringLiteral("%1: is an SQLite database but not a workbench store (no schema version)").arg(path_));
 }
 
 void Database::migrate(int targetVersion)
