@@ -61,6 +61,14 @@ bool labelAndWaitForAck(QProcess &process, qint64 sample, int label)
     return waitFor(process, QRegularExpression(QStringLiteral("^ack label %1 %2$").arg(sample).arg(label))).hasMatch();
 }
 
+/// `run --resume RUN` on @p store, answered on stdin, with the JSON summary at the end.
+bool startResumed(QProcess &process, qint64 run, const QString &store)
+{
+    process.start(QStringLiteral(GW_WORKBENCH_PATH), {QStringLiteral("run"), QStringLiteral("--resume"), QString::number(run), QStringLiteral("--db"), store,
+                                                      QStringLiteral("--label-stdin"), QStringLiteral("--json")});
+    return process.waitForStarted();
+}
+
 } // namespace
 
 class TestLabelDurability : public QObject {
@@ -121,9 +129,7 @@ private Q_SLOTS:
         }
 
         QProcess second;
-        second.start(QStringLiteral(GW_WORKBENCH_PATH), {QStringLiteral("run"), QStringLiteral("--resume"), QString::number(firstRun),
-                                                         QStringLiteral("--db"), store, QStringLiteral("--label-stdin"), QStringLiteral("--json")});
-        QVERIFY(second.waitForStarted());
+        QVERIFY(startResumed(second, firstRun, store));
         // The same round, with only what was still open.
         const QList<qint64> rest = readBatch(second, 1, 2);
         QCOMPARE(rest, round1.mid(2));
@@ -145,9 +151,7 @@ private Q_SLOTS:
 
         // Resuming the first run again goes on from where its continuation stopped, not from the start.
         QProcess third;
-        third.start(QStringLiteral(GW_WORKBENCH_PATH), {QStringLiteral("run"), QStringLiteral("--resume"), QString::number(firstRun),
-                                                        QStringLiteral("--db"), store, QStringLiteral("--label-stdin"), QStringLiteral("--json")});
-        QVERIFY(third.waitForStarted());
+        QVERIFY(startResumed(third, firstRun, store));
         const QList<qint64> lastOpen = readBatch(third, 2, 2);
         QCOMPARE(lastOpen, round2.mid(2));
         for (qint64 s : lastOpen)

@@ -30,6 +30,17 @@ QString whyInterrupted(const Candidate &run)
         .arg(run.process.pid);
 }
 
+/// @p sql run with the run's id as its one parameter, on its first row (values null when none).
+QSqlQuery firstRow(const Database &db, const QString &sql, qint64 runId, const char *what)
+{
+    QSqlQuery query(db.connection());
+    query.prepare(sql);
+    query.addBindValue(runId);
+    db.exec(query, what);
+    query.next();
+    return query;
+}
+
 /// Marks one run and stores its totals from its samples, in one transaction; false when another
 /// process got there first.
 bool markOne(const Database &db, const Candidate &run)
@@ -43,27 +54,17 @@ bool markOne(const Database &db, const Candidate &run)
     if (mark.numRowsAffected() != 1)
         return false;
 
-    QSqlQuery totals(db.connection());
-    totals.prepare(QStringLiteral("SELECT count(*), max(elapsed_s), sum(cpu_power_w * interval_s), sum(gpu_power_w * interval_s),"
-                                  " sum(ram_power_w * interval_s), sum(source = 'measured') FROM power_samples WHERE run_id = ?"));
-    totals.addBindValue(run.id);
-    db.exec(totals, "sum an orphaned run's power samples");
-    totals.next();
+    const QSqlQuery totals = firstRow(db, QStringLiteral("SELECT count(*), max(elapsed_s), sum(cpu_power_w * interval_s), sum(gpu_power_w * interval_s),"
+                                                        " sum(ram_power_w * interval_s), sum(source = 'measured') FROM power_samples WHERE run_id = ?"),
+                                      run.id, "sum an orphaned run's power samples");
     const qint64 samples = totals.value(0).toLongLong();
     const double durationS = totals.value(1).toDouble();
     // The cumulative figures of the last sample are the run's energy and CO2 so far.
-    QSqlQuery last(db.connection());
-    last.prepare(QStringLiteral("SELECT energy_j, emissions_g, intensity_g_per_kwh FROM power_samples WHERE run_id = ?"
-                                " ORDER BY elapsed_s DESC, id DESC LIMIT 1"));
-    last.addBindValue(run.id);
-    db.exec(last, "read an orphaned run's last power sample");
-    last.next();
-
-    QSqlQuery labels(db.connection());
-    labels.prepare(QStringLiteral("SELECT count(DISTINCT sample_index) FROM labels WHERE run_id = ? AND undone = 0"));
-    labels.addBindValue(run.id);
-    db.exec(labels, "count an orphaned run's labels");
-    labels.next();
+    const QSqlQuery last = firstRow(db, QStringLiteral("SELECT energy_j, emissions_g, intensity_g_per_kwh FROM power_samples WHERE run_id = ?"
+                                                      " ORDER BY elapsed_s DESC, id DESC LIMIT 1"),
+                                    run.id, "read an orphaned run's last power sample");
+    const QSqlQuery labels = firstRow(db, QStringLiteral("SELECT count(DISTINCT sample_index) FROM labels WHERE run_id = ? AND undone = 0"), run.id,
+                                      "count an orphaned run's labels");
 
     QSqlQuery finish(db.connection());
     finish.prepare(QStringLiteral("UPDATE runs SET ended_at = ?, duration_s = ?, labels_used = max(labels_used, ?) WHERE id = ?"));
