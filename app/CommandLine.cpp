@@ -612,12 +612,12 @@ int CommandLine::listRuns(const QStringList &arguments)
         return 0;
     }
     printOut(QStringLiteral("%1  %2  %3  %4  %5  %6  %7  %8  %9\n")
-                 .arg(QStringLiteral("id"), 4).arg(QStringLiteral("name"), -20).arg(QStringLiteral("status"), -10)
+                 .arg(QStringLiteral("id"), 4).arg(QStringLiteral("name"), -20).arg(QStringLiteral("status"), -11)
                  .arg(QStringLiteral("accuracy"), 8).arg(QStringLiteral("labels"), 6).arg(QStringLiteral("duration_s"), 10)
                  .arg(QStringLiteral("energy_wh"), 10).arg(QStringLiteral("co2_g"), 8).arg(QStringLiteral("source")));
     for (const RunRecord &r : runs) {
         printOut(QStringLiteral("%1  %2  %3  %4  %5  %6  %7  %8  %9\n")
-                     .arg(r.id, 4).arg(r.name.left(20), -20).arg(r.status, -10)
+                     .arg(r.id, 4).arg(r.name.left(20), -20).arg(r.status, -11)
                      .arg(formatNumber(r.accuracy, 4), 8).arg(r.labelsUsed, 6).arg(formatNumber(r.durationS, 1), 10)
                      .arg(formatNumber(r.energyKwh, 4, 1000), 10).arg(formatNumber(r.emissionsG, 3), 8)
                      .arg(r.energySource.isEmpty() ? QStringLiteral("-") : r.energySource));
