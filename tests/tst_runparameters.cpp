@@ -144,6 +144,31 @@ private Q_SLOTS:
         QTest::newRow("seed past 64-bit signed") << "seed" << "18446744073709551615" << "(got '18446744073709551615')";
     }
 
+    // Found by fuzzing: an option over a config whose section is not an object threw nlohmann's
+    // type_error out of the program (exit 134).
+    void anOptionOverAConfigOfTheWrongShapeIsNamed_data()
+    {
+        QTest::addColumn<QString>("config");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("array") << R"([1, 2])" << "'(top level)' in the config must be an object (got array)";
+        QTest::newRow("section a number") << R"({"training": 5})" << "'training' in the config must be an object (got number)";
+        QTest::newRow("optional section a string") << R"({"active_learning": "yes"})" << "'active_learning' in the config must be an object";
+    }
+
+    void anOptionOverAConfigOfTheWrongShapeIsNamed()
+    {
+        QFETCH(QString, config);
+        QFETCH(QString, expected);
+        json root = json::parse(config.toStdString());
+        const QString key = config.contains(QStringLiteral("active_learning")) ? QStringLiteral("active_learning.batch") : QStringLiteral("training.epochs");
+        try {
+            RunParameters::overrideInJson(root, key, QStringLiteral("3"), QStringLiteral("--") + key);
+            QFAIL("an option went into a config of the wrong shape");
+        } catch (const Error &e) {
+            QVERIFY2(e.message().startsWith(QStringLiteral("--") + key) && e.message().contains(expected), qPrintable(e.message()));
+        }
+    }
+
     void badCommandLineValuesNameTheOption()
     {
         QFETCH(QString, key);

@@ -562,6 +562,22 @@ void RunParameters::fromJson(const json &root, RunConfig &config, const QString 
 
 void RunParameters::overrideInJson(json &root, const QString &key, const QString &text, const QString &origin)
 {
+    // The key's sections must be objects (or absent) to hold it: a config whose "training" is a
+    // number, or that is an array, gets a message here instead of nlohmann's type_error.
+    const QStringList parts = key.split(QLatin1Char('.'));
+    const json *node = &root;
+    for (int i = 0; i < parts.size(); ++i) {
+        if (node->is_null())
+            break;
+        const QString path = i == 0 ? QStringLiteral("(top level)") : QStringList(parts.mid(0, i)).join(QLatin1Char('.'));
+        if (!node->is_object())
+            throw Error::in(origin, QStringLiteral("cannot set '%1': '%2' in the config must be an object (got %3)")
+                                        .arg(key, path, QString::fromLatin1(node->type_name())));
+        const auto child = node->find(parts[i].toStdString());
+        if (child == node->end())
+            break;
+        node = &*child;
+    }
     if (const RunParameterSection *section = findSection(key); section && section->optional) {
         const std::optional<bool> on = parseSwitch(text);
         if (!on)
