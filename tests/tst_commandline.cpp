@@ -191,12 +191,14 @@ private Q_SLOTS:
         QVERIFY(list.out.contains(QStringLiteral("failed")));
     }
 
-    /// A store holding one failed run (quick to make), and its id.
-    QString storeWithARun(const QString &name)
+    /// A store holding one failed run as run 1 (quick to make), made once.
+    QString storeWithARun()
     {
-        const QString config = writeConfig(name + QStringLiteral(".json"), QByteArray(R"({"dataset": {"path": "/nonexistent/fm"}})"));
-        const QString db = dir_.filePath(name + QStringLiteral(".sqlite"));
-        workbench({QStringLiteral("run"), config, QStringLiteral("--db"), db});
+        const QString db = dir_.filePath(QStringLiteral("one-run.sqlite"));
+        if (!QFileInfo::exists(db)) {
+            const QString config = writeConfig(QStringLiteral("one-run.json"), QByteArray(R"({"dataset": {"path": "/nonexistent/fm"}})"));
+            workbench({QStringLiteral("run"), config, QStringLiteral("--db"), db});
+        }
         return db;
     }
 
@@ -219,7 +221,7 @@ private Q_SLOTS:
     void outputsThatAreNotFilesAreRefused()
     {
         QFETCH(QStringList, command);
-        const QString db = storeWithARun(QStringLiteral("outputs"));
+        const QString db = storeWithARun();
         const QString fifo = dir_.filePath(QStringLiteral("out.fifo"));
         QFile::remove(fifo);
         QVERIFY(::mkfifo(QFile::encodeName(fifo).constData(), 0600) == 0);
@@ -235,7 +237,7 @@ private Q_SLOTS:
 
     void dashWritesToStandardOutput()
     {
-        const QString db = storeWithARun(QStringLiteral("dash"));
+        const QString db = storeWithARun();
         const Result r = workbench({QStringLiteral("export"), QStringLiteral("--run"), QStringLiteral("1"), QStringLiteral("--format"),
                                     QStringLiteral("codecarbon"), QStringLiteral("--output"), QStringLiteral("-"), QStringLiteral("--db"), db});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
@@ -274,7 +276,7 @@ private Q_SLOTS:
         QFETCH(QString, status);
         const QString data = dir_.filePath(QStringLiteral("killdata"));
         if (!QFileInfo::exists(data))
-            gw::test::writeBandDataset(data, 2000, 100, 16, 16);
+            gw::test::writeBandDataset(data, 1000, 100, 16, 16);
         const QString config = writeConfig(QStringLiteral("long.json"), QStringLiteral(
             R"({"name": "long", "dataset": {"path": "%1"}, "training": {"epochs": 200, "batch_size": 16, "threads": 1},
                 "energy": {"sample_hz": 10}})").arg(data).toUtf8());
