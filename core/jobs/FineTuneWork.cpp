@@ -255,7 +255,12 @@ WorkOutcome FineTuneWork::execute(RunContext &context)
     const bool validate = labelled.validation.numel() > 0;
     // best: trainable tensors at the best validation accuracy; history: (energy J, validation accuracy) per epoch.
     TrainingState state;
-    if (!context.resumeCheckpointPath().isEmpty()) {
+    if (!context.resumeCheckpointPath().isEmpty() && !QFileInfo::exists(context.resumeCheckpointPath())) {
+        // Killed before its first epoch ended, the run left nothing to go on from: it starts over,
+        // which loses nothing but the time it had spent.
+        context.notice(QStringLiteral("%1: no checkpoint (the run stopped before its first epoch ended); training starts from epoch 1")
+                           .arg(context.resumeCheckpointPath()));
+    } else if (!context.resumeCheckpointPath().isEmpty()) {
         state = TrainingState::load(context.resumeCheckpointPath(), trainable, *optimizer);
         context.notice(QStringLiteral("resumed after epoch %1 from %2").arg(state.epoch).arg(context.resumeCheckpointPath()));
         progress.samplesDone = labelled.train.numel() * state.epoch;

@@ -187,12 +187,14 @@ QByteArray readWholeFile(const QString &path, qint64 maxBytes)
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly))
         throw Error::in(path, QStringLiteral("cannot open: %1").arg(file.errorString()));
-    if (file.size() > maxBytes)
-        throw Error::in(path, QStringLiteral("is %1 bytes, more than the %2 bytes such a file may have").arg(file.size()).arg(maxBytes));
-    // Read no more than the limit even if the file grows while we read.
-    QByteArray bytes = file.read(maxBytes + 1);
-    if (bytes.size() > maxBytes)
-        throw Error::in(path, QStringLiteral("grew past %1 bytes while being read").arg(maxBytes));
+    const qint64 size = file.size();
+    if (size > maxBytes)
+        throw Error::in(path, QStringLiteral("is %1 bytes, more than the %2 bytes such a file may have").arg(size).arg(maxBytes));
+    // Asked for what the file holds and one byte more, never the limit (QFile reserves what it is
+    // asked for); a file that changes size while it is read is not taken half-way.
+    QByteArray bytes = file.read(size + 1);
+    if (bytes.size() != size && file.error() == QFileDevice::NoError)
+        throw Error::in(path, QStringLiteral("changed size while being read (%1 bytes, then %2)").arg(size).arg(bytes.size()));
     if (file.error() != QFileDevice::NoError)
         throw Error::in(path, QStringLiteral("cannot read: %1").arg(file.errorString()));
     return bytes;
