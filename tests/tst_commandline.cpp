@@ -290,13 +290,14 @@ private Q_SLOTS:
         QString err;
         QElapsedTimer clock;
         clock.start();
-        // Past the first epoch, so samples and a checkpoint of the run's energy exist.
+        // Past the first epoch, so the run is well under way.
         while (!err.contains(QStringLiteral("epoch 1:")) && clock.elapsed() < 60000) {
             process.waitForReadyRead(200);
             err += QString::fromUtf8(process.readAllStandardError());
         }
         QVERIFY2(err.contains(QStringLiteral("epoch 1:")), qPrintable(err));
-        QThread::msleep(300);
+        // Power samples are flushed to the store every second: on a fast machine epoch 1 ends before the first flush.
+        QThread::msleep(1500);
         ::kill(pid_t(process.processId()), signal);
         QVERIFY(process.waitForFinished(30000));
         if (signal == SIGHUP)
