@@ -4,6 +4,7 @@
 
 #include <QVariantMap>
 #include <cerrno>
+#include <limits>
 #include <cstdio>
 
 #include <poll.h>
@@ -142,7 +143,12 @@ QString TerminalLabeling::apply(const QString &line, InteractiveOracle &oracle)
     const QStringList words = line.simplified().split(QLatin1Char(' '), Qt::SkipEmptyParts);
     if (words.isEmpty())
         return {};
-    const auto number = [](const QString &text, bool &ok) { return text.toLongLong(&ok); };
+    // Numbers past an int are refused, not cut: "3 4294967299" must not become label 3.
+    const auto number = [](const QString &text, bool &ok) {
+        const qint64 value = text.toLongLong(&ok);
+        ok = ok && value >= std::numeric_limits<int>::min() && value <= std::numeric_limits<int>::max();
+        return value;
+    };
     bool ok1 = false, ok2 = false;
     const QString verb = words.first();
     if (verb == QStringLiteral("submit") && words.size() == 1) {

@@ -58,6 +58,15 @@ private Q_SLOTS:
         QCOMPARE(again, QStringList{QStringLiteral("refused a line longer than %1 bytes").arg(TerminalLabeling::kMaxLineBytes)});
     }
 
+    // Found by fuzzing: int(toLongLong) made "3 4294967299" label 3 and class 4294967296 class 0.
+    void numbersPastAnIntAreRefused()
+    {
+        InteractiveOracle oracle(QStringLiteral("t"));
+        QVERIFY(!TerminalLabeling::apply(QStringLiteral("3 4294967299"), oracle).isEmpty());
+        QVERIFY(!TerminalLabeling::apply(QStringLiteral("rename 4294967296 Coat"), oracle).isEmpty());
+        QVERIFY(TerminalLabeling::apply(QStringLiteral("3 4"), oracle).isEmpty());
+    }
+
     void anEchoIsCut()
     {
         InteractiveOracle oracle(QStringLiteral("t"));

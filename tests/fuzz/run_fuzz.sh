@@ -125,7 +125,7 @@ signature_of() {
 # What the files of a folder hold, in KiB (not the blocks du counts, nor the folder's own size).
 kib_of() { find "$1" -maxdepth 1 -type f -printf '%s\n' | awk '{ s += $1 } END { printf "%d", (s + 1023) / 1024 }'; }
 
-declare -A r_execs r_secs r_crashes r_distinct r_files r_sigs
+declare -A r_execs r_secs r_crashes r_distinct r_files r_sigs r_regressions
 mkdir -p "$build/fuzz-work"
 
 for t in "${targets[@]}"; do
@@ -142,6 +142,18 @@ for t in "${targets[@]}"; do
     [[ -f $here/dicts/$t.dict ]] && dict=(-dict="$here/dicts/$t.dict")
 
     echo "== $t: up to ${runs:-unlimited} executions, ${seconds} s (0: no limit), max_len $max_len"
+    # The reproducers of bugs found before (regressions/<target>/): each replayed once, pass or fail.
+    failed=""
+    for input in "$here/regressions/$t"/*; do
+        [[ -f $input ]] || continue
+        if GW_FUZZ_INVARIANTS=$invariants "$bin" "$input" >"$work/regression.log" 2>&1; then
+            echo "   regression $(basename "$input"): passes"
+        else
+            echo "   regression $(basename "$input"): FAILS: $(signature_of "$work/regression.log")"
+            failed+="${failed:+,}\"$(basename "$input")\""
+        fi
+    done
+    r_regressions[$t]=$failed
     start=$(now)
     execs=0 crashes=0 attempt=0
     sigs="" files=""
@@ -247,7 +259,7 @@ for t in "${targets[@]}"; do
         sig_json+="${sig_json:+, }\"$s\""
     done <<<"${r_sigs[$t]}"
     json_targets+="${json_targets:+,
-}    {\"target\": \"$t\", \"executions\": ${r_execs[$t]}, \"exec_per_s\": $rate, \"crashes\": ${r_crashes[$t]}, \"distinct_crashes\": ${r_distinct[$t]}, \"seconds\": ${r_secs[$t]}, \"crash_inputs\": [${r_files[$t]}], \"signatures\": [$sig_json]}"
+}    {\"target\": \"$t\", \"executions\": ${r_execs[$t]}, \"exec_per_s\": $rate, \"crashes\": ${r_crashes[$t]}, \"distinct_crashes\": ${r_distinct[$t]}, \"seconds\": ${r_secs[$t]}, \"crash_inputs\": [${r_files[$t]}], \"signatures\": [$sig_json], \"regressions_failing\": [${r_regressions[$t]}]}"
 done
 mkdir -p "$(dirname "$summary")"
 cat >"$summary" <<EOF
