@@ -168,6 +168,12 @@ QMap<QString, QString> takeValued(QStringList &arguments, const QStringList &val
     return values;
 }
 
+/// A run that reached its end (all its work, its budget or its green stop): exit 0, nothing to resume.
+bool endedWell(const QString &status)
+{
+    return status == QStringLiteral("completed") || status == QStringLiteral("budget_reached") || status == QStringLiteral("converged_green");
+}
+
 /// --output FILE: "-" is standard output; anything else must be a file AtomicFile may replace.
 bool toStandardOutput(const QString &output)
 {
@@ -375,7 +381,7 @@ RunRecord CommandLine::resumableRun(const RunRepository &repository, qint64 runI
     const QString status = record->status;
     if (status == QStringLiteral("running"))
         throw Error(QStringLiteral("run %1 is still running (its process is alive); it can be resumed once it has stopped").arg(record->id));
-    if (status == QStringLiteral("completed") || status == QStringLiteral("converged_green") || status == QStringLiteral("budget_reached"))
+    if (endedWell(status))
         throw Error(QStringLiteral("run %1 ended as %2: there is nothing to resume (start its config again as a new run instead)")
                         .arg(record->id)
                         .arg(status));
@@ -384,8 +390,7 @@ RunRecord CommandLine::resumableRun(const RunRepository &repository, qint64 runI
 
 int CommandLine::exitCode(const RunSummary &summary)
 {
-    if (summary.status == QStringLiteral("completed") || summary.status == QStringLiteral("budget_reached") ||
-        summary.status == QStringLiteral("converged_green"))
+    if (endedWell(summary.status))
         return 0;
     return summary.status == QStringLiteral("cancelled") ? 130 : 1;
 }

@@ -28,6 +28,14 @@ bool savePlot(QCustomPlot *plot, const QString &path, int width, int height, QSt
     QByteArray bytes;
     QBuffer buffer(&bytes);
     buffer.open(QIODevice::WriteOnly);
+    // Vector formats: the plot's own painting, not a bitmap of it.
+    const auto drawOn = [&](QPaintDevice *device) {
+        QCPPainter painter;
+        if (!painter.begin(device))
+            return false;
+        plot->toPainter(&painter, width, height);
+        return painter.end();
+    };
     bool drawn = false;
     if (suffix == QStringLiteral("png")) {
         drawn = plot->toPixmap(width, height).save(&buffer, "PNG");
@@ -36,23 +44,13 @@ bool savePlot(QCustomPlot *plot, const QString &path, int width, int height, QSt
         writer.setPageSize(QPageSize(QSizeF(width, height), QPageSize::Point));
         writer.setPageMargins(QMarginsF(0, 0, 0, 0));
         writer.setResolution(72);
-        QCPPainter painter;
-        drawn = painter.begin(&writer);
-        if (drawn) {
-            plot->toPainter(&painter, width, height);
-            drawn = painter.end();
-        }
+        drawn = drawOn(&writer);
     } else if (suffix == QStringLiteral("svg")) {
         QSvgGenerator generator;
         generator.setOutputDevice(&buffer);
         generator.setSize(QSize(width, height));
         generator.setViewBox(QRect(0, 0, width, height));
-        QCPPainter painter;
-        drawn = painter.begin(&generator);
-        if (drawn) {
-            plot->toPainter(&painter, width, height);
-            drawn = painter.end();
-        }
+        drawn = drawOn(&generator);
     } else {
         if (error)
             *error = QStringLiteral("%1: a plot is saved as .png, .svg or .pdf").arg(path);
