@@ -6,6 +6,7 @@
 #include <QAtomicInteger>
 #include <QFile>
 #include <QFileInfo>
+#include <QThread>
 #include <QUrl>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -164,7 +165,18 @@ Database::Database(const QString &path, int targetVersion, Access access)
         // would already change its header.
         checkIsWorkbenchStore();
         if (!readOnly_) {
-            exec(QStringLiteral("PRAGMA journal_mode=WAL"), "enable write-ahead logging");
+            // Switching to WAL needs the file to itself, and SQLite answers "busy" at once (no busy
+            // handler) while another process opening a new store holds it: try again for a while.
+            for (int waitedMs = 0;; waitedMs += 20) {
+                try {
+                    exec(QStringLiteral("PRAGMA journal_mode=WAL"), "enable write-ahead logging");
+                    break;
+                } catch (const StoreBusy &) {
+                    if (waitedMs >= kBusyTimeoutMs)
+                        throw;
+                    QThread::msleep(20);
+                }
+            }
             exec(QStringLiteral("PRAGMA foreign_keys=ON"), "enable foreign keys");
             exec(QStringLiteral("PRAGMA synchronous=NORMAL"), "set synchronous mode");
             migrate(targetVersion);
