@@ -4,6 +4,8 @@
 #include "PretrainCommand.h"
 #include "ScheduleCommand.h"
 #include "TerminalLabeling.h"
+#include "WorkbenchSettings.h"
+#include "extension/PluginManager.h"
 #include "activelearning/InteractiveOracle.h"
 #include "activelearning/LabelTransfer.h"
 #include "carbon/GreenestStartPlanner.h"
@@ -26,6 +28,7 @@
 #include <QDir>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QSettings>
 #include <QStandardPaths>
 #include <QTextStream>
 #include <QThread>
@@ -96,13 +99,6 @@ struct Options {
     QList<QPair<QString, QString>> overrides;
 };
 
-/// Whether @p key names a run parameter or an optional section, which the command line takes as --KEY.
-bool isRunParameter(const QString &key)
-{
-    const RunParameterSection *section = RunParameters::findSection(key);
-    return RunParameters::find(key) || (section && section->optional);
-}
-
 Options parseOptions(const QStringList &arguments)
 {
     Options options;
@@ -126,7 +122,7 @@ Options parseOptions(const QStringList &arguments)
             if (i + 1 >= arguments.size())
                 throw Error(QStringLiteral("--save-config needs a file name"));
             options.saveConfig = arguments[++i];
-        } else if (arg == QStringLiteral("--set") || (arg.startsWith(QStringLiteral("--")) && isRunParameter(arg.mid(2).section(QLatin1Char('='), 0, 0)))) {
+        } else if (arg == QStringLiteral("--set") || (arg.startsWith(QStringLiteral("--")) && RunParameters::acceptsOption(arg.mid(2).section(QLatin1Char('='), 0, 0)))) {
             // --set KEY=VALUE, --KEY=VALUE or --KEY VALUE: generated from the run parameters.
             QString assignment = arg == QStringLiteral("--set") ? arguments.value(++i) : arg.mid(2);
             if (!assignment.contains(QLatin1Char('='))) {
@@ -225,7 +221,7 @@ bool CommandLine::wantsHeadless(const QStringList &arguments)
         return false;
     const QString first = arguments.first();
     return first == QStringLiteral("run") || first == QStringLiteral("runs") || first == QStringLiteral("schedule") || first == QStringLiteral("pretrain") ||
-           first == QStringLiteral("export") || first == QStringLiteral("labels") || first == QStringLiteral("--version") ||
+           first == QStringLiteral("export") || first == QStringLiteral("labels") || first == QStringLiteral("plugins") || first == QStringLiteral("--version") ||
            first == QStringLiteral("-v") || first == QStringLiteral("--help") || first == QStringLiteral("-h") ||
            first == QStringLiteral("help");
 }
@@ -235,6 +231,13 @@ QString CommandLine::defaultDatabasePath()
     const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
     QDir().mkpath(dir);
     return QDir(dir).filePath(QStringLiteral("workbench.sqlite"));
+}
+
+void CommandLine::loadPlugins()
+{
+    const QSettings settings;
+    PluginManager::instance().setDisabled(WorkbenchSettings::load(settings).disabledPlugins);
+    PluginManager::instance().load(PluginManager::defaultSearchPaths());
 }
 
 QString CommandLine::usage()
@@ -259,6 +262,9 @@ QString CommandLine::usage()
         "                       [--db FILE] [--run] [--json]   start at the greenest time before the deadline\n"
         "  green-workbench pretrain [--epochs N] [--output FILE.safetensors] [--db FILE] [--json] ...\n"
         "                       pretrain the bundled backbone without labels; writes weights and model card\n"
+        "  green-workbench plugins [--json] [--disable ID | --enable ID]\n"
+        "                       the plugins found, their state (loaded, disabled, failed: why) and the kinds\n"
+        "                       of run they add; --disable/--enable keep the choice in the settings\n"
         "  green-workbench --version\n"
         "Default store: %1\n")
         .arg(defaultDatabasePath());
@@ -287,6 +293,8 @@ int CommandLine::execute(const QStringList &arguments)
             return schedule(arguments.mid(1));
         if (command == QStringLiteral("labels"))
             return labels(arguments.mid(1));
+        if (command == QStringLiteral("plugins"))
+            return plugins(arguments.mid(1));
         if (command == QStringLiteral("pretrain"))
             return PretrainCommand::execute(arguments.mid(1));
         printOut(usage());
@@ -583,6 +591,42 @@ int CommandLine::schedule(const QStringList &arguments)
             ++i;
     }
     return run(runArguments, &plan);
+}
+
+int CommandLine::plugins(const QStringList &arguments)
+{
+    QStringList rest = arguments;
+    const QMap<QString, QString> values = takeValued(rest, {QStringLiteral("--disable"), QStringLiteral("--enable")});
+    const Options options = parseOptions(rest);
+    if (!options.positional.isEmpty())
+        throw Error(QStringLiteral("plugins takes no positional arguments"));
+    if (!values.isEmpty()) {
+        QSettings settings;
+        WorkbenchSettings chosen = WorkbenchSettings::load(settings);
+        const QString disable = values.value(QStringLiteral("--disable")), enable = values.value(QStringLiteral("--enable"));
+        if (!disable.isEmpty() && !chosen.disabledPlugins.contains(disable))
+            chosen.disabledPlugins << disable;
+        chosen.disabledPlugins.removeAll(enable);
+        chosen.save(settings);
+        printErr(QStringLiteral("disabled plugins (from the next start): %1\n")
+                     .arg(chosen.disabledPlugins.isEmpty() ? QStringLiteral("none") : chosen.disabledPlugins.join(QStringLiteral(", "))));
+        return 0;
+    }
+    const PluginManager &manager = PluginManager::instance();
+    if (options.json) {
+        printOut(QString::fromUtf8(QJsonDocument(manager.toJson()).toJson(QJsonDocument::Compact)) + QLatin1Char('\n'));
+        return 0;
+    }
+    for (const PluginSpec &spec : manager.plugins()) {
+        printOut(QStringLiteral("%1 %2  %3%4\n    %5\n")
+                     .arg(spec.id, spec.version.isEmpty() ? QStringLiteral("-") : spec.version, PluginSpec::stateName(spec.state),
+                          spec.kinds.isEmpty() ? QString() : QStringLiteral("  kinds: ") + spec.kinds.join(QStringLiteral(", ")), spec.file));
+        if (!spec.reason.isEmpty())
+            printOut(QStringLiteral("    %1\n").arg(spec.reason));
+    }
+    if (manager.plugins().empty())
+        printOut(QStringLiteral("(no plugins in %1)\n").arg(PluginManager::defaultSearchPaths().join(QStringLiteral(", "))));
+    return 0;
 }
 
 int CommandLine::listRuns(const QStringList &arguments)

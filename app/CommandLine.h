@@ -10,7 +10,7 @@ struct RunRecord;
 struct RunSummary;
 struct StartPlan;
 
-/// The headless side of green-workbench: `run`, `runs`, `export`, `labels`, `schedule`, `--version`, `--help`.
+/// The headless side of green-workbench: `run`, `runs`, `export`, `labels`, `schedule`, `pretrain`, `plugins`, `--version`, `--help`.
 class CommandLine {
 public:
     /// True when @p arguments (without the program name) ask for the headless mode.
@@ -19,6 +19,9 @@ public:
     static int execute(const QStringList &arguments);
 
     static QString defaultDatabasePath();
+    /// Loads the plugins (PluginManager::instance()) from the default folders, leaving out those
+    /// the settings disable. Once per process, before any config is read.
+    static void loadPlugins();
     /// The embedded default job: the bundled pretrained backbone, a linear probe on 1,000
     /// Fashion-MNIST labels.
     static QString defaultConfigPath() { return QStringLiteral(":/gw/examples/fashion-green.json"); }
@@ -41,6 +44,7 @@ private:
     static int exportRun(const QStringList &arguments);
     static int schedule(const QStringList &arguments);
     static int labels(const QStringList &arguments);
+    static int plugins(const QStringList &arguments);
 };
 
 } // namespace gw

@@ -6,6 +6,7 @@
 #include "JobsPanel.h"
 #include "LabelingView.h"
 #include "LivePowerPlot.h"
+#include "PluginsDialog.h"
 #include "PowerSourcesPanel.h"
 #include "RecentProjects.h"
 #include "RunsTableModel.h"
@@ -14,6 +15,7 @@
 #include "carbon/CarbonForecast.h"
 #include "carbon/CarbonIntensityProvider.h"
 #include "energy/ReferenceTables.h"
+#include "extension/PluginManager.h"
 #include "jobs/JobRunner.h"
 #include "jobs/RunJob.h"
 #include "jobs/TimeLeft.h"
@@ -171,6 +173,8 @@ MainWindow::MainWindow(QString databasePath, QWidget *parent)
     jobsDock_->toggleViewAction()->setShortcut(QKeySequence(Qt::ALT | Qt::Key_4));
     QAction *compareAction = viewMenu->addAction(QStringLiteral("&Compare selected runs"), this, &MainWindow::compareSelectedRuns);
     compareAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
+    QMenu *helpMenu = menuBar()->addMenu(QStringLiteral("&Help"));
+    helpMenu->addAction(QStringLiteral("&Plugins…"), this, [this] { PluginsDialog(PluginManager::instance(), this).exec(); });
 
     greenestStartTimer_.setInterval(1000);
     connect(&greenestStartTimer_, &QTimer::timeout, this, &MainWindow::onGreenestStartTick);

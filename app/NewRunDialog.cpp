@@ -114,22 +114,8 @@ NewRunDialog::NewRunDialog(const RunConfig &initial, QWidget *parent)
     layout->addWidget(buttons);
 
     connect(form_, &RunParameterForm::changed, this, &NewRunDialog::revalidate);
-    if (QCheckBox *activeLearning = form_->sectionSwitch(QStringLiteral("active_learning")))
-        connect(activeLearning, &QCheckBox::toggled, this, &NewRunDialog::onActiveLearningToggled);
     form_->setConfig(initial); // its changed() checks it and shows the command line
     resize(720, 680);
-}
-
-void NewRunDialog::onActiveLearningToggled(bool on)
-{
-    if (!on)
-        return;
-    auto *mode = qobject_cast<QComboBox *>(form_->editor(QStringLiteral("training.mode")));
-    auto *source = qobject_cast<QComboBox *>(form_->editor(QStringLiteral("model.source")));
-    if (source && source->currentData().toString() == QStringLiteral("scratch"))
-        source->setCurrentIndex(source->findData(QStringLiteral("bundled")));
-    if (mode)
-        mode->setCurrentIndex(mode->findData(QStringLiteral("linear-probe")));
 }
 
 void NewRunDialog::revalidate()

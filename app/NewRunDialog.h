@@ -43,8 +43,6 @@ private:
     void loadFromFile();
     void saveToFile();
     void revalidate();
-    /// Active learning retrains a head on cached features: switching it on picks a backbone and a linear probe.
-    void onActiveLearningToggled(bool on);
 
     RunParameterForm *form_;
     QLabel *problem_;

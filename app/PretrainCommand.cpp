@@ -3,7 +3,6 @@
 #include "CommandLine.h"
 #include "Error.h"
 #include "config/RunConfig.h"
-#include "jobs/PretrainWork.h"
 #include "jobs/RunJob.h"
 #include "report/ModelCard.h"
 #include "report/RunReportBuilder.h"
@@ -14,6 +13,7 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QJsonDocument>
+#include <nlohmann/json.hpp>
 #include <cstdio>
 
 namespace gw {
@@ -21,8 +21,7 @@ namespace gw {
 namespace {
 
 struct Options {
-    PretrainParams params;
-    RunConfig config;
+    RunConfig config = RunConfig::defaultsFor(QStringLiteral("pretrain"));
     QString output = QStringLiteral("gw-mobilenet-fmnist.safetensors");
     QString db;
     bool json = false;
@@ -41,8 +40,6 @@ double number(const QString &option, const QString &text, double minimum)
 Options parse(const QStringList &arguments)
 {
     Options o;
-    o.config.name = QStringLiteral("pretrain-gw-mobilenet");
-    o.config.training.mode = QStringLiteral("pretrain");
     for (int i = 0; i < arguments.size(); ++i) {
         const QString arg = arguments[i];
         if (arg == QStringLiteral("--json")) {
@@ -57,17 +54,17 @@ Options parse(const QStringList &arguments)
             throw Error(QStringLiteral("%1 needs a value (see green-workbench pretrain --help)").arg(arg));
         const QString value = arguments[++i];
         if (arg == QStringLiteral("--epochs"))
-            o.params.epochs = int(number(arg, value, 1));
+            o.config.training.epochs = int(number(arg, value, 1));
         else if (arg == QStringLiteral("--batch-size"))
-            o.params.batchSize = int(number(arg, value, 2));
+            o.config.training.batchSize = int(number(arg, value, 2));
         else if (arg == QStringLiteral("--lr"))
-            o.params.learningRate = number(arg, value, 1e-9);
+            o.config.training.learningRate = number(arg, value, 1e-9);
         else if (arg == QStringLiteral("--temperature"))
-            o.params.temperature = number(arg, value, 1e-3);
+            o.config.pretrain.temperature = number(arg, value, 1e-3);
         else if (arg == QStringLiteral("--subset"))
             o.config.dataset.trainSubset = std::int64_t(number(arg, value, 0));
         else if (arg == QStringLiteral("--seed"))
-            o.params.seed = std::uint64_t(number(arg, value, 0));
+            o.config.seed = o.config.training.seed = std::uint64_t(number(arg, value, 0));
         else if (arg == QStringLiteral("--threads"))
             o.config.training.threads = int(number(arg, value, 0));
         else if (arg == QStringLiteral("--dataset"))
@@ -81,24 +78,21 @@ Options parse(const QStringList &arguments)
         else
             throw Error(QStringLiteral("unknown option %1 (see green-workbench pretrain --help)").arg(arg));
     }
-    // The run's stored config says what was done, so the store alone can reproduce it.
-    o.config.seed = o.params.seed;
-    o.config.training.seed = o.params.seed;
-    o.config.training.epochs = o.params.epochs;
-    o.config.training.batchSize = o.params.batchSize;
-    o.config.training.learningRate = o.params.learningRate;
-    o.config.training.optimizer = OptimizerKind::Adam;
+    // Every value passes the same checks as a config file's (and is stored with the run, so
+    // `run --resume` and the New run dialog take the run up again).
+    o.config.pretrain.output = QFileInfo(o.output).absoluteFilePath();
+    o.config = RunConfig::fromJson(nlohmann::json::parse(o.config.toJsonText()), QStringLiteral("green-workbench pretrain"));
     return o;
 }
 
 QString reproduceCommand(const Options &o)
 {
     return QStringLiteral("green-workbench pretrain --epochs %1 --batch-size %2 --lr %3 --temperature %4 --seed %5%6")
-        .arg(o.params.epochs)
-        .arg(o.params.batchSize)
-        .arg(o.params.learningRate)
-        .arg(o.params.temperature)
-        .arg(o.params.seed)
+        .arg(o.config.training.epochs)
+        .arg(o.config.training.batchSize)
+        .arg(o.config.training.learningRate)
+        .arg(o.config.pretrain.temperature)
+        .arg(o.config.seed)
         .arg(o.config.dataset.trainSubset > 0 ? QStringLiteral(" --subset %1").arg(o.config.dataset.trainSubset) : QString());
 }
 
@@ -123,14 +117,9 @@ int PretrainCommand::execute(const QStringList &arguments)
         std::fputs(usage().toLocal8Bit().constData(), stdout);
         return 0;
     }
-    const QString weights = QFileInfo(o.output).absoluteFilePath();
-    // Checked before an hour of pretraining, not after it.
-    const QString folder = QFileInfo(weights).absolutePath();
-    if (!QDir().mkpath(folder) || !QFileInfo(folder).isWritable())
-        throw Error(QStringLiteral("%1: cannot write the weights into this folder").arg(folder));
+    const QString weights = o.config.pretrain.output;
     const QString db = o.db.isEmpty() ? CommandLine::defaultDatabasePath() : o.db;
     auto *job = new RunJob(o.config, db);
-    job->setWork(std::make_unique<PretrainWork>(o.params, weights));
     const RunSummary summary = CommandLine::runInForeground(job, db);
     if (summary.status == QStringLiteral("completed")) {
         const Database store(db);
@@ -144,7 +133,7 @@ int PretrainCommand::execute(const QStringList &arguments)
                                "through a projection head that is dropped afterwards; the labels are never read. Reproduce with:\n\n"
                                "```\n%3\n```\n")
                     .arg(info.fileName())
-                    .arg(o.params.temperature)
+                    .arg(o.config.pretrain.temperature)
                     .arg(reproduceCommand(o));
         AtomicFile::writeWhole(cardPath, card.toUtf8(), QStringLiteral("the model card"));
         std::fprintf(stderr, "weights: %s\nmodel card: %s\n", weights.toLocal8Bit().constData(), cardPath.toLocal8Bit().constData());

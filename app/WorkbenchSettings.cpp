@@ -32,6 +32,7 @@ WorkbenchSettings WorkbenchSettings::load(const QSettings &settings)
     s.liveSampleHz = clampedHz(settings.value(QStringLiteral("energy/live_sample_hz"), s.liveSampleHz).toDouble(), 10.0);
     const QString appearance = settings.value(QStringLiteral("window/appearance"), s.appearance).toString();
     s.appearance = appearance == QStringLiteral("light") || appearance == QStringLiteral("dark") ? appearance : QStringLiteral("system");
+    s.disabledPlugins = settings.value(QStringLiteral("plugins/disabled")).toStringList();
     for (const QString &action : LabelingShortcuts::actions()) {
         const QVariant key = settings.value(QStringLiteral("labeling/") + action);
         if (key.isValid())
@@ -50,6 +51,7 @@ void WorkbenchSettings::save(QSettings &settings) const
     settings.setValue(QStringLiteral("energy/sample_hz"), sampleHz);
     settings.setValue(QStringLiteral("energy/live_sample_hz"), liveSampleHz);
     settings.setValue(QStringLiteral("window/appearance"), appearance);
+    settings.setValue(QStringLiteral("plugins/disabled"), disabledPlugins);
     for (auto it = labelingShortcuts.keys.constBegin(); it != labelingShortcuts.keys.constEnd(); ++it)
         settings.setValue(QStringLiteral("labeling/") + it.key(), it.value().toString(QKeySequence::PortableText));
 }

@@ -2,6 +2,7 @@
 #include "LabelingShortcuts.h"
 
 #include <QString>
+#include <QStringList>
 
 class QSettings;
 
@@ -22,6 +23,7 @@ struct WorkbenchSettings {
     double liveSampleHz = 10.0;                    ///< while the window's live plot shows a run
     LabelingShortcuts labelingShortcuts;           ///< keys of the labeling view
     QString appearance = QStringLiteral("system"); ///< "system" (the desktop's palette), "light" or "dark"
+    QStringList disabledPlugins;                   ///< ids of plugins not to load
 
     static WorkbenchSettings load(const QSettings &settings);
     void save(QSettings &settings) const;

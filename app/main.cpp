@@ -33,11 +33,13 @@ int main(int argc, char *argv[])
     if (gw::CommandLine::wantsHeadless(arguments)) {
         QCoreApplication app(argc, argv);
         setIdentity();
+        gw::CommandLine::loadPlugins();
         return gw::CommandLine::execute(arguments);
     }
 
     QApplication app(argc, argv);
     setIdentity();
+    gw::CommandLine::loadPlugins();
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/gw/icons/org.greenai.Workbench.png")));
     QApplication::setDesktopFileName(QStringLiteral("org.greenai.Workbench"));
 

@@ -30,7 +30,7 @@ private:
 
     RunConfig config(const QString &strategy) const
     {
-        RunConfig c;
+        RunConfig c = RunConfig::defaultsFor(QStringLiteral("active-learning"));
         c.name = QStringLiteral("al-") + strategy;
         c.dataset.path = path(QStringLiteral("bands"));
         c.model.source = QStringLiteral("scratch"); // random weights: no file needed, features still separate bands

@@ -1,5 +1,8 @@
 #include "TestData.h"
 #include "config/RunConfig.h"
+#include "report/RunComparison.h"
+#include "store/Database.h"
+#include "store/RunRepository.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -25,12 +28,15 @@ private:
         QString err;
     };
 
-    Result workbench(const QStringList &arguments)
+    Result workbench(const QStringList &arguments, const QString &pluginPath = QString())
     {
         QProcess process;
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert(QStringLiteral("HOME"), dir_.path()); // never touch the real default store
         env.insert(QStringLiteral("XDG_DATA_HOME"), dir_.filePath(QStringLiteral("xdg")));
+        env.insert(QStringLiteral("XDG_CONFIG_HOME"), dir_.filePath(QStringLiteral("xdg-config"))); // nor the real settings
+        if (!pluginPath.isEmpty())
+            env.insert(QStringLiteral("GW_PLUGIN_PATH"), pluginPath);
         process.setProcessEnvironment(env);
         process.start(QStringLiteral(GW_WORKBENCH_BINARY), arguments);
         if (!process.waitForFinished(120000))
@@ -154,15 +160,16 @@ private Q_SLOTS:
     {
         // The embedded default with two parameters changed, printed and saved instead of run.
         const QString saved = dir_.filePath(QStringLiteral("saved.json"));
-        const Result r = workbench({QStringLiteral("run"), QStringLiteral("--training.epochs=3"), QStringLiteral("--set"), QStringLiteral("energy.country=swe"),
+        const Result r = workbench({QStringLiteral("run"), QStringLiteral("--dataset.train_subset=3000"), QStringLiteral("--set"), QStringLiteral("energy.country=swe"),
                                     QStringLiteral("--active_learning.strategy"), QStringLiteral("bald"), QStringLiteral("--print-config"),
                                     QStringLiteral("--save-config"), saved});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         const gw::RunConfig printed = gw::RunConfig::fromJsonText(r.out.toStdString(), QStringLiteral("stdout"));
         QCOMPARE(printed.name, QStringLiteral("fashion-green"));
-        QCOMPARE(printed.training.epochs, 3);
+        QCOMPARE(printed.dataset.trainSubset, std::int64_t(3000));
         QCOMPARE(printed.energy.country, QStringLiteral("SWE"));
-        QVERIFY(printed.activeLearning.enabled);
+        QVERIFY(printed.activeLearning.enabled); // a key of its section makes the run an active-learning one
+        QCOMPARE(printed.kind, QStringLiteral("active-learning"));
         QCOMPARE(printed.activeLearning.strategy, QStringLiteral("bald"));
         QCOMPARE(gw::RunConfig::fromFile(saved).toJsonText(), printed.toJsonText());
         // The saved config runs the same config headless: read back, it prints the same.
@@ -313,6 +320,71 @@ private Q_SLOTS:
         const Result json = workbench({QStringLiteral("export"), QStringLiteral("--run"), QString::number(run[QStringLiteral("run_id")].toInt()),
                                        QStringLiteral("--format"), QStringLiteral("json"), QStringLiteral("--db"), db});
         QVERIFY2(json.exitCode == 0, qPrintable(json.err));
+    }
+
+    void aPluginsKindRunsIsStoredComparedAndExported()
+    {
+        const QString plugins = QStringLiteral(GW_FIXTURE_PLUGIN_DIR); // the working fixture and the broken ones
+        const Result listed = workbench({QStringLiteral("plugins"), QStringLiteral("--json")}, plugins);
+        QVERIFY2(listed.exitCode == 0, qPrintable(listed.err));
+        QMap<QString, QJsonObject> byFile;
+        for (const QJsonValue &v : QJsonDocument::fromJson(listed.out.toUtf8()).array())
+            byFile.insert(QFileInfo(v[QStringLiteral("file")].toString()).completeBaseName(), v.toObject());
+        QCOMPARE(byFile[QStringLiteral("libgw_fixture_counting")][QStringLiteral("state")].toString(), QStringLiteral("loaded"));
+        QCOMPARE(byFile[QStringLiteral("libgw_fixture_counting")][QStringLiteral("kinds")].toArray().first().toString(), QStringLiteral("fixture-count"));
+        for (const char *broken : {"libgw_fixture_missing_symbol", "libgw_fixture_wrong_api", "libgw_fixture_throws", "libgw_fixture_not_a_library",
+                                   "libgw_fixture_duplicate", "libgw_fixture_needs_absent"}) {
+            const QJsonObject o = byFile.value(QLatin1String(broken));
+            QVERIFY2(o[QStringLiteral("state")].toString() == QStringLiteral("failed"), broken);
+            QVERIFY2(!o[QStringLiteral("reason")].toString().isEmpty(), broken);
+        }
+        const Result text = workbench({QStringLiteral("plugins")}, plugins);
+        QVERIFY(text.out.contains(QStringLiteral("fixture-counting 1.0.0  loaded  kinds: fixture-count")));
+        QVERIFY(text.out.contains(QStringLiteral("built against plugin API version 99")));
+
+        const Result parameters = workbench({QStringLiteral("run"), QStringLiteral("--parameters")}, plugins);
+        QVERIFY(parameters.out.contains(QStringLiteral("  fixture-count  Count (test fixture)")));
+        QVERIFY(parameters.out.contains(QStringLiteral("--count.steps  an integer 1…1000; default: 5")));
+        QVERIFY(parameters.out.contains(QStringLiteral("--count.scale  a number 0…100; default: 1.5")));
+
+        // Without the plugin, the kind is unknown, and the message says where kinds come from.
+        const QString db = dir_.filePath(QStringLiteral("plugin-kind.sqlite"));
+        const Result without = workbench({QStringLiteral("run"), QStringLiteral("--kind=fixture-count"), QStringLiteral("--db"), db});
+        QCOMPARE(without.exitCode, 2);
+        QVERIFY2(without.err.contains(QStringLiteral("unknown run kind 'fixture-count'")) && without.err.contains(QStringLiteral("plugins")), qPrintable(without.err));
+
+        const Result r = workbench({QStringLiteral("run"), QStringLiteral("--kind=fixture-count"), QStringLiteral("--count.steps=4"), QStringLiteral("--count.scale=2.5"),
+                                    QStringLiteral("--energy.sample_hz=20"), QStringLiteral("--name=counted"), QStringLiteral("--db"), db, QStringLiteral("--json")},
+                                   plugins);
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QJsonObject summary = QJsonDocument::fromJson(r.out.trimmed().split(QLatin1Char('\n')).last().toUtf8()).object();
+        QCOMPARE(summary[QStringLiteral("status")].toString(), QStringLiteral("completed"));
+        QCOMPARE(summary[QStringLiteral("count_total")].toDouble(), 10.0);
+        const qint64 id = summary[QStringLiteral("run_id")].toInteger();
+
+        const Result runs = workbench({QStringLiteral("runs"), QStringLiteral("--db"), db, QStringLiteral("--json")}, plugins);
+        const QJsonArray stored = QJsonDocument::fromJson(runs.out.toUtf8()).array();
+        QCOMPARE(stored.size(), 1);
+        QCOMPARE(stored.first()[QStringLiteral("status")].toString(), QStringLiteral("completed"));
+
+        const Result exported = workbench({QStringLiteral("export"), QStringLiteral("--run"), QString::number(id), QStringLiteral("--format"), QStringLiteral("json"),
+                                           QStringLiteral("--db"), db}, plugins);
+        QVERIFY2(exported.exitCode == 0, qPrintable(exported.err));
+        const QJsonObject report = QJsonDocument::fromJson(exported.out.toUtf8()).object();
+        QVERIFY2(exported.out.contains(QStringLiteral("\"fixture-count\"")) && exported.out.contains(QStringLiteral("count_total")), qPrintable(exported.out.left(2000)));
+        QVERIFY(!report.isEmpty());
+        for (const QString &format : {QStringLiteral("modelcard"), QStringLiteral("codecarbon")}) {
+            const Result e = workbench({QStringLiteral("export"), QStringLiteral("--run"), QString::number(id), QStringLiteral("--format"), format,
+                                        QStringLiteral("--db"), db, QStringLiteral("--output"), dir_.filePath(QStringLiteral("plugin-kind.") + format)},
+                                       plugins);
+            QVERIFY2(e.exitCode == 0, qPrintable(format + e.err));
+        }
+        // Compared like any run: its parameters are flattened beside another run's.
+        const gw::Database store(db);
+        const QList<gw::RunRecord> both{*gw::RunRepository(store).run(id), *gw::RunRepository(store).run(id)};
+        const gw::RunComparison comparison(both);
+        QCOMPARE(comparison.parameter(0, QStringLiteral("count.steps")), QStringLiteral("4"));
+        QCOMPARE(comparison.parameter(0, QStringLiteral("kind")), QStringLiteral("\"fixture-count\""));
     }
 
     void aFinishedRunIsNotResumed()

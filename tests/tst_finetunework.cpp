@@ -52,7 +52,7 @@ private:
 
     RunConfig probeConfig(const QString &name) const
     {
-        RunConfig c;
+        RunConfig c = RunConfig::defaultsFor(QStringLiteral("finetune"));
         c.name = name;
         c.dataset.path = path(QStringLiteral("bands"));
         c.model.source = QStringLiteral("safetensors");
@@ -155,7 +155,7 @@ def forward(self, x):
         const QString file = path(QStringLiteral("model.pt"));
         model.save(file.toStdString());
 
-        RunConfig c;
+        RunConfig c = RunConfig::defaultsFor(QStringLiteral("finetune"));
         c.name = QStringLiteral("torchscript");
         c.dataset.kind = QStringLiteral("image-folder");
         c.dataset.path = path(QStringLiteral("squares"));

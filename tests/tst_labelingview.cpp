@@ -28,7 +28,7 @@ private Q_SLOTS:
     void keysLabelAndTheStoreKeepsEveryDecision()
     {
         test::writeBandDataset(dir_.filePath(QStringLiteral("bands")), 200, 50);
-        RunConfig c;
+        RunConfig c = RunConfig::defaultsFor(QStringLiteral("active-learning"));
         c.name = QStringLiteral("human");
         c.dataset.path = dir_.filePath(QStringLiteral("bands"));
         c.model.source = QStringLiteral("scratch");

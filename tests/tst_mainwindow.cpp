@@ -173,7 +173,7 @@ private Q_SLOTS:
 
     void newRunDialogCarriesBudgetsAndTheGreenestStart()
     {
-        RunConfig initial;
+        RunConfig initial = RunConfig::defaultsFor(QStringLiteral("finetune"));
         initial.energy.budgetWh = 2.5;
         initial.model.source = QStringLiteral("bundled");
         initial.training.mode = QStringLiteral("linear-probe");

@@ -140,7 +140,7 @@ private Q_SLOTS:
                                                         << "'model.input_size'";
         QTest::newRow("input size of two") << R"({"model": {"input_size": [28, 28]}})" << "'model.input_size' must be [channels, height, width] or null";
         QTest::newRow("input size zero") << R"({"model": {"input_size": [1, 0, 28]}})" << "'model.input_size' must hold three integers";
-        QTest::newRow("scratch mode on a backbone") << R"({"model": {"source": "bundled"}})" << "training.mode 'scratch' trains the small CNN";
+        QTest::newRow("scratch mode on a backbone") << R"({"model": {"source": "bundled"}, "training": {"mode": "scratch"}})" << "training.mode 'scratch' trains the small CNN";
         QTest::newRow("unknown mode") << R"({"training": {"mode": "lora"}})" << "'training.mode' must be one of";
         QTest::newRow("negative label count") << R"({"labels": {"count": -1}})" << "'labels.count' must be between 0";
         QTest::newRow("unknown selection") << R"({"labels": {"selection": "margin"}})" << "'labels.selection' must be one of random";
@@ -150,7 +150,7 @@ private Q_SLOTS:
         QTest::newRow("empty name") << R"({"name": "  "})" << "'name' must not be empty";
         QTest::newRow("unknown strategy") << R"({"training": {"mode": "linear-probe"}, "active_learning": {"strategy": "smart"}})"
                                           << "'active_learning.strategy' must be one of random, least-confidence, margin";
-        QTest::newRow("active learning without a probe") << R"({"active_learning": {}})" << "needs training.mode 'linear-probe'";
+        QTest::newRow("active learning without a probe") << R"({"active_learning": {}, "training": {"mode": "finetune-full"}})" << "needs training.mode 'linear-probe'";
         QTest::newRow("initial over budget") << R"({"training": {"mode": "linear-probe"}, "active_learning": {"initial": 50, "budget": 40}})"
                                              << "'active_learning.initial' (50) is larger than 'active_learning.budget' (40)";
         QTest::newRow("unknown oracle") << R"({"training": {"mode": "linear-probe"}, "active_learning": {"oracle": "crowd"}})"

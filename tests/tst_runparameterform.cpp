@@ -3,6 +3,8 @@
 #include "NewRunDialog.h"
 #include "RunParameterForm.h"
 #include "config/RunParameters.h"
+#include "extension/PluginManager.h"
+#include "extension/RunKindRegistry.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -42,6 +44,14 @@ RunConfig torchScriptConfig()
 class TestRunParameterForm : public QObject {
     Q_OBJECT
 private Q_SLOTS:
+    void initTestCase()
+    {
+        // The fixture plugin's kind is in every form of this suite, as a plugin's kind is in the app's.
+        static PluginManager plugins(RunKindRegistry::instance());
+        plugins.load({QStringLiteral(GW_FIXTURE_PLUGIN_DIR)});
+        QVERIFY(RunKindRegistry::instance().find(QStringLiteral("fixture-count")));
+    }
+
     void everyParameterHasAnEditorWithItsHelp()
     {
         RunParameterForm form;
@@ -64,7 +74,12 @@ private Q_SLOTS:
                 letters.insert(letter);
             }
         }
-        QCOMPARE(form.tabs()->count(), 4); // Run and data, Model and training, Active learning, Energy and carbon
+        // Run and data, Model and training, Active learning, Energy and carbon, Pretraining, and the fixture plugin's Counting.
+        QSet<QString> pages;
+        for (const RunParameterSection &section : RunParameters::sections())
+            pages.insert(section.page);
+        QCOMPARE(form.tabs()->count(), int(pages.size()));
+        QVERIFY(pages.contains(QStringLiteral("Counting")));
     }
 
     void theFormShowsAndReturnsEveryConfig_data()
@@ -74,6 +89,8 @@ private Q_SLOTS:
         QTest::newRow("embedded default") << QString::fromStdString(RunConfig::fromFile(CommandLine::defaultConfigPath()).toJsonText());
         QTest::newRow("active learning") << QString::fromStdString(activeLearningConfig().toJsonText());
         QTest::newRow("torchscript") << QString::fromStdString(torchScriptConfig().toJsonText());
+        QTest::newRow("pretrain") << QString::fromStdString(RunConfig::fromJsonText(R"({"kind": "pretrain", "pretrain": {"temperature": 0.35}, "training": {"epochs": 4}})",
+                                                                                   QStringLiteral("p")).toJsonText());
     }
 
     void theFormShowsAndReturnsEveryConfig()
@@ -90,7 +107,7 @@ private Q_SLOTS:
         RunParameterForm form;
         form.setConfig(activeLearningConfig());
         QSignalSpy changed(&form, &RunParameterForm::changed);
-        qobject_cast<QSpinBox *>(form.editor(QStringLiteral("training.epochs")))->setValue(9);
+        qobject_cast<QSpinBox *>(form.editor(QStringLiteral("dataset.train_subset")))->setValue(900);
         QVERIFY(changed.count() >= 1);
         auto *budget = qobject_cast<QDoubleSpinBox *>(form.editor(QStringLiteral("energy.budget_wh")));
         QCOMPARE(form.config().energy.budgetWh.value_or(-1), 12.5);
@@ -102,18 +119,18 @@ private Q_SLOTS:
         auto *strategy = qobject_cast<QComboBox *>(form.editor(QStringLiteral("active_learning.strategy")));
         strategy->setCurrentIndex(strategy->findData(QStringLiteral("core-set")));
         const RunConfig edited = form.config();
-        QCOMPARE(edited.training.epochs, 9);
+        QCOMPARE(edited.dataset.trainSubset, std::int64_t(900));
         QVERIFY(!edited.energy.budgetWh);
         QCOMPARE(edited.activeLearning.stop.kappa.value_or(-1), 0.95);
         QCOMPARE(edited.activeLearning.strategy, QStringLiteral("core-set"));
 
-        // Switching the section off greys its editors and leaves it out of the config.
-        QCheckBox *onOff = form.sectionSwitch(QStringLiteral("active_learning"));
-        QVERIFY(onOff);
-        onOff->setChecked(false);
-        QVERIFY(!strategy->isEnabled());
-        QVERIFY(form.toJson().at("active_learning").is_null());
+        // Another kind hides the section and leaves it out of the config; what both read stays.
+        form.setKind(QStringLiteral("finetune"));
+        QVERIFY(!form.isShown(QStringLiteral("active_learning.strategy")));
+        QVERIFY(form.isShown(QStringLiteral("training.epochs")));
+        QVERIFY(!form.toJson().contains("active_learning"));
         QVERIFY(!form.config().activeLearning.enabled);
+        QCOMPARE(form.config().dataset.trainSubset, std::int64_t(900));
     }
 
     void extremeValuesSurviveTheForm()
@@ -140,6 +157,7 @@ private Q_SLOTS:
     void anInvalidFormIsAnErrorNamingTheKey()
     {
         RunParameterForm form;
+        form.setKind(QStringLiteral("finetune"));
         auto *kind = qobject_cast<QComboBox *>(form.editor(QStringLiteral("dataset.kind")));
         kind->setCurrentIndex(kind->findData(QStringLiteral("image-folder")));
         try {
@@ -154,7 +172,7 @@ private Q_SLOTS:
 
     void theDialogRefusesToStartAnInvalidRunAndSaysWhy()
     {
-        NewRunDialog dialog(RunConfig{});
+        NewRunDialog dialog(RunConfig::defaultsFor(QStringLiteral("finetune")));
         auto *problem = dialog.findChild<QLabel *>(QStringLiteral("configProblem"));
         QPushButton *start = dialog.findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok);
         QVERIFY(start->isEnabled());
@@ -162,14 +180,14 @@ private Q_SLOTS:
         source->setCurrentIndex(source->findData(QStringLiteral("torchscript")));
         QVERIFY(!start->isEnabled());
         QVERIFY2(problem->text().contains(QStringLiteral("model.")), qPrintable(problem->text()));
-        source->setCurrentIndex(source->findData(QStringLiteral("scratch")));
+        source->setCurrentIndex(source->findData(QStringLiteral("bundled")));
         QVERIFY(start->isEnabled());
         QVERIFY(problem->text().isEmpty());
     }
 
     void savingAnInvalidFormSaysWhyInsteadOfFailing()
     {
-        NewRunDialog dialog(RunConfig{});
+        NewRunDialog dialog(RunConfig::defaultsFor(QStringLiteral("finetune")));
         auto *source = qobject_cast<QComboBox *>(dialog.form()->editor(QStringLiteral("model.source")));
         source->setCurrentIndex(source->findData(QStringLiteral("torchscript"))); // no path, no input size
         QPushButton *save = nullptr;
@@ -188,14 +206,67 @@ private Q_SLOTS:
         QVERIFY2(shown.contains(QStringLiteral("not a valid config yet")) && shown.contains(QStringLiteral("model.")), qPrintable(shown));
     }
 
-    void switchingActiveLearningOnPicksAProbeOnTheBackbone()
+    void choosingActiveLearningPicksAProbeOnTheBackbone()
     {
         NewRunDialog dialog(RunConfig{});
-        dialog.form()->sectionSwitch(QStringLiteral("active_learning"))->setChecked(true);
+        QComboBox *chooser = dialog.form()->kindChooser();
+        QCOMPARE(chooser->currentData().toString(), QStringLiteral("train"));
+        QVERIFY(!dialog.form()->isShown(QStringLiteral("model.source"))); // the small CNN needs no model
+        chooser->setCurrentIndex(chooser->findData(QStringLiteral("active-learning")));
         const RunConfig config = dialog.config();
         QVERIFY(config.activeLearning.enabled);
+        QCOMPARE(config.kind, QStringLiteral("active-learning"));
         QCOMPARE(config.training.mode, QStringLiteral("linear-probe"));
         QCOMPARE(config.model.source, QStringLiteral("bundled"));
+        QVERIFY(dialog.form()->isShown(QStringLiteral("model.source")));
+        QVERIFY2(dialog.commandLine().contains(QStringLiteral("--kind=active-learning")), qPrintable(dialog.commandLine()));
+    }
+
+    void theKindChooserListsEveryKindAndTheFormFollowsIt()
+    {
+        RunParameterForm form;
+        QStringList ids;
+        for (int i = 0; i < form.kindChooser()->count(); ++i)
+            ids << form.kindChooser()->itemData(i).toString();
+        for (const QString &id : {QStringLiteral("train"), QStringLiteral("finetune"), QStringLiteral("active-learning"), QStringLiteral("pretrain")})
+            QVERIFY2(ids.contains(id), qPrintable(ids.join(QLatin1Char(' '))));
+        form.setKind(QStringLiteral("pretrain"));
+        QVERIFY(form.isShown(QStringLiteral("pretrain.temperature")));
+        QVERIFY(!form.isShown(QStringLiteral("training.mode")));
+        QCOMPARE(qobject_cast<QSpinBox *>(form.editor(QStringLiteral("training.batch_size")))->value(), 256); // the kind's own default
+        const RunConfig config = form.config();
+        QCOMPARE(config.kind, QStringLiteral("pretrain"));
+        QCOMPARE(config.pretrain.temperature, 0.2);
+    }
+
+    void aPluginsKindGetsAGeneratedForm()
+    {
+        NewRunDialog dialog(RunConfig{});
+        QComboBox *chooser = dialog.form()->kindChooser();
+        const int index = chooser->findData(QStringLiteral("fixture-count"));
+        QVERIFY(index >= 0);
+        QCOMPARE(chooser->itemText(index), QStringLiteral("Count (test fixture)"));
+        chooser->setCurrentIndex(index);
+        auto *steps = qobject_cast<QSpinBox *>(dialog.form()->editor(QStringLiteral("count.steps")));
+        auto *scale = qobject_cast<QDoubleSpinBox *>(dialog.form()->editor(QStringLiteral("count.scale")));
+        QVERIFY(steps && scale);
+        QVERIFY(dialog.form()->isShown(QStringLiteral("count.steps")));
+        QVERIFY(!dialog.form()->isShown(QStringLiteral("training.epochs"))); // the kind reads only energy besides its own
+        QCOMPARE(steps->value(), 5);
+        QVERIFY2(steps->toolTip().contains(QStringLiteral("How many steps to count.")), qPrintable(steps->toolTip()));
+        steps->setValue(12);
+        scale->setValue(0.5);
+        const RunConfig config = dialog.config();
+        QCOMPARE(config.kind, QStringLiteral("fixture-count"));
+        QCOMPARE(RunParameters::find(QStringLiteral("count.steps"))->get(config).get<int>(), 12);
+        const QString line = dialog.commandLine();
+        for (const char *option : {"--kind=fixture-count", "--count.steps=12", "--count.scale=0.5"})
+            QVERIFY2(line.contains(QLatin1String(option)), qPrintable(line));
+        // The kind's own cross-key check speaks in the dialog as the built-in ones do.
+        scale->setValue(13);
+        QPushButton *start = dialog.findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok);
+        QVERIFY(!start->isEnabled());
+        QVERIFY2(dialog.findChild<QLabel *>(QStringLiteral("configProblem"))->text().contains(QStringLiteral("unlucky")), qPrintable(dialog.findChild<QLabel *>(QStringLiteral("configProblem"))->text()));
     }
 
     void theShownCommandLineRunsTheSameConfig()

@@ -1,6 +1,8 @@
 #include "Error.h"
 #include "config/RunConfig.h"
 #include "config/RunParameters.h"
+#include "extension/RunKind.h"
+#include "extension/RunKindRegistry.h"
 
 #include <QtTest>
 
@@ -36,30 +38,40 @@ json otherValue(const RunParameter &p, const RunConfig &config)
 
 } // namespace
 
+/// A kind that reads @p key (its owner for a kind's own key).
+QString kindReading(const QString &key)
+{
+    for (const RunKind *kind : RunKindRegistry::instance().kinds())
+        if (kind->uses(key))
+            return kind->id();
+    return QStringLiteral("train");
+}
+
 class TestRunParameters : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void everyConfigKeyIsAParameter()
     {
-        // The writer is generated from the parameters: every key it writes is described, and the
-        // other way round, so the form and the command line miss none.
-        RunConfig config;
-        config.activeLearning.enabled = true;
-        const json root = RunParameters::toJson(config);
-        int leaves = 0;
-        std::function<void(const json &, const QString &)> walk = [&](const json &node, const QString &path) {
-            for (auto it = node.begin(); it != node.end(); ++it) {
-                const QString key = path.isEmpty() ? QString::fromStdString(it.key()) : path + QLatin1Char('.') + QString::fromStdString(it.key());
-                if (RunParameters::findSection(key)) {
-                    walk(*it, key);
-                } else {
-                    QVERIFY2(RunParameters::find(key), qPrintable(key));
-                    ++leaves;
+        // The writer is generated from the parameters: every key it writes for a kind is described
+        // and read by that kind, and the other way round, so the form and the command line miss none.
+        QSet<QString> written;
+        for (const RunKind *kind : RunKindRegistry::instance().kinds()) {
+            const json root = RunParameters::toJson(RunConfig::defaultsFor(kind->id()));
+            std::function<void(const json &, const QString &)> walk = [&](const json &node, const QString &path) {
+                for (auto it = node.begin(); it != node.end(); ++it) {
+                    const QString key = path.isEmpty() ? QString::fromStdString(it.key()) : path + QLatin1Char('.') + QString::fromStdString(it.key());
+                    if (RunParameters::findSection(key)) {
+                        walk(*it, key);
+                    } else {
+                        QVERIFY2(RunParameters::find(key), qPrintable(key));
+                        QVERIFY2(kind->uses(key), qPrintable(kind->id() + QStringLiteral(" writes ") + key));
+                        written.insert(key);
+                    }
                 }
-            }
-        };
-        walk(root, QString());
-        QCOMPARE(leaves, int(RunParameters::all().size()));
+            };
+            walk(root, QString());
+        }
+        QCOMPARE(written.size(), int(RunParameters::all().size()));
         for (const RunParameter &p : RunParameters::all()) {
             QVERIFY2(!p.label.isEmpty() && !p.help.isEmpty(), qPrintable(p.key));
             QVERIFY2(p.get && p.set, qPrintable(p.key));
@@ -69,15 +81,13 @@ private Q_SLOTS:
     void everyParameterRoundTripsThroughJsonAndText()
     {
         for (const RunParameter &p : RunParameters::all()) {
-            RunConfig config;
-            config.activeLearning.enabled = true;
+            RunConfig config = RunConfig::defaultsFor(kindReading(p.key));
             const json value = otherValue(p, config);
             p.check(value, QStringLiteral("t"));
             p.set(config, value);
             QVERIFY2(p.get(config) == value, qPrintable(p.key));
             // JSON tree and back.
-            RunConfig back;
-            RunParameters::fromJson(RunParameters::toJson(config), back, QStringLiteral("t"));
+            const RunConfig back = RunParameters::fromJson(RunParameters::toJson(config), QStringLiteral("t"));
             QVERIFY2(p.get(back) == value, qPrintable(p.key + QStringLiteral(": ") + QString::fromStdString(p.get(back).dump())));
             // Command-line text and back.
             QVERIFY2(p.parseText(p.toText(value), QStringLiteral("t")) == value, qPrintable(p.key + QStringLiteral(" as text ") + p.toText(value)));
@@ -88,28 +98,92 @@ private Q_SLOTS:
     {
         const RunConfig base = RunConfig::fromJsonText(R"({"name": "base", "model": {"source": "bundled"}, "training": {"mode": "linear-probe"}})",
                                                        QStringLiteral("base"));
-        RunConfig config = base;
-        config.name = QStringLiteral("tuned it");
-        config.training.epochs = 7;
-        config.training.learningRate = 0.0003;
-        config.energy.country = QStringLiteral("SWE");
-        config.energy.budgetG = 1.25;
-        config.activeLearning.enabled = true;
-        config.activeLearning.strategy = QStringLiteral("badge");
-        config.activeLearning.stop.kappa.reset();
-        const QStringList options = RunParameters::commandLineOptions(config, base);
-        QVERIFY(options.contains(QStringLiteral("--training.epochs=7")));
-        QVERIFY(options.contains(QStringLiteral("--active_learning=on")));
-        QVERIFY(options.contains(QStringLiteral("--active_learning.stop.kappa=none")));
-        QVERIFY(!options.join(QLatin1Char(' ')).contains(QStringLiteral("batch_size"))); // unchanged: not written
-
-        json root = RunConfig::parseJson(base.toJsonText(), QStringLiteral("base"));
-        for (const QString &option : options) {
-            const QString assignment = option.mid(2);
-            RunParameters::overrideInJson(root, assignment.section(QLatin1Char('='), 0, 0), assignment.section(QLatin1Char('='), 1), option);
+        QCOMPARE(base.kind, QStringLiteral("finetune"));
+        RunConfig tuned = base;
+        tuned.name = QStringLiteral("tuned it");
+        tuned.training.epochs = 7;
+        tuned.training.learningRate = 0.0003;
+        tuned.energy.country = QStringLiteral("SWE");
+        tuned.energy.budgetG = 1.25;
+        RunConfig asking = base; // another kind: active learning
+        asking.kind = QStringLiteral("active-learning");
+        asking.activeLearning.enabled = true;
+        asking.activeLearning.strategy = QStringLiteral("badge");
+        asking.activeLearning.stop.kappa.reset();
+        for (const RunConfig &config : {tuned, asking}) {
+            const QStringList options = RunParameters::commandLineOptions(config, base);
+            QVERIFY(!options.join(QLatin1Char(' ')).contains(QStringLiteral("batch_size"))); // unchanged: not written
+            json root = RunConfig::parseJson(base.toJsonText(), QStringLiteral("base"));
+            for (const QString &option : options) {
+                const QString assignment = option.mid(2);
+                RunParameters::overrideInJson(root, assignment.section(QLatin1Char('='), 0, 0), assignment.section(QLatin1Char('='), 1), option);
+            }
+            QCOMPARE(RunConfig::fromJson(root, QStringLiteral("rebuilt")).toJsonText(), config.toJsonText());
+            QVERIFY(RunParameters::commandLineOptions(config, config).isEmpty());
         }
-        QCOMPARE(RunConfig::fromJson(root, QStringLiteral("rebuilt")).toJsonText(), config.toJsonText());
-        QVERIFY(RunParameters::commandLineOptions(config, config).isEmpty());
+        const QStringList tunedOptions = RunParameters::commandLineOptions(tuned, base);
+        QVERIFY(tunedOptions.contains(QStringLiteral("--training.epochs=7")));
+        QVERIFY(!tunedOptions.join(QLatin1Char(' ')).contains(QStringLiteral("--kind")));
+        const QStringList askingOptions = RunParameters::commandLineOptions(asking, base);
+        QCOMPARE(askingOptions.value(0), QStringLiteral("--kind=active-learning"));
+        QVERIFY(askingOptions.contains(QStringLiteral("--active_learning.stop.kappa=none")));
+        QVERIFY(askingOptions.contains(QStringLiteral("--active_learning.strategy=badge")));
+    }
+
+    void configsWithoutAKindGetTheKindTheirKeysImply_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QString>("kind");
+        QTest::newRow("empty") << "{}" << "train";
+        QTest::newRow("scratch mode") << R"({"training": {"mode": "scratch"}})" << "train";
+        QTest::newRow("linear probe") << R"({"training": {"mode": "linear-probe"}, "model": {"source": "bundled"}})" << "finetune";
+        QTest::newRow("active learning") << R"({"training": {"mode": "linear-probe"}, "active_learning": {"batch": 5}})" << "active-learning";
+        QTest::newRow("active learning off") << R"({"training": {"mode": "finetune-full"}, "active_learning": null})" << "finetune";
+        // Stores from before run kinds kept pretraining as a mode no training section has.
+        QTest::newRow("early pretraining") << R"({"training": {"mode": "pretrain", "epochs": 3}, "model": {"source": "scratch"}, "active_learning": null})"
+                                           << "pretrain";
+    }
+
+    void configsWithoutAKindGetTheKindTheirKeysImply()
+    {
+        QFETCH(QString, text);
+        QFETCH(QString, kind);
+        const RunConfig config = RunConfig::fromJsonText(text.toStdString(), QStringLiteral("t"));
+        QCOMPARE(config.kind, kind);
+        QCOMPARE(config.activeLearning.enabled, kind == QStringLiteral("active-learning"));
+        // Written with its kind, it reads back the same.
+        QCOMPARE(RunConfig::fromJsonText(config.toJsonText(), QStringLiteral("again")).toJsonText(), config.toJsonText());
+    }
+
+    void aKindsOwnSectionInAnotherKindIsAnError()
+    {
+        try {
+            RunConfig::fromJsonText(R"({"kind": "finetune", "active_learning": {"batch": 5}})", QStringLiteral("mixed.json"));
+            QFAIL("accepted");
+        } catch (const Error &e) {
+            QVERIFY2(e.message().contains(QStringLiteral("mixed.json")) && e.message().contains(QStringLiteral("'active_learning' belongs to runs of kind 'active-learning'")),
+                     qPrintable(e.message()));
+        }
+        try {
+            RunConfig::fromJsonText(R"({"kind": "distil"})", QStringLiteral("k.json"));
+            QFAIL("accepted");
+        } catch (const Error &e) {
+            QVERIFY2(e.message().contains(QStringLiteral("unknown run kind 'distil'")) && e.message().contains(QStringLiteral("plugins")), qPrintable(e.message()));
+        }
+    }
+
+    void aStoredPretrainingConfigKeepsEveryParameter()
+    {
+        json root = RunConfig::parseJson(R"({"kind": "pretrain"})", QStringLiteral("t"));
+        RunParameters::overrideInJson(root, QStringLiteral("pretrain.temperature"), QStringLiteral("0.35"), QStringLiteral("--pretrain.temperature"));
+        RunParameters::overrideInJson(root, QStringLiteral("training.epochs"), QStringLiteral("4"), QStringLiteral("--training.epochs"));
+        const RunConfig config = RunConfig::fromJson(root, QStringLiteral("t"));
+        const RunConfig back = RunConfig::fromJsonText(config.toJsonText(), QStringLiteral("stored"));
+        QCOMPARE(back.kind, QStringLiteral("pretrain"));
+        QCOMPARE(back.pretrain.temperature, 0.35);
+        QCOMPARE(back.training.epochs, 4);
+        QCOMPARE(back.training.batchSize, 256); // the kind's own default
+        QVERIFY(!QString::fromStdString(config.toJsonText()).contains(QStringLiteral("\"mode\""))); // pretraining reads no mode
     }
 
     void anActiveLearningKeyTurnsTheSectionOn()
@@ -191,7 +265,10 @@ private Q_SLOTS:
             QVERIFY2(text.contains(QStringLiteral("--") + p.key + QStringLiteral("  ")), qPrintable(p.key));
         QVERIFY(text.contains(QStringLiteral("--training.epochs  an integer 1…1000; default: 1")));
         QVERIFY(text.contains(QStringLiteral("--energy.budget_wh  a number 1e-06…1000000000000 or none; default: none\n")));
-        QVERIFY(text.contains(QStringLiteral("Active learning (--active_learning=on")));
+        QVERIFY(text.contains(QStringLiteral("Active learning (kind active-learning only)")));
+        QVERIFY(text.contains(QStringLiteral("  pretrain  Pretrain the backbone without labels\n")));
+        QVERIFY(text.contains(QStringLiteral("--training.batch_size  an integer 1…65536; default: 128"))); // train's default, not pretraining's
+        QVERIFY(text.contains(QStringLiteral("--pretrain.temperature  a number 0.001…10; default: 0.2")));
     }
 };
 

@@ -2,6 +2,8 @@
 
 #include "CountryComboBox.h"
 #include "config/RunParameters.h"
+#include "extension/RunKind.h"
+#include "extension/RunKindRegistry.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -10,6 +12,7 @@
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
+#include <QLabel>
 #include <QLineEdit>
 #include <QRegularExpressionValidator>
 #include <QScrollArea>
@@ -148,12 +151,28 @@ RunParameterForm::Field RunParameterForm::makeField(const RunParameter &p)
     return {};
 }
 
-RunParameterForm::RunParameterForm(const QString &reservedMnemonics, QWidget *parent) : QWidget(parent), tabs_(new QTabWidget)
+RunParameterForm::RunParameterForm(const QString &reservedMnemonics, QWidget *parent)
+    : QWidget(parent), tabs_(new QTabWidget), kindChooser_(new QComboBox), kindDescription_(new QLabel)
 {
     tabs_->setObjectName(QStringLiteral("parameterTabs"));
+    kindChooser_->setObjectName(QStringLiteral("kind"));
+    kindDescription_->setObjectName(QStringLiteral("kindDescription"));
+    kindDescription_->setWordWrap(true);
+    const RunParameter *kindParameter = RunParameters::find(QStringLiteral("kind"));
+    for (int i = 0; i < kindParameter->choices.size(); ++i)
+        kindChooser_->addItem(kindParameter->choiceLabels.value(i, kindParameter->choices[i]), kindParameter->choices[i]);
+    kindChooser_->setToolTip(toolTipOf(*kindParameter));
+    QSet<QChar> topMnemonics;
+    for (const QChar c : reservedMnemonics.toLower())
+        topMnemonics.insert(c);
+    auto *kindRow = new QFormLayout;
+    kindRow->addRow(withMnemonic(kindParameter->label, topMnemonics), kindChooser_);
+    kindRow->addRow(QString(), kindDescription_);
+
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(tabs_);
+    layout->addLayout(kindRow);
+    layout->addWidget(tabs_, 1);
 
     // A tab per page; on it, each section is a titled group, except the one the page is named after.
     QMap<QString, QFormLayout *> forms;
@@ -170,31 +189,29 @@ RunParameterForm::RunParameterForm(const QString &reservedMnemonics, QWidget *pa
             scroll->setFrameShape(QFrame::NoFrame);
             pages.insert(section.page, pageLayout);
             tabs_->addTab(scroll, section.page);
-            for (const QChar c : reservedMnemonics.toLower())
-                mnemonics[section.page].insert(c);
+            mnemonics[section.page] = topMnemonics;
         }
         QVBoxLayout *pageLayout = pages[section.page];
         auto *form = new QFormLayout;
         form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+        QGroupBox *group = nullptr;
         if (section.title == section.page) {
             pageLayout->insertLayout(pageLayout->count() - 1, form);
         } else {
-            auto *group = new QGroupBox(section.title);
+            group = new QGroupBox(section.title);
             group->setLayout(form);
             pageLayout->insertWidget(pageLayout->count() - 1, group);
         }
         forms.insert(section.key, form);
-        if (section.optional) {
-            auto *onOff = new QCheckBox(withMnemonic(QStringLiteral("Use %1").arg(section.title.toLower()), mnemonics[section.page]));
-            onOff->setObjectName(QStringLiteral("section:%1").arg(section.key));
-            onOff->setToolTip(QStringLiteral("Present in the config as \"%1\": {...}; off: the section is null").arg(section.key));
-            form->addRow(onOff);
-            sectionSwitches_.emplace_back(section.key, onOff);
-            connect(onOff, &QCheckBox::toggled, this, &RunParameterForm::changed);
-        }
+        sectionViews_.push_back({section.key, group, form});
     }
 
     for (const RunParameter &p : RunParameters::all()) {
+        if (p.key == QStringLiteral("kind")) { // the chooser on top
+            fields_.push_back({&p, kindChooser_, [this] { return json(kind().toStdString()); },
+                               [this](const json &v) { setKind(QString::fromStdString(v.get<std::string>())); }});
+            continue;
+        }
         const QString sectionKey = p.section();
         QFormLayout *form = forms.value(sectionKey);
         Field field = makeField(p);
@@ -222,6 +239,7 @@ RunParameterForm::RunParameterForm(const QString &reservedMnemonics, QWidget *pa
             rowLayout->addWidget(browse);
         }
         form->addRow(withMnemonic(p.label, mnemonics[RunParameters::findSection(sectionKey)->page]), row);
+        field.row = row;
 
         if (auto *spin = qobject_cast<QSpinBox *>(field.editor))
             connect(spin, &QSpinBox::valueChanged, this, &RunParameterForm::changed);
@@ -236,39 +254,92 @@ RunParameterForm::RunParameterForm(const QString &reservedMnemonics, QWidget *pa
         fields_.push_back(std::move(field));
     }
 
-    // An optional section that is off greys its editors (its tab stays readable).
-    for (const auto &[key, onOff] : sectionSwitches_) {
-        const QString section = key;
-        QCheckBox *sectionOnOff = onOff;
-        const auto apply = [this, section, sectionOnOff] {
-            for (const Field &f : fields_)
-                if (RunParameters::optionalSectionOf(f.parameter->key) == section)
-                    f.editor->setEnabled(sectionOnOff->isChecked());
-        };
-        connect(onOff, &QCheckBox::toggled, this, apply);
-        apply();
-    }
+    connect(kindChooser_, &QComboBox::currentIndexChanged, this, [this] {
+        const QString previous = shownKind_;
+        followKind(kind(), previous);
+        Q_EMIT changed();
+    });
     setConfig(RunConfig());
+}
+
+QString RunParameterForm::kind() const
+{
+    return kindChooser_->currentData().toString();
+}
+
+void RunParameterForm::setKind(const QString &id)
+{
+    kindChooser_->setCurrentIndex(std::max(0, kindChooser_->findData(id)));
+}
+
+void RunParameterForm::followKind(const QString &id, const QString &previous)
+{
+    const RunKind *kind = RunKindRegistry::instance().find(id);
+    if (!kind || id == shownKind_)
+        return;
+    shownKind_ = id;
+    kindDescription_->setText(kind->description());
+    if (!previous.isEmpty()) {
+        // What the new kind sets differently (a backbone and a linear probe for fine-tuning) is put in;
+        // everything the person entered otherwise stays.
+        QSignalBlocker blocker(this);
+        const RunConfig now = RunConfig::defaultsFor(id), before = RunConfig::defaultsFor(previous);
+        for (const Field &f : fields_)
+            if (f.editor != kindChooser_ && kind->uses(f.parameter->key) && f.parameter->get(now) != f.parameter->get(before))
+                f.write(f.parameter->get(now));
+    }
+    for (const Field &f : fields_) {
+        if (f.editor == kindChooser_)
+            continue;
+        const bool shown = kind->uses(f.parameter->key);
+        for (const SectionView &view : sectionViews_)
+            if (view.key == f.parameter->section())
+                view.form->setRowVisible(f.row, shown);
+    }
+    // A section is shown when any of its parameters is; a page when any of its sections is.
+    QSet<QString> pagesShown;
+    for (const SectionView &view : sectionViews_) {
+        bool any = false;
+        for (const Field &f : fields_)
+            any = any || (f.editor != kindChooser_ && f.parameter->section() == view.key && kind->uses(f.parameter->key));
+        if (view.group)
+            view.group->setVisible(any);
+        if (any)
+            pagesShown.insert(RunParameters::findSection(view.key)->page);
+    }
+    for (int i = 0; i < tabs_->count(); ++i)
+        tabs_->setTabVisible(i, pagesShown.contains(tabs_->tabText(i)));
+}
+
+bool RunParameterForm::isShown(const QString &key) const
+{
+    const RunKind *current = RunKindRegistry::instance().find(kind());
+    return key == QStringLiteral("kind") || (current && current->uses(key) && editor(key));
 }
 
 void RunParameterForm::setConfig(const RunConfig &config)
 {
     QSignalBlocker blocker(this); // one changed() for the whole config
-    for (const auto &[key, onOff] : sectionSwitches_)
-        onOff->setChecked(RunParameters::sectionEnabled(config, key));
+    {
+        // The kind first and without its defaults: the config's own values follow.
+        const QSignalBlocker chooserQuiet(kindChooser_);
+        setKind(config.kind);
+        shownKind_.clear();
+        followKind(kind(), QString());
+    }
     for (const Field &f : fields_)
-        f.write(f.parameter->get(config));
+        if (f.editor != kindChooser_)
+            f.write(f.parameter->get(config));
     blocker.unblock();
     Q_EMIT changed();
 }
 
 json RunParameterForm::toJson() const
 {
-    return RunParameters::assemble([this](const QString &section) { return sectionSwitch(section)->isChecked(); },
-                                   [this](const RunParameter &p) {
-                                       const auto field = std::find_if(fields_.begin(), fields_.end(), [&p](const Field &f) { return f.parameter == &p; });
-                                       return field->read();
-                                   });
+    return RunParameters::assemble(kind(), [this](const RunParameter &p) {
+        const auto field = std::find_if(fields_.begin(), fields_.end(), [&p](const Field &f) { return f.parameter == &p; });
+        return field->read();
+    });
 }
 
 RunConfig RunParameterForm::config() const
@@ -281,14 +352,6 @@ QWidget *RunParameterForm::editor(const QString &key) const
     for (const Field &f : fields_)
         if (f.parameter->key == key)
             return f.editor;
-    return nullptr;
-}
-
-QCheckBox *RunParameterForm::sectionSwitch(const QString &key) const
-{
-    for (const auto &[sectionKey, onOff] : sectionSwitches_)
-        if (sectionKey == key)
-            return onOff;
     return nullptr;
 }
 

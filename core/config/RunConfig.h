@@ -1,6 +1,7 @@
 #pragma once
 #include "training/TrainingParams.h"
 
+#include <QMap>
 #include <QString>
 #include <nlohmann/json_fwd.hpp>
 #include <array>
@@ -14,6 +15,9 @@ namespace gw {
 /// out-of-range values are errors that name the file and the key. The keys themselves are described
 /// once, in RunParameters, which also drives the command line and the New run dialog.
 struct RunConfig {
+    /// The id of the run's kind (RunKindRegistry): "train", "finetune", "active-learning",
+    /// "pretrain" or a plugin's. A default RunConfig is a "train" run.
+    QString kind = QStringLiteral("train");
     QString name = QStringLiteral("run");
     std::uint64_t seed = 1;
 
@@ -41,10 +45,10 @@ struct RunConfig {
 
     TrainingParams training;
 
-    /// Present in the JSON ("active_learning": {...}): labels are not chosen at random but asked
+    /// The "active-learning" kind's section ("active_learning": {...}): labels are not chosen at random but asked
     /// for, round by round, by a query strategy, from a simulated or a human oracle.
     struct ActiveLearning {
-        bool enabled = false;
+        bool enabled = false; ///< the run is of the "active-learning" kind
         QString strategy = QStringLiteral("margin");          ///< a QueryStrategy name
         QString initialStrategy = QStringLiteral("random");   ///< the first labels: random or cold-start
         std::int64_t initial = 20;
@@ -73,6 +77,19 @@ struct RunConfig {
         std::optional<double> budgetG;
     } energy;
 
+    /// The "pretrain" kind's section: self-supervised contrastive pretraining of the backbone.
+    struct Pretrain {
+        double temperature = 0.2; ///< of the NT-Xent loss
+        int projectionDim = 64;   ///< of the projection head, dropped after pretraining
+        QString output;           ///< where the weights are written as well; empty: only as the run's artifact
+    } pretrain;
+
+    /// The parameters of plugins' kinds: dotted key -> value as compact JSON text (they are
+    /// described by the plugin's RunParameters, which read and write them here).
+    QMap<QString, QString> kindValues;
+
+    /// A config of kind @p kindId with that kind's defaults (an Error for an unknown kind).
+    static RunConfig defaultsFor(const QString &kindId);
     static RunConfig fromJsonText(const std::string &text, const QString &origin);
     static RunConfig fromJson(const nlohmann::json &root, const QString &origin);
     /// Parses JSON text; malformed text is an Error naming @p origin and the byte.

@@ -5,6 +5,8 @@
 #include "config/RunConfig.h"
 #include "energy/EnergyMonitor.h"
 #include "energy/ReferenceTables.h"
+#include "extension/RunKind.h"
+#include "extension/RunKindRegistry.h"
 
 #include <cmath>
 #include <limits>
@@ -134,7 +136,7 @@ RunParameter boolean(const char *key, const char *label, const char *help, Acces
     return p;
 }
 
-std::vector<RunParameter> buildParameters()
+std::vector<RunParameter> buildSharedParameters()
 {
     std::vector<RunParameter> list;
     const auto add = [&list](RunParameter p) -> RunParameter & { return list.emplace_back(std::move(p)); };
@@ -215,6 +217,39 @@ std::vector<RunParameter> buildParameters()
     add(integer("training.green_stop.epochs", "Green stop: epochs", "How many recent epochs the gain per Wh is measured over.", 1, 1000,
                 [](auto &c) -> auto & { return c.training.greenStopEpochs; }));
 
+    RunParameter &sampleHz = add(number("energy.sample_hz", "Sampling rate", "How often power is read.", EnergyMonitor::kMinSampleHz, EnergyMonitor::kMaxSampleHz,
+                                        1, [](auto &c) -> auto & { return c.energy.sampleHz; }));
+    sampleHz.unit = QStringLiteral("Hz");
+    RunParameter &country = add(text("energy.country", "Grid country", "ISO 3166 alpha-3 code of the grid whose carbon intensity applies.", true,
+                                     [](auto &c) -> auto & { return c.energy.country; }));
+    country.country = true;
+    country.emptyMeaning = QStringLiteral("world average");
+    country.set = [](RunConfig &c, const json &v) { c.energy.country = v.is_null() ? QString() : QString::fromStdString(v.get<std::string>()).trimmed().toUpper(); };
+    country.extraCheck = [](const json &v) {
+        const QString code = v.is_null() ? QString() : QString::fromStdString(v.get<std::string>()).trimmed().toUpper();
+        if (code.isEmpty() || CarbonIntensityTable::bundled().find(code))
+            return QString();
+        return QStringLiteral("'energy.country' is '%1', not an ISO 3166 alpha-3 code in the carbon-intensity table").arg(code);
+    };
+    add(choice("energy.intensity", "Carbon intensity", "The bundled yearly table, or Electricity Maps live (the table when it fails).",
+               {QStringLiteral("table"), QStringLiteral("live")}, {QStringLiteral("Bundled table"), QStringLiteral("Electricity Maps, live")},
+               [](auto &c) -> auto & { return c.energy.intensity; }));
+    add(text("energy.zone", "Electricity Maps zone", "A zone finer than the country (e.g. US-CAL-CISO).", true, [](auto &c) -> auto & { return c.energy.zone; }))
+        .emptyMeaning = QStringLiteral("from the country");
+    add(number("energy.pue", "PUE", "Power usage effectiveness of the data centre (1: none counted).", 1.0, 3.0, 2, [](auto &c) -> auto & { return c.energy.pue; }));
+    RunParameter &budgetWh = add(optionalNumber("energy.budget_wh", "Energy budget", "Stop cleanly (budget_reached) when predicted or measured energy exceeds this.",
+                                                1e-6, 1e12, "none", [](auto &c) -> auto & { return c.energy.budgetWh; }));
+    budgetWh.unit = QStringLiteral("Wh");
+    RunParameter &budgetG = add(optionalNumber("energy.budget_g", "Carbon budget", "Stop cleanly (budget_reached) when predicted or measured emissions exceed this.",
+                                               1e-6, 1e12, "none", [](auto &c) -> auto & { return c.energy.budgetG; }));
+    budgetG.unit = QStringLiteral("g CO₂e");
+    return list;
+}
+
+std::vector<RunParameter> buildActiveLearningParameters()
+{
+    std::vector<RunParameter> list;
+    const auto add = [&list](RunParameter p) -> RunParameter & { return list.emplace_back(std::move(p)); };
     add(choice("active_learning.strategy", "Query strategy", "How each round picks the samples to label.", QueryStrategyNames::all(), {},
                [](auto &c) -> auto & { return c.activeLearning.strategy; }));
     add(choice("active_learning.initial_strategy", "First labels", "How the first labels are picked, before a model exists.",
@@ -248,32 +283,19 @@ std::vector<RunParameter> buildParameters()
                                                      1e12, "never", [](auto &c) -> auto & { return c.activeLearning.stop.emissionsG; }));
     emissionsStop.unit = QStringLiteral("g CO₂e");
 
-    RunParameter &sampleHz = add(number("energy.sample_hz", "Sampling rate", "How often power is read.", EnergyMonitor::kMinSampleHz, EnergyMonitor::kMaxSampleHz,
-                                        1, [](auto &c) -> auto & { return c.energy.sampleHz; }));
-    sampleHz.unit = QStringLiteral("Hz");
-    RunParameter &country = add(text("energy.country", "Grid country", "ISO 3166 alpha-3 code of the grid whose carbon intensity applies.", true,
-                                     [](auto &c) -> auto & { return c.energy.country; }));
-    country.country = true;
-    country.emptyMeaning = QStringLiteral("world average");
-    country.set = [](RunConfig &c, const json &v) { c.energy.country = v.is_null() ? QString() : QString::fromStdString(v.get<std::string>()).trimmed().toUpper(); };
-    country.extraCheck = [](const json &v) {
-        const QString code = v.is_null() ? QString() : QString::fromStdString(v.get<std::string>()).trimmed().toUpper();
-        if (code.isEmpty() || CarbonIntensityTable::bundled().find(code))
-            return QString();
-        return QStringLiteral("'energy.country' is '%1', not an ISO 3166 alpha-3 code in the carbon-intensity table").arg(code);
-    };
-    add(choice("energy.intensity", "Carbon intensity", "The bundled yearly table, or Electricity Maps live (the table when it fails).",
-               {QStringLiteral("table"), QStringLiteral("live")}, {QStringLiteral("Bundled table"), QStringLiteral("Electricity Maps, live")},
-               [](auto &c) -> auto & { return c.energy.intensity; }));
-    add(text("energy.zone", "Electricity Maps zone", "A zone finer than the country (e.g. US-CAL-CISO).", true, [](auto &c) -> auto & { return c.energy.zone; }))
-        .emptyMeaning = QStringLiteral("from the country");
-    add(number("energy.pue", "PUE", "Power usage effectiveness of the data centre (1: none counted).", 1.0, 3.0, 2, [](auto &c) -> auto & { return c.energy.pue; }));
-    RunParameter &budgetWh = add(optionalNumber("energy.budget_wh", "Energy budget", "Stop cleanly (budget_reached) when predicted or measured energy exceeds this.",
-                                                1e-6, 1e12, "none", [](auto &c) -> auto & { return c.energy.budgetWh; }));
-    budgetWh.unit = QStringLiteral("Wh");
-    RunParameter &budgetG = add(optionalNumber("energy.budget_g", "Carbon budget", "Stop cleanly (budget_reached) when predicted or measured emissions exceed this.",
-                                               1e-6, 1e12, "none", [](auto &c) -> auto & { return c.energy.budgetG; }));
-    budgetG.unit = QStringLiteral("g CO₂e");
+    return list;
+}
+
+std::vector<RunParameter> buildPretrainParameters()
+{
+    std::vector<RunParameter> list;
+    const auto add = [&list](RunParameter p) -> RunParameter & { return list.emplace_back(std::move(p)); };
+    add(number("pretrain.temperature", "Temperature", "Of the contrastive (NT-Xent) loss: lower sharpens it.", 1e-3, 10, 3,
+               [](auto &c) -> auto & { return c.pretrain.temperature; }));
+    add(integer("pretrain.projection_dim", "Projection size", "Width of the projection head the loss is computed on (dropped afterwards).", 2, 4096,
+                [](auto &c) -> auto & { return c.pretrain.projectionDim; }));
+    add(path("pretrain.output", "Output file", "Where the pretrained weights are written as well (safetensors, with a model card beside them).",
+             false, "only the run's artifact", [](auto &c) -> auto & { return c.pretrain.output; }));
     return list;
 }
 
@@ -308,8 +330,13 @@ void RunParameter::check(const json &value, const QString &origin) const
     case ParameterType::Choice:
         if (!value.is_string())
             wrongType(nullable ? "a string or null" : "a string");
-        if (type == ParameterType::Choice && !choices.contains(QString::fromStdString(value.get<std::string>())))
-            throw Error::in(origin, QStringLiteral("'%1' must be one of %2 (got '%3')").arg(key, choices.join(QStringLiteral(", ")), QString::fromStdString(value.get<std::string>())));
+        if (type == ParameterType::Choice && !choices.contains(QString::fromStdString(value.get<std::string>()))) {
+            // A parameter may say better why (an unknown kind may need a plugin).
+            const QString better = extraCheck ? extraCheck(value) : QString();
+            throw Error::in(origin, !better.isEmpty() ? better
+                                                      : QStringLiteral("'%1' must be one of %2 (got '%3')")
+                                                            .arg(key, choices.join(QStringLiteral(", ")), QString::fromStdString(value.get<std::string>())));
+        }
         break;
     case ParameterType::Integer: {
         if (!value.is_number_integer())
@@ -443,25 +470,59 @@ QString RunParameter::typeDescription() const
 
 const std::vector<RunParameter> &RunParameters::all()
 {
-    static const std::vector<RunParameter> parameters = buildParameters();
-    return parameters;
+    return RunKindRegistry::instance().parameters();
 }
 
 const std::vector<RunParameterSection> &RunParameters::sections()
 {
+    return RunKindRegistry::instance().sections();
+}
+
+const std::vector<RunParameter> &RunParameters::sharedParameters()
+{
+    static const std::vector<RunParameter> parameters = buildSharedParameters();
+    return parameters;
+}
+
+const std::vector<RunParameterSection> &RunParameters::sharedSections()
+{
     static const QString runAndData = QStringLiteral("Run and data"), modelAndTraining = QStringLiteral("Model and training");
     static const std::vector<RunParameterSection> list = {
-        {QString(), QStringLiteral("Run"), runAndData, false},
-        {QStringLiteral("dataset"), QStringLiteral("Dataset"), runAndData, false},
-        {QStringLiteral("labels"), QStringLiteral("Labels"), runAndData, false},
-        {QStringLiteral("model"), QStringLiteral("Model"), modelAndTraining, false},
-        {QStringLiteral("training"), QStringLiteral("Training"), modelAndTraining, false},
-        {QStringLiteral("training.green_stop"), QStringLiteral("Green stop"), modelAndTraining, false},
-        {QStringLiteral("active_learning"), QStringLiteral("Active learning"), QStringLiteral("Active learning"), true},
-        {QStringLiteral("active_learning.stop"), QStringLiteral("Stopping rules"), QStringLiteral("Active learning"), false},
-        {QStringLiteral("energy"), QStringLiteral("Energy and carbon"), QStringLiteral("Energy and carbon"), false},
+        {QString(), QStringLiteral("Run"), runAndData, QString()},
+        {QStringLiteral("dataset"), QStringLiteral("Dataset"), runAndData, QString()},
+        {QStringLiteral("labels"), QStringLiteral("Labels"), runAndData, QString()},
+        {QStringLiteral("model"), QStringLiteral("Model"), modelAndTraining, QString()},
+        {QStringLiteral("training"), QStringLiteral("Training"), modelAndTraining, QString()},
+        {QStringLiteral("training.green_stop"), QStringLiteral("Green stop"), modelAndTraining, QString()},
+        {QStringLiteral("energy"), QStringLiteral("Energy and carbon"), QStringLiteral("Energy and carbon"), QString()},
     };
     return list;
+}
+
+std::vector<RunParameter> RunParameters::activeLearningParameters()
+{
+    return buildActiveLearningParameters();
+}
+
+std::vector<RunParameter> RunParameters::pretrainParameters()
+{
+    return buildPretrainParameters();
+}
+
+RunParameter RunParameters::pluginParameter(const QString &key, ParameterType type, const QString &label, const QString &help, const json &defaultValue)
+{
+    RunParameter p;
+    p.key = key;
+    p.type = type;
+    p.label = label;
+    p.help = help;
+    p.nullable = defaultValue.is_null();
+    p.get = [key, defaultValue](const RunConfig &c) {
+        const auto it = c.kindValues.constFind(key);
+        return it == c.kindValues.cend() ? defaultValue : json::parse(it->toStdString());
+    };
+    p.set = [key](RunConfig &c, const json &v) { c.kindValues.insert(key, QString::fromStdString(v.dump())); };
+    return p;
 }
 
 const RunParameter *RunParameters::find(const QString &key)
@@ -480,41 +541,46 @@ const RunParameterSection *RunParameters::findSection(const QString &key)
     return nullptr;
 }
 
-bool RunParameters::sectionEnabled(const RunConfig &config, const QString &key)
-{
-    // The one optional section today; a second one gets its flag here.
-    return key == QStringLiteral("active_learning") ? config.activeLearning.enabled : true;
-}
-
-void RunParameters::setSectionEnabled(RunConfig &config, const QString &key, bool enabled)
-{
-    if (key == QStringLiteral("active_learning"))
-        config.activeLearning.enabled = enabled;
-}
-
-QString RunParameters::optionalSectionOf(const QString &key)
-{
-    for (const RunParameterSection &s : sections())
-        if (s.optional && key.startsWith(s.key + QLatin1Char('.')))
-            return s.key;
-    return QString();
-}
-
 namespace {
 
-void rejectUnknown(const json &object, const QString &path, const QString &origin)
+/// The top-level section of @p key that a kind owns ("active_learning" for
+/// "active_learning.stop.kappa"); null when the key lies in a shared section.
+const RunParameterSection *ownedTopSection(const QString &key)
+{
+    const RunParameterSection *section = RunParameters::findSection(key.section(QLatin1Char('.'), 0, 0));
+    return section && !section->kind.isEmpty() ? section : nullptr;
+}
+
+void rejectUnknown(const json &object, const QString &path, const QString &kindId, const QString &origin)
 {
     if (!object.is_object())
         throw Error::in(origin, QStringLiteral("'%1' must be an object (got %2)").arg(path.isEmpty() ? QStringLiteral("(top level)") : path, QString::fromLatin1(object.type_name())));
     for (auto it = object.begin(); it != object.end(); ++it) {
         const QString key = path.isEmpty() ? QString::fromStdString(it.key()) : path + QLatin1Char('.') + QString::fromStdString(it.key());
-        if (RunParameters::findSection(key)) {
-            if (!it->is_null()) // null stands for "all defaults" (or "off"), as toJson writes an absent section
-                rejectUnknown(*it, key, origin);
+        if (const RunParameterSection *section = RunParameters::findSection(key)) {
+            if (it->is_null()) // null stands for "all defaults" (or, in older stores, "off")
+                continue;
+            if (!section->kind.isEmpty() && section->kind != kindId)
+                throw Error::in(origin, QStringLiteral("'%1' belongs to runs of kind '%2'; this config's kind is '%3'").arg(key, section->kind, kindId));
+            rejectUnknown(*it, key, kindId, origin);
         } else if (!RunParameters::find(key)) {
             throw Error::in(origin, QStringLiteral("unknown key '%1'").arg(key));
         }
     }
+}
+
+/// The kind of @p root: its "kind", checked against the registry, or the one its keys imply.
+QString kindOf(const json &root, const QString &origin)
+{
+    const auto it = root.find("kind");
+    if (it == root.end() || it->is_null())
+        return RunKindRegistry::impliedKind(root);
+    if (!it->is_string())
+        throw Error::in(origin, QStringLiteral("'kind' must be a string (got %1)").arg(QString::fromLatin1(it->type_name())));
+    const QString id = QString::fromStdString(it->get<std::string>());
+    if (!RunKindRegistry::instance().find(id))
+        throw Error::in(origin, RunKindRegistry::instance().unknownKindMessage(id));
+    return id;
 }
 
 } // namespace
@@ -524,40 +590,46 @@ json::json_pointer RunParameters::pointer(const QString &key)
     return json::json_pointer("/" + QString(key).replace(QLatin1Char('.'), QLatin1Char('/')).toStdString());
 }
 
-json RunParameters::assemble(const std::function<bool(const QString &section)> &sectionOn, const std::function<json(const RunParameter &)> &valueOf)
+json RunParameters::assemble(const QString &kindId, const std::function<json(const RunParameter &)> &valueOf)
 {
+    const RunKind *kind = RunKindRegistry::instance().find(kindId);
     json root = json::object();
-    for (const RunParameterSection &s : sections())
-        if (s.optional && !sectionOn(s.key))
-            root[pointer(s.key)] = nullptr;
-    for (const RunParameter &p : all()) {
-        const QString optional = optionalSectionOf(p.key);
-        if (optional.isEmpty() || sectionOn(optional))
+    for (const RunParameter &p : all())
+        if (p.key == QStringLiteral("kind") || (kind && kind->uses(p.key)))
             root[pointer(p.key)] = valueOf(p);
-    }
+    root["kind"] = kindId.toStdString();
     return root;
 }
 
 json RunParameters::toJson(const RunConfig &config)
 {
-    return assemble([&config](const QString &section) { return sectionEnabled(config, section); },
-                    [&config](const RunParameter &p) { return p.get(config); });
+    return assemble(config.kind, [&config](const RunParameter &p) { return p.get(config); });
 }
 
-void RunParameters::fromJson(const json &root, RunConfig &config, const QString &origin)
+RunConfig RunParameters::fromJson(const json &rootIn, const QString &origin)
 {
-    rejectUnknown(root, QString(), origin);
-    for (const RunParameterSection &s : sections())
-        if (s.optional) {
-            const json *section = valueAt(root, s.key);
-            setSectionEnabled(config, s.key, section && !section->is_null());
-        }
+    if (!rootIn.is_object())
+        throw Error::in(origin, QStringLiteral("'(top level)' must be an object (got %1)").arg(QString::fromLatin1(rootIn.type_name())));
+    json root = rootIn;
+    const QString kindId = kindOf(root, origin);
+    // Early stores kept pretraining as training.mode "pretrain", a mode the training section
+    // does not have: that run is of the pretrain kind, which reads no mode.
+    const json::json_pointer mode = pointer(QStringLiteral("training.mode"));
+    if (kindId == QStringLiteral("pretrain") && root.contains(mode) && root[mode] == "pretrain")
+        root["training"].erase("mode");
+    rejectUnknown(root, QString(), kindId, origin);
+    RunConfig config = RunConfig::defaultsFor(kindId);
+    const RunKind *kind = RunKindRegistry::instance().find(kindId);
     for (const RunParameter &p : all()) {
-        if (const json *value = valueAt(root, p.key)) {
-            p.check(*value, origin);
-            p.set(config, *value);
-        }
+        if (p.key == QStringLiteral("kind") || !root.contains(pointer(p.key)))
+            continue;
+        // Every key present is checked; only those the kind reads are taken.
+        const json &value = root[pointer(p.key)];
+        p.check(value, origin);
+        if (kind->uses(p.key))
+            p.set(config, value);
     }
+    return config;
 }
 
 void RunParameters::overrideInJson(json &root, const QString &key, const QString &text, const QString &origin)
@@ -578,35 +650,55 @@ void RunParameters::overrideInJson(json &root, const QString &key, const QString
             break;
         node = &*child;
     }
-    if (const RunParameterSection *section = findSection(key); section && section->optional) {
+    if (const RunParameterSection *section = findSection(key); section && !section->kind.isEmpty() && !key.contains(QLatin1Char('.'))) {
+        // --active_learning=on: a run of the kind that owns the section; off: of the kind the rest implies.
         const std::optional<bool> on = parseSwitch(text);
         if (!on)
             throw Error::in(origin, QStringLiteral("'%1' takes on or off (got '%2')").arg(key, text));
         json &node = root[pointer(key)];
-        if (!*on)
+        if (*on) {
+            if (!node.is_object())
+                node = json::object();
+            root["kind"] = section->kind.toStdString();
+        } else {
             node = nullptr;
-        else if (!node.is_object())
-            node = json::object();
+            if (root.contains("kind") && root["kind"] == section->kind.toStdString())
+                root.erase("kind");
+        }
         return;
     }
     const RunParameter *parameter = find(key);
     if (!parameter)
         throw Error::in(origin, QStringLiteral("unknown parameter '%1' (green-workbench run --parameters lists them)").arg(key));
     root[pointer(key)] = parameter->parseText(text, origin);
+    // A key of a kind's own section makes the run one of that kind, as its section's presence always did.
+    if (const RunParameterSection *owned = ownedTopSection(key))
+        root["kind"] = owned->kind.toStdString();
 }
 
-QStringList RunParameters::commandLineOptions(const RunConfig &config, const RunConfig &defaults)
+bool RunParameters::acceptsOption(const QString &key)
+{
+    const RunParameterSection *section = findSection(key);
+    return find(key) || (section && !section->kind.isEmpty() && !key.contains(QLatin1Char('.')));
+}
+
+QStringList RunParameters::commandLineOptions(const RunConfig &config, const RunConfig &base)
 {
     QStringList options;
-    for (const RunParameterSection &s : sections())
-        if (s.optional && sectionEnabled(config, s.key) != sectionEnabled(defaults, s.key))
-            options << QStringLiteral("--%1=%2").arg(s.key, sectionEnabled(config, s.key) ? QStringLiteral("on") : QStringLiteral("off"));
+    const RunKind *kind = RunKindRegistry::instance().find(config.kind);
+    if (!kind)
+        return options;
+    const bool sameKind = config.kind == base.kind;
+    if (!sameKind)
+        options << QStringLiteral("--kind=%1").arg(config.kind);
+    // Another kind's defaults replace the base's for the keys that kind sets itself.
+    const RunConfig kindDefaults = sameKind ? base : RunConfig::defaultsFor(config.kind);
+    const RunConfig baseDefaults = sameKind ? base : RunConfig::defaultsFor(base.kind);
     for (const RunParameter &p : all()) {
-        const QString optional = optionalSectionOf(p.key);
-        if (!optional.isEmpty() && !sectionEnabled(config, optional))
+        if (p.key == QStringLiteral("kind") || !kind->uses(p.key))
             continue;
         const json value = p.get(config);
-        if (value != p.get(defaults))
+        if (value != p.get(base) || p.get(kindDefaults) != p.get(baseDefaults))
             options << QStringLiteral("--%1=%2").arg(p.key, p.toText(value));
     }
     return options;
@@ -614,14 +706,33 @@ QStringList RunParameters::commandLineOptions(const RunConfig &config, const Run
 
 QString RunParameters::describe()
 {
-    const RunConfig defaults;
     QString out;
+    const std::vector<const RunKind *> kinds = RunKindRegistry::instance().kinds();
+    out += QStringLiteral("Kinds of run (--kind=ID; a config without \"kind\" is the kind its keys imply):\n");
+    for (const RunKind *kind : kinds)
+        out += QStringLiteral("  %1  %2\n      %3\n").arg(kind->id(), kind->title(), kind->description());
+    out += QLatin1Char('\n');
     for (const RunParameterSection &s : sections()) {
-        out += QStringLiteral("%1%2\n").arg(s.title, s.optional ? QStringLiteral(" (--%1=on to use it; any of its keys turns it on)").arg(s.key) : QString());
+        QStringList readers;
+        for (const RunKind *kind : kinds)
+            for (const RunParameter &p : all())
+                if (p.section() == s.key && kind->uses(p.key)) {
+                    readers << kind->id();
+                    break;
+                }
+        const QString kindsNote = s.key.isEmpty() ? QString()
+                                  : s.kind.isEmpty() ? QStringLiteral(" (read by %1)").arg(readers.join(QStringLiteral(", ")))
+                                                   : QStringLiteral(" (kind %1 only)").arg(s.kind);
+        out += QStringLiteral("%1%2\n").arg(s.title, kindsNote);
         for (const RunParameter &p : all()) {
             if (p.section() != s.key)
                 continue;
-            const json value = p.get(defaults);
+            // The default of the kind that owns the key, or of the first kind that reads it.
+            QString defaultKind = s.kind;
+            for (const RunKind *kind : kinds)
+                if (defaultKind.isEmpty() && kind->uses(p.key))
+                    defaultKind = kind->id();
+            const json value = p.get(RunConfig::defaultsFor(defaultKind.isEmpty() ? QStringLiteral("train") : defaultKind));
             QString shown = p.toText(value);
             if (value.is_null() || shown.isEmpty() || (!p.emptyMeaning.isEmpty() && value.is_number() && value.get<double>() == 0))
                 shown = p.emptyMeaning.isEmpty() ? QStringLiteral("none") : p.emptyMeaning;

@@ -61,41 +61,53 @@ struct RunParameterSection {
     QString key;   ///< "training", "active_learning", "training.green_stop"
     QString title; ///< "Training"
     QString page;  ///< the dialog's tab it sits on ("Model and training")
-    /// Present or absent as a whole ("active_learning": absent = off); the others always apply.
-    bool optional = false;
+    /// The run kind that owns it (present only in that kind's runs); empty: a shared section.
+    QString kind;
 };
 
+/// The run parameters of every registered kind (RunKindRegistry) and what is generated from them:
+/// the JSON reader and writer, the command line's --KEY=VALUE and `run --parameters`.
 class RunParameters {
 public:
+    /// "kind", the shared parameters, then every registered kind's own.
     static const std::vector<RunParameter> &all();
     static const std::vector<RunParameterSection> &sections();
     static const RunParameter *find(const QString &key);
     /// The section @p key, "" being the top level's; null for an unknown key.
     static const RunParameterSection *findSection(const QString &key);
-    /// Whether the optional section @p key is switched on in @p config.
-    static bool sectionEnabled(const RunConfig &config, const QString &key);
-    static void setSectionEnabled(RunConfig &config, const QString &key, bool enabled);
+    /// The parameters and sections every kind draws from (name, seed, dataset, model, labels,
+    /// training, energy), without "kind".
+    static const std::vector<RunParameter> &sharedParameters();
+    static const std::vector<RunParameterSection> &sharedSections();
+    /// The parameters of the built-in kinds' own sections (they live in RunConfig's fields).
+    static std::vector<RunParameter> activeLearningParameters();
+    static std::vector<RunParameter> pretrainParameters();
+    /// A parameter of a plugin's kind: its value lives in RunConfig::kindValues under @p key and
+    /// reads as @p defaultValue until set. Set limits, choices and units on the result.
+    static RunParameter pluginParameter(const QString &key, ParameterType type, const QString &label, const QString &help,
+                                        const nlohmann::json &defaultValue);
 
     /// Where the dotted @p key ("training.epochs") sits in a config's JSON tree.
     static nlohmann::json::json_pointer pointer(const QString &key);
-    /// The optional section @p key lies in ("" when none).
-    static QString optionalSectionOf(const QString &key);
-    /// A config's JSON tree from whether each optional section is on and each parameter's value (an
-    /// optional section that is off: null, its parameters left out): what toJson writes for a
-    /// RunConfig and the form for its editors.
-    static nlohmann::json assemble(const std::function<bool(const QString &section)> &sectionOn,
-                                   const std::function<nlohmann::json(const RunParameter &)> &valueOf);
-    /// Every parameter of @p config in a JSON tree (an optional section that is off: null).
+    /// A config's JSON tree for the kind @p kindId from each parameter's value: "kind", then every
+    /// parameter the kind reads (what toJson writes for a RunConfig and the form for its editors).
+    static nlohmann::json assemble(const QString &kindId, const std::function<nlohmann::json(const RunParameter &)> &valueOf);
+    /// Every parameter of @p config's kind in a JSON tree.
     static nlohmann::json toJson(const RunConfig &config);
-    /// Reads @p root into @p config: rejects unknown keys and sections that are no objects, checks and
-    /// sets every parameter present. Cross-parameter rules are RunConfig's.
-    static void fromJson(const nlohmann::json &root, RunConfig &config, const QString &origin);
-    /// Sets @p key (a parameter, or an optional section with on/off) to a command-line @p text in @p root.
+    /// Reads @p root into a config: its kind ("kind", or the one its keys imply), that kind's
+    /// defaults, then every parameter present. Rejects unknown keys, sections that are no objects
+    /// and the sections of another kind; keys of shared sections the kind does not read are
+    /// accepted (older stores wrote them all) and ignored. Cross-parameter rules are the kind's.
+    static RunConfig fromJson(const nlohmann::json &root, const QString &origin);
+    /// Sets @p key (a parameter, or a kind's own section with on/off, which switches the kind) to
+    /// a command-line @p text in @p root.
     static void overrideInJson(nlohmann::json &root, const QString &key, const QString &text, const QString &origin);
+    /// Whether the command line takes `--KEY` for @p key: a parameter or a kind's own top section.
+    static bool acceptsOption(const QString &key);
     /// `--key=value` for every parameter of @p config that differs from @p base (the config the
-    /// command line starts from).
+    /// command line starts from); `--kind=ID` first when the kinds differ.
     static QStringList commandLineOptions(const RunConfig &config, const RunConfig &base);
-    /// A table of every parameter: key, type, default, help (for `run --parameters`).
+    /// A table of every parameter: key, type, default, help, and which kinds read it (for `run --parameters`).
     static QString describe();
 };
 

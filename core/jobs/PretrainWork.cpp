@@ -3,22 +3,45 @@
 #include "config/RunConfig.h"
 #include "data/FashionMnist.h"
 
+#include "Error.h"
+
 #include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
 
 namespace gw {
 
-PretrainWork::PretrainWork(PretrainParams params, QString weightsPath) : params_(params), weightsPath_(std::move(weightsPath)) {}
+PretrainParams PretrainWork::paramsOf(const RunConfig &config)
+{
+    PretrainParams params;
+    params.epochs = config.training.epochs;
+    params.batchSize = config.training.batchSize;
+    params.learningRate = config.training.learningRate;
+    params.weightDecay = config.training.weightDecay;
+    params.temperature = config.pretrain.temperature;
+    params.projectionDim = config.pretrain.projectionDim;
+    params.seed = config.seed;
+    return params;
+}
 
 WorkOutcome PretrainWork::execute(RunContext &context)
 {
     const RunConfig &config = context.config();
+    const PretrainParams params = paramsOf(config);
+    const QString weightsPath = config.pretrain.output.isEmpty()
+                                     ? QDir(context.cacheDirectory()).filePath(QStringLiteral("artifacts/run-%1/gw-mobilenet-pretrained.safetensors").arg(context.runId()))
+                                     : QFileInfo(config.pretrain.output).absoluteFilePath();
+    // Checked before an hour of pretraining, not after it.
+    const QString folder = QFileInfo(weightsPath).absolutePath();
+    if (!QDir().mkpath(folder) || !QFileInfo(folder).isWritable())
+        throw Error(QStringLiteral("%1: cannot write the pretrained weights into this folder").arg(folder));
     ImageDataset images;
     {
         const PhaseScope data(context, QStringLiteral("data"));
         images = FashionMnist::load(config.dataset.path, FashionMnist::Split::Train).subset(config.dataset.trainSubset, config.seed);
     }
     context.workStarts();
-    ContrastivePretrainer pretrainer(params_);
+    ContrastivePretrainer pretrainer(params);
     PretrainOutcome trained;
     {
         const PhaseScope train(context, QStringLiteral("train"));
@@ -34,17 +57,17 @@ WorkOutcome PretrainWork::execute(RunContext &context)
         return outcome;
     {
         const PhaseScope exporting(context, QStringLiteral("export"));
-        pretrainer.save(weightsPath_, {{"objective", "SimCLR NT-Xent"},
-                                       {"temperature", std::to_string(params_.temperature)},
-                                       {"epochs", std::to_string(params_.epochs)},
-                                       {"batch_size", std::to_string(params_.batchSize)},
-                                       {"seed", std::to_string(params_.seed)},
+        pretrainer.save(weightsPath, {{"objective", "SimCLR NT-Xent"},
+                                       {"temperature", std::to_string(params.temperature)},
+                                       {"epochs", std::to_string(params.epochs)},
+                                       {"batch_size", std::to_string(params.batchSize)},
+                                       {"seed", std::to_string(params.seed)},
                                        {"images", std::to_string(images.size())},
                                        {"dataset", "Fashion-MNIST training images, without labels"},
                                        {"run_id", std::to_string(context.runId())},
                                        {"workbench", QCoreApplication::applicationVersion().toStdString()}});
     }
-    outcome.summary.insert(QStringLiteral("weights"), weightsPath_);
+    outcome.summary.insert(QStringLiteral("weights"), weightsPath);
     return outcome;
 }
 

@@ -4,17 +4,15 @@
 
 namespace gw {
 
-/// `green-workbench pretrain`: self-supervised pretraining of the bundled backbone on the
-/// Fashion-MNIST training images (labels never read), written as safetensors. Its energy is
-/// measured like any run's, so the weights' model card can state what they cost.
+/// A run of the "pretrain" kind: self-supervised pretraining of the bundled backbone on the
+/// Fashion-MNIST training images (labels never read), written as safetensors to pretrain.output,
+/// or into the store's cache when it names no file. Its energy is measured like any run's, so the
+/// weights' model card can state what they cost.
 class PretrainWork : public RunWork {
 public:
-    PretrainWork(PretrainParams params, QString weightsPath);
     WorkOutcome execute(RunContext &context) override;
-
-private:
-    PretrainParams params_;
-    QString weightsPath_;
+    /// The recipe @p config asks for.
+    static PretrainParams paramsOf(const RunConfig &config);
 };
 
 } // namespace gw

@@ -1,22 +1,21 @@
 #include "jobs/RunWorkFactory.h"
 
 #include "Error.h"
-#include "activelearning/ActiveLearningWork.h"
 #include "config/RunConfig.h"
-#include "jobs/FineTuneWork.h"
-#include "jobs/ScratchTrainingWork.h"
+#include "extension/RunKind.h"
+#include "extension/RunKindRegistry.h"
 
 namespace gw {
 
 std::unique_ptr<RunWork> RunWorkFactory::create(const RunConfig &config)
 {
-    if (config.activeLearning.enabled)
-        return std::make_unique<ActiveLearningWork>();
-    if (config.training.mode == QStringLiteral("scratch"))
-        return std::make_unique<ScratchTrainingWork>();
-    if (config.training.mode == QStringLiteral("linear-probe") || config.training.mode.startsWith(QStringLiteral("finetune-")))
-        return std::make_unique<FineTuneWork>();
-    throw Error(QStringLiteral("training.mode '%1' is not supported").arg(config.training.mode));
+    const RunKind *kind = RunKindRegistry::instance().find(config.kind);
+    if (!kind)
+        throw Error(QStringLiteral("run kind '%1' is not known here (a plugin that adds it is not loaded: see green-workbench plugins)").arg(config.kind));
+    std::unique_ptr<RunWork> work = kind->createWork(config);
+    if (!work)
+        throw Error(QStringLiteral("run kind '%1' gave no work to do").arg(config.kind));
+    return work;
 }
 
 } // namespace gw

@@ -5,7 +5,7 @@
 
 namespace gw {
 
-/// The work a run config asks for (scratch training, a fine-tuning mode on a backbone).
+/// The work a run config asks for: that of its kind.
 class RunWorkFactory {
 public:
     static std::unique_ptr<RunWork> create(const RunConfig &config);

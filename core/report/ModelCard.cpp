@@ -198,10 +198,30 @@ QString ModelCard::yamlScalar(const QString &text)
     return quoted + QLatin1Char('"');
 }
 
+namespace {
+
+/// "kind \"finetune\", training.mode \"linear-probe\"": what the stored config says the run did
+/// (stores from before run kinds have only the mode).
+QString kindAndMode(const QJsonObject &params)
+{
+    const QString kind = params.value(QLatin1String("kind")).toString();
+    const QJsonValue mode = params.value(QLatin1String("training")).toObject().value(QLatin1String("mode"));
+    QStringList parts;
+    if (!kind.isEmpty())
+        parts << QStringLiteral("kind \"%1\"").arg(kind);
+    if (mode.isString() || kind.isEmpty())
+        parts << QStringLiteral("training.mode \"%1\"").arg(mode.toString(QStringLiteral("scratch")));
+    return parts.join(QStringLiteral(", "));
+}
+
+} // namespace
+
 QString ModelCard::trainingType(const QJsonObject &params)
 {
+    const QString kind = params.value(QLatin1String("kind")).toString();
     const QString mode = params.value(QLatin1String("training")).toObject().value(QLatin1String("mode")).toString(QStringLiteral("scratch"));
-    const bool fromRandomWeights = mode == QLatin1String("scratch") || mode == QLatin1String("pretrain");
+    const bool fromRandomWeights = kind == QLatin1String("train") || kind == QLatin1String("pretrain") ||
+                                   (kind.isEmpty() && (mode == QLatin1String("scratch") || mode == QLatin1String("pretrain")));
     return fromRandomWeights ? QStringLiteral("pre-training") : QStringLiteral("fine-tuning");
 }
 
@@ -211,7 +231,6 @@ QString ModelCard::render(const RunReport &report, const QString &workbenchVersi
     const QString energySource = overallSource(report);
     const QString powerModel = report.powerModel.isEmpty() ? QString() : QStringLiteral(": ") + report.powerModel;
     const QString title = report.name.isEmpty() ? QStringLiteral("Run %1").arg(report.runId) : report.name;
-    const QString mode = report.params.value(QLatin1String("training")).toObject().value(QLatin1String("mode")).toString(QStringLiteral("scratch"));
 
     QString md;
     md += QStringLiteral("---\n");
@@ -279,7 +298,7 @@ QString ModelCard::render(const RunReport &report, const QString &workbenchVersi
     md += QLatin1Char('\n');
 
     md += QStringLiteral("## Training\n\n");
-    md += QStringLiteral("Training type: %1 (training.mode \"%2\").\n\n").arg(trainingType(report.params), mode);
+    md += QStringLiteral("Training type: %1 (%2).\n\n").arg(trainingType(report.params), kindAndMode(report.params));
     md += row({QStringLiteral("Parameter"), QStringLiteral("Value")});
     md += QStringLiteral("|---|---|\n");
     QStringList paramRows;
