@@ -12,6 +12,7 @@ packages=(
   nlohmann-json3-dev zlib1g-dev               # config parsing, gzip IDX files
   dataset-fashion-mnist                       # the embedded default dataset
   xvfb xauth                                  # GUI tests and screenshots without a display
+  python3                                     # the include-layering check and the soak script
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(python3-torch)                   # PyTorch eager, the benchmark baseline (same LibTorch version)

@@ -387,6 +387,48 @@ private Q_SLOTS:
         QCOMPARE(comparison.parameter(0, QStringLiteral("kind")), QStringLiteral("\"fixture-count\""));
     }
 
+    void aStoredPretrainingRunResumesWithEveryParameter()
+    {
+        // A pretraining run stopped by Ctrl+C, as an early store kept it (training.mode "pretrain").
+        const QString data = dir_.filePath(QStringLiteral("pretrain-data"));
+        gw::test::writeBandDataset(data, 64, 16, 28, 28);
+        const QString db = dir_.filePath(QStringLiteral("pretrain.sqlite"));
+        qint64 id = 0;
+        {
+            const gw::Database store(db);
+            gw::RunRepository repo(store);
+            id = repo.createRun(repo.ensureProject(QStringLiteral("default")), QStringLiteral("pretrain-gw-mobilenet"),
+                                QStringLiteral(R"({"name": "pretrain-gw-mobilenet", "seed": 5, "dataset": {"path": "%1", "train_subset": 32},
+                                    "model": {"source": "scratch"}, "training": {"mode": "pretrain", "epochs": 1, "batch_size": 16, "lr": 0.002, "threads": 1},
+                                    "active_learning": null, "energy": {"sample_hz": 10}})").arg(data),
+                                QStringLiteral("{}"));
+            gw::EnergyTotals totals;
+            totals.energySource = QStringLiteral("estimated");
+            totals.intensityOrigin = QStringLiteral("world");
+            totals.powerModel = QStringLiteral("CPU time x TDP");
+            repo.finishRun(id, QStringLiteral("cancelled"), std::nullopt, 0, 1.0, QString(), totals);
+        }
+        const Result printed = workbench({QStringLiteral("run"), QStringLiteral("--resume"), QString::number(id), QStringLiteral("--db"), db, QStringLiteral("--print-config")});
+        QVERIFY2(printed.exitCode == 0, qPrintable(printed.err));
+        const gw::RunConfig config = gw::RunConfig::fromJsonText(printed.out.toStdString(), QStringLiteral("stdout"));
+        QCOMPARE(config.kind, QStringLiteral("pretrain"));
+        QCOMPARE(config.training.batchSize, 16);
+        QCOMPARE(config.dataset.trainSubset, std::int64_t(32));
+
+        const Result resumed = workbench({QStringLiteral("run"), QStringLiteral("--resume"), QString::number(id), QStringLiteral("--db"), db, QStringLiteral("--json")});
+        QVERIFY2(resumed.exitCode == 0, qPrintable(resumed.err));
+        const QJsonObject summary = QJsonDocument::fromJson(resumed.out.trimmed().split(QLatin1Char('\n')).last().toUtf8()).object();
+        QCOMPARE(summary[QStringLiteral("status")].toString(), QStringLiteral("completed"));
+        QVERIFY(QFileInfo(summary[QStringLiteral("weights")].toString()).size() > 0); // into the store's cache: the early run named no file
+        // The resumed run is stored with every parameter of its kind, the temperature included.
+        const gw::Database store(db);
+        const std::optional<gw::RunRecord> second = gw::RunRepository(store).run(summary[QStringLiteral("run_id")].toInteger());
+        QVERIFY(second);
+        const QJsonObject params = QJsonDocument::fromJson(second->paramsJson.toUtf8()).object();
+        QCOMPARE(params[QStringLiteral("kind")].toString(), QStringLiteral("pretrain"));
+        QVERIFY2(params[QStringLiteral("pretrain")].toObject().contains(QStringLiteral("temperature")), qPrintable(second->paramsJson));
+    }
+
     void aFinishedRunIsNotResumed()
     {
         const QString data = dir_.filePath(QStringLiteral("data"));

@@ -341,6 +341,57 @@ private Q_SLOTS:
         QCOMPARE(view->model()->headerData(RunsTableModel::Emissions, Qt::Horizontal).toString(), QStringLiteral("CO₂ (g)"));
     }
 
+    void aStoredPretrainingRunReopensWithEveryParameter_data()
+    {
+        QTest::addColumn<QString>("params");
+        // As the pretrain command stored it before run kinds: a mode the training section lacks, no temperature.
+        QTest::newRow("early store") << R"({"name": "pretrain-gw-mobilenet", "seed": 3, "dataset": {"kind": "fashion-mnist", "path": null, "train_subset": 512},
+            "model": {"source": "scratch"}, "training": {"mode": "pretrain", "epochs": 4, "batch_size": 64, "lr": 0.004, "optimizer": "adam"},
+            "active_learning": null, "energy": {"country": "SWE"}})";
+        QTest::newRow("run kinds") << QString::fromStdString(RunConfig::fromJsonText(
+            R"({"kind": "pretrain", "name": "pretrain-gw-mobilenet", "seed": 3, "dataset": {"train_subset": 512},
+                "training": {"epochs": 4, "batch_size": 64, "lr": 0.004}, "pretrain": {"temperature": 0.35, "projection_dim": 32},
+                "energy": {"country": "SWE"}})", QStringLiteral("t")).toJsonText());
+    }
+
+    void aStoredPretrainingRunReopensWithEveryParameter()
+    {
+        QFETCH(QString, params);
+        const QString db = dir_.filePath(QStringLiteral("pretrain-%1.sqlite").arg(QTest::currentDataTag()).replace(QLatin1Char(' '), QLatin1Char('-')));
+        {
+            Database store(db);
+            RunRepository repo(store);
+            repo.createRun(repo.ensureProject(QStringLiteral("default")), QStringLiteral("pretrain-gw-mobilenet"), params, QStringLiteral("{}"));
+        }
+        MainWindow window(db);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        auto *view = window.findChild<QTableView *>(QStringLiteral("runsView"));
+        view->selectRow(0);
+        std::optional<RunConfig> shown;
+        QString kindShown;
+        QTimer::singleShot(0, &window, [&] {
+            if (auto *dialog = qobject_cast<NewRunDialog *>(QApplication::activeModalWidget())) {
+                shown = dialog->config();
+                kindShown = dialog->form()->kindChooser()->currentText();
+                dialog->reject();
+            }
+        });
+        window.showNewRunFromSelected();
+        QVERIFY(shown);
+        QCOMPARE(shown->kind, QStringLiteral("pretrain"));
+        QCOMPARE(kindShown, QStringLiteral("Pretrain the backbone without labels"));
+        QCOMPARE(shown->seed, std::uint64_t(3));
+        QCOMPARE(shown->dataset.trainSubset, std::int64_t(512));
+        QCOMPARE(shown->training.epochs, 4);
+        QCOMPARE(shown->training.batchSize, 64);
+        QCOMPARE(shown->training.learningRate, 0.004);
+        QCOMPARE(shown->energy.country, QStringLiteral("SWE"));
+        const bool early = QTest::currentDataTag() == QByteArray("early store");
+        QCOMPARE(shown->pretrain.temperature, early ? 0.2 : 0.35); // the early store kept none: the recipe's default then
+        QCOMPARE(shown->pretrain.projectionDim, early ? 64 : 32);
+    }
+
     void livePlotMovesAndCancelStopsTheRun()
     {
         const QString data = dir_.filePath(QStringLiteral("data"));
