@@ -259,6 +259,15 @@ private Q_SLOTS:
         const RunConfig config = dialog.config();
         QCOMPARE(config.kind, QStringLiteral("fixture-count"));
         QCOMPARE(RunParameters::find(QStringLiteral("count.steps"))->get(config).get<int>(), 12);
+        // For looking at it (the generated page of a plugin's kind): GW_TEST_SCREENSHOT_DIR=folder.
+        if (const QString shots = qEnvironmentVariable("GW_TEST_SCREENSHOT_DIR"); !shots.isEmpty()) {
+            dialog.show();
+            for (int i = 0; i < dialog.form()->tabs()->count(); ++i)
+                if (dialog.form()->tabs()->tabText(i) == QStringLiteral("Counting"))
+                    dialog.form()->tabs()->setCurrentIndex(i);
+            QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+            dialog.grab().save(QDir(shots).filePath(QStringLiteral("new-run-plugin-kind.png")));
+        }
         const QString line = dialog.commandLine();
         for (const char *option : {"--kind=fixture-count", "--count.steps=12", "--count.scale=0.5"})
             QVERIFY2(line.contains(QLatin1String(option)), qPrintable(line));
