@@ -22,6 +22,7 @@
 #include "models/TorchRuntime.h"
 #include "store/Database.h"
 #include "store/LabelRepository.h"
+#include "store/ArtifactRepository.h"
 #include "store/RunRepository.h"
 
 #include <QCoreApplication>
@@ -34,6 +35,7 @@
 #include <QThread>
 #include <QTimer>
 #include <atomic>
+#include <limits>
 #include <optional>
 #include <csignal>
 #include <cstdio>
@@ -221,7 +223,7 @@ bool CommandLine::wantsHeadless(const QStringList &arguments)
         return false;
     const QString first = arguments.first();
     return first == QStringLiteral("run") || first == QStringLiteral("runs") || first == QStringLiteral("schedule") || first == QStringLiteral("pretrain") ||
-           first == QStringLiteral("export") || first == QStringLiteral("labels") || first == QStringLiteral("plugins") || first == QStringLiteral("--version") ||
+           first == QStringLiteral("export") || first == QStringLiteral("labels") || first == QStringLiteral("plugins") || first == QStringLiteral("artifacts") || first == QStringLiteral("--version") ||
            first == QStringLiteral("-v") || first == QStringLiteral("--help") || first == QStringLiteral("-h") ||
            first == QStringLiteral("help");
 }
@@ -255,9 +257,12 @@ QString CommandLine::usage()
         "  green-workbench runs [--db FILE] [--json]            list stored runs\n"
         "  green-workbench labels export --run ID [--format csv|json] [--output FILE] [--db FILE]\n"
         "                       the labels of an active-learning run, for active_learning.import_labels\n"
-        "  green-workbench export --run ID --format codecarbon|modelcard|json [--db FILE] [--output FILE]\n"
+        "  green-workbench export --run ID --format codecarbon|modelcard|json|model [--db FILE] [--output FILE]\n"
         "                       CodeCarbon emissions.csv (appended; default ./emissions.csv),\n"
-        "                       Hugging Face model card or JSON (default: stdout); --output - is stdout\n"
+        "                       Hugging Face model card or JSON (default: stdout); --output - is stdout;\n"
+        "                       model: the run's trained model (FILE.safetensors, else TorchScript), hash-checked\n"
+        "  green-workbench artifacts [--run ID] [--db FILE] [--json]\n"
+        "                       the models runs kept (format, size, SHA-256, parameters, file)\n"
         "  green-workbench schedule CONFIG.json --deadline TIME [--forecast FILE.csv] [--duration-s N]\n"
         "                       [--db FILE] [--run] [--json]   start at the greenest time before the deadline\n"
         "  green-workbench pretrain [--epochs N] [--output FILE.safetensors] [--db FILE] [--json] ...\n"
@@ -295,6 +300,8 @@ int CommandLine::execute(const QStringList &arguments)
             return labels(arguments.mid(1));
         if (command == QStringLiteral("plugins"))
             return plugins(arguments.mid(1));
+        if (command == QStringLiteral("artifacts"))
+            return artifacts(arguments.mid(1));
         if (command == QStringLiteral("pretrain"))
             return PretrainCommand::execute(arguments.mid(1));
         printOut(usage());
@@ -481,9 +488,11 @@ int CommandLine::exportRun(const QStringList &arguments)
     if (!options.positional.isEmpty())
         throw Error(QStringLiteral("export takes no positional arguments"));
     const qint64 id = requireRunId(values.value(QStringLiteral("--run")), "export");
-    const QStringList formats{QStringLiteral("codecarbon"), QStringLiteral("modelcard"), QStringLiteral("json")};
+    const QStringList formats{QStringLiteral("codecarbon"), QStringLiteral("modelcard"), QStringLiteral("json"), QStringLiteral("model")};
     if (!formats.contains(format))
         throw Error(QStringLiteral("--format must be one of %1").arg(formats.join(QStringLiteral(", "))));
+    if (format == QStringLiteral("model"))
+        return exportModel(id, output, options.db.isEmpty() ? defaultDatabasePath() : options.db);
 
     const Database db(options.db.isEmpty() ? defaultDatabasePath() : options.db);
     const RunReport report = RunReportBuilder::fromStore(RunRepository(db), id, db.path());
@@ -591,6 +600,64 @@ int CommandLine::schedule(const QStringList &arguments)
             ++i;
     }
     return run(runArguments, &plan);
+}
+
+int CommandLine::exportModel(qint64 runId, const QString &output, const QString &db)
+{
+    if (output.isEmpty() || toStandardOutput(output))
+        throw Error(QStringLiteral("--format model needs --output FILE (FILE.safetensors for the weights, any other name for TorchScript)"));
+    const Database store(db);
+    if (!RunRepository(store).run(runId))
+        throw Error(QStringLiteral("%1: there is no run %2").arg(db).arg(runId));
+    const QString format = output.endsWith(QStringLiteral(".safetensors"), Qt::CaseInsensitive) ? QStringLiteral("safetensors") : QStringLiteral("torchscript");
+    const std::optional<ArtifactRecord> artifact = ArtifactRepository(store).find(runId, QStringLiteral("model"), format);
+    if (!artifact)
+        throw Error(QStringLiteral("%1: run %2 kept no %3 model (green-workbench artifacts --run %2 lists what it kept)").arg(db).arg(runId).arg(format));
+    const QString file = ArtifactRepository::verifiedPath(*artifact, Database::cacheDirectoryOf(db));
+    AtomicFile::writeWhole(output, readWholeFile(file, std::numeric_limits<qint64>::max()), QStringLiteral("the model"));
+    printErr(QStringLiteral("run %1's model (%2, %3 parameters, SHA-256 %4) written to %5\n")
+                 .arg(runId)
+                 .arg(format)
+                 .arg(artifact->parameters)
+                 .arg(artifact->sha256.left(16), output));
+    return 0;
+}
+
+int CommandLine::artifacts(const QStringList &arguments)
+{
+    QStringList rest = arguments;
+    const QMap<QString, QString> values = takeValued(rest, {QStringLiteral("--run")});
+    const Options options = parseOptions(rest);
+    if (!options.positional.isEmpty())
+        throw Error(QStringLiteral("artifacts takes no positional arguments"));
+    const qint64 runId = values.contains(QStringLiteral("--run")) ? requireRunId(values.value(QStringLiteral("--run")), "artifacts") : 0;
+    const Database store(options.db.isEmpty() ? defaultDatabasePath() : options.db);
+    const QString cache = Database::cacheDirectoryOf(store.path());
+    const QList<ArtifactRecord> list = ArtifactRepository(store).list(runId);
+    if (options.json) {
+        QJsonArray array;
+        for (const ArtifactRecord &a : list)
+            array.append(QJsonObject{{QStringLiteral("run_id"), a.runId},
+                                     {QStringLiteral("role"), a.role},
+                                     {QStringLiteral("format"), a.format},
+                                     {QStringLiteral("path"), QDir(cache).filePath(a.path)},
+                                     {QStringLiteral("bytes"), a.bytes},
+                                     {QStringLiteral("sha256"), a.sha256},
+                                     {QStringLiteral("parameters"), a.parameters},
+                                     {QStringLiteral("created_at"), a.createdAt.toString(Qt::ISODateWithMs)}});
+        printOut(QString::fromUtf8(QJsonDocument(array).toJson(QJsonDocument::Compact)) + QLatin1Char('\n'));
+        return 0;
+    }
+    printOut(QStringLiteral("%1  %2  %3  %4  %5  %6  %7\n")
+                 .arg(QStringLiteral("run"), 4).arg(QStringLiteral("role"), -6).arg(QStringLiteral("format"), -11).arg(QStringLiteral("bytes"), 10)
+                 .arg(QStringLiteral("parameters"), 10).arg(QStringLiteral("sha256"), -16).arg(QStringLiteral("file")));
+    for (const ArtifactRecord &a : list)
+        printOut(QStringLiteral("%1  %2  %3  %4  %5  %6  %7\n")
+                     .arg(a.runId, 4).arg(a.role, -6).arg(a.format, -11).arg(a.bytes, 10).arg(a.parameters, 10).arg(a.sha256.left(16), -16)
+                     .arg(QDir(cache).filePath(a.path)));
+    if (list.isEmpty())
+        printOut(runId > 0 ? QStringLiteral("(run %1 kept no artifacts)\n").arg(runId) : QStringLiteral("(no artifacts in %1)\n").arg(store.path()));
+    return 0;
 }
 
 int CommandLine::plugins(const QStringList &arguments)

@@ -45,6 +45,8 @@ private:
     static int schedule(const QStringList &arguments);
     static int labels(const QStringList &arguments);
     static int plugins(const QStringList &arguments);
+    static int artifacts(const QStringList &arguments);
+    static int exportModel(qint64 runId, const QString &output, const QString &db);
 };
 
 } // namespace gw

@@ -13,6 +13,7 @@
 #include "store/Database.h"
 #include "store/RunRepository.h"
 #include "jobs/RunWorkFactory.h"
+#include "store/ArtifactRepository.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -116,6 +117,17 @@ public:
     void metric(qint64 step, const QString &name, double value) override { repository_.addMetric(job_.summary_.runId, step, name, value); }
     void notice(const QString &message) override { Q_EMIT job_.noticed(message); }
     QString cacheDirectory() const override { return job_.cacheDirectory(); }
+    QString artifactDirectory() const override
+    {
+        const QString folder = QDir(job_.cacheDirectory()).filePath(QStringLiteral("artifacts/run-%1").arg(job_.summary_.runId));
+        if (!QDir().mkpath(folder))
+            throw Error::in(folder, QStringLiteral("cannot create the run's artifact folder"));
+        return folder;
+    }
+    void recordArtifact(const QString &role, const QString &format, const QString &file, qint64 parameters) override
+    {
+        ArtifactRepository(repository_.database()).add(job_.summary_.runId, role, format, file, parameters, job_.cacheDirectory());
+    }
     double energyJ() const override { return monitor_.energyJ(); }
     double emissionsG() const override { return monitor_.emissionsG(); }
     QString energySource() const override { return monitor_.provenance(); }
@@ -208,8 +220,7 @@ private:
 
 QString RunJob::cacheDirectory() const
 {
-    const QFileInfo store(databasePath_);
-    return store.absoluteDir().filePath(store.completeBaseName() + QStringLiteral(".cache"));
+    return Database::cacheDirectoryOf(databasePath_);
 }
 
 QString RunJob::checkpointPath(qint64 runId) const

@@ -39,6 +39,11 @@ public:
     virtual void notice(const QString &message) = 0;
     /// Where caches that belong to the store live (a folder next to it).
     virtual QString cacheDirectory() const = 0;
+    /// Where this run's artifacts go (inside the cache folder; created on the first call).
+    virtual QString artifactDirectory() const = 0;
+    /// Records @p file (in artifactDirectory) as this run's artifact of @p role and @p format,
+    /// with its size and SHA-256, so a later run can take it as input and an altered file is found.
+    virtual void recordArtifact(const QString &role, const QString &format, const QString &file, qint64 parameters) = 0;
     virtual qint64 runId() const = 0;
     /// Where this run keeps its checkpoint, and the checkpoint of the run it resumes ("" when it
     /// resumes none).

@@ -1,6 +1,8 @@
 #pragma once
 #include <QString>
 #include <torch/types.h>
+#include <string>
+#include <utility>
 #include <vector>
 
 namespace gw {
@@ -39,6 +41,11 @@ public:
     virtual QString contentHash() const = 0;
     /// Where the weights came from, for people ("bundled gw-mobilenet-fmnist.safetensors").
     virtual QString origin() const = 0;
+    /// The weights under their PyTorch state-dict names (detached aliases); empty for a backbone
+    /// whose weights are not the workbench's own (an imported TorchScript module).
+    virtual std::vector<std::pair<std::string, torch::Tensor>> stateDict() const = 0;
+    /// Copies @p state into the weights; an Error naming @p origin when it does not fit.
+    virtual void loadState(const std::vector<std::pair<std::string, torch::Tensor>> &state, const QString &origin) = 0;
 };
 
 } // namespace gw

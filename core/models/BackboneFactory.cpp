@@ -59,6 +59,13 @@ public:
     QString contentHash() const override { return hash_; }
     QString origin() const override { return origin_; }
 
+    std::vector<std::pair<std::string, torch::Tensor>> stateDict() const override { return stateDictOf(*module_); }
+    void loadState(const std::vector<std::pair<std::string, torch::Tensor>> &state, const QString &origin) override
+    {
+        loadStateDict(*module_, state, origin);
+        rehash();
+    }
+
     torch::nn::Module &module() { return *module_; }
     void setInput(const InputSpec &input) { input_ = input; }
     void setOrigin(const QString &origin) { origin_ = origin; }

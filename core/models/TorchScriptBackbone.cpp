@@ -257,4 +257,9 @@ void TorchScriptBackbone::setTraining(bool training)
     features_->train(training);
 }
 
+void TorchScriptBackbone::loadState(const std::vector<std::pair<std::string, torch::Tensor>> &, const QString &origin)
+{
+    throw Error::in(origin, QStringLiteral("weights by name cannot be loaded into an imported TorchScript module (%1)").arg(origin_));
+}
+
 } // namespace gw

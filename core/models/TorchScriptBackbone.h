@@ -44,6 +44,9 @@ public:
     QString contentHash() const override { return hash_; }
     /// "<file name> (TorchScript[, feature module X])".
     QString origin() const override { return origin_; }
+    /// An imported module's weights are its own archive's: none are exported or loaded by name.
+    std::vector<std::pair<std::string, torch::Tensor>> stateDict() const override { return {}; }
+    void loadState(const std::vector<std::pair<std::string, torch::Tensor>> &, const QString &origin) override;
 
 private:
     TorchScriptBackbone(const torch::jit::Module &features, QString path, const QString &featureModule, InputSpec input);

@@ -5,6 +5,7 @@
 
 #include <QAtomicInteger>
 #include <QFile>
+#include <QDir>
 #include <QFileInfo>
 #include <QThread>
 #include <QUrl>
@@ -100,6 +101,15 @@ const QStringList &migrationScript(int version)
         QStringLiteral("ALTER TABLE runs ADD COLUMN process_id INTEGER"),
         QStringLiteral("ALTER TABLE runs ADD COLUMN process_start TEXT"),
     };
+    // Version 6: figures per scope (a compressed variant, a federated client; '' for the run as a
+    // whole) and the models runs leave, kept as files in the store's cache with their hash.
+    static const QStringList v6 = {
+        QStringLiteral("ALTER TABLE metrics ADD COLUMN scope TEXT NOT NULL DEFAULT ''"),
+        QStringLiteral("ALTER TABLE energy_windows ADD COLUMN scope TEXT NOT NULL DEFAULT ''"),
+        QStringLiteral("CREATE TABLE artifacts (id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+                       " role TEXT NOT NULL, format TEXT NOT NULL, path TEXT NOT NULL, bytes INTEGER NOT NULL, sha256 TEXT NOT NULL,"
+                       " parameters INTEGER NOT NULL, created_at TEXT NOT NULL, UNIQUE (run_id, role, format))"),
+    };
     static const QStringList none;
     switch (version) {
     case 1: return v1;
@@ -107,6 +117,7 @@ const QStringList &migrationScript(int version)
     case 3: return v3;
     case 4: return v4;
     case 5: return v5;
+    case 6: return v6;
     default: return none;
     }
 }
@@ -299,6 +310,12 @@ void Database::Transaction::commit()
     if (!db_.connection().commit())
         db_.fail(db_.connection().lastError(), "commit");
     done_ = true;
+}
+
+QString Database::cacheDirectoryOf(const QString &storePath)
+{
+    const QFileInfo store(storePath);
+    return store.absoluteDir().filePath(store.completeBaseName() + QStringLiteral(".cache"));
 }
 
 } // namespace gw

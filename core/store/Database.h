@@ -23,7 +23,7 @@ public:
 /// A connection belongs to the thread that opened it: a worker opens its own Database.
 class Database {
 public:
-    static constexpr int kLatestVersion = 5;
+    static constexpr int kLatestVersion = 6;
     /// How long a statement waits for another writer (another process, or a run's thread) before
     /// it fails with StoreBusy.
     static constexpr int kBusyTimeoutMs = 30000;
@@ -42,6 +42,8 @@ public:
 
     QSqlDatabase connection() const { return QSqlDatabase::database(connectionName_, false); }
     QString path() const { return path_; }
+    /// The folder beside a store where its caches and artifacts live ("runs.sqlite" -> "runs.cache").
+    static QString cacheDirectoryOf(const QString &storePath);
     int schemaVersion() const;
     bool isReadOnly() const { return readOnly_; }
 

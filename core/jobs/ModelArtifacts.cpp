@@ -1,0 +1,34 @@
+#include "jobs/ModelArtifacts.h"
+
+#include "Error.h"
+#include "config/RunConfig.h"
+
+#include <QCoreApplication>
+#include <QDir>
+
+namespace gw {
+
+void ModelArtifacts::keep(RunContext &context, const TrainedModel &model, QJsonObject &summary)
+{
+    const PhaseScope exporting(context, QStringLiteral("export"));
+    const QDir folder(context.artifactDirectory());
+    const QString weights = folder.filePath(safetensorsName());
+    ModelExport::writeSafetensors(model, weights,
+                                  {{"run_id", std::to_string(context.runId())},
+                                   {"kind", context.config().kind.toStdString()},
+                                   {"config", context.config().toJsonText(-1)},
+                                   {"workbench", QCoreApplication::applicationVersion().toStdString()}});
+    context.recordArtifact(QStringLiteral("model"), QStringLiteral("safetensors"), weights, model.parameterCount());
+    summary.insert(QStringLiteral("model_safetensors"), weights);
+    if (!ModelExport::canWriteTorchScript(model.architecture)) {
+        context.notice(QStringLiteral("the model is kept as safetensors only: architecture '%1' has no TorchScript form in the workbench yet")
+                           .arg(model.architecture));
+        return;
+    }
+    const QString script = folder.filePath(torchScriptName());
+    ModelExport::writeTorchScript(model, script);
+    context.recordArtifact(QStringLiteral("model"), QStringLiteral("torchscript"), script, model.parameterCount());
+    summary.insert(QStringLiteral("model_torchscript"), script);
+}
+
+} // namespace gw

@@ -1,0 +1,19 @@
+#pragma once
+#include "jobs/RunWork.h"
+#include "models/ModelExport.h"
+
+namespace gw {
+
+/// Keeps a run's trained model: writes it into the run's artifact folder as safetensors (with the
+/// run and its config in the metadata) and as TorchScript where its architecture has that form,
+/// records both in the store and names them in the run's summary. An architecture without a
+/// TorchScript form gets a notice; the safetensors artifact is kept all the same.
+class ModelArtifacts {
+public:
+    static void keep(RunContext &context, const TrainedModel &model, QJsonObject &summary);
+    /// The files' names inside a run's artifact folder.
+    static QString safetensorsName() { return QStringLiteral("model.safetensors"); }
+    static QString torchScriptName() { return QStringLiteral("model.pt"); }
+};
+
+} // namespace gw

@@ -1,0 +1,218 @@
+#include "models/ModelExport.h"
+
+#include "Error.h"
+#include "models/BackboneFactory.h"
+#include "util/Files.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <algorithm>
+#include <cstring>
+#include <sstream>
+#include <torch/script.h>
+
+namespace gw {
+
+namespace {
+
+constexpr const char *kBackbonePrefix = "backbone.";
+constexpr double kBatchNormEps = 1e-5; // torch::nn::BatchNorm2d's default, as the native backbones use
+
+/// A dotted state-dict name as a TorchScript attribute name ("blocks.3.pw_bn.weight" -> "blocks_3_pw_bn_weight").
+std::string attribute(const std::string &name)
+{
+    std::string out = name;
+    for (char &c : out)
+        if (c == '.')
+            c = '_';
+    return out;
+}
+
+QString inputText(const InputSpec &input)
+{
+    const auto list = [](const std::vector<double> &values) {
+        QJsonArray a;
+        for (double v : values)
+            a.append(v);
+        return QString::fromUtf8(QJsonDocument(a).toJson(QJsonDocument::Compact));
+    };
+    return QStringLiteral("{\"size\":[%1,%2,%3],\"mean\":%4,\"std\":%5}").arg(input.channels).arg(input.rows).arg(input.cols).arg(list(input.mean), list(input.std));
+}
+
+/// TorchScript source of gw-mobilenet's forward over flat attributes: a 3x3 stem, then five
+/// depthwise-separable blocks (see GwMobileNet), each conv followed by batch norm (eval) and ReLU.
+std::string gwMobileNetFeatures(const NamedTensors &state)
+{
+    const auto has = [&state](const std::string &name) {
+        return std::any_of(state.begin(), state.end(), [&name](const auto &t) { return t.first == name; });
+    };
+    std::ostringstream code;
+    const auto batchNorm = [&code](const std::string &prefix) {
+        code << "        x = torch.relu(torch.batch_norm(x, self." << attribute(prefix + "weight") << ", self." << attribute(prefix + "bias")
+             << ", self." << attribute(prefix + "running_mean") << ", self." << attribute(prefix + "running_var") << ", False, 0.1, "
+             << kBatchNormEps << ", False))\n";
+    };
+    code << "        x = torch.conv2d(x, self.stem_0_weight, None, [1, 1], [1, 1], [1, 1], 1)\n";
+    batchNorm("stem.1.");
+    const int strides[] = {2, 1, 2, 1, 2};
+    for (int b = 0; b < 5; ++b) {
+        const std::string prefix = "blocks." + std::to_string(b) + ".";
+        if (!has(prefix + "dw.weight"))
+            throw Error(QStringLiteral("the gw-mobilenet state has no %1dw.weight").arg(QString::fromStdString(prefix)));
+        const std::int64_t channels = std::find_if(state.begin(), state.end(), [&](const auto &t) { return t.first == prefix + "dw.weight"; })->second.size(0);
+        code << "        x = torch.conv2d(x, self." << attribute(prefix + "dw.weight") << ", None, [" << strides[b] << ", " << strides[b]
+             << "], [1, 1], [1, 1], " << channels << ")\n";
+        batchNorm(prefix + "dw_bn.");
+        code << "        x = torch.conv2d(x, self." << attribute(prefix + "pw.weight") << ", None, [1, 1], [0, 0], [1, 1], 1)\n";
+        batchNorm(prefix + "pw_bn.");
+    }
+    code << "        x = x.mean([2, 3])\n";
+    return code.str();
+}
+
+/// Floating tensors as float32 (what every consumer reads); integer ones (batch counts) as they are.
+torch::Tensor stored(const torch::Tensor &t)
+{
+    const torch::Tensor detached = t.detach();
+    return (detached.is_floating_point() ? detached.to(torch::kFloat32) : detached).contiguous().clone();
+}
+
+} // namespace
+
+qint64 TrainedModel::parameterCount() const
+{
+    qint64 n = 0;
+    for (const auto &[name, tensor] : backbone)
+        n += tensor.numel();
+    for (const torch::Tensor *t : {&featureMean, &featureStd, &headWeight, &headBias})
+        if (t->defined())
+            n += t->numel();
+    return n;
+}
+
+void ModelExport::writeSafetensors(const TrainedModel &model, const QString &path, const std::map<std::string, std::string> &metadataIn)
+{
+    NamedTensors tensors;
+    for (const auto &[name, tensor] : model.backbone)
+        tensors.emplace_back(kBackbonePrefix + name, stored(tensor));
+    if (model.featureMean.defined()) {
+        tensors.emplace_back("features.mean", model.featureMean.detach().to(torch::kFloat32).contiguous());
+        tensors.emplace_back("features.std", model.featureStd.detach().to(torch::kFloat32).contiguous());
+    }
+    if (model.hasHead()) {
+        tensors.emplace_back("head.weight", model.headWeight.detach().to(torch::kFloat32).contiguous());
+        tensors.emplace_back("head.bias", model.headBias.detach().to(torch::kFloat32).contiguous());
+    }
+    std::map<std::string, std::string> metadata = metadataIn;
+    metadata["architecture"] = model.architecture.toStdString();
+    metadata["input"] = inputText(model.input).toStdString();
+    metadata["input_mean"] = QString::number(model.input.mean.front(), 'g', 17).toStdString();
+    metadata["input_std"] = QString::number(model.input.std.front(), 'g', 17).toStdString();
+    metadata["class_names"] = QJsonDocument(QJsonArray::fromStringList(model.classNames)).toJson(QJsonDocument::Compact).toStdString();
+    metadata["format"] = "green-workbench model: backbone.*, features.mean/std, head.weight/bias";
+    Safetensors::write(path, tensors, metadata);
+}
+
+TrainedModel ModelExport::readSafetensors(const QString &path)
+{
+    const SafetensorsContent content = Safetensors::read(path);
+    TrainedModel model;
+    const auto meta = [&content](const char *key) {
+        const auto it = content.metadata.find(key);
+        return it == content.metadata.end() ? QString() : QString::fromStdString(it->second);
+    };
+    model.architecture = meta("architecture");
+    const QJsonObject input = QJsonDocument::fromJson(meta("input").toUtf8()).object();
+    const QJsonArray size = input.value(QLatin1String("size")).toArray();
+    if (model.architecture.isEmpty() || size.size() != 3)
+        throw Error::in(path, QStringLiteral("not a model artifact of the workbench (its metadata lacks the architecture or the input size)"));
+    model.input.channels = size[0].toInt();
+    model.input.rows = size[1].toInt();
+    model.input.cols = size[2].toInt();
+    model.input.mean.clear();
+    model.input.std.clear();
+    for (const QJsonValue &v : input.value(QLatin1String("mean")).toArray())
+        model.input.mean.push_back(v.toDouble());
+    for (const QJsonValue &v : input.value(QLatin1String("std")).toArray())
+        model.input.std.push_back(v.toDouble());
+    for (const QJsonValue &v : QJsonDocument::fromJson(meta("class_names").toUtf8()).array())
+        model.classNames << v.toString();
+    for (const auto &[name, tensor] : content.tensors) {
+        if (name.rfind(kBackbonePrefix, 0) == 0)
+            model.backbone.emplace_back(name.substr(std::strlen(kBackbonePrefix)), tensor);
+        else if (name == "features.mean")
+            model.featureMean = tensor;
+        else if (name == "features.std")
+            model.featureStd = tensor;
+        else if (name == "head.weight")
+            model.headWeight = tensor;
+        else if (name == "head.bias")
+            model.headBias = tensor;
+    }
+    return model;
+}
+
+bool ModelExport::canWriteTorchScript(const QString &architecture)
+{
+    return architecture == QStringLiteral("gw-mobilenet");
+}
+
+void ModelExport::writeTorchScript(const TrainedModel &model, const QString &path)
+{
+    if (!canWriteTorchScript(model.architecture))
+        throw Error::in(path, QStringLiteral("no TorchScript form of architecture '%1' yet (gw-mobilenet has one); the safetensors artifact holds the model")
+                                  .arg(model.architecture));
+    torch::jit::Module module("GreenWorkbenchModel");
+    for (const auto &[name, tensor] : model.backbone)
+        module.register_buffer(attribute(name), stored(tensor));
+    const auto channelStats = [&model](const std::vector<double> &values) {
+        std::vector<float> v(values.begin(), values.end());
+        v.resize(std::size_t(model.input.channels), v.empty() ? 0.0F : v.back());
+        return torch::tensor(v).view({1, model.input.channels, 1, 1});
+    };
+    module.register_buffer("input_mean", channelStats(model.input.mean));
+    module.register_buffer("input_std", channelStats(model.input.std));
+    std::ostringstream source;
+    source << "def forward(self, images: Tensor) -> Tensor:\n"
+           << "        x = (images - self.input_mean) / self.input_std\n"
+           << gwMobileNetFeatures(model.backbone);
+    if (model.featureMean.defined()) {
+        module.register_buffer("feature_mean", model.featureMean.detach().to(torch::kFloat32).clone());
+        module.register_buffer("feature_std", model.featureStd.detach().to(torch::kFloat32).clone());
+        source << "        x = (x - self.feature_mean) / self.feature_std\n";
+    }
+    if (model.hasHead()) {
+        module.register_buffer("head_weight", model.headWeight.detach().to(torch::kFloat32).clone());
+        module.register_buffer("head_bias", model.headBias.detach().to(torch::kFloat32).clone());
+        source << "        x = torch.linear(x, self.head_weight, self.head_bias)\n";
+    }
+    source << "        return x\n";
+    module.define(source.str());
+    module.eval();
+    std::ostringstream bytes;
+    module.save(bytes);
+    AtomicFile::writeWhole(path, QByteArray::fromStdString(bytes.str()), QStringLiteral("the TorchScript model"));
+}
+
+torch::Tensor ModelExport::predict(const TrainedModel &model, const torch::Tensor &images)
+{
+    BackboneSpec spec;
+    spec.source = QStringLiteral("scratch");
+    spec.architecture = model.architecture;
+    spec.input = model.input;
+    std::unique_ptr<Backbone> backbone = BackboneFactory::create(spec);
+    backbone->loadState(model.backbone, QStringLiteral("the model"));
+    backbone->setTraining(false);
+    torch::NoGradGuard noGrad;
+    const torch::Tensor mean = torch::tensor(std::vector<float>(model.input.mean.begin(), model.input.mean.end())).view({1, -1, 1, 1});
+    const torch::Tensor std = torch::tensor(std::vector<float>(model.input.std.begin(), model.input.std.end())).view({1, -1, 1, 1});
+    torch::Tensor x = backbone->forward((images - mean) / std);
+    if (model.featureMean.defined())
+        x = (x - model.featureMean) / model.featureStd;
+    if (model.hasHead())
+        x = torch::linear(x, model.headWeight, model.headBias);
+    return x;
+}
+
+} // namespace gw

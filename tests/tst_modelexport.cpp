@@ -1,0 +1,211 @@
+#include "Error.h"
+#include "TestData.h"
+#include "data/FashionMnist.h"
+#include "models/BackboneFactory.h"
+#include "models/ImageTensors.h"
+#include "models/ModelExport.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QtTest>
+#include <torch/script.h>
+
+using namespace gw;
+
+namespace {
+
+/// A gw-mobilenet classifier with random weights, feature statistics and head (batch-norm
+/// statistics too, so the export must carry them).
+TrainedModel randomModel()
+{
+    torch::manual_seed(3);
+    BackboneSpec spec;
+    spec.source = QStringLiteral("scratch");
+    spec.seed = 3;
+    std::unique_ptr<Backbone> backbone = BackboneFactory::create(spec);
+    TrainedModel model;
+    model.architecture = backbone->architecture();
+    model.input = backbone->input();
+    for (auto &[name, tensor] : backbone->stateDict()) {
+        torch::Tensor t = tensor.clone();
+        if (name.find("running_var") != std::string::npos)
+            t = torch::rand_like(t) + 0.5;
+        else if (name.find("running_mean") != std::string::npos)
+            t = torch::randn_like(t) * 0.1;
+        model.backbone.emplace_back(name, t);
+    }
+    model.featureMean = torch::randn({256}) * 0.1;
+    model.featureStd = torch::rand({256}) + 0.5;
+    model.headWeight = torch::randn({10, 256}) * 0.1;
+    model.headBias = torch::randn({10}) * 0.1;
+    for (int i = 0; i < 10; ++i)
+        model.classNames << QStringLiteral("class %1").arg(i);
+    return model;
+}
+
+/// A python3 that has PyTorch (Debian's python3-torch), or empty.
+QString pythonWithTorch()
+{
+    for (const QString &candidate : {QStringLiteral("/usr/bin/python3"), QStandardPaths::findExecutable(QStringLiteral("python3"))}) {
+        if (candidate.isEmpty())
+            continue;
+        QProcess probe;
+        probe.start(candidate, {QStringLiteral("-c"), QStringLiteral("import torch")});
+        if (probe.waitForFinished(60000) && probe.exitStatus() == QProcess::NormalExit && probe.exitCode() == 0)
+            return candidate;
+    }
+    return QString();
+}
+
+QByteArray readBytes(const QString &path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
+void writeFloats(const QString &path, const torch::Tensor &t)
+{
+    const torch::Tensor c = t.contiguous().to(torch::kFloat32);
+    test::writeBytes(path, QByteArray(reinterpret_cast<const char *>(c.data_ptr<float>()), int(c.numel() * 4)));
+}
+
+} // namespace
+
+class TestModelExport : public QObject {
+    Q_OBJECT
+private:
+    QTemporaryDir dir_;
+
+private Q_SLOTS:
+    void theTorchScriptModelComputesWhatTheWorkbenchComputes()
+    {
+        const TrainedModel model = randomModel();
+        const QString script = dir_.filePath(QStringLiteral("model.pt"));
+        ModelExport::writeTorchScript(model, script);
+        torch::jit::Module loaded = torch::jit::load(script.toStdString()); // stock LibTorch, no workbench code
+        const torch::Tensor images = torch::rand({10, 1, 28, 28});
+        const torch::Tensor theirs = loaded.forward({images}).toTensor();
+        const torch::Tensor ours = ModelExport::predict(model, images);
+        QCOMPARE(theirs.sizes().vec(), (std::vector<std::int64_t>{10, 10}));
+        QVERIFY2((theirs - ours).abs().max().item<double>() < 1e-4, qPrintable(QString::number((theirs - ours).abs().max().item<double>())));
+    }
+
+    void theSafetensorsArtifactReadsBackWhole()
+    {
+        const TrainedModel model = randomModel();
+        const QString path = dir_.filePath(QStringLiteral("model.safetensors"));
+        ModelExport::writeSafetensors(model, path, {{"run_id", "7"}});
+        const TrainedModel back = ModelExport::readSafetensors(path);
+        QCOMPARE(back.architecture, QStringLiteral("gw-mobilenet"));
+        QCOMPARE(back.classNames, model.classNames);
+        QCOMPARE(back.input.rows, 28);
+        QCOMPARE(back.parameterCount(), model.parameterCount());
+        const torch::Tensor images = torch::rand({4, 1, 28, 28});
+        QVERIFY(torch::allclose(ModelExport::predict(back, images), ModelExport::predict(model, images)));
+    }
+
+    void aFileThatIsNoModelArtifactIsNamed()
+    {
+        const QString path = dir_.filePath(QStringLiteral("plain.safetensors"));
+        Safetensors::write(path, {{"w", torch::zeros({2})}});
+        try {
+            ModelExport::readSafetensors(path);
+            QFAIL("accepted");
+        } catch (const Error &e) {
+            QVERIFY2(e.message().startsWith(path) && e.message().contains(QStringLiteral("not a model artifact")), qPrintable(e.message()));
+        }
+        TrainedModel resnet = randomModel();
+        resnet.architecture = QStringLiteral("resnet18");
+        QVERIFY(!ModelExport::canWriteTorchScript(resnet.architecture));
+        QVERIFY_THROWS_EXCEPTION(Error, ModelExport::writeTorchScript(resnet, dir_.filePath(QStringLiteral("r.pt"))));
+    }
+
+    void theEmbeddedDefaultRunLeavesAModelPythonRuns()
+    {
+        // The embedded default (bundled backbone, linear probe) on a small 28x28 dataset of the tests.
+        const QString data = dir_.filePath(QStringLiteral("bands"));
+        test::writeBandDataset(data, 400, 40, 28, 28);
+        const QString db = dir_.filePath(QStringLiteral("default.sqlite"));
+        QProcess run;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("HOME"), dir_.path());
+        run.setProcessEnvironment(env);
+        run.start(QStringLiteral(GW_WORKBENCH_BINARY), {QStringLiteral("run"), QStringLiteral("--dataset.path=") + data, QStringLiteral("--training.epochs=2"),
+                                                         QStringLiteral("--training.threads=1"), QStringLiteral("--db"), db});
+        QVERIFY(run.waitForFinished(300000));
+        QVERIFY2(run.exitCode() == 0, run.readAllStandardError().constData());
+        QProcess list;
+        list.start(QStringLiteral(GW_WORKBENCH_BINARY), {QStringLiteral("artifacts"), QStringLiteral("--db"), db, QStringLiteral("--json")});
+        QVERIFY(list.waitForFinished(60000));
+        QString safetensors, script;
+        for (const QJsonValue &v : QJsonDocument::fromJson(list.readAllStandardOutput()).array()) {
+            const QJsonObject o = v.toObject();
+            QCOMPARE(o[QStringLiteral("role")].toString(), QStringLiteral("model"));
+            QVERIFY(o[QStringLiteral("sha256")].toString().size() == 64);
+            (o[QStringLiteral("format")].toString() == QStringLiteral("torchscript") ? script : safetensors) = o[QStringLiteral("path")].toString();
+        }
+        QVERIFY2(!script.isEmpty() && !safetensors.isEmpty(), "the run kept no TorchScript and safetensors model");
+
+        // Ten test images, as the workbench sees them before normalisation (0..1).
+        const ImageDataset test = FashionMnist::load(data, FashionMnist::Split::Test);
+        const TrainedModel model = ModelExport::readSafetensors(safetensors);
+        InputSpec raw = model.input;
+        raw.mean.assign(raw.mean.size(), 0.0);
+        raw.std.assign(raw.std.size(), 1.0);
+        const torch::Tensor images = ImageTensors::batch(test, 0, 10, raw);
+        const torch::Tensor expected = ModelExport::predict(model, images);
+        const torch::Tensor loaded = torch::jit::load(script.toStdString()).forward({images}).toTensor();
+        QVERIFY((loaded - expected).abs().max().item<double>() < 1e-4);
+
+        // Exported hash-checked; an altered or missing artifact is an error naming the file.
+        const auto exportModel = [&](const QString &output) {
+            QProcess e;
+            e.start(QStringLiteral(GW_WORKBENCH_BINARY), {QStringLiteral("export"), QStringLiteral("--run"), QStringLiteral("1"), QStringLiteral("--format"),
+                                                           QStringLiteral("model"), QStringLiteral("--db"), db, QStringLiteral("--output"), output});
+            e.waitForFinished(60000);
+            return std::make_pair(e.exitCode(), QString::fromUtf8(e.readAllStandardError()));
+        };
+        const QString exported = dir_.filePath(QStringLiteral("exported.pt"));
+        QCOMPARE(exportModel(exported).first, 0);
+        QCOMPARE(readBytes(exported), readBytes(script));
+        test::writeBytes(dir_.filePath(QStringLiteral("original.pt")), readBytes(script));
+        test::writeBytes(script, readBytes(script) + "x");
+        const auto altered = exportModel(dir_.filePath(QStringLiteral("altered.pt")));
+        QCOMPARE(altered.first, 2);
+        QVERIFY2(altered.second.contains(script) && altered.second.contains(QStringLiteral("was altered")), qPrintable(altered.second));
+        QVERIFY(!QFileInfo::exists(dir_.filePath(QStringLiteral("altered.pt"))));
+        QFile::remove(script);
+        const auto missing = exportModel(dir_.filePath(QStringLiteral("missing.pt")));
+        QVERIFY2(missing.first == 2 && missing.second.contains(QStringLiteral("is missing")), qPrintable(missing.second));
+        QVERIFY(QFile::copy(dir_.filePath(QStringLiteral("original.pt")), script));
+
+        const QString python = pythonWithTorch();
+        if (python.isEmpty())
+            QSKIP("python3-torch is not installed (installer/install-deps.sh --bench brings it): the Python check is skipped");
+        writeFloats(dir_.filePath(QStringLiteral("images.f32")), images);
+        writeFloats(dir_.filePath(QStringLiteral("expected.f32")), expected);
+        const QString snippet = QStringLiteral(
+            "import sys, torch\n"
+            "model = torch.jit.load(sys.argv[1])\n"
+            "images = torch.frombuffer(bytearray(open(sys.argv[2], 'rb').read()), dtype=torch.float32).reshape(10, %1, %2, %3)\n"
+            "expected = torch.frombuffer(bytearray(open(sys.argv[3], 'rb').read()), dtype=torch.float32).reshape(10, -1)\n"
+            "with torch.no_grad():\n"
+            "    logits = model(images)\n"
+            "print(float((logits - expected).abs().max()))\n")
+                                    .arg(model.input.channels).arg(model.input.rows).arg(model.input.cols);
+        QProcess py;
+        py.start(python, {QStringLiteral("-c"), snippet, script, dir_.filePath(QStringLiteral("images.f32")), dir_.filePath(QStringLiteral("expected.f32"))});
+        QVERIFY(py.waitForFinished(120000));
+        QVERIFY2(py.exitCode() == 0, py.readAllStandardError().constData());
+        const double difference = QString::fromUtf8(py.readAllStandardOutput()).trimmed().toDouble();
+        qInfo("Python's torch.jit.load of the run's model: max |difference| %g over 10 images", difference);
+        QVERIFY2(difference < 1e-4, qPrintable(QString::number(difference)));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestModelExport)
+#include "tst_modelexport.moc"
