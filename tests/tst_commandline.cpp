@@ -427,6 +427,9 @@ private Q_SLOTS:
         const QJsonObject params = QJsonDocument::fromJson(second->paramsJson.toUtf8()).object();
         QCOMPARE(params[QStringLiteral("kind")].toString(), QStringLiteral("pretrain"));
         QVERIFY2(params[QStringLiteral("pretrain")].toObject().contains(QStringLiteral("temperature")), qPrintable(second->paramsJson));
+        // The pretrained backbone is kept as the run's model, a feature extractor in both formats.
+        const Result artifacts = workbench({QStringLiteral("artifacts"), QStringLiteral("--run"), QString::number(second->id), QStringLiteral("--db"), db});
+        QVERIFY2(artifacts.out.contains(QStringLiteral("safetensors")) && artifacts.out.contains(QStringLiteral("torchscript")), qPrintable(artifacts.out));
     }
 
     void aFinishedRunIsNotResumed()

@@ -183,6 +183,24 @@ private Q_SLOTS:
         QVERIFY2(missing.first == 2 && missing.second.contains(QStringLiteral("is missing")), qPrintable(missing.second));
         QVERIFY(QFile::copy(dir_.filePath(QStringLiteral("original.pt")), script));
 
+        // Another run starts from this run's model (model.source "run"): the hash is checked, the backbone taken.
+        QProcess second;
+        second.setProcessEnvironment(env);
+        second.start(QStringLiteral(GW_WORKBENCH_BINARY), {QStringLiteral("run"), QStringLiteral("--dataset.path=") + data, QStringLiteral("--training.epochs=1"),
+                                                            QStringLiteral("--model.source=run"), QStringLiteral("--model.run_id=1"), QStringLiteral("--training.threads=1"),
+                                                            QStringLiteral("--db"), db, QStringLiteral("--json")});
+        QVERIFY(second.waitForFinished(300000));
+        QVERIFY2(second.exitCode() == 0, second.readAllStandardError().constData());
+        const QJsonObject summary = QJsonDocument::fromJson(second.readAllStandardOutput().trimmed().split('\n').last()).object();
+        QVERIFY2(summary[QStringLiteral("model_origin")].toString().startsWith(QStringLiteral("run 1's model")), qPrintable(summary[QStringLiteral("model_origin")].toString()));
+        QProcess unknown;
+        unknown.setProcessEnvironment(env);
+        unknown.start(QStringLiteral(GW_WORKBENCH_BINARY), {QStringLiteral("run"), QStringLiteral("--dataset.path=") + data, QStringLiteral("--model.source=run"),
+                                                             QStringLiteral("--model.run_id=99"), QStringLiteral("--db"), db});
+        QVERIFY(unknown.waitForFinished(300000));
+        QCOMPARE(unknown.exitCode(), 1); // the run is stored as failed, with the reason
+        QVERIFY2(unknown.readAllStandardError().contains("model.run_id 99: that run kept no model"), "no reason given");
+
         const QString python = pythonWithTorch();
         if (python.isEmpty())
             QSKIP("python3-torch is not installed (installer/install-deps.sh --bench brings it): the Python check is skipped");

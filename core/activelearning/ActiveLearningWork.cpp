@@ -3,6 +3,7 @@
 #include "Error.h"
 #include "activelearning/LabelTransfer.h"
 #include "activelearning/ProbeHead.h"
+#include "jobs/ModelArtifacts.h"
 #include "activelearning/QueryStrategy.h"
 #include "activelearning/SimulatedOracle.h"
 #include "activelearning/StoppingRules.h"
@@ -391,6 +392,7 @@ WorkOutcome ActiveLearningWork::execute(RunContext &context)
 
     QString stopReason;
     std::vector<std::int64_t> previousPredictions;
+    std::optional<ProbeHead> lastHead; // the latest round's: the run's model
     while (!context.cancelFlag().load()) {
         if (sink.current().isEmpty())
             throw Error(QStringLiteral("active learning: no labels after round %1 (every sample skipped?)").arg(round - 1));
@@ -414,6 +416,7 @@ WorkOutcome ActiveLearningWork::execute(RunContext &context)
                 const PhaseScope phase(context, QStringLiteral("train"));
                 head.fit(xLabelled, y);
             }
+            lastHead = head;
             record.trainEnergyJ = cost.take().first;
         }
         torch::Tensor poolProbabilities;
@@ -492,6 +495,8 @@ WorkOutcome ActiveLearningWork::execute(RunContext &context)
     outcome.summary.insert(QStringLiteral("stop_reason"), stopReason.isEmpty() ? QStringLiteral("cancelled") : stopReason);
     if (!stopReason.isEmpty())
         context.notice(QStringLiteral("active learning stopped: %1 after %2 labels").arg(stopReason).arg(outcome.labelsUsed));
+    if (!outcome.cancelled && lastHead)
+        ModelArtifacts::keepClassifier(context, *backbone, mean, std, lastHead->weight(), lastHead->bias(), classNames, outcome.summary);
     return outcome;
 }
 

@@ -32,6 +32,8 @@ public:
     torch::Tensor mcProbabilities(const torch::Tensor &x, int passes, std::uint64_t seed) const;
     /// The weight [C, D] (BADGE's gradient embedding needs it only through the probabilities).
     torch::Tensor weight() const { return weight_; }
+    /// The bias [C]: logits are x W^T + b.
+    torch::Tensor bias() const { return bias_; }
 
     /// Accuracy of heads trained on all but one of @p folds stratified folds, each tested on the
     /// fold it did not see; nothing when there are fewer than 2 samples per fold. The labelled

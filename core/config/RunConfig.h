@@ -29,7 +29,8 @@ struct RunConfig {
     } dataset;
 
     struct Model {
-        QString source = QStringLiteral("scratch"); ///< scratch, bundled, safetensors, torchscript
+        QString source = QStringLiteral("scratch"); ///< scratch, bundled, safetensors, torchscript, run (another run's model)
+        std::int64_t runId = 0;                      ///< source "run": the run whose kept model is the start
         QString architecture = QStringLiteral("gw-mobilenet"); ///< scratch and safetensors: gw-mobilenet or resnet18
         QString path;                                ///< safetensors or TorchScript file
         QString featureModule;                       ///< TorchScript: submodule giving the features; empty: forward

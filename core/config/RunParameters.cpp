@@ -161,10 +161,13 @@ std::vector<RunParameter> buildSharedParameters()
         .emptyMeaning = QStringLiteral("all");
 
     add(choice("model.source", "Source", "Where the model comes from: a small CNN trained from scratch or a pretrained backbone.",
-               {QStringLiteral("scratch"), QStringLiteral("bundled"), QStringLiteral("safetensors"), QStringLiteral("torchscript")},
+               {QStringLiteral("scratch"), QStringLiteral("bundled"), QStringLiteral("safetensors"), QStringLiteral("torchscript"), QStringLiteral("run")},
                {QStringLiteral("Small CNN from random weights"), QStringLiteral("Bundled pretrained backbone"), QStringLiteral("safetensors weights"),
-                QStringLiteral("TorchScript module")},
+                QStringLiteral("TorchScript module"), QStringLiteral("Another run's model (model.run_id)")},
                [](auto &c) -> auto & { return c.model.source; }));
+    add(integer("model.run_id", "From run", "Source run: the run whose kept model (its artifact, hash-checked) is the start.", 0, kInt64Max,
+                [](auto &c) -> auto & { return c.model.runId; }))
+        .emptyMeaning = QStringLiteral("none");
     add(choice("model.architecture", "Architecture", "The network that safetensors weights are loaded into.",
                {QStringLiteral("gw-mobilenet"), QStringLiteral("resnet18")}, {}, [](auto &c) -> auto & { return c.model.architecture; }));
     add(path("model.path", "Model file", "The safetensors or TorchScript file.", false, "none", [](auto &c) -> auto & { return c.model.path; }));

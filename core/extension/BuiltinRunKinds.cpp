@@ -36,6 +36,8 @@ void checkDataAndModel(const RunConfig &config, const QString &origin, bool read
         return;
     if ((config.model.source == QStringLiteral("safetensors") || config.model.source == QStringLiteral("torchscript")) && config.model.path.isEmpty())
         throw Error::in(origin, QStringLiteral("'model.path' is required for model.source '%1'").arg(config.model.source));
+    if (config.model.source == QStringLiteral("run") && config.model.runId <= 0)
+        throw Error::in(origin, QStringLiteral("'model.run_id' is required for model.source 'run' (a run id from green-workbench artifacts)"));
     if (config.model.source == QStringLiteral("torchscript") && !config.model.inputSize)
         throw Error::in(origin, QStringLiteral("'model.input_size' ([channels, height, width]) is required for model.source 'torchscript'"));
 }

@@ -1,4 +1,5 @@
 #include "jobs/DatasetEmbedding.h"
+#include "store/ArtifactRepository.h"
 
 #include "Error.h"
 #include "config/RunConfig.h"
@@ -144,7 +145,20 @@ PreparedWork prepareBackboneAndData(RunContext &context, QJsonObject &summary)
     PreparedWork prepared;
     {
         const PhaseScope phase(context, QStringLiteral("data"));
-        prepared.backbone = BackboneFactory::create(backboneSpec(config));
+        BackboneSpec spec = backboneSpec(config);
+        if (config.model.source == QStringLiteral("run")) {
+            // Another run's kept model, checked against the hash the store recorded for it.
+            const std::optional<ArtifactRecord> artifact = ArtifactRepository(context.database()).find(config.model.runId, QStringLiteral("model"),
+                                                                                                       QStringLiteral("safetensors"));
+            if (!artifact)
+                throw Error(QStringLiteral("model.run_id %1: that run kept no model in %2 (green-workbench artifacts lists those that did)")
+                                .arg(config.model.runId)
+                                .arg(context.database().path()));
+            spec.source = QStringLiteral("artifact");
+            spec.path = ArtifactRepository::verifiedPath(*artifact, context.cacheDirectory());
+            spec.origin = QStringLiteral("run %1's model (%2)").arg(config.model.runId).arg(artifact->path);
+        }
+        prepared.backbone = BackboneFactory::create(spec);
         prepared.data = loadDatasets(config, prepared.backbone->input(), context);
     }
     summary.insert(QStringLiteral("model_origin"), prepared.backbone->origin());

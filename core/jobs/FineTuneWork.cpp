@@ -180,27 +180,6 @@ struct TrainingState {
     }
 };
 
-/// The trained classifier as artifacts: backbone, feature standardisation and head. A backbone
-/// imported as TorchScript has no weights by name to keep; the run says so.
-void keepModel(RunContext &context, const Backbone &backbone, const torch::Tensor &mean, const torch::Tensor &std, torch::nn::Linear &head,
-               const QStringList &classNames, QJsonObject &summary)
-{
-    TrainedModel model;
-    model.architecture = backbone.architecture();
-    model.input = backbone.input();
-    model.backbone = backbone.stateDict();
-    if (model.backbone.empty()) {
-        context.notice(QStringLiteral("no model artifact: the weights of an imported TorchScript backbone are not kept by the workbench yet"));
-        return;
-    }
-    model.featureMean = mean;
-    model.featureStd = std;
-    model.headWeight = head->weight;
-    model.headBias = head->bias;
-    model.classNames = classNames;
-    ModelArtifacts::keep(context, model, summary);
-}
-
 } // namespace
 
 WorkOutcome FineTuneWork::execute(RunContext &context)
@@ -388,7 +367,7 @@ WorkOutcome FineTuneWork::execute(RunContext &context)
         outcome.summary.insert(QStringLiteral("best_val_accuracy"), bestValidation);
     }
     if (!outcome.cancelled && !best.empty())
-        keepModel(context, *backbone, mean, std, head, data.train.classNames, outcome.summary);
+        ModelArtifacts::keepClassifier(context, *backbone, mean, std, head->weight, head->bias, data.train.classNames, outcome.summary);
     return outcome;
 }
 

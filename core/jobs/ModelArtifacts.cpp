@@ -31,4 +31,23 @@ void ModelArtifacts::keep(RunContext &context, const TrainedModel &model, QJsonO
     summary.insert(QStringLiteral("model_torchscript"), script);
 }
 
+void ModelArtifacts::keepClassifier(RunContext &context, const Backbone &backbone, const torch::Tensor &mean, const torch::Tensor &std,
+                                    const torch::Tensor &weight, const torch::Tensor &bias, const QStringList &classNames, QJsonObject &summary)
+{
+    TrainedModel model;
+    model.architecture = backbone.architecture();
+    model.input = backbone.input();
+    model.backbone = backbone.stateDict();
+    if (model.backbone.empty()) {
+        context.notice(QStringLiteral("no model artifact: the weights of an imported TorchScript backbone are not kept by the workbench yet"));
+        return;
+    }
+    model.featureMean = mean;
+    model.featureStd = std;
+    model.headWeight = weight;
+    model.headBias = bias;
+    model.classNames = classNames;
+    keep(context, model, summary);
+}
+
 } // namespace gw

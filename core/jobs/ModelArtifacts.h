@@ -11,6 +11,11 @@ namespace gw {
 class ModelArtifacts {
 public:
     static void keep(RunContext &context, const TrainedModel &model, QJsonObject &summary);
+    /// keep() for a classifier over @p backbone's features, standardised with @p mean and @p std,
+    /// with the linear head @p weight [K, D] and @p bias [K]. A backbone imported as TorchScript has
+    /// no weights by name to keep: the run says so and keeps nothing.
+    static void keepClassifier(RunContext &context, const Backbone &backbone, const torch::Tensor &mean, const torch::Tensor &std,
+                               const torch::Tensor &weight, const torch::Tensor &bias, const QStringList &classNames, QJsonObject &summary);
     /// The files' names inside a run's artifact folder.
     static QString safetensorsName() { return QStringLiteral("model.safetensors"); }
     static QString torchScriptName() { return QStringLiteral("model.pt"); }

@@ -2,6 +2,7 @@
 
 #include "config/RunConfig.h"
 #include "data/FashionMnist.h"
+#include "jobs/ModelArtifacts.h"
 
 #include "Error.h"
 
@@ -68,6 +69,14 @@ WorkOutcome PretrainWork::execute(RunContext &context)
                                        {"workbench", QCoreApplication::applicationVersion().toStdString()}});
     }
     outcome.summary.insert(QStringLiteral("weights"), weightsPath);
+    // The pretrained backbone is the run's model too: a feature extractor (no head), kept and
+    // hashed like every run's, so another run can start from it.
+    TrainedModel model;
+    model.architecture = QStringLiteral("gw-mobilenet");
+    model.input.mean = {pretrainer.inputMean()};
+    model.input.std = {pretrainer.inputStd()};
+    model.backbone = Safetensors::read(weightsPath).tensors;
+    ModelArtifacts::keep(context, model, outcome.summary);
     return outcome;
 }
 

@@ -1,4 +1,5 @@
 #include "models/BackboneFactory.h"
+#include "models/ModelExport.h"
 
 #include "Error.h"
 #include "models/GwMobileNet.h"
@@ -190,12 +191,21 @@ std::unique_ptr<Backbone> BackboneFactory::create(const BackboneSpec &spec)
         backbone->rehash();
         return backbone;
     }
+    if (spec.source == QStringLiteral("artifact")) {
+        const TrainedModel model = ModelExport::readSafetensors(spec.path);
+        std::unique_ptr<NativeBackbone> backbone = makeNative(model.architecture, model.input.channels);
+        loadStateDict(backbone->module(), model.backbone, spec.path);
+        backbone->setInput(model.input);
+        backbone->setOrigin(spec.origin.isEmpty() ? QFileInfo(spec.path).fileName() : spec.origin);
+        backbone->rehash();
+        return backbone;
+    }
     if (spec.source == QStringLiteral("torchscript")) {
         if (spec.path.isEmpty() || !spec.input)
             throw Error(QStringLiteral("model.source 'torchscript' needs model.path and model.input_size"));
         return TorchScriptBackbone::load(spec.path, spec.featureModule, *spec.input);
     }
-    throw Error(QStringLiteral("model.source '%1' is not known (bundled, scratch, safetensors, torchscript)").arg(spec.source));
+    throw Error(QStringLiteral("model.source '%1' is not known (bundled, scratch, safetensors, torchscript, artifact)").arg(spec.source));
 }
 
 } // namespace gw
