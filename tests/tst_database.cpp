@@ -2,6 +2,13 @@
 #include "TestData.h"
 #include "store/Database.h"
 #include "store/RunRepository.h"
+#include "config/RunConfig.h"
+#include "report/CodeCarbonCsv.h"
+#include "report/ModelCard.h"
+#include "report/RunComparison.h"
+#include "report/RunJson.h"
+#include "report/RunReportBuilder.h"
+#include "store/ArtifactRepository.h"
 
 #include <QSqlQuery>
 #include <QSqlRecord>
@@ -236,6 +243,63 @@ private Q_SLOTS:
             QCOMPARE(RunRepository(automatic).listRuns().size(), 1);
             QFile::setPermissions(dir.path(), QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
         }
+    }
+
+    void aStoreFromBeforeRunKindsOpensAndItsRunsListCompareAndExport()
+    {
+        // A version-5 store (the last before run kinds and artifacts) with the configs it held then.
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("before-kinds.sqlite"));
+        const QStringList configs{
+            QStringLiteral(R"({"name": "probe", "model": {"source": "bundled"}, "training": {"mode": "linear-probe", "epochs": 3}, "active_learning": null})"),
+            QStringLiteral(R"({"name": "asking", "model": {"source": "bundled"}, "training": {"mode": "linear-probe"}, "active_learning": {"batch": 10}})"),
+            QStringLiteral(R"({"name": "pretrain-gw-mobilenet", "model": {"source": "scratch"}, "training": {"mode": "pretrain", "epochs": 2}, "active_learning": null})"),
+            QStringLiteral(R"({"name": "cnn", "training": {"mode": "scratch", "epochs": 2}})")};
+        {
+            Database old(path, 5);
+            QCOMPARE(old.schemaVersion(), 5);
+            RunRepository repo(old);
+            const qint64 project = repo.ensureProject(QStringLiteral("default"));
+            double accuracy = 0.7;
+            for (const QString &config : configs) {
+                const qint64 id = repo.createRun(project, QStringLiteral("r"), config, QStringLiteral("{}"));
+                repo.addMetric(id, 1, QStringLiteral("test_accuracy"), accuracy);
+                EnergyTotals totals;
+                totals.energyKwh = 0.001 * accuracy;
+                totals.emissionsG = 0.5 * accuracy;
+                totals.energySource = QStringLiteral("estimated");
+                totals.intensityGPerKwh = 56;
+                totals.intensityOrigin = QStringLiteral("FRA");
+                totals.powerModel = QStringLiteral("CPU time x TDP");
+                repo.finishRun(id, QStringLiteral("completed"), accuracy, 100, 12.5, QString(), totals);
+                accuracy += 0.05;
+            }
+        }
+        const Database db(path);
+        QCOMPARE(db.schemaVersion(), Database::kLatestVersion);
+        const RunRepository repo(db);
+        const QList<RunRecord> runs = repo.listRuns();
+        QCOMPARE(runs.size(), 4);
+        QStringList kinds;
+        for (const RunRecord &run : runs)
+            kinds << RunConfig::fromJsonText(run.paramsJson.toStdString(), QStringLiteral("run %1").arg(run.id)).kind;
+        kinds.sort();
+        QCOMPARE(kinds, (QStringList{QStringLiteral("active-learning"), QStringLiteral("finetune"), QStringLiteral("pretrain"), QStringLiteral("train")}));
+        const RunComparison comparison(runs);
+        QVERIFY(comparison.differingParameters().contains(QStringLiteral("training.mode")));
+        QCOMPARE(int(comparison.paretoFrontier().size()), 4);
+        for (const RunRecord &run : runs) {
+            const RunReport report = RunReportBuilder::fromStore(repo, run.id, path);
+            QVERIFY(!RunJson::toJson(report).isEmpty());
+            QVERIFY(ModelCard::render(report).contains(QStringLiteral("co2_eq_emissions")));
+            QVERIFY(CodeCarbonCsv::withRowAppended(QByteArray(), report, QStringLiteral("t")).count('\n') == 2);
+            QCOMPARE(repo.metrics(run.id).size(), std::size_t(1));
+        }
+        QVERIFY(ArtifactRepository(db).list().isEmpty());
+        QSqlQuery scope(db.connection());
+        QVERIFY(scope.exec(QStringLiteral("SELECT scope FROM metrics")));
+        QVERIFY(scope.next());
+        QCOMPARE(scope.value(0).toString(), QString()); // older figures are of the whole run
     }
 };
 
