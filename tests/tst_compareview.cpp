@@ -112,6 +112,48 @@ private Q_SLOTS:
         QCOMPARE(plots[3]->yAxis->label(), QStringLiteral("energy (Wh)"));
     }
 
+    void theParetoAxesFollowTheRunsKinds()
+    {
+        // A fine-tuning run, a measured one, and a pretraining run, whose kind reports a contrastive loss.
+        QList<RunRecord> runs = crafted();
+        runs[1].energySource = QStringLiteral("measured");
+        RunRecord pretrain = run(4, 0.002, 0.0, 3.0);
+        pretrain.accuracy.reset();
+        pretrain.paramsJson = QStringLiteral(R"({"kind": "pretrain", "name": "pretrain-gw-mobilenet"})");
+        runs << pretrain;
+        RunRecord earlier = run(5, 0.002, 0.0, 1.5); // pretraining as early stores kept it
+        earlier.accuracy.reset();
+        earlier.paramsJson = QStringLiteral(R"({"training": {"mode": "pretrain"}})");
+        runs << earlier;
+        std::vector<RunSeries> series = craftedSeries();
+        for (const qint64 id : {4, 5}) {
+            RunSeries s;
+            s.runId = id;
+            s.results.insert(QStringLiteral("contrastive_loss"), id == 4 ? 2.5 : 3.0);
+            series.push_back(s);
+        }
+        CompareView view;
+        view.setRuns(runs, series);
+        // The default stays accuracy against CO2e, with every kind's figures to choose from.
+        QCOMPARE(view.objectiveChooser()->currentData().toString(), QStringLiteral("accuracy"));
+        QCOMPARE(view.costChooser()->currentData().toString(), QStringLiteral("emissions_g"));
+        QVERIFY(view.objectiveChooser()->findData(QStringLiteral("contrastive_loss")) >= 0);
+        QVERIFY(view.costChooser()->findData(QStringLiteral("energy_kwh")) >= 0);
+        QCustomPlot *plot = view.paretoPlot()->plot();
+        QStringList labels;
+        for (int i = 0; i < plot->itemCount(); ++i)
+            if (auto *text = qobject_cast<QCPItemText *>(plot->item(i)))
+                labels << text->text().trimmed();
+        labels.sort();
+        QCOMPARE(labels, (QStringList{QStringLiteral("1 (estimated)"), QStringLiteral("2 (measured)"), QStringLiteral("3 (estimated)")}));
+        // A loss is better lower: run 4 (loss 2.5 for 3 g) and run 5 (3.0 for 1.5 g) each win on one axis.
+        view.objectiveChooser()->setCurrentIndex(view.objectiveChooser()->findData(QStringLiteral("contrastive_loss")));
+        QCOMPARE(plot->yAxis->label(), QStringLiteral("Contrastive loss"));
+        QCOMPARE(view.paretoPlot()->frontier(), (std::vector<bool>{true, true}));
+        view.costChooser()->setCurrentIndex(view.costChooser()->findData(QStringLiteral("energy_kwh")));
+        QVERIFY2(plot->xAxis->label().startsWith(QStringLiteral("Energy (kWh")), qPrintable(plot->xAxis->label()));
+    }
+
     void theParetoLegendHidesNoRun()
     {
         // Runs of nearly the same CO2e in one column, the best at the top left: a legend inside the axes

@@ -3,6 +3,7 @@
 #include "CompareReport.h"
 #include "CompareTableModel.h"
 #include "ParetoPlot.h"
+#include "report/ResultAxes.h"
 #include "PlotExport.h"
 #include "RunCurvesPlot.h"
 #include "Error.h"
@@ -26,10 +27,11 @@ namespace gw {
 
 CompareView::CompareView(QWidget *parent)
     : QWidget(parent), model_(new CompareTableModel(this)), table_(new QTableView), pareto_(new ParetoPlot), scoreKind_(new QComboBox),
+      objective_(new QComboBox), cost_(new QComboBox),
       weight_(new QDoubleSpinBox), summary_(new QLabel), byLabels_(new RunCurvesPlot(RunCurvesPlot::Axis::Labels)),
       byEnergy_(new RunCurvesPlot(RunCurvesPlot::Axis::EnergyWh)), phases_(new PhaseBarsPlot), tabs_(new QTabWidget)
 {
-    tabs_->addTab(pareto_, QStringLiteral("Pareto: accuracy vs CO₂e"));
+    tabs_->addTab(pareto_, QStringLiteral("Pareto"));
     tabs_->addTab(byLabels_, QStringLiteral("Accuracy vs labels"));
     tabs_->addTab(byEnergy_, QStringLiteral("Accuracy vs energy"));
     tabs_->addTab(phases_, QStringLiteral("Energy per phase"));
@@ -61,6 +63,19 @@ CompareView::CompareView(QWidget *parent)
     reportButton->setToolTip(QStringLiteral("HTML or PDF report of the compared runs: table, plots, settings, energy, CO₂e, model cards"));
     connect(reportButton, &QPushButton::clicked, this, &CompareView::askAndExportReport);
 
+    objective_->setObjectName(QStringLiteral("paretoObjective"));
+    cost_->setObjectName(QStringLiteral("paretoCost"));
+    objective_->setToolTip(QStringLiteral("The Pareto plot's vertical axis: an objective the compared runs' kinds report"));
+    cost_->setToolTip(QStringLiteral("The Pareto plot's horizontal axis: a cost the compared runs' kinds report"));
+    connect(objective_, &QComboBox::currentIndexChanged, this, &CompareView::updatePareto);
+    connect(cost_, &QComboBox::currentIndexChanged, this, &CompareView::updatePareto);
+    auto *axes = new QHBoxLayout;
+    axes->addWidget(new QLabel(QStringLiteral("Pareto plot:")));
+    axes->addWidget(objective_);
+    axes->addWidget(new QLabel(QStringLiteral("against")));
+    axes->addWidget(cost_);
+    axes->addStretch(1);
+
     auto *controls = new QHBoxLayout;
     controls->addWidget(new QLabel(QStringLiteral("Leaderboard score:")));
     controls->addWidget(scoreKind_);
@@ -76,6 +91,7 @@ CompareView::CompareView(QWidget *parent)
     splitter->addWidget(tabs_);
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(controls);
+    layout->addLayout(axes);
     layout->addWidget(summary_);
     layout->addWidget(splitter, 1);
     updateScore();
@@ -84,12 +100,46 @@ CompareView::CompareView(QWidget *parent)
 void CompareView::setRuns(const QList<RunRecord> &runs, const std::vector<RunSeries> &series)
 {
     model_->setRuns(runs);
-    pareto_->setComparison(model_->comparison());
+    results_.clear();
+    for (const RunSeries &s : series)
+        results_.insert(s.runId, s.results);
+    axes_ = ResultAxes::of(runs);
+    const auto [objective, cost] = ResultAxes::defaults(axes_);
+    {
+        const QSignalBlocker quietObjective(objective_), quietCost(cost_);
+        objective_->clear();
+        cost_->clear();
+        for (const ResultMetric &m : axes_)
+            (m.objective ? objective_ : cost_)->addItem(m.unit.isEmpty() ? m.title : QStringLiteral("%1 (%2)").arg(m.title, m.unit), m.name);
+        objective_->setCurrentIndex(std::max(0, objective_->findData(objective)));
+        cost_->setCurrentIndex(std::max(0, cost_->findData(cost)));
+    }
+    updatePareto();
     byLabels_->setSeries(series);
     byEnergy_->setSeries(series);
     phases_->setSeries(series);
     updateScore();
     table_->sortByColumn(CompareTableModel::scoreColumn(), Qt::DescendingOrder); // the leaderboard: best score first
+}
+
+void CompareView::updatePareto()
+{
+    const ResultMetric *objective = ResultAxes::find(axes_, objective_->currentData().toString());
+    const ResultMetric *cost = ResultAxes::find(axes_, cost_->currentData().toString());
+    if (!objective || !cost) {
+        pareto_->setPoints({}, ResultMetric{QStringLiteral("emissions_g"), QStringLiteral("CO₂e"), QStringLiteral("g"), false, false},
+                           ResultMetric{QStringLiteral("accuracy"), QStringLiteral("test accuracy"), QString(), true, true});
+        return;
+    }
+    std::vector<ParetoPoint> points;
+    for (const RunRecord &run : model_->comparison().runs()) {
+        const QMap<QString, double> results = results_.value(run.id);
+        const std::optional<double> y = ResultAxes::value(run, results, objective->name), x = ResultAxes::value(run, results, cost->name);
+        if (x && y)
+            points.push_back({run.id, *x, *y, run.energySource});
+    }
+    pareto_->setPoints(points, *cost, *objective);
+    tabs_->setTabText(tabs_->indexOf(pareto_), QStringLiteral("Pareto: %1 vs %2").arg(objective->title, cost->title));
 }
 
 void CompareView::updateScore()

@@ -1,4 +1,5 @@
 #pragma once
+#include "extension/RunKind.h"
 #include "report/RunSeries.h"
 #include "store/RunRecord.h"
 
@@ -21,7 +22,8 @@ class PhaseBarsPlot;
 class RunCurvesPlot;
 
 /// MLflow's run comparison, green: the table of the chosen runs with only their differing
-/// parameters and their cost, the Pareto plot of accuracy against CO2e, and the leaderboard's score
+/// parameters and their cost, the Pareto plot of an objective against a cost (from the result
+/// metrics the runs' kinds declare; accuracy against CO2e by default), and the leaderboard's score
 /// (accuracy per gram, or accuracy minus a weighted share of CO2e), with exports of the table (CSV)
 /// and the plot (PNG, SVG, PDF).
 class CompareView : public QWidget {
@@ -33,6 +35,9 @@ public:
 
     CompareTableModel *model() const { return model_; }
     ParetoPlot *paretoPlot() const { return pareto_; }
+    /// The Pareto plot's axes: their items' data are metric names.
+    QComboBox *objectiveChooser() const { return objective_; }
+    QComboBox *costChooser() const { return cost_; }
     QTableView *table() const { return table_; }
     /// Where the report gets a run's model card (ModelCard::render of the stored run): asked only when a
     /// report is written, since building one reads all of the run's power samples.
@@ -54,6 +59,8 @@ public:
 
 private:
     void updateScore();
+    /// Draws the Pareto plot for the chosen objective and cost.
+    void updatePareto();
     void askAndExportTable();
     void askAndExportPlot();
     void askAndExportReport();
@@ -66,6 +73,10 @@ private:
     PhaseBarsPlot *phases_;
     QTabWidget *tabs_;
     QComboBox *scoreKind_;
+    QComboBox *objective_;
+    QComboBox *cost_;
+    std::vector<ResultMetric> axes_;
+    QMap<qint64, QMap<QString, double>> results_; ///< per run: the last value of each metric
     QDoubleSpinBox *weight_;
     QLabel *summary_;
     std::function<QString(qint64)> modelCardSource_;

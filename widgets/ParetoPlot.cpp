@@ -2,6 +2,7 @@
 
 #include "PlotExport.h"
 #include "QCustomPlotInclude.h"
+#include "report/RunComparison.h"
 
 #include <QVBoxLayout>
 #include <algorithm>
@@ -18,10 +19,6 @@ ParetoPlot::ParetoPlot(QWidget *parent) : QWidget(parent), plot_(new QCustomPlot
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(plot_);
-    plot_->xAxis->setLabel(QStringLiteral("CO₂e (g, log scale)"));
-    plot_->yAxis->setLabel(QStringLiteral("test accuracy (%)"));
-    plot_->xAxis->setScaleType(QCPAxis::stLogarithmic);
-    plot_->xAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
     plot_->legend->setVisible(true);
     // Below the axes, in one row: inside, no corner is sure to be empty (the greenest accurate run sits
     // top left, the cheapest bottom left, and runs of nearly equal CO2e crowd one column).
@@ -33,29 +30,53 @@ ParetoPlot::ParetoPlot(QWidget *parent) : QWidget(parent), plot_(new QCustomPlot
     followPalette(plot_);
 }
 
-void ParetoPlot::setComparison(const RunComparison &comparison)
+namespace {
+
+/// "test accuracy (%)", "CO₂e (g, log scale)": a figure as an axis names it.
+QString axisLabel(const ResultMetric &metric, bool percent, bool log)
+{
+    QString unit = percent ? QStringLiteral("%") : metric.unit;
+    if (log)
+        unit += unit.isEmpty() ? QStringLiteral("log scale") : QStringLiteral(", log scale");
+    return unit.isEmpty() ? metric.title : QStringLiteral("%1 (%2)").arg(metric.title, unit);
+}
+
+} // namespace
+
+void ParetoPlot::setPoints(const std::vector<ParetoPoint> &points, const ResultMetric &cost, const ResultMetric &objective)
 {
     plot_->clearGraphs();
     plot_->clearItems();
-    const std::vector<bool> frontier = comparison.paretoFrontier();
+    // Accuracy reads as a percentage; every other figure as it is stored.
+    const double yScale = objective.name == QStringLiteral("accuracy") ? 100 : 1;
+    const bool logX = !points.empty() && std::all_of(points.begin(), points.end(), [](const ParetoPoint &p) { return p.cost > 0; });
+    std::vector<std::pair<double, double>> costAndValue;
+    for (const ParetoPoint &p : points)
+        costAndValue.emplace_back(cost.higherIsBetter ? -p.cost : p.cost, objective.higherIsBetter ? p.objective : -p.objective);
+    frontier_ = RunComparison::paretoFrontier(costAndValue);
     QVector<double> fx, fy, dx, dy;
     std::vector<std::pair<double, double>> line;
-    for (int i = 0; i < comparison.runs().size(); ++i) {
-        const RunRecord &run = comparison.runs().at(i);
-        if (!run.accuracy || !run.emissionsG || *run.emissionsG <= 0)
-            continue; // a log axis has no place for 0 g
-        const double x = *run.emissionsG, y = *run.accuracy * 100;
-        (frontier[std::size_t(i)] ? fx : dx).push_back(x);
-        (frontier[std::size_t(i)] ? fy : dy).push_back(y);
-        if (frontier[std::size_t(i)])
+    for (std::size_t i = 0; i < points.size(); ++i) {
+        const double x = points[i].cost, y = points[i].objective * yScale;
+        (frontier_[i] ? fx : dx).push_back(x);
+        (frontier_[i] ? fy : dy).push_back(y);
+        if (frontier_[i])
             line.emplace_back(x, y);
         auto *label = new QCPItemText(plot_);
         label->position->setCoords(x, y);
         label->setPositionAlignment(Qt::AlignLeft | Qt::AlignBottom);
-        label->setText(QStringLiteral(" %1").arg(run.id));
-        label->setColor(frontier[std::size_t(i)] ? plot_->palette().color(QPalette::Text) : kDominatedColour); // the theme re-colours it
+        label->setText(points[i].energySource.isEmpty() ? QStringLiteral(" %1").arg(points[i].runId)
+                                                        : QStringLiteral(" %1 (%2)").arg(points[i].runId).arg(points[i].energySource));
+        label->setColor(frontier_[i] ? plot_->palette().color(QPalette::Text) : kDominatedColour); // the theme re-colours it
     }
     std::sort(line.begin(), line.end());
+    plot_->xAxis->setLabel(axisLabel(cost, false, logX));
+    plot_->yAxis->setLabel(axisLabel(objective, yScale != 1, false));
+    plot_->xAxis->setScaleType(logX ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
+    if (logX)
+        plot_->xAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
+    else
+        plot_->xAxis->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
     QCPGraph *frontierLine = plot_->addGraph();
     frontierLine->setName(QStringLiteral("Pareto frontier"));
     frontierLine->setPen(QPen(kFrontierColour, 1.5, Qt::DashLine));
@@ -73,8 +94,9 @@ void ParetoPlot::setComparison(const RunComparison &comparison)
     dominated->setData(dx, dy);
     plot_->rescaleAxes();
     // Room around the points, in the axis's own scale.
-    plot_->xAxis->scaleRange(1.4, plot_->xAxis->range().center());
-    plot_->yAxis->setRange(plot_->yAxis->range().lower - 2, plot_->yAxis->range().upper + 3);
+    plot_->xAxis->scaleRange(logX ? 1.4 : 1.2, plot_->xAxis->range().center());
+    const double ySpan = std::max(1e-9, plot_->yAxis->range().size());
+    plot_->yAxis->setRange(plot_->yAxis->range().lower - 0.1 * ySpan - (yScale != 1 ? 2 : 0), plot_->yAxis->range().upper + 0.15 * ySpan + (yScale != 1 ? 3 : 0));
     plot_->replot();
 }
 

@@ -1,25 +1,41 @@
 #pragma once
-#include "report/RunComparison.h"
+#include "extension/RunKind.h"
 
+#include <QString>
 #include <QWidget>
+#include <vector>
 
 class QCustomPlot;
 
 namespace gw {
 
-/// Accuracy against CO2e (g, logarithmic) for compared runs: Pareto-optimal runs in colour and
-/// joined by the frontier line, dominated runs grey, each point labelled with its run id.
+/// One compared run on the Pareto plot.
+struct ParetoPoint {
+    qint64 runId = 0;
+    double cost = 0;      ///< the x axis' figure
+    double objective = 0; ///< the y axis' figure
+    QString energySource; ///< "measured", "estimated" or "mixed": said on the point
+};
+
+/// An objective against a cost for compared runs (by default test accuracy against CO₂e, log
+/// scale): Pareto-optimal runs in colour and joined by the frontier line, dominated runs grey,
+/// each point labelled with its run id and whether its energy was measured or estimated.
 class ParetoPlot : public QWidget {
     Q_OBJECT
 public:
     explicit ParetoPlot(QWidget *parent = nullptr);
-    void setComparison(const RunComparison &comparison);
+    /// Draws @p points of @p objective (y) against @p cost (x); the frontier follows each figure's
+    /// direction (a loss is better lower, an accuracy higher).
+    void setPoints(const std::vector<ParetoPoint> &points, const ResultMetric &cost, const ResultMetric &objective);
     /// Saves the plot as PNG, SVG or PDF by the file's extension, on a light print theme; false on failure.
     bool save(const QString &path, int width = 800, int height = 500);
     QCustomPlot *plot() const { return plot_; }
+    /// Which of the last points are on the frontier (same order).
+    const std::vector<bool> &frontier() const { return frontier_; }
 
 private:
     QCustomPlot *plot_;
+    std::vector<bool> frontier_;
 };
 
 } // namespace gw

@@ -114,7 +114,10 @@ public:
     const std::atomic_bool &cancelFlag() const override { return job_.cancelRequested_; }
     void beginPhase(const QString &phase) override { monitor_.beginWindow(phase); }
     void endPhase() override { monitor_.endWindow(); }
-    void metric(qint64 step, const QString &name, double value) override { repository_.addMetric(job_.summary_.runId, step, name, value); }
+    void metric(qint64 step, const QString &name, double value, const QString &scope = QString()) override
+    {
+        repository_.addMetric(job_.summary_.runId, step, name, value, scope);
+    }
     void notice(const QString &message) override { Q_EMIT job_.noticed(message); }
     QString cacheDirectory() const override { return job_.cacheDirectory(); }
     QString artifactDirectory() const override

@@ -30,7 +30,9 @@ public:
     virtual void progress(const TrainingProgress &progress) = 0;
     /// After each epoch: stores its metrics and refines the prediction.
     virtual void epochFinished(const EpochResult &result, int epochs) = 0;
-    virtual void metric(qint64 step, const QString &name, double value) = 0;
+    /// A figure at @p step; @p scope names the part it is of ("variant int8", "client 17"), empty
+    /// for the run as a whole.
+    virtual void metric(qint64 step, const QString &name, double value, const QString &scope = QString()) = 0;
     /// Energy (J, PUE included) and emissions (g) of the run so far, and whether the energy is
     /// measured or estimated: for work that weighs its progress against its cost.
     virtual double energyJ() const = 0;

@@ -29,6 +29,7 @@ RunSeries RunSeries::load(const Database &db, const RunRecord &run)
     series.name = run.name;
     const RunRepository runs(db);
     series.phases = runs.phaseSplit(run.id);
+    series.results = runs.finalMetrics(run.id);
 
     const std::vector<RoundRecord> rounds = RoundRepository(db).rounds(run.id);
     if (!rounds.empty()) {

@@ -2,6 +2,7 @@
 #include "report/RunReport.h"
 #include "store/RunRecord.h"
 
+#include <QMap>
 #include <vector>
 
 namespace gw {
@@ -24,6 +25,8 @@ struct RunSeries {
     QString name;
     std::vector<Point> curve;
     std::vector<PhaseEnergy> phases;
+    /// What the run ended with, per figure of the whole run (the last value of each metric).
+    QMap<QString, double> results;
 
     static RunSeries load(const Database &db, const RunRecord &run);
     /// Cumulative energy (J) at @p elapsedS, linear between samples (0 before the first).

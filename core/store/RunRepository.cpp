@@ -94,7 +94,7 @@ qint64 RunRepository::createRun(qint64 projectId, const QString &name, const QSt
     return q.lastInsertId().toLongLong();
 }
 
-void RunRepository::addMetric(qint64 runId, qint64 step, const QString &name, double value)
+void RunRepository::addMetric(qint64 runId, qint64 step, const QString &name, double value, const QString &scope)
 {
     if (!std::isfinite(value))
         throw Error(QStringLiteral("the run's %1 at step %2 is %3, not a finite number: the model's outputs or its inputs are not finite "
@@ -103,11 +103,12 @@ void RunRepository::addMetric(qint64 runId, qint64 step, const QString &name, do
                         .arg(step)
                         .arg(value));
     QSqlQuery q(db_.connection());
-    q.prepare(QStringLiteral("INSERT INTO metrics(run_id, step, name, value) VALUES (?, ?, ?, ?)"));
+    q.prepare(QStringLiteral("INSERT INTO metrics(run_id, step, name, value, scope) VALUES (?, ?, ?, ?, ?)"));
     q.addBindValue(runId);
     q.addBindValue(step);
     q.addBindValue(name);
     q.addBindValue(value);
+    q.addBindValue(scope.isNull() ? QStringLiteral("") : scope);
     db_.exec(q, "store a metric");
 }
 
@@ -216,16 +217,37 @@ std::optional<RunRecord> RunRepository::run(qint64 runId) const
     return readRun(q);
 }
 
-std::vector<MetricPoint> RunRepository::metrics(qint64 runId) const
+std::vector<MetricPoint> RunRepository::metrics(qint64 runId, const QString &scope) const
 {
     QSqlQuery q(db_.connection());
-    q.prepare(QStringLiteral("SELECT step, name, value FROM metrics WHERE run_id = ? ORDER BY name, step"));
+    q.prepare(QStringLiteral("SELECT step, name, value FROM metrics WHERE run_id = ? AND scope = ? ORDER BY name, step, id"));
     q.addBindValue(runId);
+    q.addBindValue(scope.isNull() ? QStringLiteral("") : scope);
     db_.exec(q, "read the metrics");
     std::vector<MetricPoint> points;
     while (q.next())
         points.push_back({q.value(0).toLongLong(), q.value(1).toString(), q.value(2).toDouble()});
     return points;
+}
+
+QMap<QString, double> RunRepository::finalMetrics(qint64 runId, const QString &scope) const
+{
+    QMap<QString, double> last;
+    for (const MetricPoint &m : metrics(runId, scope)) // by name, then step: the last one stays
+        last.insert(m.name, m.value);
+    return last;
+}
+
+QStringList RunRepository::metricScopes(qint64 runId) const
+{
+    QSqlQuery q(db_.connection());
+    q.prepare(QStringLiteral("SELECT DISTINCT scope FROM metrics WHERE run_id = ? AND scope <> '' ORDER BY scope"));
+    q.addBindValue(runId);
+    db_.exec(q, "read the metric scopes");
+    QStringList scopes;
+    while (q.next())
+        scopes << q.value(0).toString();
+    return scopes;
 }
 
 std::vector<PowerSample> RunRepository::powerSamples(qint64 runId) const

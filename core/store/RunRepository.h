@@ -19,7 +19,9 @@ public:
     qint64 ensureProject(const QString &name);
     /// Creates a run in state "running" and returns its id.
     qint64 createRun(qint64 projectId, const QString &name, const QString &paramsJson, const QString &hardwareJson);
-    void addMetric(qint64 runId, qint64 step, const QString &name, double value);
+    /// A figure of the run at @p step; @p scope names what part it is of ("variant int8", "client 17"),
+    /// empty for the run as a whole.
+    void addMetric(qint64 runId, qint64 step, const QString &name, double value, const QString &scope = QString());
     void addPowerSamples(qint64 runId, const std::vector<PowerSample> &samples);
     void addEnergyWindows(qint64 runId, const std::vector<EnergyWindow> &windows);
     /// Replaces the run's per-phase split (energy J and time s per phase, "idle" included).
@@ -33,7 +35,12 @@ public:
     void markInterrupted(qint64 runId, const QString &note);
     QList<RunRecord> listRuns() const;
     std::optional<RunRecord> run(qint64 runId) const;
-    std::vector<MetricPoint> metrics(qint64 runId) const;
+    /// The run's figures of @p scope (empty: the run as a whole), by name then step.
+    std::vector<MetricPoint> metrics(qint64 runId, const QString &scope = QString()) const;
+    /// The last value (highest step) of each figure of @p scope: what the run ended with.
+    QMap<QString, double> finalMetrics(qint64 runId, const QString &scope = QString()) const;
+    /// The scopes the run reported figures for, besides the whole run.
+    QStringList metricScopes(qint64 runId) const;
     std::vector<PowerSample> powerSamples(qint64 runId) const;
     std::vector<EnergyWindow> energyWindows(qint64 runId) const;
     std::vector<PhaseEnergy> phaseSplit(qint64 runId) const;
