@@ -42,6 +42,13 @@ void checkDataAndModel(const RunConfig &config, const QString &origin, bool read
         throw Error::in(origin, QStringLiteral("'model.input_size' ([channels, height, width]) is required for model.source 'torchscript'"));
 }
 
+/// Kinds that reuse a backbone start from the bundled one with a linear probe on its features.
+void probeOnTheBundledBackbone(RunConfig &config)
+{
+    config.training.mode = QStringLiteral("linear-probe");
+    config.model.source = QStringLiteral("bundled");
+}
+
 class TrainKind : public RunKind {
 public:
     QString id() const override { return QStringLiteral("train"); }
@@ -86,11 +93,7 @@ public:
     {
         return {QStringLiteral("dataset"), QStringLiteral("labels"), QStringLiteral("model"), QStringLiteral("training"), kEnergy};
     }
-    void applyDefaults(RunConfig &config) const override
-    {
-        config.training.mode = QStringLiteral("linear-probe");
-        config.model.source = QStringLiteral("bundled");
-    }
+    void applyDefaults(RunConfig &config) const override { probeOnTheBundledBackbone(config); }
     void check(const RunConfig &config, const QString &origin) const override
     {
         if (config.training.mode == QStringLiteral("scratch"))
@@ -121,11 +124,7 @@ public:
     {
         return {QStringLiteral("dataset"), QStringLiteral("model"), QStringLiteral("training.mode"), QStringLiteral("training.threads"), kEnergy};
     }
-    void applyDefaults(RunConfig &config) const override
-    {
-        config.training.mode = QStringLiteral("linear-probe");
-        config.model.source = QStringLiteral("bundled");
-    }
+    void applyDefaults(RunConfig &config) const override { probeOnTheBundledBackbone(config); }
     void check(const RunConfig &config, const QString &origin) const override
     {
         checkDataAndModel(config, origin, true);
