@@ -77,6 +77,9 @@ private Q_SLOTS:
             QVERIFY2(summary.contains(QLatin1String(key)), key);
         QCOMPARE(summary[QStringLiteral("status")].toString(), QStringLiteral("completed"));
         QCOMPARE(summary[QStringLiteral("labels_used")].toInt(), 200);
+        // The small CNN is kept as the run's model, in both formats.
+        QVERIFY2(QFileInfo(summary[QStringLiteral("model_torchscript")].toString()).size() > 0, qPrintable(last));
+        QVERIFY(QFileInfo(summary[QStringLiteral("model_safetensors")].toString()).size() > 0);
         QCOMPARE(summary[QStringLiteral("energy_source")].toString(), QStringLiteral("estimated"));
         const double accuracy = summary[QStringLiteral("accuracy")].toDouble();
         QVERIFY(accuracy > 0.3 && accuracy <= 1.0);

@@ -4,6 +4,8 @@
 #include "models/BackboneFactory.h"
 #include "models/ImageTensors.h"
 #include "models/ModelExport.h"
+#include "models/SmallCnn.h"
+#include "models/StateDict.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -92,6 +94,27 @@ private Q_SLOTS:
         const torch::Tensor ours = ModelExport::predict(model, images);
         QCOMPARE(theirs.sizes().vec(), (std::vector<std::int64_t>{10, 10}));
         QVERIFY2((theirs - ours).abs().max().item<double>() < 1e-4, qPrintable(QString::number((theirs - ours).abs().max().item<double>())));
+    }
+
+    void theSmallCnnIsKeptWholeToo()
+    {
+        torch::manual_seed(5);
+        SmallCnn cnn(16, 16, 4);
+        TrainedModel model;
+        model.architecture = ModelExport::kSmallCnn;
+        model.input = InputSpec{1, 16, 16, {0.3}, {0.4}};
+        for (const auto &[name, tensor] : stateDictOf(*cnn))
+            model.backbone.emplace_back(name, tensor.clone());
+        const QString script = dir_.filePath(QStringLiteral("cnn.pt"));
+        ModelExport::writeTorchScript(model, script);
+        const torch::Tensor images = torch::rand({6, 1, 16, 16});
+        const torch::Tensor theirs = torch::jit::load(script.toStdString()).forward({images}).toTensor();
+        const torch::Tensor ours = ModelExport::predict(model, images);
+        QCOMPARE(theirs.sizes().vec(), (std::vector<std::int64_t>{6, 4}));
+        QVERIFY((theirs - ours).abs().max().item<double>() < 1e-5);
+        const QString weights = dir_.filePath(QStringLiteral("cnn.safetensors"));
+        ModelExport::writeSafetensors(model, weights, {});
+        QVERIFY(torch::allclose(ModelExport::predict(ModelExport::readSafetensors(weights), images), ours));
     }
 
     void theSafetensorsArtifactReadsBackWhole()

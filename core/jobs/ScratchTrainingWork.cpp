@@ -2,6 +2,7 @@
 
 #include "config/RunConfig.h"
 #include "data/FashionMnist.h"
+#include "jobs/ModelArtifacts.h"
 
 namespace gw {
 
@@ -21,9 +22,16 @@ WorkOutcome ScratchTrainingWork::execute(RunContext &context)
         else
             context.endPhase();
     };
+    TrainedModel model;
     const TrainingOutcome trained = Trainer(config.training).train(
         train, test, context.cancelFlag(), [&context](const TrainingProgress &p) { context.progress(p); },
-        [&context, &config](const EpochResult &e) { context.epochFinished(e, config.training.epochs); }, onPhase);
+        [&context, &config](const EpochResult &e) { context.epochFinished(e, config.training.epochs); }, onPhase,
+        [&model, &train](const NamedTensors &weights, double mean, double std) {
+            model.architecture = ModelExport::kSmallCnn;
+            model.input = InputSpec{1, train.rows, train.cols, {mean}, {std}};
+            model.backbone = weights;
+            model.classNames = train.classNames;
+        });
 
     WorkOutcome outcome;
     outcome.cancelled = trained.cancelled;
@@ -31,6 +39,8 @@ WorkOutcome ScratchTrainingWork::execute(RunContext &context)
         outcome.accuracy = trained.testAccuracy;
     outcome.labelsUsed = train.size();
     outcome.summary.insert(QStringLiteral("model_source"), config.model.source);
+    if (!trained.cancelled && !model.backbone.empty())
+        ModelArtifacts::keep(context, model, outcome.summary);
     return outcome;
 }
 

@@ -2,6 +2,8 @@
 
 #include "Error.h"
 #include "models/BackboneFactory.h"
+#include "models/SmallCnn.h"
+#include "models/StateDict.h"
 #include "util/Files.h"
 
 #include <QJsonArray>
@@ -40,13 +42,19 @@ QString inputText(const InputSpec &input)
     return QStringLiteral("{\"size\":[%1,%2,%3],\"mean\":%4,\"std\":%5}").arg(input.channels).arg(input.rows).arg(input.cols).arg(list(input.mean), list(input.std));
 }
 
+/// The tensor @p name of @p state; an Error when it has none.
+const torch::Tensor &tensorNamed(const NamedTensors &state, const std::string &name)
+{
+    const auto it = std::find_if(state.begin(), state.end(), [&name](const auto &t) { return t.first == name; });
+    if (it == state.end())
+        throw Error(QStringLiteral("the model has no tensor '%1'").arg(QString::fromStdString(name)));
+    return it->second;
+}
+
 /// TorchScript source of gw-mobilenet's forward over flat attributes: a 3x3 stem, then five
 /// depthwise-separable blocks (see GwMobileNet), each conv followed by batch norm (eval) and ReLU.
 std::string gwMobileNetFeatures(const NamedTensors &state)
 {
-    const auto has = [&state](const std::string &name) {
-        return std::any_of(state.begin(), state.end(), [&name](const auto &t) { return t.first == name; });
-    };
     std::ostringstream code;
     const auto batchNorm = [&code](const std::string &prefix) {
         code << "        x = torch.relu(torch.batch_norm(x, self." << attribute(prefix + "weight") << ", self." << attribute(prefix + "bias")
@@ -58,9 +66,7 @@ std::string gwMobileNetFeatures(const NamedTensors &state)
     const int strides[] = {2, 1, 2, 1, 2};
     for (int b = 0; b < 5; ++b) {
         const std::string prefix = "blocks." + std::to_string(b) + ".";
-        if (!has(prefix + "dw.weight"))
-            throw Error(QStringLiteral("the gw-mobilenet state has no %1dw.weight").arg(QString::fromStdString(prefix)));
-        const std::int64_t channels = std::find_if(state.begin(), state.end(), [&](const auto &t) { return t.first == prefix + "dw.weight"; })->second.size(0);
+        const std::int64_t channels = tensorNamed(state, prefix + "dw.weight").size(0);
         code << "        x = torch.conv2d(x, self." << attribute(prefix + "dw.weight") << ", None, [" << strides[b] << ", " << strides[b]
              << "], [1, 1], [1, 1], " << channels << ")\n";
         batchNorm(prefix + "dw_bn.");
@@ -76,6 +82,16 @@ torch::Tensor stored(const torch::Tensor &t)
 {
     const torch::Tensor detached = t.detach();
     return (detached.is_floating_point() ? detached.to(torch::kFloat32) : detached).contiguous().clone();
+}
+
+/// TorchScript source of the small CNN (see SmallCnn): two 3x3 conv + ReLU + 2x2 max-pool stages,
+/// then two linear layers; its own last layer gives the logits.
+std::string smallCnnForward()
+{
+    return "        x = torch.max_pool2d(torch.relu(torch.conv2d(x, self.conv1_weight, self.conv1_bias, [1, 1], [1, 1], [1, 1], 1)), [2, 2], [2, 2], [0, 0], [1, 1], False)\n"
+           "        x = torch.max_pool2d(torch.relu(torch.conv2d(x, self.conv2_weight, self.conv2_bias, [1, 1], [1, 1], [1, 1], 1)), [2, 2], [2, 2], [0, 0], [1, 1], False)\n"
+           "        x = torch.relu(torch.linear(x.flatten(1), self.fc1_weight, self.fc1_bias))\n"
+           "        x = torch.linear(x, self.fc2_weight, self.fc2_bias)\n";
 }
 
 } // namespace
@@ -155,7 +171,7 @@ TrainedModel ModelExport::readSafetensors(const QString &path)
 
 bool ModelExport::canWriteTorchScript(const QString &architecture)
 {
-    return architecture == QStringLiteral("gw-mobilenet");
+    return architecture == QStringLiteral("gw-mobilenet") || architecture == kSmallCnn;
 }
 
 void ModelExport::writeTorchScript(const TrainedModel &model, const QString &path)
@@ -176,7 +192,7 @@ void ModelExport::writeTorchScript(const TrainedModel &model, const QString &pat
     std::ostringstream source;
     source << "def forward(self, images: Tensor) -> Tensor:\n"
            << "        x = (images - self.input_mean) / self.input_std\n"
-           << gwMobileNetFeatures(model.backbone);
+           << (model.architecture == kSmallCnn ? smallCnnForward() : gwMobileNetFeatures(model.backbone));
     if (model.featureMean.defined()) {
         module.register_buffer("feature_mean", model.featureMean.detach().to(torch::kFloat32).clone());
         module.register_buffer("feature_std", model.featureStd.detach().to(torch::kFloat32).clone());
@@ -197,6 +213,14 @@ void ModelExport::writeTorchScript(const TrainedModel &model, const QString &pat
 
 torch::Tensor ModelExport::predict(const TrainedModel &model, const torch::Tensor &images)
 {
+    if (model.architecture == kSmallCnn) {
+        const std::int64_t classes = tensorNamed(model.backbone, "fc2.bias").size(0);
+        SmallCnn cnn(model.input.rows, model.input.cols, int(classes));
+        loadStateDict(*cnn, model.backbone, QStringLiteral("the model"));
+        cnn->eval();
+        torch::NoGradGuard noGrad;
+        return cnn->forward((images - model.input.mean.front()) / model.input.std.front());
+    }
     BackboneSpec spec;
     spec.source = QStringLiteral("scratch");
     spec.architecture = model.architecture;

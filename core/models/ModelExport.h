@@ -35,9 +35,13 @@ struct TrainedModel {
 /// [N, K] (features [N, D] without a head).
 class ModelExport {
 public:
+    /// The architecture name of the train kind's small CNN: a whole classifier (its "backbone"
+    /// tensors include its own last layer; no separate head).
+    static inline const QString kSmallCnn = QStringLiteral("small-cnn");
+
     /// Throws Error naming @p path when it cannot be written.
     static void writeSafetensors(const TrainedModel &model, const QString &path, const std::map<std::string, std::string> &metadata);
-    /// Throws Error when the architecture has no TorchScript form yet (today: gw-mobilenet only) or
+    /// Throws Error when the architecture has no TorchScript form yet (gw-mobilenet and the small CNN have one) or
     /// the file cannot be written.
     static void writeTorchScript(const TrainedModel &model, const QString &path);
     /// Whether writeTorchScript knows @p architecture.

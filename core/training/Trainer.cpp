@@ -2,6 +2,7 @@
 
 #include "Error.h"
 #include "models/SmallCnn.h"
+#include "models/StateDict.h"
 #include "models/TorchRuntime.h"
 
 #include <QElapsedTimer>
@@ -76,7 +77,7 @@ Trainer::Trainer(TrainingParams params) : params_(std::move(params))
 
 TrainingOutcome Trainer::train(const ImageDataset &train, const ImageDataset &test, const std::atomic_bool &cancel,
                                const ProgressCallback &onProgress, const EpochCallback &onEpoch,
-                               const PhaseCallback &onPhase) const
+                               const PhaseCallback &onPhase, const TrainedCallback &onTrained) const
 {
     // Ends an open phase on every way out, a cancel or an exception included.
     struct Phase {
@@ -186,6 +187,8 @@ TrainingOutcome Trainer::train(const ImageDataset &train, const ImageDataset &te
         if (onEpoch)
             onEpoch(result);
     }
+    if (onTrained)
+        onTrained(stateDictOf(*model), norm.mean, norm.std);
     return outcome;
 }
 

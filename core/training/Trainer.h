@@ -5,7 +5,13 @@
 #include <algorithm>
 #include <atomic>
 #include <functional>
+#include <string>
+#include <utility>
 #include <vector>
+
+namespace at {
+class Tensor;
+}
 
 namespace gw {
 
@@ -50,12 +56,15 @@ public:
     using EpochCallback = std::function<void(const EpochResult &)>;
     /// Told when a phase ("train", "eval") begins (true) and ends (false), for energy windows.
     using PhaseCallback = std::function<void(const char *phase, bool begins)>;
+    /// Told once training has run all its epochs: the model's weights (PyTorch state-dict names)
+    /// and the pixel normalisation it was trained with ((x / 255 - mean) / std), to keep the model.
+    using TrainedCallback = std::function<void(const std::vector<std::pair<std::string, at::Tensor>> &weights, double mean, double std)>;
 
     explicit Trainer(TrainingParams params);
 
     TrainingOutcome train(const ImageDataset &train, const ImageDataset &test, const std::atomic_bool &cancel,
                           const ProgressCallback &onProgress = {}, const EpochCallback &onEpoch = {},
-                          const PhaseCallback &onPhase = {}) const;
+                          const PhaseCallback &onPhase = {}, const TrainedCallback &onTrained = {}) const;
 
 private:
     TrainingParams params_;
