@@ -34,6 +34,7 @@
 #include <QTextStream>
 #include <QThread>
 #include <QTimer>
+#include <algorithm>
 #include <atomic>
 #include <limits>
 #include <optional>
@@ -217,15 +218,30 @@ QString formatNumber(const std::optional<double> &value, int decimals, double sc
 
 } // namespace
 
+const std::vector<CommandLine::Subcommand> &CommandLine::subcommands()
+{
+    // One table: what makes the binary headless, what it dispatches to, which have usages of their own.
+    static const std::vector<Subcommand> table = {
+        {QStringLiteral("run"), [](const QStringList &a) { return run(a); }, false},
+        {QStringLiteral("runs"), &CommandLine::listRuns, false},
+        {QStringLiteral("export"), &CommandLine::exportRun, false},
+        {QStringLiteral("schedule"), &CommandLine::schedule, true},
+        {QStringLiteral("labels"), &CommandLine::labels, false},
+        {QStringLiteral("plugins"), &CommandLine::plugins, false},
+        {QStringLiteral("artifacts"), &CommandLine::artifacts, false},
+        {QStringLiteral("pretrain"), &PretrainCommand::execute, true},
+    };
+    return table;
+}
+
 bool CommandLine::wantsHeadless(const QStringList &arguments)
 {
     if (arguments.isEmpty())
         return false;
     const QString first = arguments.first();
-    return first == QStringLiteral("run") || first == QStringLiteral("runs") || first == QStringLiteral("schedule") || first == QStringLiteral("pretrain") ||
-           first == QStringLiteral("export") || first == QStringLiteral("labels") || first == QStringLiteral("plugins") || first == QStringLiteral("artifacts") || first == QStringLiteral("--version") ||
-           first == QStringLiteral("-v") || first == QStringLiteral("--help") || first == QStringLiteral("-h") ||
-           first == QStringLiteral("help");
+    const auto &table = subcommands();
+    return std::any_of(table.begin(), table.end(), [&first](const Subcommand &s) { return s.name == first; }) ||
+           QStringList{QStringLiteral("--version"), QStringLiteral("-v"), QStringLiteral("--help"), QStringLiteral("-h"), QStringLiteral("help")}.contains(first);
 }
 
 QString CommandLine::defaultDatabasePath()
@@ -284,26 +300,13 @@ int CommandLine::execute(const QStringList &arguments)
             return 0;
         }
         const bool wantsHelp = arguments.contains(QStringLiteral("--help")) || arguments.contains(QStringLiteral("-h"));
-        if (wantsHelp && command != QStringLiteral("schedule") && command != QStringLiteral("pretrain")) { // those have usages of their own
-            printOut(usage());
-            return 0;
+        for (const Subcommand &subcommand : subcommands()) {
+            if (subcommand.name != command)
+                continue;
+            if (wantsHelp && !subcommand.ownUsage)
+                break;
+            return subcommand.execute(arguments.mid(1));
         }
-        if (command == QStringLiteral("run"))
-            return run(arguments.mid(1));
-        if (command == QStringLiteral("runs"))
-            return listRuns(arguments.mid(1));
-        if (command == QStringLiteral("export"))
-            return exportRun(arguments.mid(1));
-        if (command == QStringLiteral("schedule"))
-            return schedule(arguments.mid(1));
-        if (command == QStringLiteral("labels"))
-            return labels(arguments.mid(1));
-        if (command == QStringLiteral("plugins"))
-            return plugins(arguments.mid(1));
-        if (command == QStringLiteral("artifacts"))
-            return artifacts(arguments.mid(1));
-        if (command == QStringLiteral("pretrain"))
-            return PretrainCommand::execute(arguments.mid(1));
         printOut(usage());
         return 0;
     } catch (const Error &e) {

@@ -1,6 +1,8 @@
 #pragma once
 #include <QString>
 #include <QStringList>
+#include <functional>
+#include <vector>
 
 namespace gw {
 
@@ -38,6 +40,15 @@ public:
     static RunRecord resumableRun(const RunRepository &repository, qint64 runId);
 
 private:
+    /// A headless command: its word, what runs it (with the arguments after the word), and
+    /// whether it answers --help itself.
+    struct Subcommand {
+        QString name;
+        std::function<int(const QStringList &)> execute;
+        bool ownUsage = false;
+    };
+    static const std::vector<Subcommand> &subcommands();
+
     /// @p startPlan: the run was scheduled; its plan is stored with it.
     static int run(const QStringList &arguments, const StartPlan *startPlan = nullptr);
     static int listRuns(const QStringList &arguments);
