@@ -4,6 +4,7 @@
 #include "extension/PluginManager.h"
 
 #include <QDialogButtonBox>
+#include <QFileInfo>
 #include <QHeaderView>
 #include <QLabel>
 #include <QSettings>
@@ -50,16 +51,25 @@ PluginsDialog::PluginsDialog(const PluginManager &manager, QWidget *parent) : QD
             state->setForeground(QColor(0xD5, 0x5E, 0x00)); // vermilion (Okabe-Ito), as the other warnings
         table_->setItem(row, State, state);
         table_->setItem(row, Kinds, new QTableWidgetItem(spec.kinds.join(QStringLiteral(", "))));
-        auto *details = new QTableWidgetItem(spec.reason.isEmpty() ? spec.file : QStringLiteral("%1\n%2").arg(spec.reason, spec.file));
-        details->setToolTip(details->text());
+        // The reason reads first; the file, long and the same folder each time, is in the tooltip.
+        auto *details = new QTableWidgetItem(spec.reason.isEmpty() ? QFileInfo(spec.file).fileName() : spec.reason);
+        details->setToolTip(spec.reason.isEmpty() ? spec.file : QStringLiteral("%1\n%2").arg(spec.reason, spec.file));
         table_->setItem(row, Details, details);
     }
     table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     table_->horizontalHeader()->setSectionResizeMode(Details, QHeaderView::Stretch);
+    // Wrapped reasons take the rows' height they need at the width the table ends up with.
+    connect(table_->horizontalHeader(), &QHeaderView::sectionResized, table_, &QTableWidget::resizeRowsToContents);
     table_->resizeRowsToContents();
     connect(table_, &QTableWidget::itemChanged, this, [this](QTableWidgetItem *item) {
-        if (item->column() == Enabled)
-            saveEnabled();
+        if (item->column() != Enabled)
+            return;
+        // The switch is per plugin id: the other files of the same plugin (a duplicate, another version) follow.
+        const QSignalBlocker quiet(table_);
+        for (int row = 0; row < table_->rowCount(); ++row)
+            if (QTableWidgetItem *other = table_->item(row, Enabled); other != item && other->data(Qt::UserRole) == item->data(Qt::UserRole))
+                other->setCheckState(item->checkState());
+        saveEnabled();
     });
 
     auto *note = new QLabel(plugins.empty() ? QStringLiteral("No plugins found in: %1").arg(PluginManager::defaultSearchPaths().join(QStringLiteral(", ")))
@@ -85,6 +95,7 @@ void PluginsDialog::saveEnabled()
         if (on->checkState() == Qt::Unchecked)
             chosen.disabledPlugins << id;
     }
+    chosen.disabledPlugins.removeDuplicates();
     chosen.save(settings);
 }
 

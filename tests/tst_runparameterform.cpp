@@ -1,6 +1,7 @@
 #include "CommandLine.h"
 #include "Error.h"
 #include "NewRunDialog.h"
+#include "PluginsDialog.h"
 #include "RunParameterForm.h"
 #include "config/RunParameters.h"
 #include "extension/PluginManager.h"
@@ -16,6 +17,9 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QSettings>
+#include <QStandardPaths>
+#include <QTableWidget>
 #include <QTabWidget>
 #include <QtTest>
 
@@ -43,12 +47,16 @@ RunConfig torchScriptConfig()
 
 class TestRunParameterForm : public QObject {
     Q_OBJECT
+private:
+    PluginManager plugins_{RunKindRegistry::instance()};
+
 private Q_SLOTS:
     void initTestCase()
     {
         // The fixture plugin's kind is in every form of this suite, as a plugin's kind is in the app's.
-        static PluginManager plugins(RunKindRegistry::instance());
-        plugins.load({QStringLiteral(GW_FIXTURE_PLUGIN_DIR)});
+        QStandardPaths::setTestModeEnabled(true); // settings under ~/.qttest, never the person's
+        QSettings().clear();
+        plugins_.load({QStringLiteral(GW_FIXTURE_PLUGIN_DIR)});
         QVERIFY(RunKindRegistry::instance().find(QStringLiteral("fixture-count")));
     }
 
@@ -276,6 +284,32 @@ private Q_SLOTS:
         QPushButton *start = dialog.findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok);
         QVERIFY(!start->isEnabled());
         QVERIFY2(dialog.findChild<QLabel *>(QStringLiteral("configProblem"))->text().contains(QStringLiteral("unlucky")), qPrintable(dialog.findChild<QLabel *>(QStringLiteral("configProblem"))->text()));
+    }
+
+    void thePluginsDialogListsEachPluginAndKeepsTheChoice()
+    {
+        PluginsDialog dialog(plugins_);
+        QTableWidget *table = dialog.table();
+        QCOMPARE(table->rowCount(), int(plugins_.plugins().size()));
+        QMap<QString, int> rowOf;
+        for (int row = 0; row < table->rowCount(); ++row)
+            rowOf.insert(QFileInfo(plugins_.plugins()[std::size_t(row)].file).completeBaseName(), row);
+        const int counting = rowOf.value(QStringLiteral("libgw_fixture_counting"), -1), wrongApi = rowOf.value(QStringLiteral("libgw_fixture_wrong_api"), -1);
+        QVERIFY(counting >= 0 && wrongApi >= 0);
+        QCOMPARE(table->item(counting, 3)->text(), QStringLiteral("loaded"));
+        QCOMPARE(table->item(counting, 4)->text(), QStringLiteral("fixture-count"));
+        QCOMPARE(table->item(wrongApi, 3)->text(), QStringLiteral("failed"));
+        QVERIFY(table->item(wrongApi, 5)->text().contains(QStringLiteral("plugin API version 99")));
+        if (const QString shots = qEnvironmentVariable("GW_TEST_SCREENSHOT_DIR"); !shots.isEmpty()) {
+            dialog.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+            dialog.grab().save(QDir(shots).filePath(QStringLiteral("plugins-dialog.png")));
+        }
+        // Switched off, it is kept off in the settings (from the next start).
+        table->item(counting, 0)->setCheckState(Qt::Unchecked);
+        QVERIFY(QSettings().value(QStringLiteral("plugins/disabled")).toStringList().contains(QStringLiteral("fixture-counting")));
+        table->item(counting, 0)->setCheckState(Qt::Checked);
+        QVERIFY(!QSettings().value(QStringLiteral("plugins/disabled")).toStringList().contains(QStringLiteral("fixture-counting")));
     }
 
     void theShownCommandLineRunsTheSameConfig()
