@@ -64,6 +64,8 @@ CompareView::CompareView(QWidget *parent)
     connect(reportButton, &QPushButton::clicked, this, &CompareView::askAndExportReport);
 
     objective_->setObjectName(QStringLiteral("paretoObjective"));
+    objective_->setSizeAdjustPolicy(QComboBox::AdjustToContents); // filled per comparison: as wide as its titles
+    cost_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
     cost_->setObjectName(QStringLiteral("paretoCost"));
     objective_->setToolTip(QStringLiteral("The Pareto plot's vertical axis: an objective the compared runs' kinds report"));
     cost_->setToolTip(QStringLiteral("The Pareto plot's horizontal axis: a cost the compared runs' kinds report"));

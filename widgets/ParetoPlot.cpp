@@ -93,8 +93,13 @@ void ParetoPlot::setPoints(const std::vector<ParetoPoint> &points, const ResultM
     dominated->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, kDominatedColour, 8));
     dominated->setData(dx, dy);
     plot_->rescaleAxes();
-    // Room around the points, in the axis's own scale.
-    plot_->xAxis->scaleRange(logX ? 1.4 : 1.2, plot_->xAxis->range().center());
+    // Room around the points, in the axis's own scale; one point (or one column) gets a decade around it,
+    // not the axis's arbitrary default span.
+    const auto [fewest, most] = std::minmax_element(points.begin(), points.end(), [](const ParetoPoint &a, const ParetoPoint &b) { return a.cost < b.cost; });
+    if (!points.empty() && fewest->cost == most->cost)
+        plot_->xAxis->setRange(logX ? fewest->cost / 3 : fewest->cost - 1, logX ? fewest->cost * 3 : fewest->cost + 1);
+    else
+        plot_->xAxis->scaleRange(logX ? 1.4 : 1.2, plot_->xAxis->range().center());
     const double ySpan = std::max(1e-9, plot_->yAxis->range().size());
     plot_->yAxis->setRange(plot_->yAxis->range().lower - 0.1 * ySpan - (yScale != 1 ? 2 : 0), plot_->yAxis->range().upper + 0.15 * ySpan + (yScale != 1 ? 3 : 0));
     plot_->replot();
