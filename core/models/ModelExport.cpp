@@ -113,12 +113,12 @@ void ModelExport::writeSafetensors(const TrainedModel &model, const QString &pat
     for (const auto &[name, tensor] : model.backbone)
         tensors.emplace_back(kBackbonePrefix + name, stored(tensor));
     if (model.featureMean.defined()) {
-        tensors.emplace_back("features.mean", model.featureMean.detach().to(torch::kFloat32).contiguous());
-        tensors.emplace_back("features.std", model.featureStd.detach().to(torch::kFloat32).contiguous());
+        tensors.emplace_back("features.mean", stored(model.featureMean));
+        tensors.emplace_back("features.std", stored(model.featureStd));
     }
     if (model.hasHead()) {
-        tensors.emplace_back("head.weight", model.headWeight.detach().to(torch::kFloat32).contiguous());
-        tensors.emplace_back("head.bias", model.headBias.detach().to(torch::kFloat32).contiguous());
+        tensors.emplace_back("head.weight", stored(model.headWeight));
+        tensors.emplace_back("head.bias", stored(model.headBias));
     }
     std::map<std::string, std::string> metadata = metadataIn;
     metadata["architecture"] = model.architecture.toStdString();
@@ -194,13 +194,13 @@ void ModelExport::writeTorchScript(const TrainedModel &model, const QString &pat
            << "        x = (images - self.input_mean) / self.input_std\n"
            << (model.architecture == kSmallCnn ? smallCnnForward() : gwMobileNetFeatures(model.backbone));
     if (model.featureMean.defined()) {
-        module.register_buffer("feature_mean", model.featureMean.detach().to(torch::kFloat32).clone());
-        module.register_buffer("feature_std", model.featureStd.detach().to(torch::kFloat32).clone());
+        module.register_buffer("feature_mean", stored(model.featureMean));
+        module.register_buffer("feature_std", stored(model.featureStd));
         source << "        x = (x - self.feature_mean) / self.feature_std\n";
     }
     if (model.hasHead()) {
-        module.register_buffer("head_weight", model.headWeight.detach().to(torch::kFloat32).clone());
-        module.register_buffer("head_bias", model.headBias.detach().to(torch::kFloat32).clone());
+        module.register_buffer("head_weight", stored(model.headWeight));
+        module.register_buffer("head_bias", stored(model.headBias));
         source << "        x = torch.linear(x, self.head_weight, self.head_bias)\n";
     }
     source << "        return x\n";

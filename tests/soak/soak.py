@@ -398,25 +398,12 @@ class Soak:
                 self.counts["refused"] += 1
                 self.problem("refused", f"the program refused a decision: {line}")
             elif line.startswith("{"):
-                try:
-                    session["summary"] = json.loads(line)
-                    session.setdefault("summary_s", round(proc.elapsed(), 3))
-                except ValueError:
-                    pass
+                self.take_summary(session, line, proc)
 
         while True:
-            due = proc.kill_in(kill)
-            if due is not None and due <= 0:
-                proc.kill()
-                outcome = "killed"
+            outcome, wait = self.stop_or_wait(proc, kill, fast=bool(plan))
+            if outcome:
                 break
-            if proc.elapsed() > self.args.timeout:
-                proc.kill()
-                outcome = "hung"
-                break
-            wait = 0.02 if plan or proc.created_at is None else 0.2
-            if due is not None:
-                wait = min(wait, max(0.0, due))
             for line in proc.read_lines(wait):
                 handle(line)
             if proc.eof:
@@ -504,37 +491,45 @@ class Soak:
 
     def drive_training(self, proc, kill, session):
         while True:
-            due = proc.kill_in(kill)
-            if due is not None and due <= 0:
-                proc.kill()
-                outcome = "killed"
+            outcome, wait = self.stop_or_wait(proc, kill, fast=False)
+            if outcome:
                 break
-            if proc.elapsed() > self.args.timeout:
-                proc.kill()
-                outcome = "hung"
-                break
-            wait = 0.02 if proc.created_at is None else 0.2
-            if due is not None:
-                wait = min(wait, max(0.0, due))
             for line in proc.read_lines(wait):
-                if line.startswith("{"):
-                    try:
-                        session["summary"] = json.loads(line)
-                        session.setdefault("summary_s", round(proc.elapsed(), 3))
-                    except ValueError:
-                        pass
+                self.take_summary(session, line, proc)
             if proc.eof:
                 proc.p.wait()
                 outcome = "exited"
                 break
         for line in proc.drain():
-            if line.startswith("{"):
-                try:
-                    session["summary"] = json.loads(line)
-                except ValueError:
-                    pass
+            self.take_summary(session, line)
         proc.finish()
         return outcome
+
+    def stop_or_wait(self, proc, kill, fast):
+        """Kills the process when its kill time has come ("killed") or it ran past the timeout
+        ("hung") and says so; otherwise how long to read its output before looking again (briefly
+        while there is input to send or the run is not created yet, never past the kill time)."""
+        due = proc.kill_in(kill)
+        if due is not None and due <= 0:
+            proc.kill()
+            return "killed", 0
+        if proc.elapsed() > self.args.timeout:
+            proc.kill()
+            return "hung", 0
+        wait = 0.02 if fast or proc.created_at is None else 0.2
+        return None, wait if due is None else min(wait, max(0.0, due))
+
+    @staticmethod
+    def take_summary(session, line, proc=None):
+        """Keeps a JSON summary line (and, while the process runs, when it came)."""
+        if not line.startswith("{"):
+            return
+        try:
+            session["summary"] = json.loads(line)
+        except ValueError:
+            return
+        if proc is not None:
+            session.setdefault("summary_s", round(proc.elapsed(), 3))
 
     def kill_time(self, kind):
         """When to kill: mostly anywhere in the life of the run (from its creation to a little past
