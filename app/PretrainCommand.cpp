@@ -3,6 +3,7 @@
 #include "CommandLine.h"
 #include "Error.h"
 #include "config/RunConfig.h"
+#include "config/RunParameters.h"
 #include "jobs/RunJob.h"
 #include "report/ModelCard.h"
 #include "report/RunReportBuilder.h"
@@ -81,7 +82,7 @@ Options parse(const QStringList &arguments)
     // Every value passes the same checks as a config file's (and is stored with the run, so
     // `run --resume` and the New run dialog take the run up again).
     o.config.pretrain.output = QFileInfo(o.output).absoluteFilePath();
-    o.config = RunConfig::fromJson(nlohmann::json::parse(o.config.toJsonText()), QStringLiteral("green-workbench pretrain"));
+    o.config = RunConfig::fromJson(RunParameters::toJson(o.config), QStringLiteral("green-workbench pretrain"));
     return o;
 }
 

@@ -288,6 +288,8 @@ void RunParameterForm::followKind(const QString &id, const QString &previous)
             if (f.editor != kindChooser_ && kind->uses(f.parameter->key) && f.parameter->get(now) != f.parameter->get(before))
                 f.write(f.parameter->get(now));
     }
+    // A row is shown when the kind reads its key; a section when any of its rows is; a page when any of its sections is.
+    QSet<QString> sectionsShown;
     for (const Field &f : fields_) {
         if (f.editor == kindChooser_)
             continue;
@@ -295,13 +297,12 @@ void RunParameterForm::followKind(const QString &id, const QString &previous)
         for (const SectionView &view : sectionViews_)
             if (view.key == f.parameter->section())
                 view.form->setRowVisible(f.row, shown);
+        if (shown)
+            sectionsShown.insert(f.parameter->section());
     }
-    // A section is shown when any of its parameters is; a page when any of its sections is.
     QSet<QString> pagesShown;
     for (const SectionView &view : sectionViews_) {
-        bool any = false;
-        for (const Field &f : fields_)
-            any = any || (f.editor != kindChooser_ && f.parameter->section() == view.key && kind->uses(f.parameter->key));
+        const bool any = sectionsShown.contains(view.key);
         if (view.group)
             view.group->setVisible(any);
         if (any)

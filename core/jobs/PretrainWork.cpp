@@ -1,10 +1,9 @@
 #include "jobs/PretrainWork.h"
 
+#include "Error.h"
 #include "config/RunConfig.h"
 #include "data/FashionMnist.h"
 #include "jobs/ModelArtifacts.h"
-
-#include "Error.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -12,7 +11,10 @@
 
 namespace gw {
 
-PretrainParams PretrainWork::paramsOf(const RunConfig &config)
+namespace {
+
+/// The recipe @p config asks for.
+PretrainParams paramsOf(const RunConfig &config)
 {
     PretrainParams params;
     params.epochs = config.training.epochs;
@@ -24,6 +26,8 @@ PretrainParams PretrainWork::paramsOf(const RunConfig &config)
     params.seed = config.seed;
     return params;
 }
+
+} // namespace
 
 WorkOutcome PretrainWork::execute(RunContext &context)
 {

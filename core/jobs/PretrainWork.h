@@ -11,8 +11,6 @@ namespace gw {
 class PretrainWork : public RunWork {
 public:
     WorkOutcome execute(RunContext &context) override;
-    /// The recipe @p config asks for.
-    static PretrainParams paramsOf(const RunConfig &config);
 };
 
 } // namespace gw
