@@ -366,7 +366,7 @@ int CommandLine::run(const QStringList &arguments, const StartPlan *startPlan)
     InteractiveOracle oracle(qEnvironmentVariable("USER", QStringLiteral("terminal")));
     TerminalLabeling terminal(oracle);
     if (options.labelStdin) {
-        job->setHumanOracle(&oracle);
+        job->attach(InteractiveOracle::attachmentName(), &oracle);
         // Nobody can answer after the end of input: the run stops as cancelled (it can be resumed).
         QObject::connect(&terminal, &TerminalLabeling::inputEnded, qApp, [] {
             printErr(QStringLiteral("note: standard input ended; stopping the run (acknowledged labels are stored; "
@@ -425,14 +425,18 @@ RunSummary CommandLine::runInForeground(RunJob *job, const QString &db)
     QObject::connect(job, &RunJob::runCreated, qApp, [db](qint64 id) {
         printErr(QStringLiteral("run %1 started; store: %2\n").arg(id).arg(db));
     });
-    QObject::connect(job, &RunJob::epochFinished, qApp, [showBar](const QVariantMap &e) {
-        printErr(QStringLiteral("%1epoch %2: train loss %3, train accuracy %4, test accuracy %5 (%6 s)\n")
-                     .arg(showBar ? QStringLiteral("\r\x1b[K") : QString())
-                     .arg(e.value(QStringLiteral("epoch")).toInt())
-                     .arg(e.value(QStringLiteral("train_loss")).toDouble(), 0, 'f', 4)
-                     .arg(e.value(QStringLiteral("train_accuracy")).toDouble(), 0, 'f', 4)
-                     .arg(e.value(QStringLiteral("test_accuracy")).toDouble(), 0, 'f', 4)
-                     .arg(e.value(QStringLiteral("duration_s")).toDouble(), 0, 'f', 1));
+    QObject::connect(job, &RunJob::stepFinished, qApp, [showBar](const QVariantMap &step) {
+        QStringList figures;
+        for (const QVariant &name : step.value(QStringLiteral("names")).toList())
+            figures << QStringLiteral("%1 %2").arg(name.toString().replace(QLatin1Char('_'), QLatin1Char(' ')))
+                           .arg(step.value(name.toString()).toDouble(), 0, 'g', 5);
+        const qint64 steps = step.value(QStringLiteral("steps")).toLongLong();
+        const QString scope = step.value(QStringLiteral("scope")).toString();
+        printErr(QStringLiteral("%1%2%3 %4%5: %6\n")
+                     .arg(showBar ? QStringLiteral("\r\x1b[K") : QString(), scope.isEmpty() ? QString() : scope + QStringLiteral(", "),
+                          step.value(QStringLiteral("noun")).toString())
+                     .arg(step.value(QStringLiteral("step")).toLongLong())
+                     .arg(steps > 0 ? QStringLiteral(" of %1").arg(steps) : QString(), figures.join(QStringLiteral(", "))));
     });
     QObject::connect(job, &RunJob::noticed, qApp, [showBar](const QString &message) {
         printErr(QStringLiteral("%1note: %2\n").arg(showBar ? QStringLiteral("\r\x1b[K") : QString(), message));

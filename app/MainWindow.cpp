@@ -502,7 +502,7 @@ bool MainWindow::launch(const RunConfig &config, const std::optional<StartPlan> 
     job->setMinimumSampleHz(settings_.liveSampleHz);
     job->setLiveIntensity(settings_.electricityMapsToken);
     if (config.activeLearning.enabled && config.activeLearning.oracle == QStringLiteral("human"))
-        job->setHumanOracle(oracle_);
+        job->attach(InteractiveOracle::attachmentName(), oracle_);
     if (plan)
         job->setStartPlan(*plan);
     runner_ = std::make_unique<JobRunner>(job);

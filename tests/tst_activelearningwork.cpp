@@ -249,7 +249,7 @@ private Q_SLOTS:
         }, Qt::DirectConnection);
         auto *job = new RunJob(c, store());
         job->setPowerSource(std::make_unique<test::ConstantPowerSource>(20.0, 2.0));
-        job->setHumanOracle(&person);
+        job->attach(InteractiveOracle::attachmentName(), &person);
         JobRunner runner(job);
         QSignalSpy finished(job, &RunJob::finished);
         runner.start();

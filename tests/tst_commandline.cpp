@@ -301,11 +301,11 @@ private Q_SLOTS:
         QElapsedTimer clock;
         clock.start();
         // Past the first epoch, so the run is well under way.
-        while (!err.contains(QStringLiteral("epoch 1:")) && clock.elapsed() < 60000) {
+        while (!err.contains(QStringLiteral("epoch 1 of ")) && clock.elapsed() < 60000) {
             process.waitForReadyRead(200);
             err += QString::fromUtf8(process.readAllStandardError());
         }
-        QVERIFY2(err.contains(QStringLiteral("epoch 1:")), qPrintable(err));
+        QVERIFY2(err.contains(QStringLiteral("epoch 1 of ")), qPrintable(err));
         // Power samples are flushed to the store every second: on a fast machine epoch 1 ends before the first flush.
         QThread::msleep(1500);
         ::kill(pid_t(process.processId()), signal);
@@ -364,6 +364,22 @@ private Q_SLOTS:
         QCOMPARE(summary[QStringLiteral("status")].toString(), QStringLiteral("completed"));
         QCOMPARE(summary[QStringLiteral("count_total")].toDouble(), 10.0);
         const qint64 id = summary[QStringLiteral("run_id")].toInteger();
+        // Its steps are shown as they finish, and its parts are measured and stored by scope.
+        QVERIFY2(r.err.contains(QStringLiteral("step 4 of 4: count total 10")), qPrintable(r.err));
+        {
+            const gw::Database store(db);
+            const gw::RunRepository repository(store);
+            int counted = 0;
+            for (const gw::EnergyWindow &w : repository.energyWindows(id))
+                if (w.phase == QStringLiteral("count")) {
+                    ++counted;
+                    QVERIFY2(w.scope == QStringLiteral("part 1") || w.scope == QStringLiteral("part 2"), qPrintable(w.scope));
+                }
+            QCOMPARE(counted, 4);
+            QCOMPARE(repository.metricScopes(id), (QStringList{QStringLiteral("part 1"), QStringLiteral("part 2")}));
+            QCOMPARE(repository.metrics(id, QStringLiteral("part 2")).size(), std::size_t(2));
+            QVERIFY(repository.metrics(id, QStringLiteral("part 2")).front().value > 0.015); // 20 ms slept inside each window
+        }
 
         const Result runs = workbench({QStringLiteral("runs"), QStringLiteral("--db"), db, QStringLiteral("--json")}, plugins);
         const QJsonArray stored = QJsonDocument::fromJson(runs.out.toUtf8()).array();

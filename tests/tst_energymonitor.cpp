@@ -79,6 +79,25 @@ private Q_SLOTS:
             QCOMPARE(s.intensityGPerKwh, 500.0);
     }
 
+    // A window says what it cost when it closes, and keeps the part of the run it was for.
+    void aClosedWindowReturnsItsCostAndScope()
+    {
+        EnergyMonitor monitor(std::make_unique<ConstantSource>(50, 0), 20, 1.5);
+        monitor.start();
+        monitor.beginWindow(QStringLiteral("train"), QStringLiteral("client 17"));
+        QTest::qWait(50);
+        const std::optional<EnergyWindow> closed = monitor.endWindow();
+        QVERIFY(closed.has_value());
+        QCOMPARE(closed->scope, QStringLiteral("client 17"));
+        QVERIFY(closed->endS - closed->startS >= 0.045);
+        QVERIFY(qAbs(closed->energyJ - 50 * 1.5 * (closed->endS - closed->startS)) < 1e-6); // PUE included
+        QVERIFY(!monitor.endWindow().has_value()); // none open
+        monitor.stop();
+        const std::vector<EnergyWindow> windows = monitor.takeFinishedWindows();
+        QCOMPARE(windows.size(), std::size_t(1));
+        QCOMPARE(windows.front().scope, QStringLiteral("client 17"));
+    }
+
     void rateChangesWhileRunning()
     {
         EnergyMonitor monitor(std::make_unique<ConstantSource>(10, 0), 0.2, 1.0);

@@ -203,8 +203,8 @@ def forward(self, x):
             // Stopped after its second epoch, as a kill would stop it (the checkpoint is what matters).
             RunJob *job = scriptedJob(c, db);
             JobRunner runner(job);
-            QObject::connect(job, &RunJob::epochFinished, job, [job](const QVariantMap &e) {
-                if (e.value(QStringLiteral("epoch")).toInt() == 2)
+            QObject::connect(job, &RunJob::stepFinished, job, [job](const QVariantMap &e) {
+                if (e.value(QStringLiteral("step")).toInt() == 2)
                     job->cancel();
             }, Qt::DirectConnection);
             QSignalSpy finished(job, &RunJob::finished);
@@ -220,14 +220,14 @@ def forward(self, x):
         job->setResumeFrom(firstId);
         JobRunner runner(job);
         QSignalSpy finished(job, &RunJob::finished);
-        QSignalSpy epochs(job, &RunJob::epochFinished);
+        QSignalSpy epochs(job, &RunJob::stepFinished);
         runner.start();
         QVERIFY(finished.wait(60000));
         const RunSummary s = finished.at(0).at(0).value<RunSummary>();
         QVERIFY2(s.status == QStringLiteral("completed"), qPrintable(s.error));
         QCOMPARE(s.extra.value(QStringLiteral("resumed_from_run")).toDouble(), double(firstId));
         QCOMPARE(epochs.count(), 4); // epochs 3 to 6
-        QCOMPARE(epochs.first().at(0).toMap().value(QStringLiteral("epoch")).toInt(), 3);
+        QCOMPARE(epochs.first().at(0).toMap().value(QStringLiteral("step")).toInt(), 3);
         QVERIFY(s.accuracy > 0.5);
     }
 
@@ -241,7 +241,7 @@ def forward(self, x):
         JobRunner runner(job);
         QSignalSpy finished(job, &RunJob::finished);
         QSignalSpy noticed(job, &RunJob::noticed);
-        QSignalSpy epochs(job, &RunJob::epochFinished);
+        QSignalSpy epochs(job, &RunJob::stepFinished);
         runner.start();
         QVERIFY(finished.wait(60000));
         const RunSummary s = finished.at(0).at(0).value<RunSummary>();

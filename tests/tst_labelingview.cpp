@@ -48,7 +48,7 @@ private Q_SLOTS:
         view.show();
         auto *job = new RunJob(c, storePath);
         job->setPowerSource(std::make_unique<test::ConstantPowerSource>(20.0, 2.0));
-        job->setHumanOracle(&oracle);
+        job->attach(InteractiveOracle::attachmentName(), &oracle);
         JobRunner runner(job);
         QSignalSpy shown(&view, &LabelingView::batchShown);
         QSignalSpy stored(&oracle, &InteractiveOracle::labelStored);

@@ -222,7 +222,7 @@ private Q_SLOTS:
                                                              QStringLiteral("--model.run_id=99"), QStringLiteral("--db"), db});
         QVERIFY(unknown.waitForFinished(300000));
         QCOMPARE(unknown.exitCode(), 1); // the run is stored as failed, with the reason
-        QVERIFY2(unknown.readAllStandardError().contains("model.run_id 99: that run kept no model"), "no reason given");
+        QVERIFY2(unknown.readAllStandardError().contains("model.run_id 99: run 99 kept no model"), "no reason given");
 
         const QString python = pythonWithTorch();
         if (python.isEmpty())

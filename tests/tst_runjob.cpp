@@ -47,7 +47,7 @@ private Q_SLOTS:
         const QString db = dir_.filePath(QStringLiteral("complete.sqlite"));
         auto *job = new RunJob(config(2), db);
         JobRunner runner(job);
-        QSignalSpy epochs(job, &RunJob::epochFinished);
+        QSignalSpy epochs(job, &RunJob::stepFinished);
         const RunSummary s = runToEnd(job, runner);
         QCOMPARE(s.status, QStringLiteral("completed"));
         QVERIFY(s.runId > 0);

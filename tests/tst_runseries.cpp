@@ -44,8 +44,8 @@ private Q_SLOTS:
             samples.push_back(s);
         }
         runs.addPowerSamples(id, samples);
-        runs.addEnergyWindows(id, {{QStringLiteral("train"), 0, 0, 4, 144, 144}, {QStringLiteral("eval"), 0, 4, 5, 36, 36},
-                                   {QStringLiteral("train"), 0, 5, 9, 144, 144}, {QStringLiteral("eval"), 0, 9, 10, 36, 36}});
+        runs.addEnergyWindows(id, {{QStringLiteral("train"), {}, 0, 0, 4, 144, 144}, {QStringLiteral("eval"), {}, 0, 4, 5, 36, 36},
+                                   {QStringLiteral("train"), {}, 0, 5, 9, 144, 144}, {QStringLiteral("eval"), {}, 0, 9, 10, 36, 36}});
         runs.addMetric(id, 2, QStringLiteral("test_accuracy"), 0.8);
         runs.addMetric(id, 1, QStringLiteral("test_accuracy"), 0.7);
         runs.setPhaseSplit(id, {{QStringLiteral("train"), 288}, {QStringLiteral("eval"), 72}}, {{QStringLiteral("train"), 8}, {QStringLiteral("eval"), 2}});

@@ -1,4 +1,5 @@
 #include "activelearning/ActiveLearningWork.h"
+#include "activelearning/InteractiveOracle.h"
 
 #include "Error.h"
 #include "activelearning/LabelTransfer.h"
@@ -59,18 +60,6 @@ QImage sampleImage(const ImageDataset &data, std::int64_t index)
     }
     return image;
 }
-
-/// Energy and time spent between construction and take(), read outside the phase's window edges.
-class PhaseCost {
-public:
-    explicit PhaseCost(RunContext &context) : context_(context), startJ_(context.energyJ()) { clock_.start(); }
-    std::pair<double, double> take() const { return {context_.energyJ() - startJ_, clock_.nsecsElapsed() / 1e9}; }
-
-private:
-    RunContext &context_;
-    double startJ_;
-    QElapsedTimer clock_;
-};
 
 /// The loop's side of the oracle: every decision goes to the store before it is acknowledged.
 class StoreLabelSink : public LabelSink {
@@ -228,15 +217,15 @@ WorkOutcome ActiveLearningWork::execute(RunContext &context)
         simulated = makeSimulatedOracle(config, pool);
         oracle = simulated.get();
     } else {
-        oracle = context.humanOracle();
+        oracle = qobject_cast<InteractiveOracle *>(context.attachment(InteractiveOracle::attachmentName()));
         if (!oracle)
             throw Error(QStringLiteral("active_learning.oracle is 'human' but nobody is there to answer: start the run from the window, or "
                                        "headless with --label-stdin"));
     }
     context.workStarts();
 
-    TrainingProgress progress;
-    progress.workTotal = double(pool.size() + data.test.size()) * kForwardWork + double(al.budget) * kLabelWork;
+    WorkProgress progress;
+    progress.total = double(pool.size() + data.test.size()) * kForwardWork + double(al.budget) * kLabelWork;
     Embedder embedder(context, *backbone, EmbeddingCache(QDir(context.cacheDirectory()).filePath(QStringLiteral("embeddings"))),
                       config.model.cacheDtype == QStringLiteral("float16"));
     const Embedded train = embedder.embed(pool, progress);
@@ -246,7 +235,7 @@ WorkOutcome ActiveLearningWork::execute(RunContext &context)
         return outcome;
     }
     reportEmbeddings(train, test, context, outcome.summary);
-    const double embedWork = progress.workDone;
+    const double embedWork = progress.done;
     // Standardised with the whole pool's statistics: they need no labels.
     const torch::Tensor mean = train.features.mean(0), std = train.features.std(0).clamp_min(1e-6);
     const torch::Tensor x = (train.features - mean) / std;
@@ -293,18 +282,16 @@ WorkOutcome ActiveLearningWork::execute(RunContext &context)
         return out;
     };
     const auto reportProgress = [&]() {
-        progress.workDone = embedWork + double(sink.current().size()) * kLabelWork;
+        progress.done = embedWork + double(sink.current().size()) * kLabelWork;
+        progress.message = QStringLiteral("%1 of %2 labels").arg(sink.current().size()).arg(al.budget);
         context.progress(progress);
     };
     // Asks the oracle for the labels of a round's batch; the round's record gets the wait's cost.
     const auto ask = [&](int round, const std::vector<LabelQuery> &batch) {
         sink.setRound(round);
-        PhaseCost cost(context);
-        {
-            const PhaseScope phase(context, QStringLiteral("label_wait"));
-            oracle->answer(batch, LabelingContext{classNames, qint64(sink.current().size()), al.budget}, sink, context.cancelFlag());
-        }
-        const auto [energyJ, seconds] = cost.take();
+        MeasuredWindow wait(context, QStringLiteral("label_wait"));
+        oracle->answer(batch, LabelingContext{classNames, qint64(sink.current().size()), al.budget}, sink, context.cancelFlag());
+        const auto [energyJ, seconds] = wait.finish();
         for (RoundRecord &r : history)
             if (r.round == round) {
                 r.labelWaitEnergyJ += energyJ;
@@ -363,10 +350,9 @@ WorkOutcome ActiveLearningWork::execute(RunContext &context)
         round = last + 1;
     } else if (std::int64_t(sink.current().size()) < al.initial) {
         // Round 0: the first labels, with no model yet (random, or typical samples of the clusters).
-        PhaseCost cost(context);
         std::vector<std::int64_t> picks;
+        MeasuredWindow query(context, QStringLiteral("query"));
         {
-            const PhaseScope phase(context, QStringLiteral("query"));
             const std::vector<std::int64_t> candidates = unlabelledPool();
             const torch::Tensor index = torch::tensor(candidates, torch::kInt64);
             QueryPool initialPool;
@@ -375,7 +361,7 @@ WorkOutcome ActiveLearningWork::execute(RunContext &context)
             for (std::int64_t i : initialStrategy->select(initialPool, options))
                 picks.push_back(candidates[std::size_t(i)]);
         }
-        const auto [energyJ, seconds] = cost.take();
+        const auto [energyJ, seconds] = query.finish();
         RoundRecord zero;
         zero.round = 0;
         zero.labels = sink.current().size();
@@ -411,19 +397,15 @@ WorkOutcome ActiveLearningWork::execute(RunContext &context)
         record.labels = labelled.numel();
         ProbeHead head(x.size(1), classes, headOptions);
         {
-            PhaseCost cost(context);
-            {
-                const PhaseScope phase(context, QStringLiteral("train"));
-                head.fit(xLabelled, y);
-            }
+            MeasuredWindow train(context, QStringLiteral("train"));
+            head.fit(xLabelled, y);
+            record.trainEnergyJ = train.finish().energyJ;
             lastHead = head;
-            record.trainEnergyJ = cost.take().first;
         }
         torch::Tensor poolProbabilities;
         {
-            PhaseCost cost(context);
+            MeasuredWindow eval(context, QStringLiteral("eval"));
             {
-                const PhaseScope phase(context, QStringLiteral("eval"));
                 record.testAccuracy = head.probabilities(xTest).argmax(1).eq(yTest).to(torch::kFloat64).mean().item<double>();
                 record.valAccuracy = ProbeHead::crossValidatedAccuracy(xLabelled, y, classes, kValidationFolds, headOptions, &head);
                 poolProbabilities = head.probabilities(x);
@@ -433,7 +415,7 @@ WorkOutcome ActiveLearningWork::execute(RunContext &context)
                     record.kappa = StoppingRules::cohenKappa(previousPredictions, predictions);
                 previousPredictions = std::move(predictions);
             }
-            record.evalEnergyJ = cost.take().first;
+            record.evalEnergyJ = eval.finish().energyJ;
         }
         record.emissionsG = context.emissionsG();
         history.push_back(record);
@@ -442,11 +424,11 @@ WorkOutcome ActiveLearningWork::execute(RunContext &context)
         context.metric(record.labels, QStringLiteral("al_test_accuracy"), *record.testAccuracy);
         if (record.valAccuracy)
             context.metric(record.labels, QStringLiteral("al_val_accuracy"), *record.valAccuracy);
-        EpochResult result;
-        result.epoch = round;
-        result.testAccuracy = *record.testAccuracy;
-        result.trainAccuracy = head.probabilities(xLabelled).argmax(1).eq(y).to(torch::kFloat64).mean().item<double>();
-        context.epochFinished(result, int((al.budget - al.initial + al.batch - 1) / al.batch) + 1);
+        const double trainAccuracy = head.probabilities(xLabelled).argmax(1).eq(y).to(torch::kFloat64).mean().item<double>();
+        context.stepFinished(WorkStep(QStringLiteral("round"), round, (al.budget - al.initial + al.batch - 1) / al.batch + 1)
+                                 .add(QStringLiteral("labels"), double(record.labels))
+                                 .add(QStringLiteral("train_accuracy"), trainAccuracy)
+                                 .add(QStringLiteral("test_accuracy"), *record.testAccuracy));
 
         if (const std::optional<QString> reason = stopping.check({record.labels, record.valAccuracy, record.kappa, record.emissionsG})) {
             stopReason = *reason;
@@ -459,9 +441,8 @@ WorkOutcome ActiveLearningWork::execute(RunContext &context)
         }
         std::vector<std::int64_t> picks;
         {
-            PhaseCost cost(context);
+            MeasuredWindow query(context, QStringLiteral("query"));
             {
-                const PhaseScope phase(context, QStringLiteral("query"));
                 const torch::Tensor index = torch::tensor(candidates, torch::kInt64);
                 QueryPool queryPool;
                 queryPool.probabilities = poolProbabilities.index_select(0, index);
@@ -474,7 +455,9 @@ WorkOutcome ActiveLearningWork::execute(RunContext &context)
                 for (std::int64_t i : strategy->select(queryPool, options))
                     picks.push_back(candidates[std::size_t(i)]);
             }
-            std::tie(record.queryEnergyJ, record.queryS) = cost.take();
+            const MeasuredCost spent = query.finish();
+            record.queryEnergyJ = spent.energyJ;
+            record.queryS = spent.durationS;
         }
         history.back() = record;
         rounds.saveRound(runId, record);

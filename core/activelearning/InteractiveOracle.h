@@ -16,6 +16,9 @@ class InteractiveOracle : public QObject, public Oracle {
     Q_OBJECT
 public:
     explicit InteractiveOracle(QString annotator, QObject *parent = nullptr);
+    /// The name under which whoever starts an active-learning run with oracle "human" attaches the
+    /// person to it (RunJob::attach); the run fails with a clear message when nobody is attached.
+    static QString attachmentName() { return QStringLiteral("human-oracle"); }
 
     QString annotator() const override { return annotator_; }
     bool needsImages() const override { return true; }

@@ -165,28 +165,29 @@ void EnergyMonitor::takeSample()
     Q_EMIT sampleTaken(sample);
 }
 
-void EnergyMonitor::beginWindow(const QString &phase)
+void EnergyMonitor::beginWindow(const QString &phase, const QString &scope)
 {
     if (thread_)
         takeSample(); // closes the interval spent in the enclosing phase
     QMutexLocker lock(&mutex_);
-    open_.push_back({phase, (thread_ ? lastS_ : nowSeconds()) - startS_, total_.energyJ(), 0});
+    open_.push_back({phase, scope, (thread_ ? lastS_ : nowSeconds()) - startS_, total_.energyJ(), 0});
 }
 
-void EnergyMonitor::endWindow()
+std::optional<EnergyWindow> EnergyMonitor::endWindow()
 {
     {
         QMutexLocker lock(&mutex_);
         if (open_.empty())
-            return;
+            return std::nullopt;
     }
     if (thread_)
         takeSample();
     QMutexLocker lock(&mutex_);
     const OpenWindow window = open_.back();
     open_.pop_back();
-    finished_.push_back({window.phase, int(open_.size()), window.startS, lastS_ - startS_, total_.energyJ() - window.energyAtStartJ,
-                         window.ownEnergyJ});
+    finished_.push_back({window.phase, window.scope, int(open_.size()), window.startS, (thread_ ? lastS_ : nowSeconds()) - startS_,
+                         total_.energyJ() - window.energyAtStartJ, window.ownEnergyJ});
+    return finished_.back();
 }
 
 std::vector<PowerSample> EnergyMonitor::takePending()

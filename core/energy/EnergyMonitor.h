@@ -9,15 +9,18 @@
 #include <QStringList>
 #include <QWaitCondition>
 #include <memory>
+#include <optional>
 #include <vector>
 
 class QThread;
 
 namespace gw {
 
-/// A finished energy window: a named phase of the work between begin and end.
+/// A finished energy window: a named phase of the work between begin and end, of a scope (the
+/// part of the run it is for: "variant int8", "client 17"; empty: the run as a whole).
 struct EnergyWindow {
     QString phase;
+    QString scope;
     int depth = 0;          ///< 0 for an outermost window
     double startS = 0;      ///< since the monitor started
     double endS = 0;
@@ -47,9 +50,9 @@ public:
     void stop();
     bool isRunning() const;
 
-    void beginWindow(const QString &phase);
-    /// Ends the innermost open window (does nothing when none is open).
-    void endWindow();
+    void beginWindow(const QString &phase, const QString &scope = QString());
+    /// Ends the innermost open window and returns it (nothing when none is open).
+    std::optional<EnergyWindow> endWindow();
     /// The grid intensity from now on (g/kWh).
     void setIntensity(double gPerKwh);
     /// Changes the sampling rate while running (e.g. faster while a live view is open).
@@ -80,6 +83,7 @@ Q_SIGNALS:
 private:
     struct OpenWindow {
         QString phase;
+        QString scope;
         double startS = 0;
         double energyAtStartJ = 0;
         double ownEnergyJ = 0;

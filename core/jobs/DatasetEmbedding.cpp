@@ -1,5 +1,4 @@
 #include "jobs/DatasetEmbedding.h"
-#include "store/ArtifactRepository.h"
 
 #include "Error.h"
 #include "config/RunConfig.h"
@@ -88,7 +87,7 @@ Embedder::Embedder(RunContext &context, Backbone &backbone, EmbeddingCache cache
 {
 }
 
-Embedded Embedder::embed(const ImageDataset &data, TrainingProgress &progress)
+Embedded Embedder::embed(const ImageDataset &data, WorkProgress &progress)
 {
     const EmbeddingKey key{backbone_.contentHash(), DatasetFingerprint::fromDataset(data), ImageTensors::describe(data, backbone_.input())};
     try {
@@ -107,7 +106,7 @@ Embedded Embedder::embed(const ImageDataset &data, TrainingProgress &progress)
     {
         // The cost is read outside the window's edges, which take a sample each, so it equals
         // what the store attributes to this "embed" window.
-        const PhaseScope phase(context_, QStringLiteral("embed"));
+        const MeasuredWindow phase(context_, QStringLiteral("embed"));
         energyBeforeJ = context_.energyJ();
         emissionsBeforeG = context_.emissionsG();
         clock.start();
@@ -119,7 +118,8 @@ Embedded Embedder::embed(const ImageDataset &data, TrainingProgress &progress)
                 return {};
             const std::int64_t count = std::min(kInferenceBatch, data.size() - first);
             parts.push_back(backbone_.forward(ImageTensors::batch(data, first, count, backbone_.input())).to(torch::kFloat32));
-            progress.workDone += double(count) * kForwardWork;
+            progress.done += double(count) * kForwardWork;
+            progress.message = QStringLiteral("computing the features of %1: %2 of %3 images").arg(data.name).arg(first + count).arg(data.size());
             context_.progress(progress);
         }
         out.features = torch::cat(parts, 0);
@@ -144,19 +144,17 @@ PreparedWork prepareBackboneAndData(RunContext &context, QJsonObject &summary)
     summary.insert(QStringLiteral("training_mode"), config.training.mode);
     PreparedWork prepared;
     {
-        const PhaseScope phase(context, QStringLiteral("data"));
+        const MeasuredWindow phase(context, QStringLiteral("data"));
         BackboneSpec spec = backboneSpec(config);
         if (config.model.source == QStringLiteral("run")) {
             // Another run's kept model, checked against the hash the store recorded for it.
-            const std::optional<ArtifactRecord> artifact = ArtifactRepository(context.database()).find(config.model.runId, QStringLiteral("model"),
-                                                                                                       QStringLiteral("safetensors"));
-            if (!artifact)
-                throw Error(QStringLiteral("model.run_id %1: that run kept no model in %2 (green-workbench artifacts lists those that did)")
-                                .arg(config.model.runId)
-                                .arg(context.database().path()));
+            try {
+                spec.path = context.inputArtifact(config.model.runId, QStringLiteral("model"), QStringLiteral("safetensors"));
+            } catch (const Error &e) {
+                throw Error(QStringLiteral("model.run_id %1: %2").arg(config.model.runId).arg(e.message()));
+            }
             spec.source = QStringLiteral("artifact");
-            spec.path = ArtifactRepository::verifiedPath(*artifact, context.cacheDirectory());
-            spec.origin = QStringLiteral("run %1's model (%2)").arg(config.model.runId).arg(artifact->path);
+            spec.origin = QStringLiteral("run %1's model (%2)").arg(config.model.runId).arg(spec.path);
         }
         prepared.backbone = BackboneFactory::create(spec);
         prepared.data = loadDatasets(config, prepared.backbone->input(), context);

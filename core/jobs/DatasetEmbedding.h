@@ -45,7 +45,7 @@ class Embedder {
 public:
     Embedder(RunContext &context, Backbone &backbone, EmbeddingCache cache, bool half);
     /// Features of @p data (undefined when cancelled); @p progress counts forwarded images.
-    Embedded embed(const ImageDataset &data, TrainingProgress &progress);
+    Embedded embed(const ImageDataset &data, WorkProgress &progress);
 
 private:
     RunContext &context_;

@@ -5,6 +5,7 @@
 #include "util/Files.h"
 #include "config/RunConfig.h"
 #include "jobs/DatasetEmbedding.h"
+#include "jobs/TrainingReport.h"
 #include "models/ImageTensors.h"
 #include "models/TorchRuntime.h"
 
@@ -201,6 +202,7 @@ WorkOutcome FineTuneWork::execute(RunContext &context)
     const int classes = std::max(data.train.classCount(), int(trainLabels.max().item<std::int64_t>()) + 1);
     context.workStarts();
 
+    TrainingReport report(context);
     TrainingProgress progress;
     progress.epochs = params.epochs;
     progress.samplesTotal = labelled.train.numel() * params.epochs;
@@ -210,8 +212,10 @@ WorkOutcome FineTuneWork::execute(RunContext &context)
                              double(params.epochs) * double(labelled.train.numel() + labelled.validation.numel() + data.test.size()) * kHeadOnlyWork;
         Embedder embedder(context, *backbone, EmbeddingCache(QDir(context.cacheDirectory()).filePath(QStringLiteral("embeddings"))),
                           config.model.cacheDtype == QStringLiteral("float16"));
-        const Embedded train = embedder.embed(data.train, progress);
-        const Embedded test = train.features.defined() ? embedder.embed(data.test, progress) : Embedded{};
+        WorkProgress embedding{progress.workDone, progress.workTotal, QString()};
+        const Embedded train = embedder.embed(data.train, embedding);
+        const Embedded test = train.features.defined() ? embedder.embed(data.test, embedding) : Embedded{};
+        progress.workDone = embedding.done;
         if (!train.features.defined() || !test.features.defined()) {
             outcome.cancelled = true;
             return outcome;
@@ -282,7 +286,7 @@ WorkOutcome FineTuneWork::execute(RunContext &context)
         EpochResult result;
         result.epoch = epoch;
         {
-            const PhaseScope phase(context, QStringLiteral("train"));
+            const MeasuredWindow phase(context, QStringLiteral("train"));
             backbone->setTraining(params.mode == QStringLiteral("finetune-full"));
             const torch::Tensor order = labelled.train.index_select(0, torch::randperm(n, torch::kInt64));
             double lossSum = 0;
@@ -304,14 +308,14 @@ WorkOutcome FineTuneWork::execute(RunContext &context)
                 progress.samplesDone += batch.numel();
                 progress.workDone += double(batch.numel()) * source->workPerSample(true);
                 progress.batchLoss = loss.item<double>();
-                context.progress(progress);
+                report.progress(progress);
             }
             result.trainLoss = lossSum / double(std::max<std::int64_t>(1, n));
             result.trainAccuracy = double(correct) / double(std::max<std::int64_t>(1, n));
         }
         double validation = 0;
         {
-            const PhaseScope phase(context, QStringLiteral("eval"));
+            const MeasuredWindow phase(context, QStringLiteral("eval"));
             backbone->setTraining(false);
             validation = accuracy(*source, head, mean, std, labelled.validation, trainLabels, false);
             result.testAccuracy = accuracy(*source, head, mean, std, testIndices, testLabels, true);
@@ -320,7 +324,7 @@ WorkOutcome FineTuneWork::execute(RunContext &context)
         result.durationS = clock.nsecsElapsed() / 1e9;
         if (validate)
             context.metric(epoch, QStringLiteral("val_accuracy"), validation);
-        context.epochFinished(result, params.epochs);
+        report.epochFinished(result, params.epochs);
 
         state.epoch = epoch;
         if (!validate) {

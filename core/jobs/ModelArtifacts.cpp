@@ -10,7 +10,7 @@ namespace gw {
 
 void ModelArtifacts::keep(RunContext &context, const TrainedModel &model, QJsonObject &summary)
 {
-    const PhaseScope exporting(context, QStringLiteral("export"));
+    const MeasuredWindow exporting(context, QStringLiteral("export"));
     const QDir folder(context.artifactDirectory());
     const QString weights = folder.filePath(safetensorsName());
     ModelExport::writeSafetensors(model, weights,

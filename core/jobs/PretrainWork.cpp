@@ -4,6 +4,7 @@
 #include "config/RunConfig.h"
 #include "data/FashionMnist.h"
 #include "jobs/ModelArtifacts.h"
+#include "jobs/TrainingReport.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -42,17 +43,20 @@ WorkOutcome PretrainWork::execute(RunContext &context)
         throw Error(QStringLiteral("%1: cannot write the pretrained weights into this folder").arg(folder));
     ImageDataset images;
     {
-        const PhaseScope data(context, QStringLiteral("data"));
+        const MeasuredWindow data(context, QStringLiteral("data"));
         images = FashionMnist::load(config.dataset.path, FashionMnist::Split::Train).subset(config.dataset.trainSubset, config.seed);
     }
     context.workStarts();
+    TrainingReport report(context);
     ContrastivePretrainer pretrainer(params);
     PretrainOutcome trained;
     {
-        const PhaseScope train(context, QStringLiteral("train"));
+        const MeasuredWindow train(context, QStringLiteral("train"));
         trained = pretrainer.train(
-            images, context.cancelFlag(), [&context](const TrainingProgress &p) { context.progress(p); },
-            [&context](int epoch, double loss) { context.metric(epoch, QStringLiteral("contrastive_loss"), loss); });
+            images, context.cancelFlag(), report.progressCallback(),
+            [&context, &params](int epoch, double loss) {
+                context.stepFinished(WorkStep(QStringLiteral("epoch"), epoch, params.epochs).add(QStringLiteral("contrastive_loss"), loss));
+            });
     }
     WorkOutcome outcome;
     outcome.cancelled = trained.cancelled;
@@ -61,7 +65,7 @@ WorkOutcome PretrainWork::execute(RunContext &context)
     if (trained.cancelled)
         return outcome;
     {
-        const PhaseScope exporting(context, QStringLiteral("export"));
+        const MeasuredWindow exporting(context, QStringLiteral("export"));
         pretrainer.save(weightsPath, {{"objective", "SimCLR NT-Xent"},
                                        {"temperature", std::to_string(params.temperature)},
                                        {"epochs", std::to_string(params.epochs)},

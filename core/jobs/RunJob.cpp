@@ -27,7 +27,6 @@ namespace gw {
 namespace {
 constexpr qint64 kProgressEveryMs = 100;
 constexpr qint64 kFlushEveryMs = 1000;
-constexpr std::int64_t kLossMetricEverySamples = 2048;
 constexpr qint64 kIntensityRefreshMs = 5 * 60 * 1000;
 
 } // namespace
@@ -112,14 +111,28 @@ public:
 
     const RunConfig &config() const override { return job_.config_; }
     const std::atomic_bool &cancelFlag() const override { return job_.cancelRequested_; }
-    void beginPhase(const QString &phase) override { monitor_.beginWindow(phase); }
-    void endPhase() override { monitor_.endWindow(); }
+    void beginWindow(const QString &phase, const QString &scope) override { monitor_.beginWindow(phase, scope); }
+    MeasuredCost endWindow() override
+    {
+        const std::optional<EnergyWindow> window = monitor_.endWindow();
+        return window ? MeasuredCost{window->energyJ, window->endS - window->startS} : MeasuredCost{};
+    }
     void metric(qint64 step, const QString &name, double value, const QString &scope = QString()) override
     {
         repository_.addMetric(job_.summary_.runId, step, name, value, scope);
     }
     void notice(const QString &message) override { Q_EMIT job_.noticed(message); }
     QString cacheDirectory() const override { return job_.cacheDirectory(); }
+    QString inputArtifact(qint64 runId, const QString &role, const QString &format) const override
+    {
+        const ArtifactRepository artifacts(repository_.database());
+        const std::optional<ArtifactRecord> artifact = artifacts.find(runId, role, format);
+        if (!artifact)
+            throw Error(QStringLiteral("run %1 kept no %2 as %3 in %4 (green-workbench artifacts lists what each run kept)")
+                            .arg(runId)
+                            .arg(role, format, repository_.database().path()));
+        return ArtifactRepository::verifiedPath(*artifact, job_.cacheDirectory());
+    }
     QString artifactDirectory() const override
     {
         const QString folder = QDir(job_.cacheDirectory()).filePath(QStringLiteral("artifacts/run-%1").arg(job_.summary_.runId));
@@ -139,24 +152,18 @@ public:
     QString resumeCheckpointPath() const override { return job_.resumeCheckpoint_; }
     qint64 resumedRunId() const override { return job_.resumeFrom_; }
     const Database &database() const override { return repository_.database(); }
-    Oracle *humanOracle() const override { return job_.humanOracle_; }
+    QObject *attachment(const QString &name) const override { return job_.attachments_.value(name); }
 
     void workStarts() override { prediction_ = RunPrediction(monitor_.energyJ(), monitor_.elapsedS()); }
 
-    void progress(const TrainingProgress &p) override
+    void progress(const WorkProgress &p) override
     {
-        if (p.samplesDone >= nextLossMetric_) {
-            metric(p.samplesDone, QStringLiteral("batch_loss"), p.batchLoss);
-            nextLossMetric_ = p.samplesDone + kLossMetricEverySamples;
-        }
         checkBudget(monitor_.energyJ(), monitor_.emissionsG(), QStringLiteral("energy so far"));
         if (sinceProgress_.elapsed() >= kProgressEveryMs) {
             sinceProgress_.restart();
             if (!prediction_.hasEstimate())
                 publishPrediction(p.fraction());
-            // Epoch 0 is the work before training (embedding the dataset, its cache): no loss to show yet.
-            Q_EMIT job_.progressed(p.fraction(), p.epoch < 1 ? QStringLiteral("preparing the data and its features (before epoch 1 of %1)").arg(p.epochs)
-                                                             : QStringLiteral("epoch %1/%2  loss %3").arg(p.epoch).arg(p.epochs).arg(p.batchLoss, 0, 'f', 4));
+            Q_EMIT job_.progressed(p.fraction(), p.message);
         }
         if (sinceFlush_.elapsed() >= kFlushEveryMs) {
             sinceFlush_.restart();
@@ -168,19 +175,22 @@ public:
         }
     }
 
-    void epochFinished(const EpochResult &e, int epochs) override
+    void stepFinished(const WorkStep &step) override
     {
-        metric(e.epoch, QStringLiteral("train_loss"), e.trainLoss);
-        metric(e.epoch, QStringLiteral("train_accuracy"), e.trainAccuracy);
-        metric(e.epoch, QStringLiteral("test_accuracy"), e.testAccuracy);
-        metric(e.epoch, QStringLiteral("epoch_duration_s"), e.durationS);
-        Q_EMIT job_.epochFinished(QVariantMap{{QStringLiteral("epoch"), e.epoch},
-                                              {QStringLiteral("train_loss"), e.trainLoss},
-                                              {QStringLiteral("train_accuracy"), e.trainAccuracy},
-                                              {QStringLiteral("test_accuracy"), e.testAccuracy},
-                                              {QStringLiteral("duration_s"), e.durationS}});
-        if (e.epoch < epochs)
-            publishPrediction(double(e.epoch) / epochs);
+        QVariantMap shown{{QStringLiteral("noun"), step.noun},
+                          {QStringLiteral("step"), step.step},
+                          {QStringLiteral("steps"), step.steps},
+                          {QStringLiteral("scope"), step.scope}};
+        QVariantList names;
+        for (const auto &[name, value] : step.values) {
+            metric(step.step, name, value, step.scope);
+            shown.insert(name, value);
+            names.append(name);
+        }
+        shown.insert(QStringLiteral("names"), names);
+        Q_EMIT job_.stepFinished(shown);
+        if (step.scope.isEmpty() && step.steps > 0 && step.step < step.steps)
+            publishPrediction(double(step.step) / double(step.steps));
     }
 
 private:
@@ -218,7 +228,6 @@ private:
     RunPrediction prediction_;
     const CarbonBudget budget_;
     QElapsedTimer sinceProgress_, sinceFlush_, sinceIntensity_;
-    std::int64_t nextLossMetric_ = 0;
 };
 
 QString RunJob::cacheDirectory() const

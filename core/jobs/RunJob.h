@@ -6,13 +6,13 @@
 #include "jobs/RunSummary.h"
 
 #include <QObject>
+#include <QMap>
 #include <QVariantMap>
 #include <atomic>
 
 namespace gw {
 
 class EnergyMonitor;
-class Oracle;
 class PowerSource;
 class RunWork;
 class RunRepository;
@@ -53,8 +53,9 @@ public:
     /// Continues run @p runId (same config) from its last checkpoint, as a new run; a run that a
     /// dead process left "running" is marked "interrupted".
     void setResumeFrom(qint64 runId) { resumeFrom_ = runId; }
-    /// Who answers an active-learning run with oracle "human" (not owned; must outlive the run).
-    void setHumanOracle(Oracle *oracle) { humanOracle_ = oracle; }
+    /// Hands @p object to the run's kind under @p name (the person who answers an active-learning
+    /// run's queries: ActiveLearningWork::kHumanOracle); not owned, it must outlive the run.
+    void attach(const QString &name, QObject *object) { attachments_.insert(name, object); }
 
 public Q_SLOTS:
     void run();
@@ -63,8 +64,9 @@ Q_SIGNALS:
     void runCreated(qint64 runId);
     /// fraction in 0..1 of the whole run; emitted at most about 10 times per second.
     void progressed(double fraction, const QString &message);
-    /// After each epoch: epoch, train_loss, train_accuracy, test_accuracy, duration_s.
-    void epochFinished(const QVariantMap &result);
+    /// After each step of the work (an epoch, a labeling round): noun, step, steps, scope, names
+    /// (the figures' names in order) and each figure by name (train_loss, test_accuracy, ...).
+    void stepFinished(const QVariantMap &step);
     void powerSampled(const gw::PowerSample &sample);
     /// A prediction of the whole run: energy_kwh, duration_s, emissions_g, fraction_done.
     void predicted(const QVariantMap &prediction);
@@ -98,7 +100,7 @@ private:
     std::vector<PowerSample> unsavedSamples_;
     std::vector<EnergyWindow> unsavedWindows_;
     bool storeBusyNoticed_ = false;
-    Oracle *humanOracle_ = nullptr;
+    QMap<QString, QObject *> attachments_;
     RunSummary summary_;
 };
 

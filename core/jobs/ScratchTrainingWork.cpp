@@ -3,6 +3,7 @@
 #include "config/RunConfig.h"
 #include "data/FashionMnist.h"
 #include "jobs/ModelArtifacts.h"
+#include "jobs/TrainingReport.h"
 
 namespace gw {
 
@@ -11,21 +12,21 @@ WorkOutcome ScratchTrainingWork::execute(RunContext &context)
     const RunConfig &config = context.config();
     ImageDataset train, test;
     {
-        const PhaseScope data(context, QStringLiteral("data"));
+        const MeasuredWindow data(context, QStringLiteral("data"));
         train = FashionMnist::load(config.dataset.path, FashionMnist::Split::Train).subset(config.dataset.trainSubset, config.seed);
         test = FashionMnist::load(config.dataset.path, FashionMnist::Split::Test);
     }
     context.workStarts();
     const auto onPhase = [&context](const char *phase, bool begins) {
         if (begins)
-            context.beginPhase(QString::fromLatin1(phase));
+            context.beginWindow(QString::fromLatin1(phase));
         else
-            context.endPhase();
+            context.endWindow();
     };
+    TrainingReport report(context);
     TrainedModel model;
     const TrainingOutcome trained = Trainer(config.training).train(
-        train, test, context.cancelFlag(), [&context](const TrainingProgress &p) { context.progress(p); },
-        [&context, &config](const EpochResult &e) { context.epochFinished(e, config.training.epochs); }, onPhase,
+        train, test, context.cancelFlag(), report.progressCallback(), report.epochCallback(config.training.epochs), onPhase,
         [&model, &train](const NamedTensors &weights, double mean, double std) {
             model.architecture = ModelExport::kSmallCnn;
             model.input = InputSpec{1, train.rows, train.cols, {mean}, {std}};

@@ -108,7 +108,7 @@ void RunRepository::addMetric(qint64 runId, qint64 step, const QString &name, do
     q.addBindValue(step);
     q.addBindValue(name);
     q.addBindValue(value);
-    q.addBindValue(scope.isNull() ? QStringLiteral("") : scope);
+    q.addBindValue(notNull(scope));
     db_.exec(q, "store a metric");
 }
 
@@ -222,7 +222,7 @@ std::vector<MetricPoint> RunRepository::metrics(qint64 runId, const QString &sco
     QSqlQuery q(db_.connection());
     q.prepare(QStringLiteral("SELECT step, name, value FROM metrics WHERE run_id = ? AND scope = ? ORDER BY name, step, id"));
     q.addBindValue(runId);
-    q.addBindValue(scope.isNull() ? QStringLiteral("") : scope);
+    q.addBindValue(notNull(scope));
     db_.exec(q, "read the metrics");
     std::vector<MetricPoint> points;
     while (q.next())
@@ -283,16 +283,17 @@ void RunRepository::addEnergyWindows(qint64 runId, const std::vector<EnergyWindo
         return;
     Database::Transaction transaction(db_);
     QSqlQuery q(db_.connection());
-    q.prepare(QStringLiteral("INSERT INTO energy_windows(run_id, phase, depth, start_s, end_s, energy_j, own_energy_j)"
-                             " VALUES (?, ?, ?, ?, ?, ?, ?)"));
+    q.prepare(QStringLiteral("INSERT INTO energy_windows(run_id, phase, scope, depth, start_s, end_s, energy_j, own_energy_j)"
+                             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
     for (const EnergyWindow &w : windows) {
         q.bindValue(0, runId);
         q.bindValue(1, w.phase);
-        q.bindValue(2, w.depth);
-        q.bindValue(3, w.startS);
-        q.bindValue(4, w.endS);
-        q.bindValue(5, w.energyJ);
-        q.bindValue(6, w.ownEnergyJ);
+        q.bindValue(2, notNull(w.scope));
+        q.bindValue(3, w.depth);
+        q.bindValue(4, w.startS);
+        q.bindValue(5, w.endS);
+        q.bindValue(6, w.energyJ);
+        q.bindValue(7, w.ownEnergyJ);
         db_.exec(q, "store an energy window");
     }
     transaction.commit();
@@ -320,14 +321,14 @@ void RunRepository::setPhaseSplit(qint64 runId, const QMap<QString, double> &ene
 std::vector<EnergyWindow> RunRepository::energyWindows(qint64 runId) const
 {
     QSqlQuery q(db_.connection());
-    q.prepare(QStringLiteral("SELECT phase, depth, start_s, end_s, energy_j, own_energy_j FROM energy_windows"
+    q.prepare(QStringLiteral("SELECT phase, scope, depth, start_s, end_s, energy_j, own_energy_j FROM energy_windows"
                              " WHERE run_id = ? ORDER BY start_s, depth"));
     q.addBindValue(runId);
     db_.exec(q, "read the energy windows");
     std::vector<EnergyWindow> windows;
     while (q.next())
-        windows.push_back({q.value(0).toString(), q.value(1).toInt(), q.value(2).toDouble(), q.value(3).toDouble(),
-                           q.value(4).toDouble(), q.value(5).toDouble()});
+        windows.push_back({q.value(0).toString(), q.value(1).toString(), q.value(2).toInt(), q.value(3).toDouble(),
+                           q.value(4).toDouble(), q.value(5).toDouble(), q.value(6).toDouble()});
     return windows;
 }
 

@@ -24,4 +24,10 @@ inline QVariant nullable(const std::optional<double> &value)
     return value ? QVariant(*value) : QVariant(QMetaType::fromType<double>());
 }
 
+/// Text for a NOT NULL column: a null QString (a scope not given) is stored as ''.
+inline QString notNull(const QString &text)
+{
+    return text.isNull() ? QStringLiteral("") : text;
+}
+
 } // namespace gw
