@@ -359,14 +359,17 @@ int CommandLine::run(const QStringList &arguments, const StartPlan *startPlan)
 
     // Opened here first, so a store that cannot be opened is a clear error (exit 2) before any run starts.
     { const Database store(db); }
-    auto *job = new RunJob(config, db);
-    if (resumeFrom > 0)
-        job->setResumeFrom(resumeFrom);
     // A person at the terminal answers the queries; without --label-stdin a "human" run says who is missing.
     InteractiveOracle oracle(qEnvironmentVariable("USER", QStringLiteral("terminal")));
     TerminalLabeling terminal(oracle);
+    const bool labelStdin = options.labelStdin;
+    const auto setup = [resumeFrom, labelStdin, &oracle](RunJob &job) {
+        if (resumeFrom > 0)
+            job.setResumeFrom(resumeFrom);
+        if (labelStdin)
+            job.attach(InteractiveOracle::attachmentName(), &oracle);
+    };
     if (options.labelStdin) {
-        job->attach(InteractiveOracle::attachmentName(), &oracle);
         // Nobody can answer after the end of input: the run stops as cancelled (it can be resumed).
         QObject::connect(&terminal, &TerminalLabeling::inputEnded, qApp, [] {
             printErr(QStringLiteral("note: standard input ended; stopping the run (acknowledged labels are stored; "
@@ -375,9 +378,7 @@ int CommandLine::run(const QStringList &arguments, const StartPlan *startPlan)
         }, Qt::DirectConnection);
         terminal.start();
     }
-    if (startPlan)
-        job->setStartPlan(*startPlan);
-    const RunSummary summary = runInForeground(job, db);
+    const RunSummary summary = runInForeground(config, db, setup, startPlan);
     if (options.json)
         printOut(QString::fromUtf8(QJsonDocument(summary.toJson()).toJson(QJsonDocument::Compact)) + QLatin1Char('\n'));
     return exitCode(summary);
@@ -413,66 +414,91 @@ int CommandLine::exitCode(const RunSummary &summary)
     return summary.status == QStringLiteral("cancelled") ? 130 : 1;
 }
 
-RunSummary CommandLine::runInForeground(RunJob *job, const QString &db)
+RunSummary CommandLine::runInForeground(const RunConfig &config, const QString &db, const RunQueue::JobSetup &setup, const StartPlan *startPlan)
 {
     const bool showBar = isatty(STDERR_FILENO);
-    JobRunner runner(job);
+    RunQueue queue;
     RunSummary summary;
-    QObject::connect(job, &RunJob::progressed, qApp, [showBar](double fraction, const QString &message) {
-        if (showBar)
-            printErr(progressBar(fraction, message));
+    QObject::connect(&queue, &RunQueue::waiting, qApp, [](int, double delayS, const StartPlan &plan) {
+        if (delayS > 0)
+            printErr(QStringLiteral("\rwaiting %1 s for the greenest start (%2 g/kWh instead of %3 now)\x1b[K")
+                         .arg(qint64(delayS))
+                         .arg(plan.bestMeanIntensityGPerKwh, 0, 'f', 1)
+                         .arg(plan.nowMeanIntensityGPerKwh, 0, 'f', 1));
+        else
+            printErr(QStringLiteral("\rstarting now: expected saving %1 g/kWh (%2 %) over starting at the time it was scheduled\x1b[K\n")
+                         .arg(plan.savingGPerKwh, 0, 'f', 1)
+                         .arg(plan.savingPercent, 0, 'f', 1));
     });
-    QObject::connect(job, &RunJob::runCreated, qApp, [db](qint64 id) {
-        printErr(QStringLiteral("run %1 started; store: %2\n").arg(id).arg(db));
+    QObject::connect(&queue, &RunQueue::started, qApp, [showBar, db](int, RunJob *job) {
+        QObject::connect(job, &RunJob::progressed, qApp, [showBar](double fraction, const QString &message) {
+            if (showBar)
+                printErr(progressBar(fraction, message));
+        });
+        QObject::connect(job, &RunJob::runCreated, qApp, [db](qint64 id) {
+            printErr(QStringLiteral("run %1 started; store: %2\n").arg(id).arg(db));
+        });
+        QObject::connect(job, &RunJob::stepFinished, qApp, [showBar](const QVariantMap &step) {
+            QStringList figures;
+            for (const QVariant &name : step.value(QStringLiteral("names")).toList())
+                figures << QStringLiteral("%1 %2").arg(name.toString().replace(QLatin1Char('_'), QLatin1Char(' ')))
+                               .arg(step.value(name.toString()).toDouble(), 0, 'g', 5);
+            const qint64 steps = step.value(QStringLiteral("steps")).toLongLong();
+            const QString scope = step.value(QStringLiteral("scope")).toString();
+            printErr(QStringLiteral("%1%2%3 %4%5: %6\n")
+                         .arg(showBar ? QStringLiteral("\r\x1b[K") : QString(), scope.isEmpty() ? QString() : scope + QStringLiteral(", "),
+                              step.value(QStringLiteral("noun")).toString())
+                         .arg(step.value(QStringLiteral("step")).toLongLong())
+                         .arg(steps > 0 ? QStringLiteral(" of %1").arg(steps) : QString(), figures.join(QStringLiteral(", "))));
+        });
+        QObject::connect(job, &RunJob::noticed, qApp, [showBar](const QString &message) {
+            printErr(QStringLiteral("%1note: %2\n").arg(showBar ? QStringLiteral("\r\x1b[K") : QString(), message));
+        });
+        QObject::connect(job, &RunJob::predicted, qApp, [showBar, predictionShown = std::make_shared<bool>(false)](const QVariantMap &p) {
+            // The first prediction and the per-epoch refinements; the GUI shows every one.
+            if (*predictionShown && p.value(QStringLiteral("fraction_done")).toDouble() < 0.99 && !showBar)
+                return;
+            *predictionShown = true;
+            printErr(QStringLiteral("%1predicted for the whole run (at %2% done): %3 Wh, %4 s, %5 g CO2e\n")
+                         .arg(showBar ? QStringLiteral("\r\x1b[K") : QString())
+                         .arg(p.value(QStringLiteral("fraction_done")).toDouble() * 100, 0, 'f', 0)
+                         .arg(p.value(QStringLiteral("energy_kwh")).toDouble() * 1000, 0, 'f', 3)
+                         .arg(p.value(QStringLiteral("duration_s")).toDouble(), 0, 'f', 0)
+                         .arg(p.value(QStringLiteral("emissions_g")).toDouble(), 0, 'f', 4));
+        });
     });
-    QObject::connect(job, &RunJob::stepFinished, qApp, [showBar](const QVariantMap &step) {
-        QStringList figures;
-        for (const QVariant &name : step.value(QStringLiteral("names")).toList())
-            figures << QStringLiteral("%1 %2").arg(name.toString().replace(QLatin1Char('_'), QLatin1Char(' ')))
-                           .arg(step.value(name.toString()).toDouble(), 0, 'g', 5);
-        const qint64 steps = step.value(QStringLiteral("steps")).toLongLong();
-        const QString scope = step.value(QStringLiteral("scope")).toString();
-        printErr(QStringLiteral("%1%2%3 %4%5: %6\n")
-                     .arg(showBar ? QStringLiteral("\r\x1b[K") : QString(), scope.isEmpty() ? QString() : scope + QStringLiteral(", "),
-                          step.value(QStringLiteral("noun")).toString())
-                     .arg(step.value(QStringLiteral("step")).toLongLong())
-                     .arg(steps > 0 ? QStringLiteral(" of %1").arg(steps) : QString(), figures.join(QStringLiteral(", "))));
+    QObject::connect(&queue, &RunQueue::finished, qApp, [&summary](int, const RunSummary &s) {
+        summary = s;
+        QCoreApplication::quit();
     });
-    QObject::connect(job, &RunJob::noticed, qApp, [showBar](const QString &message) {
-        printErr(QStringLiteral("%1note: %2\n").arg(showBar ? QStringLiteral("\r\x1b[K") : QString(), message));
+    bool started = true;
+    QObject::connect(&queue, &RunQueue::dropped, qApp, [&summary, &started](int, const QString &reason) {
+        started = false;
+        summary.status = QStringLiteral("cancelled");
+        summary.error = QStringLiteral("%1; the run was not started").arg(reason.toLower());
+        QCoreApplication::quit();
     });
-    bool predictionShown = false;
-    QObject::connect(job, &RunJob::predicted, qApp, [showBar, &predictionShown](const QVariantMap &p) {
-        // The first prediction and the per-epoch refinements; the GUI shows every one.
-        if (predictionShown && p.value(QStringLiteral("fraction_done")).toDouble() < 0.99 && !showBar)
-            return;
-        predictionShown = true;
-        printErr(QStringLiteral("%1predicted for the whole run (at %2% done): %3 Wh, %4 s, %5 g CO2e\n")
-                     .arg(showBar ? QStringLiteral("\r\x1b[K") : QString())
-                     .arg(p.value(QStringLiteral("fraction_done")).toDouble() * 100, 0, 'f', 0)
-                     .arg(p.value(QStringLiteral("energy_kwh")).toDouble() * 1000, 0, 'f', 3)
-                     .arg(p.value(QStringLiteral("duration_s")).toDouble(), 0, 'f', 0)
-                     .arg(p.value(QStringLiteral("emissions_g")).toDouble(), 0, 'f', 4));
-    });
-    QObject::connect(job, &RunJob::finished, qApp, [&summary](const RunSummary &s) { summary = s; });
-    QObject::connect(&runner, &JobRunner::done, qApp, &QCoreApplication::quit);
 
-    // Ctrl+C cancels the run cleanly (it is stored as cancelled) instead of killing the process.
+    // Ctrl+C cancels the run cleanly (it is stored as cancelled), or the wait for its start,
+    // instead of killing the process.
     interruptRequested.store(false);
     const StopSignals stopSignals;
     QTimer interruptPoll;
-    QObject::connect(&interruptPoll, &QTimer::timeout, qApp, [&runner] {
+    int id = 0;
+    QObject::connect(&interruptPoll, &QTimer::timeout, qApp, [&queue, &id] {
         if (interruptRequested.exchange(false))
-            runner.cancel();
+            queue.cancel(id);
     });
     interruptPoll.start(100);
-
-    runner.start();
+    id = startPlan ? queue.submitAt(config, db, *startPlan, setup) : queue.submit(config, db, setup);
     QCoreApplication::exec();
-    runner.wait();
 
     if (showBar)
         printErr(QStringLiteral("\r\x1b[K"));
+    if (!started) {
+        printErr(QStringLiteral("\n%1\n").arg(summary.error));
+        return summary;
+    }
     printErr(QStringLiteral("run %1 %2: accuracy %3, %4 kWh (%5), %6 g CO2e at %7 g/kWh [%8]%9\n")
                  .arg(summary.runId)
                  .arg(summary.status)
@@ -573,24 +599,7 @@ int CommandLine::schedule(const QStringList &arguments)
     if (code != 0 || !thenRun)
         return code;
 
-    // Wait for the greenest start, cancellable with Ctrl+C, then run as `run` would.
-    interruptRequested.store(false);
-    std::optional<StopSignals> stopSignals(std::in_place);
-    while (plan.delayS() > 0) {
-        if (interruptRequested.load()) {
-            printErr(QStringLiteral("\nwait cancelled; the run was not started\n"));
-            return 130;
-        }
-        printErr(QStringLiteral("\rwaiting %1 s for the greenest start (%2 g/kWh instead of %3 now)\x1b[K")
-                     .arg(qint64(plan.delayS()))
-                     .arg(plan.bestMeanIntensityGPerKwh, 0, 'f', 1)
-                     .arg(plan.nowMeanIntensityGPerKwh, 0, 'f', 1));
-        QThread::msleep(std::min<qint64>(1000, qint64(plan.delayS() * 1000) + 1));
-    }
-    stopSignals.reset();
-    printErr(QStringLiteral("\rstarting now: expected saving %1 g/kWh (%2 %) over starting at the time it was scheduled\x1b[K\n")
-                 .arg(plan.savingGPerKwh, 0, 'f', 1)
-                 .arg(plan.savingPercent, 0, 'f', 1));
+    // The run waits for its greenest start (Ctrl+C cancels the wait), then runs as `run` would.
     // The run takes the config and the store (and --json) from the schedule's arguments.
     const QStringList valued{QStringLiteral("--forecast"), QStringLiteral("--deadline"), QStringLiteral("--duration-s"),
                              QStringLiteral("--zone"), QStringLiteral("--now"), QStringLiteral("--db")};

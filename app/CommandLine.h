@@ -1,4 +1,6 @@
 #pragma once
+#include "jobs/RunQueue.h"
+
 #include <QString>
 #include <QStringList>
 #include <functional>
@@ -6,11 +8,8 @@
 
 namespace gw {
 
-class RunJob;
 class RunRepository;
 struct RunRecord;
-struct RunSummary;
-struct StartPlan;
 
 /// The headless side of green-workbench: `run`, `runs`, `export`, `labels`, `schedule`, `pretrain`, `plugins`, `--version`, `--help`.
 class CommandLine {
@@ -29,10 +28,13 @@ public:
     static QString defaultConfigPath() { return QStringLiteral(":/gw/examples/fashion-green.json"); }
     static QString usage();
 
-    /// Runs @p job (taking ownership) on a worker thread while this thread prints its progress,
-    /// epochs, predictions and notices to stderr; Ctrl+C cancels it cleanly. Needs a
-    /// QCoreApplication; returns when the job has finished, with its summary printed.
-    static RunSummary runInForeground(RunJob *job, const QString &db);
+    /// Runs @p config through a RunQueue (its job set up by @p setup; after waiting for the best
+    /// start of @p startPlan, when given) while this thread prints its progress, steps,
+    /// predictions and notices to stderr; Ctrl+C cancels the run cleanly, or the wait. Needs a
+    /// QCoreApplication; returns when the run has finished (or was not started), with its
+    /// summary printed.
+    static RunSummary runInForeground(const RunConfig &config, const QString &db, const RunQueue::JobSetup &setup = {},
+                                      const StartPlan *startPlan = nullptr);
     /// 0 for a run that ended as planned, 130 cancelled, 1 failed.
     static int exitCode(const RunSummary &summary);
     /// The run `run --resume RUN_ID` continues: the latest run of RUN_ID's chain of resumptions;

@@ -55,7 +55,7 @@ constexpr int kLayoutVersion = 2;
 } // namespace
 
 MainWindow::MainWindow(QString databasePath, QWidget *parent)
-    : QMainWindow(parent), databasePath_(std::move(databasePath)), settings_(WorkbenchSettings::load(QSettings())),
+    : QMainWindow(parent), databasePath_(std::move(databasePath)), settings_(WorkbenchSettings::load(QSettings())), runQueue_(new RunQueue(this)),
       powerSources_(new PowerSourcesPanel), runsModel_(new RunsTableModel(this)),
       runsView_(new QTableView), livePlot_(new LivePowerPlot), progress_(new QProgressBar), progressText_(new QLabel), predictionText_(new QLabel),
       newRunButton_(new QPushButton(QStringLiteral("&New run…"))), cancelButton_(new QPushButton(QStringLiteral("&Cancel run"))),
@@ -176,8 +176,11 @@ MainWindow::MainWindow(QString databasePath, QWidget *parent)
     QMenu *helpMenu = menuBar()->addMenu(QStringLiteral("&Help"));
     helpMenu->addAction(QStringLiteral("&Plugins…"), this, [this] { PluginsDialog(PluginManager::instance(), this).exec(); });
 
-    greenestStartTimer_.setInterval(1000);
-    connect(&greenestStartTimer_, &QTimer::timeout, this, &MainWindow::onGreenestStartTick);
+    connect(runQueue_, &RunQueue::queued, this, &MainWindow::onRunQueued);
+    connect(runQueue_, &RunQueue::waiting, this, &MainWindow::onRunWaiting);
+    connect(runQueue_, &RunQueue::started, this, &MainWindow::onRunStarted);
+    connect(runQueue_, &RunQueue::finished, this, &MainWindow::onRunFinished);
+    connect(runQueue_, &RunQueue::dropped, this, &MainWindow::onRunDropped);
 
     connect(newRunButton_, &QPushButton::clicked, this, &MainWindow::showNewRunDialog);
     connect(cancelButton_, &QPushButton::clicked, this, &MainWindow::cancelRun);
@@ -295,7 +298,7 @@ void MainWindow::chooseProject()
 
 bool MainWindow::openProject(const QString &folder)
 {
-    if (isBusy() || !queue_.empty()) {
+    if (runQueue_->isBusy() || runQueue_->queuedCount() > 0) {
         QMessageBox::information(this, QStringLiteral("A run is going"), QStringLiteral("Cancel or finish the run before opening another project."));
         return false;
     }
@@ -382,48 +385,48 @@ void MainWindow::applySettings(const WorkbenchSettings &settings)
     settings_.applyTo(lastConfig_);
     labelingView_->setShortcuts(settings_.labelingShortcuts);
     Appearance::apply(settings_.appearance);
-    if (!runner_)
+    if (!runQueue_->isRunning())
         showSettingsIntensity();
     statusBar()->showMessage(QStringLiteral("Settings saved to %1").arg(store.fileName()), 5000);
 }
 
 bool MainWindow::startRun(const RunConfig &config)
 {
-    if (!isBusy())
-        return launch(config, std::nullopt, 0);
-    const int jobId = jobsPanel_->addJob(config.name, QStringLiteral("Queued: starts when the jobs before it have finished"));
-    jobsPanel_->setTimeLeft(jobId, std::nullopt);
-    queue_.push_back(QueuedRun{jobId, config});
-    jobsDock_->show();
-    statusBar()->showMessage(QStringLiteral("%1 queued behind the running job (one run at a time, so each is measured alone)").arg(config.name), 8000);
+    runQueue_->submit(config, databasePath_, jobSetup());
     return true;
 }
 
-void MainWindow::startNextQueued()
+RunQueue::JobSetup MainWindow::jobSetup() const
 {
-    if (isBusy() || queue_.empty())
-        return;
-    const QueuedRun next = queue_.front();
-    queue_.pop_front();
-    launch(next.config, std::nullopt, next.jobId);
+    const double liveSampleHz = settings_.liveSampleHz;
+    const QString token = settings_.electricityMapsToken;
+    InteractiveOracle *person = oracle_;
+    return [liveSampleHz, token, person](RunJob &job) {
+        // The live plot is on screen: sample fast enough for it to move.
+        job.setMinimumSampleHz(liveSampleHz);
+        job.setLiveIntensity(token);
+        // Whoever is at the window answers an active-learning run that asks a person.
+        job.attach(InteractiveOracle::attachmentName(), person);
+    };
+}
+
+int MainWindow::activeJobId() const
+{
+    return panelJobs_.value(runQueue_->activeId());
 }
 
 void MainWindow::cancelJob(int jobId)
 {
-    if (jobId == activeJobId_) {
+    const int queueId = panelJobs_.key(jobId);
+    if (queueId > 0 && queueId == runQueue_->activeId())
         cancelRun();
-        return;
-    }
-    const auto queued = std::find_if(queue_.begin(), queue_.end(), [jobId](const QueuedRun &q) { return q.jobId == jobId; });
-    if (queued != queue_.end()) {
-        queue_.erase(queued);
-        jobsPanel_->setFinished(jobId, QStringLiteral("Cancelled before it started"));
-    }
+    else if (queueId > 0)
+        runQueue_->cancel(queueId);
 }
 
 bool MainWindow::scheduleRun(const RunConfig &config, const GreenestStartRequest &request)
 {
-    if (isBusy()) {
+    if (runQueue_->isBusy()) {
         // The plan is for a start from now; behind a running job, its window would have passed.
         statusBar()->showMessage(QStringLiteral("%1 was not scheduled: finish or cancel the running job first, then plan its greenest start.")
                                      .arg(config.name),
@@ -453,63 +456,53 @@ bool MainWindow::scheduleRun(const RunConfig &config, const GreenestStartRequest
             forecast = CarbonIntensityProvider(providerSettings).forecast(config.energy.country);
         }
         const QDateTime now = QDateTime::currentDateTimeUtc();
-        pendingStart_ = PendingStart{config, GreenestStartPlanner::plan(forecast, durationS, now, request.deadlineUtc)};
+        runQueue_->submitAt(config, databasePath_, GreenestStartPlanner::plan(forecast, durationS, now, request.deadlineUtc), jobSetup());
     } catch (const Error &e) {
         QMessageBox::warning(this, QStringLiteral("Cannot plan the greenest start"), e.message());
         return false;
     }
-    lastConfig_ = config;
-    clearRunPanel();
-    activeJobId_ = jobsPanel_->addJob(config.name, QStringLiteral("Waiting for its greenest start"));
-    setRunActive(true);
-    greenestStartTimer_.start();
-    onGreenestStartTick();
     return true;
 }
 
-void MainWindow::onGreenestStartTick()
+void MainWindow::onRunQueued(int id, const QString &name)
 {
-    if (!pendingStart_) {
-        greenestStartTimer_.stop();
-        return;
-    }
-    const StartPlan &plan = pendingStart_->plan;
-    const double delayS = plan.delayS();
-    if (delayS > 0) {
-        progressText_->setText(QStringLiteral("Waiting for the greenest start of %1 (forecast from %2): %3")
-                                   .arg(pendingStart_->config.name, plan.forecastOrigin, plan.summary()));
-        jobsPanel_->setState(activeJobId_, QStringLiteral("Waiting for its greenest start at %1").arg(plan.bestStartUtc.toLocalTime().toString(QStringLiteral("HH:mm"))));
-        jobsPanel_->setTimeLeft(activeJobId_, delayS + plan.durationS);
-        return;
-    }
-    greenestStartTimer_.stop();
-    const PendingStart due = *pendingStart_;
-    pendingStart_.reset();
-    setRunActive(false);
-    launch(due.config, due.plan, activeJobId_);
+    const int jobId = jobsPanel_->addJob(name, QStringLiteral("Queued: starts when the jobs before it have finished"));
+    panelJobs_.insert(id, jobId);
+    jobsPanel_->setTimeLeft(jobId, std::nullopt);
+    jobsDock_->show();
+    statusBar()->showMessage(QStringLiteral("%1 queued behind the running job (one run at a time, so each is measured alone)").arg(name), 8000);
 }
 
-bool MainWindow::launch(const RunConfig &config, const std::optional<StartPlan> &plan, int jobId)
+void MainWindow::onRunWaiting(int id, double delayS, const StartPlan &plan)
 {
+    const QString name = runQueue_->configOf(id).value_or(RunConfig()).name;
+    if (!panelJobs_.contains(id)) {
+        lastConfig_ = runQueue_->configOf(id).value_or(lastConfig_);
+        clearRunPanel();
+        panelJobs_.insert(id, jobsPanel_->addJob(name, QStringLiteral("Waiting for its greenest start")));
+        setRunActive(true);
+    }
+    if (delayS <= 0)
+        return;
+    progressText_->setText(QStringLiteral("Waiting for the greenest start of %1 (forecast from %2): %3").arg(name, plan.forecastOrigin, plan.summary()));
+    jobsPanel_->setState(panelJobs_.value(id), QStringLiteral("Waiting for its greenest start at %1").arg(plan.bestStartUtc.toLocalTime().toString(QStringLiteral("HH:mm"))));
+    jobsPanel_->setTimeLeft(panelJobs_.value(id), delayS + plan.durationS);
+}
+
+void MainWindow::onRunStarted(int id, RunJob *job)
+{
+    const RunConfig &config = job->config();
     lastConfig_ = config;
-    activeJobId_ = jobId > 0 ? jobId : jobsPanel_->addJob(config.name, QStringLiteral("Starting"));
+    if (!panelJobs_.contains(id))
+        panelJobs_.insert(id, jobsPanel_->addJob(config.name, QStringLiteral("Starting")));
+    const int jobId = panelJobs_.value(id);
     activeClock_.start();
     predictedDurationS_.reset();
-    jobsPanel_->setState(activeJobId_, QStringLiteral("Starting"));
-    jobsPanel_->setTimeLeft(activeJobId_, std::nullopt);
-    auto *job = new RunJob(config, databasePath_);
-    // The live plot is on screen: sample fast enough for it to move.
-    job->setMinimumSampleHz(settings_.liveSampleHz);
-    job->setLiveIntensity(settings_.electricityMapsToken);
-    if (config.activeLearning.enabled && config.activeLearning.oracle == QStringLiteral("human"))
-        job->attach(InteractiveOracle::attachmentName(), oracle_);
-    if (plan)
-        job->setStartPlan(*plan);
-    runner_ = std::make_unique<JobRunner>(job);
+    jobsPanel_->setState(jobId, QStringLiteral("Starting"));
+    jobsPanel_->setTimeLeft(jobId, std::nullopt);
     connect(job, &RunJob::powerSampled, this, &MainWindow::onPowerSample);
     connect(job, &RunJob::progressed, this, &MainWindow::onProgress);
     connect(job, &RunJob::runCreated, this, &MainWindow::refreshRuns);
-    connect(job, &RunJob::finished, this, &MainWindow::onRunFinished);
     connect(job, &RunJob::noticed, this, [this](const QString &message) { statusBar()->showMessage(message, 15000); });
     connect(job, &RunJob::predicted, this, [this](const QVariantMap &p) {
         predictedDurationS_ = p.value(QStringLiteral("duration_s")).toDouble();
@@ -520,13 +513,21 @@ bool MainWindow::launch(const RunConfig &config, const std::optional<StartPlan> 
                                      .arg(p.value(QStringLiteral("fraction_done")).toDouble() * 100, 0, 'f', 0));
     });
     clearRunPanel();
+    const std::optional<StartPlan> plan = job->startPlan();
     progressText_->setText(plan ? QStringLiteral("Starting %1 at its greenest time: %2 % less CO₂e per kWh than when it was scheduled")
                                       .arg(config.name)
                                       .arg(plan->savingPercent, 0, 'f', 1)
                                 : QStringLiteral("Starting %1…").arg(config.name));
     setRunActive(true);
-    runner_->start();
-    return true;
+}
+
+void MainWindow::onRunDropped(int id, const QString &reason)
+{
+    jobsPanel_->setFinished(panelJobs_.take(id), reason);
+    if (!runQueue_->isBusy()) {
+        progressText_->setText(reason);
+        setRunActive(false);
+    }
 }
 
 void MainWindow::clearRunPanel()
@@ -538,23 +539,16 @@ void MainWindow::clearRunPanel()
 
 void MainWindow::cancelRun()
 {
-    if (pendingStart_) {
-        greenestStartTimer_.stop();
-        progressText_->setText(QStringLiteral("The wait for the greenest start of %1 was cancelled; the run was not started.")
-                                   .arg(pendingStart_->config.name));
-        pendingStart_.reset();
-        jobsPanel_->setFinished(activeJobId_, QStringLiteral("Cancelled while waiting for its greenest start"));
-        activeJobId_ = 0;
-        setRunActive(false);
-        startNextQueued();
+    const int active = runQueue_->activeId();
+    if (active == 0)
         return;
-    }
-    if (!runner_)
+    const bool running = runQueue_->isRunning();
+    runQueue_->cancel(active);
+    if (!running)
         return;
-    runner_->cancel();
     cancelButton_->setEnabled(false);
     progressText_->setText(QStringLiteral("Cancelling…"));
-    jobsPanel_->setState(activeJobId_, QStringLiteral("Cancelling…"));
+    jobsPanel_->setState(panelJobs_.value(active), QStringLiteral("Cancelling…"));
 }
 
 void MainWindow::onPowerSample(const PowerSample &sample)
@@ -571,14 +565,12 @@ void MainWindow::onProgress(double fraction, const QString &message)
 {
     progress_->setValue(int(fraction * 1000));
     progressText_->setText(message);
-    jobsPanel_->setProgress(activeJobId_, fraction, message);
-    jobsPanel_->setTimeLeft(activeJobId_, TimeLeft::estimateS(activeClock_.elapsed() / 1000.0, fraction, predictedDurationS_));
+    jobsPanel_->setProgress(activeJobId(), fraction, message);
+    jobsPanel_->setTimeLeft(activeJobId(), TimeLeft::estimateS(activeClock_.elapsed() / 1000.0, fraction, predictedDurationS_));
 }
 
-void MainWindow::onRunFinished(const RunSummary &summary)
+void MainWindow::onRunFinished(int id, const RunSummary &summary)
 {
-    // The job's thread is ending; joining it here is quick and frees the runner for the next run.
-    runner_.reset();
     showSettingsIntensity();
     setRunActive(false);
     const QString outcome = summary.status == QStringLiteral("failed")
@@ -592,13 +584,12 @@ void MainWindow::onRunFinished(const RunSummary &summary)
                                       .arg(summary.emissionsG, 0, 'f', 4)
                                       .arg(summary.intensityGPerKwh, 0, 'f', 0);
     progressText_->setText(outcome);
+    const int jobId = panelJobs_.take(id);
     if (summary.status == QStringLiteral("completed"))
-        jobsPanel_->setProgress(activeJobId_, 1.0, QString());
-    jobsPanel_->setFinished(activeJobId_, outcome);
-    activeJobId_ = 0;
+        jobsPanel_->setProgress(jobId, 1.0, QString());
+    jobsPanel_->setFinished(jobId, outcome);
     refreshRuns();
     Q_EMIT runFinished(summary);
-    startNextQueued();
 }
 
 void MainWindow::setRunActive(bool active)

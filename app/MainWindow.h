@@ -3,12 +3,12 @@
 #include "WorkbenchSettings.h"
 #include "carbon/GreenestStartPlanner.h"
 #include "config/RunConfig.h"
+#include "jobs/RunQueue.h"
 #include "jobs/RunSummary.h"
 
 #include <QElapsedTimer>
 #include <QMainWindow>
-#include <QTimer>
-#include <deque>
+#include <QMap>
 #include <memory>
 #include <optional>
 
@@ -23,7 +23,6 @@ namespace gw {
 
 class CompareView;
 class InteractiveOracle;
-class JobRunner;
 class JobsPanel;
 class LabelingView;
 class LivePowerPlot;
@@ -34,10 +33,8 @@ struct PowerSample;
 /// The workbench window: stored runs on top, the current run's live power and energy below, with
 /// its progress and a Cancel button; the Jobs dock lists every job of the session with its own
 /// progress, time left and Cancel. Runs execute on a JobRunner thread; this window only reacts
-/// to their queued signals, so it never blocks. One run executes at a time: a run started while
-/// another goes is queued behind it, because two runs sharing the CPUs would each be measured
-/// with the other's load (the CPU-time power model attributes the process's CPU time to its run).
-/// A run may also wait for the greenest start time of an intensity forecast before it starts.
+/// to their queued signals, so it never blocks. Runs go through a RunQueue: one at a time, queued
+/// behind the active one, and possibly waiting for the greenest start of a forecast first.
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
@@ -49,16 +46,16 @@ public:
     LivePowerPlot *livePlot() const { return livePlot_; }
     LabelingView *labelingView() const { return labelingView_; }
     CompareView *compareView() const { return compareView_; }
-    bool isRunActive() const { return runner_ != nullptr; }
+    bool isRunActive() const { return runQueue_->isRunning(); }
     /// True while a run waits for its greenest start.
-    bool isWaitingToStart() const { return pendingStart_.has_value(); }
+    bool isWaitingToStart() const { return runQueue_->isWaiting(); }
     const WorkbenchSettings &settings() const { return settings_; }
     PowerSourcesPanel *powerSourcesPanel() const { return powerSources_; }
     JobsPanel *jobsPanel() const { return jobsPanel_; }
     /// Runs waiting behind the active one.
-    int queuedRunCount() const { return int(queue_.size()); }
+    int queuedRunCount() const { return runQueue_->queuedCount(); }
     /// The Jobs panel's id of the running (or waiting-to-start) run; 0 when none.
-    int activeJobId() const { return activeJobId_; }
+    int activeJobId() const;
 
 public Q_SLOTS:
     void refreshRuns();
@@ -103,37 +100,28 @@ private:
     void rebuildRecentMenu();
     void onPowerSample(const gw::PowerSample &sample);
     void onProgress(double fraction, const QString &message);
-    void onRunFinished(const gw::RunSummary &summary);
+    void onRunQueued(int id, const QString &name);
+    void onRunWaiting(int id, double delayS, const gw::StartPlan &plan);
+    void onRunStarted(int id, gw::RunJob *job);
+    void onRunFinished(int id, const gw::RunSummary &summary);
+    void onRunDropped(int id, const QString &reason);
+    /// What every job started from the window gets: the live sample rate, the intensity token and
+    /// the person at the labeling view.
+    RunQueue::JobSetup jobSetup() const;
     void setRunActive(bool active);
-    void onGreenestStartTick();
     /// The New run dialog from @p initial; starts or schedules what it returns.
     void runNewRunDialog(const RunConfig &initial);
-    /// Starts the run, with the plan it waited for, if any, as job @p jobId (0: a new row).
-    bool launch(const RunConfig &config, const std::optional<StartPlan> &plan, int jobId);
-    void startNextQueued();
     /// The live plot, prediction and progress of the run panel back to empty, for the next run.
     void clearRunPanel();
-    bool isBusy() const { return runner_ || pendingStart_; }
 
     QString databasePath_;
     WorkbenchSettings settings_;
     RunConfig lastConfig_;
-    struct PendingStart {
-        RunConfig config;
-        StartPlan plan;
-    };
-    std::optional<PendingStart> pendingStart_;
-    struct QueuedRun {
-        int jobId;
-        RunConfig config;
-    };
-    std::deque<QueuedRun> queue_;
-    int activeJobId_ = 0;
+    RunQueue *runQueue_;
+    /// The Jobs panel's row of each run of the queue that waits, is queued or runs.
+    QMap<int, int> panelJobs_;
     QElapsedTimer activeClock_;
     std::optional<double> predictedDurationS_;
-    JobsPanel *jobsPanel_;
-    QDockWidget *jobsDock_;
-    QTimer greenestStartTimer_;
     PowerSourcesPanel *powerSources_;
     RunsTableModel *runsModel_;
     QTableView *runsView_;
@@ -143,15 +131,16 @@ private:
     QLabel *predictionText_;
     QPushButton *newRunButton_;
     QPushButton *cancelButton_;
-    std::unique_ptr<JobRunner> runner_;
     /// Answers the queries of active-learning runs with oracle "human", from the labeling view.
     InteractiveOracle *oracle_;
     LabelingView *labelingView_;
     QDockWidget *labelingDock_;
     CompareView *compareView_;
-    QLabel *intensityStatus_;
-    QMenu *recentMenu_ = nullptr;
     QDockWidget *compareDock_;
+    QLabel *intensityStatus_;
+    JobsPanel *jobsPanel_;
+    QDockWidget *jobsDock_;
+    QMenu *recentMenu_ = nullptr;
 };
 
 } // namespace gw

@@ -120,8 +120,7 @@ int PretrainCommand::execute(const QStringList &arguments)
     }
     const QString weights = o.config.pretrain.output;
     const QString db = o.db.isEmpty() ? CommandLine::defaultDatabasePath() : o.db;
-    auto *job = new RunJob(o.config, db);
-    const RunSummary summary = CommandLine::runInForeground(job, db);
+    const RunSummary summary = CommandLine::runInForeground(o.config, db);
     if (summary.status == QStringLiteral("completed")) {
         const Database store(db);
         const RunReport report = RunReportBuilder::fromStore(RunRepository(store), summary.runId, db);

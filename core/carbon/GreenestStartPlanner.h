@@ -2,6 +2,7 @@
 #include "carbon/CarbonForecast.h"
 
 #include <QDateTime>
+#include <QMetaType>
 
 namespace gw {
 
@@ -45,3 +46,5 @@ public:
 };
 
 } // namespace gw
+
+Q_DECLARE_METATYPE(gw::StartPlan)

@@ -44,6 +44,7 @@ public:
     /// The run was started at the greenest time of a forecast: the plan is kept with the run
     /// (metrics schedule_*), so what waiting saved stays next to what the run cost.
     void setStartPlan(const StartPlan &plan) { startPlan_ = plan; }
+    const std::optional<StartPlan> &startPlan() const { return startPlan_; }
     /// The work to do; by default RunWorkFactory::create(config) when the run starts.
     void setWork(std::unique_ptr<RunWork> work);
     /// The folder next to the store where runs keep caches (embeddings): "<store>.cache".
