@@ -1,4 +1,5 @@
 #include "CommandLine.h"
+#include "CommandArguments.h"
 
 #include "Error.h"
 #include "PretrainCommand.h"
@@ -89,82 +90,13 @@ void printErr(const QString &text)
     std::fflush(stderr);
 }
 
-struct Options {
-    QStringList positional;
-    QString db;
-    qint64 resume = 0;
-    bool json = false;
-    bool labelStdin = false;
-    bool listParameters = false;
-    bool printConfig = false;
-    QString saveConfig;
-    /// --KEY=VALUE (or --KEY VALUE, --set KEY=VALUE) for a run parameter, in the order given.
-    QList<QPair<QString, QString>> overrides;
-};
+const CommandArguments::Option kDb{QStringLiteral("--db"), QStringLiteral("FILE")};
+const CommandArguments::Option kJson{QStringLiteral("--json"), QString()};
 
-Options parseOptions(const QStringList &arguments)
+/// The store a command works on: --db FILE, or the default one.
+QString databaseOf(const CommandArguments &args)
 {
-    Options options;
-    for (int i = 0; i < arguments.size(); ++i) {
-        const QString &arg = arguments[i];
-        if (arg == QStringLiteral("--json")) {
-            options.json = true;
-        } else if (arg == QStringLiteral("--label-stdin")) {
-            options.labelStdin = true;
-        } else if (arg == QStringLiteral("--db")) {
-            if (i + 1 >= arguments.size())
-                throw Error(QStringLiteral("--db needs a file name"));
-            options.db = arguments[++i];
-        } else if (arg.startsWith(QStringLiteral("--db="))) {
-            options.db = arg.mid(5);
-        } else if (arg == QStringLiteral("--parameters")) {
-            options.listParameters = true;
-        } else if (arg == QStringLiteral("--print-config")) {
-            options.printConfig = true;
-        } else if (arg == QStringLiteral("--save-config")) {
-            if (i + 1 >= arguments.size())
-                throw Error(QStringLiteral("--save-config needs a file name"));
-            options.saveConfig = arguments[++i];
-        } else if (arg == QStringLiteral("--set") || (arg.startsWith(QStringLiteral("--")) && RunParameters::acceptsOption(arg.mid(2).section(QLatin1Char('='), 0, 0)))) {
-            // --set KEY=VALUE, --KEY=VALUE or --KEY VALUE: generated from the run parameters.
-            QString assignment = arg == QStringLiteral("--set") ? arguments.value(++i) : arg.mid(2);
-            if (!assignment.contains(QLatin1Char('='))) {
-                if (arg == QStringLiteral("--set") || i + 1 >= arguments.size())
-                    throw Error(QStringLiteral("%1 needs a value (KEY=VALUE)").arg(arg));
-                assignment += QLatin1Char('=') + arguments[++i];
-            }
-            options.overrides << qMakePair(assignment.section(QLatin1Char('='), 0, 0), assignment.section(QLatin1Char('='), 1));
-        } else if (arg == QStringLiteral("--resume")) {
-            bool ok = false;
-            options.resume = i + 1 < arguments.size() ? arguments[++i].toLongLong(&ok) : 0;
-            if (!ok || options.resume <= 0)
-                throw Error(QStringLiteral("--resume needs a run id (see green-workbench runs)"));
-        } else if (arg.startsWith(QStringLiteral("--"))) {
-            throw Error(QStringLiteral("unknown option %1").arg(arg));
-        } else {
-            options.positional << arg;
-        }
-    }
-    return options;
-}
-
-/// Takes the options in @p valued (each with one value) out of @p arguments; the rest stays.
-QMap<QString, QString> takeValued(QStringList &arguments, const QStringList &valued)
-{
-    QMap<QString, QString> values;
-    QStringList rest;
-    for (int i = 0; i < arguments.size(); ++i) {
-        const QString &arg = arguments[i];
-        if (!valued.contains(arg)) {
-            rest << arg;
-            continue;
-        }
-        if (i + 1 >= arguments.size())
-            throw Error(QStringLiteral("%1 needs a value").arg(arg));
-        values.insert(arg, arguments[++i]);
-    }
-    arguments = rest;
-    return values;
+    return args.value(QStringLiteral("--db"), CommandLine::defaultDatabasePath());
 }
 
 /// A run that reached its end (all its work, its budget or its green stop): exit 0, nothing to resume.
@@ -317,42 +249,47 @@ int CommandLine::execute(const QStringList &arguments)
 
 int CommandLine::run(const QStringList &arguments, const StartPlan *startPlan)
 {
-    const Options options = parseOptions(arguments);
-    if (options.listParameters) {
+    CommandArguments args(QStringLiteral("run"),
+                          {kDb, kJson, {QStringLiteral("--label-stdin"), QString()}, {QStringLiteral("--parameters"), QString()},
+                           {QStringLiteral("--print-config"), QString()}, {QStringLiteral("--save-config"), QStringLiteral("FILE")},
+                           {QStringLiteral("--resume"), QStringLiteral("RUN_ID")}},
+                          1);
+    args.acceptingRunParameters().parse(arguments);
+    const QString saveConfig = args.value(QStringLiteral("--save-config"));
+    const qint64 resume = args.integer(QStringLiteral("--resume"), 0, 1);
+    if (args.has(QStringLiteral("--parameters"))) {
         printOut(QStringLiteral("Run parameters (the keys of a run config; on the command line --KEY=VALUE overrides the config):\n\n") +
                  RunParameters::describe());
         return 0;
     }
-    if (options.positional.size() > 1)
-        throw Error(QStringLiteral("run takes one config file, got %1").arg(options.positional.size()));
-    const QString db = options.db.isEmpty() ? defaultDatabasePath() : options.db;
+    const QString db = databaseOf(args);
     RunConfig config;
     qint64 resumeFrom = 0;
-    if (options.resume > 0) {
-        if (!options.positional.isEmpty())
+    if (resume > 0) {
+        if (!args.positional().isEmpty())
             throw Error(QStringLiteral("--resume takes the config stored with the run; give no config file"));
         // The run's own stored config, so the resumed part trains exactly what the first part did.
         const Database store(db);
-        const RunRecord record = resumableRun(RunRepository(store), options.resume);
+        const RunRecord record = resumableRun(RunRepository(store), resume);
         resumeFrom = record.id;
         config = RunConfig::fromJsonText(record.paramsJson.toStdString(), QStringLiteral("run %1 in %2").arg(record.id).arg(db));
     } else {
-        const QString file = options.positional.value(0, defaultConfigPath());
+        const QString file = args.positional().value(0, defaultConfigPath());
         nlohmann::json root = RunConfig::parseJson(readWholeFile(file).toStdString(), file);
-        for (const auto &[key, value] : options.overrides)
+        for (const auto &[key, value] : args.assignments())
             RunParameters::overrideInJson(root, key, value, QStringLiteral("--%1").arg(key));
-        config = RunConfig::fromJson(root, options.overrides.isEmpty() ? file : QStringLiteral("%1 with its command-line options").arg(file));
+        config = RunConfig::fromJson(root, args.assignments().isEmpty() ? file : QStringLiteral("%1 with its command-line options").arg(file));
     }
-    if (options.resume > 0 && !options.overrides.isEmpty())
+    if (resume > 0 && !args.assignments().isEmpty())
         throw Error(QStringLiteral("--resume reruns the stored config as it was; it takes no --KEY=VALUE options"));
-    if (!options.saveConfig.isEmpty()) {
-        if (toStandardOutput(options.saveConfig))
+    if (!saveConfig.isEmpty()) {
+        if (toStandardOutput(saveConfig))
             throw Error(QStringLiteral("--save-config needs a file name; --print-config writes to standard output"));
-        config.save(options.saveConfig);
-        printErr(QStringLiteral("config saved to %1\n").arg(options.saveConfig));
+        config.save(saveConfig);
+        printErr(QStringLiteral("config saved to %1\n").arg(saveConfig));
     }
-    if (options.printConfig || !options.saveConfig.isEmpty()) {
-        if (options.printConfig)
+    if (args.has(QStringLiteral("--print-config")) || !saveConfig.isEmpty()) {
+        if (args.has(QStringLiteral("--print-config")))
             printOut(QString::fromStdString(config.toJsonText() + "\n"));
         return 0;
     }
@@ -362,14 +299,14 @@ int CommandLine::run(const QStringList &arguments, const StartPlan *startPlan)
     // A person at the terminal answers the queries; without --label-stdin a "human" run says who is missing.
     InteractiveOracle oracle(qEnvironmentVariable("USER", QStringLiteral("terminal")));
     TerminalLabeling terminal(oracle);
-    const bool labelStdin = options.labelStdin;
+    const bool labelStdin = args.has(QStringLiteral("--label-stdin"));
     const auto setup = [resumeFrom, labelStdin, &oracle](RunJob &job) {
         if (resumeFrom > 0)
             job.setResumeFrom(resumeFrom);
         if (labelStdin)
             job.attach(InteractiveOracle::attachmentName(), &oracle);
     };
-    if (options.labelStdin) {
+    if (labelStdin) {
         // Nobody can answer after the end of input: the run stops as cancelled (it can be resumed).
         QObject::connect(&terminal, &TerminalLabeling::inputEnded, qApp, [] {
             printErr(QStringLiteral("note: standard input ended; stopping the run (acknowledged labels are stored; "
@@ -379,7 +316,7 @@ int CommandLine::run(const QStringList &arguments, const StartPlan *startPlan)
         terminal.start();
     }
     const RunSummary summary = runInForeground(config, db, setup, startPlan);
-    if (options.json)
+    if (args.has(QStringLiteral("--json")))
         printOut(QString::fromUtf8(QJsonDocument(summary.toJson()).toJson(QJsonDocument::Compact)) + QLatin1Char('\n'));
     return exitCode(summary);
 }
@@ -514,20 +451,18 @@ RunSummary CommandLine::runInForeground(const RunConfig &config, const QString &
 
 int CommandLine::exportRun(const QStringList &arguments)
 {
-    QStringList rest = arguments;
-    const QMap<QString, QString> values = takeValued(rest, {QStringLiteral("--run"), QStringLiteral("--format"), QStringLiteral("--output")});
-    const QString format = values.value(QStringLiteral("--format")), output = values.value(QStringLiteral("--output"));
-    const Options options = parseOptions(rest);
-    if (!options.positional.isEmpty())
-        throw Error(QStringLiteral("export takes no positional arguments"));
-    const qint64 id = requireRunId(values.value(QStringLiteral("--run")), "export");
+    CommandArguments args(QStringLiteral("export"), {kDb, {QStringLiteral("--run"), QStringLiteral("ID")}, {QStringLiteral("--format"), QStringLiteral("FORMAT")},
+                                                     {QStringLiteral("--output"), QStringLiteral("FILE")}});
+    args.parse(arguments);
+    const QString format = args.value(QStringLiteral("--format")), output = args.value(QStringLiteral("--output"));
+    const qint64 id = requireRunId(args.value(QStringLiteral("--run")), "export");
     const QStringList formats{QStringLiteral("codecarbon"), QStringLiteral("modelcard"), QStringLiteral("json"), QStringLiteral("model")};
     if (!formats.contains(format))
         throw Error(QStringLiteral("--format must be one of %1").arg(formats.join(QStringLiteral(", "))));
     if (format == QStringLiteral("model"))
-        return exportModel(id, output, options.db.isEmpty() ? defaultDatabasePath() : options.db);
+        return exportModel(id, output, databaseOf(args));
 
-    const Database db(options.db.isEmpty() ? defaultDatabasePath() : options.db);
+    const Database db(databaseOf(args));
     const RunReport report = RunReportBuilder::fromStore(RunRepository(db), id, db.path());
     const bool toStdout = output.isEmpty() ? format != QStringLiteral("codecarbon") : toStandardOutput(output);
     if (format == QStringLiteral("codecarbon")) {
@@ -561,18 +496,16 @@ int CommandLine::exportRun(const QStringList &arguments)
 
 int CommandLine::labels(const QStringList &arguments)
 {
-    QStringList rest = arguments.mid(1);
     if (arguments.value(0) != QStringLiteral("export"))
         throw Error(QStringLiteral("labels knows one action: labels export --run ID [--format csv|json] [--output FILE]"));
-    const QMap<QString, QString> values = takeValued(rest, {QStringLiteral("--run"), QStringLiteral("--format"), QStringLiteral("--output")});
-    const Options options = parseOptions(rest);
-    if (!options.positional.isEmpty())
-        throw Error(QStringLiteral("labels export takes no positional arguments"));
-    const qint64 id = requireRunId(values.value(QStringLiteral("--run")), "labels export");
-    const QString output = values.value(QStringLiteral("--output"));
+    CommandArguments args(QStringLiteral("labels export"), {kDb, {QStringLiteral("--run"), QStringLiteral("ID")}, {QStringLiteral("--format"), QStringLiteral("csv|json")},
+                                                            {QStringLiteral("--output"), QStringLiteral("FILE")}});
+    args.parse(arguments.mid(1));
+    const qint64 id = requireRunId(args.value(QStringLiteral("--run")), "labels export");
+    const QString output = args.value(QStringLiteral("--output"));
     const bool toStdout = output.isEmpty() || toStandardOutput(output);
-    const QString format = values.value(QStringLiteral("--format"), output.endsWith(QStringLiteral(".json")) ? QStringLiteral("json") : QStringLiteral("csv"));
-    const Database db(options.db.isEmpty() ? defaultDatabasePath() : options.db);
+    const QString format = args.value(QStringLiteral("--format"), output.endsWith(QStringLiteral(".json")) ? QStringLiteral("json") : QStringLiteral("csv"));
+    const Database db(databaseOf(args));
     if (!RunRepository(db).run(id))
         throw Error(QStringLiteral("%1: there is no run %2").arg(db.path()).arg(id));
     const LabelRepository repository(db);
@@ -589,33 +522,19 @@ int CommandLine::labels(const QStringList &arguments)
 
 int CommandLine::schedule(const QStringList &arguments)
 {
-    QStringList planArguments = arguments;
-    const bool thenRun = planArguments.removeAll(QStringLiteral("--run")) > 0;
     StartPlan plan;
     QTextStream out(stdout), err(stderr);
-    const int code = ScheduleCommand::execute(planArguments, out, err, &plan);
+    const int code = ScheduleCommand::execute(arguments, out, err, &plan);
     out.flush();
     err.flush();
-    if (code != 0 || !thenRun)
+    if (code != 0)
         return code;
-
-    // The run waits for its greenest start (Ctrl+C cancels the wait), then runs as `run` would.
-    // The run takes the config and the store (and --json) from the schedule's arguments.
-    const QStringList valued{QStringLiteral("--forecast"), QStringLiteral("--deadline"), QStringLiteral("--duration-s"),
-                             QStringLiteral("--zone"), QStringLiteral("--now"), QStringLiteral("--db")};
-    QStringList runArguments;
-    for (int i = 0; i < planArguments.size(); ++i) {
-        const QString &arg = planArguments[i];
-        if (arg == QStringLiteral("--json") || arg.startsWith(QStringLiteral("--db=")))
-            runArguments << arg;
-        else if (arg == QStringLiteral("--db") && i + 1 < planArguments.size())
-            runArguments << arg << planArguments[i + 1];
-        else if (!arg.startsWith(QLatin1Char('-')) && (i == 0 || !valued.contains(planArguments[i - 1])))
-            runArguments.prepend(arg);
-        if (valued.contains(arg))
-            ++i;
-    }
-    return run(runArguments, &plan);
+    const CommandArguments args = ScheduleCommand::parse(arguments);
+    if (!args.has(QStringLiteral("--run")) || args.wantsHelp())
+        return 0;
+    // The run waits for its greenest start (Ctrl+C cancels the wait), then runs as `run` would,
+    // with the schedule's config, store and --json.
+    return run(args.positional() + args.reassemble({QStringLiteral("--db"), QStringLiteral("--json")}), &plan);
 }
 
 int CommandLine::exportModel(qint64 runId, const QString &output, const QString &db)
@@ -641,16 +560,13 @@ int CommandLine::exportModel(qint64 runId, const QString &output, const QString 
 
 int CommandLine::artifacts(const QStringList &arguments)
 {
-    QStringList rest = arguments;
-    const QMap<QString, QString> values = takeValued(rest, {QStringLiteral("--run")});
-    const Options options = parseOptions(rest);
-    if (!options.positional.isEmpty())
-        throw Error(QStringLiteral("artifacts takes no positional arguments"));
-    const qint64 runId = values.contains(QStringLiteral("--run")) ? requireRunId(values.value(QStringLiteral("--run")), "artifacts") : 0;
-    const Database store(options.db.isEmpty() ? defaultDatabasePath() : options.db);
+    CommandArguments args(QStringLiteral("artifacts"), {kDb, kJson, {QStringLiteral("--run"), QStringLiteral("ID")}});
+    args.parse(arguments);
+    const qint64 runId = args.has(QStringLiteral("--run")) ? requireRunId(args.value(QStringLiteral("--run")), "artifacts") : 0;
+    const Database store(databaseOf(args));
     const QString cache = Database::cacheDirectoryOf(store.path());
     const QList<ArtifactRecord> list = ArtifactRepository(store).list(runId);
-    if (options.json) {
+    if (args.has(QStringLiteral("--json"))) {
         QJsonArray array;
         for (const ArtifactRecord &a : list)
             array.append(QJsonObject{{QStringLiteral("run_id"), a.runId},
@@ -678,15 +594,12 @@ int CommandLine::artifacts(const QStringList &arguments)
 
 int CommandLine::plugins(const QStringList &arguments)
 {
-    QStringList rest = arguments;
-    const QMap<QString, QString> values = takeValued(rest, {QStringLiteral("--disable"), QStringLiteral("--enable")});
-    const Options options = parseOptions(rest);
-    if (!options.positional.isEmpty())
-        throw Error(QStringLiteral("plugins takes no positional arguments"));
-    if (!values.isEmpty()) {
+    CommandArguments args(QStringLiteral("plugins"), {kJson, {QStringLiteral("--disable"), QStringLiteral("ID")}, {QStringLiteral("--enable"), QStringLiteral("ID")}});
+    args.parse(arguments);
+    if (args.has(QStringLiteral("--disable")) || args.has(QStringLiteral("--enable"))) {
         QSettings settings;
         WorkbenchSettings chosen = WorkbenchSettings::load(settings);
-        const QString disable = values.value(QStringLiteral("--disable")), enable = values.value(QStringLiteral("--enable"));
+        const QString disable = args.value(QStringLiteral("--disable")), enable = args.value(QStringLiteral("--enable"));
         if (!disable.isEmpty() && !chosen.disabledPlugins.contains(disable))
             chosen.disabledPlugins << disable;
         chosen.disabledPlugins.removeAll(enable);
@@ -696,7 +609,7 @@ int CommandLine::plugins(const QStringList &arguments)
         return 0;
     }
     const PluginManager &manager = PluginManager::instance();
-    if (options.json) {
+    if (args.has(QStringLiteral("--json"))) {
         printOut(QString::fromUtf8(QJsonDocument(manager.toJson()).toJson(QJsonDocument::Compact)) + QLatin1Char('\n'));
         return 0;
     }
@@ -714,12 +627,11 @@ int CommandLine::plugins(const QStringList &arguments)
 
 int CommandLine::listRuns(const QStringList &arguments)
 {
-    const Options options = parseOptions(arguments);
-    if (!options.positional.isEmpty())
-        throw Error(QStringLiteral("runs takes no positional arguments"));
-    const Database db(options.db.isEmpty() ? defaultDatabasePath() : options.db);
+    CommandArguments args(QStringLiteral("runs"), {kDb, kJson});
+    args.parse(arguments);
+    const Database db(databaseOf(args));
     const QList<RunRecord> runs = RunRepository(db).listRuns();
-    if (options.json) {
+    if (args.has(QStringLiteral("--json"))) {
         QJsonArray array;
         for (const RunRecord &r : runs) {
             QJsonObject o{{QStringLiteral("run_id"), r.id},

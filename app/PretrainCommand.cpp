@@ -1,5 +1,6 @@
 #include "PretrainCommand.h"
 
+#include "CommandArguments.h"
 #include "CommandLine.h"
 #include "Error.h"
 #include "config/RunConfig.h"
@@ -29,60 +30,33 @@ struct Options {
     bool help = false;
 };
 
-double number(const QString &option, const QString &text, double minimum)
-{
-    bool ok = false;
-    const double value = text.toDouble(&ok);
-    if (!ok || !(value >= minimum))
-        throw Error(QStringLiteral("%1: '%2' is not a number >= %3").arg(option, text).arg(minimum));
-    return value;
-}
-
 Options parse(const QStringList &arguments)
 {
+    const auto valued = [](const char *name, const char *value) { return CommandArguments::Option{QLatin1String(name), QLatin1String(value)}; };
+    CommandArguments args(QStringLiteral("pretrain"), {valued("--epochs", "N"), valued("--batch-size", "N"), valued("--lr", "X"), valued("--temperature", "X"),
+                                                       valued("--subset", "N"), valued("--seed", "N"), valued("--threads", "N"), valued("--dataset", "DIR"),
+                                                       valued("--country", "ISO3"), valued("--output", "FILE"), valued("--db", "FILE"),
+                                                       {QStringLiteral("--json"), QString()}});
+    args.parse(arguments);
     Options o;
-    for (int i = 0; i < arguments.size(); ++i) {
-        const QString arg = arguments[i];
-        if (arg == QStringLiteral("--json")) {
-            o.json = true;
-            continue;
-        }
-        if (arg == QStringLiteral("--help") || arg == QStringLiteral("-h")) {
-            o.help = true;
-            continue;
-        }
-        if (i + 1 >= arguments.size())
-            throw Error(QStringLiteral("%1 needs a value (see green-workbench pretrain --help)").arg(arg));
-        const QString value = arguments[++i];
-        if (arg == QStringLiteral("--epochs"))
-            o.config.training.epochs = int(number(arg, value, 1));
-        else if (arg == QStringLiteral("--batch-size"))
-            o.config.training.batchSize = int(number(arg, value, 2));
-        else if (arg == QStringLiteral("--lr"))
-            o.config.training.learningRate = number(arg, value, 1e-9);
-        else if (arg == QStringLiteral("--temperature"))
-            o.config.pretrain.temperature = number(arg, value, 1e-3);
-        else if (arg == QStringLiteral("--subset"))
-            o.config.dataset.trainSubset = std::int64_t(number(arg, value, 0));
-        else if (arg == QStringLiteral("--seed"))
-            o.config.seed = o.config.training.seed = std::uint64_t(number(arg, value, 0));
-        else if (arg == QStringLiteral("--threads"))
-            o.config.training.threads = int(number(arg, value, 0));
-        else if (arg == QStringLiteral("--dataset"))
-            o.config.dataset.path = value;
-        else if (arg == QStringLiteral("--country"))
-            o.config.energy.country = value.toUpper();
-        else if (arg == QStringLiteral("--output"))
-            o.output = value;
-        else if (arg == QStringLiteral("--db"))
-            o.db = value;
-        else
-            throw Error(QStringLiteral("unknown option %1 (see green-workbench pretrain --help)").arg(arg));
-    }
+    o.help = args.wantsHelp();
+    o.json = args.has(QStringLiteral("--json"));
+    RunConfig &c = o.config;
+    c.training.epochs = int(args.integer(QStringLiteral("--epochs"), c.training.epochs, 1));
+    c.training.batchSize = int(args.integer(QStringLiteral("--batch-size"), c.training.batchSize, 2));
+    c.training.learningRate = args.number(QStringLiteral("--lr"), c.training.learningRate, 1e-9, 10);
+    c.pretrain.temperature = args.number(QStringLiteral("--temperature"), c.pretrain.temperature, 1e-3, 100);
+    c.dataset.trainSubset = args.integer(QStringLiteral("--subset"), c.dataset.trainSubset, 0);
+    c.seed = c.training.seed = std::uint64_t(args.integer(QStringLiteral("--seed"), qint64(c.seed), 0));
+    c.training.threads = int(args.integer(QStringLiteral("--threads"), c.training.threads, 0));
+    c.dataset.path = args.value(QStringLiteral("--dataset"), c.dataset.path);
+    c.energy.country = args.value(QStringLiteral("--country"), c.energy.country).toUpper();
+    o.output = args.value(QStringLiteral("--output"), o.output);
+    o.db = args.value(QStringLiteral("--db"));
     // Every value passes the same checks as a config file's (and is stored with the run, so
     // `run --resume` and the New run dialog take the run up again).
-    o.config.pretrain.output = QFileInfo(o.output).absoluteFilePath();
-    o.config = RunConfig::fromJson(RunParameters::toJson(o.config), QStringLiteral("green-workbench pretrain"));
+    c.pretrain.output = QFileInfo(o.output).absoluteFilePath();
+    c = RunConfig::fromJson(RunParameters::toJson(c), QStringLiteral("green-workbench pretrain"));
     return o;
 }
 

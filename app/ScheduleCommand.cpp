@@ -23,69 +23,6 @@ namespace {
 /// How far ahead a deadline or a duration may reach: a year (366 days) in seconds.
 constexpr double kMaxHorizonS = 366.0 * 86400.0;
 
-struct Options {
-    QString config;
-    QString forecastFile;
-    QString deadline;
-    QString now;
-    QString zone;
-    QString db;
-    std::optional<double> durationS;
-    bool json = false;
-    bool help = false;
-};
-
-Options parseOptions(const QStringList &arguments)
-{
-    Options options;
-    const QStringList valued{QStringLiteral("--forecast"), QStringLiteral("--deadline"), QStringLiteral("--duration-s"),
-                             QStringLiteral("--zone"), QStringLiteral("--now"), QStringLiteral("--db")};
-    for (int i = 0; i < arguments.size(); ++i) {
-        QString arg = arguments[i];
-        QString value;
-        bool hasValue = false;
-        const int equals = arg.indexOf(QLatin1Char('='));
-        if (arg.startsWith(QStringLiteral("--")) && equals > 0) {
-            value = arg.mid(equals + 1);
-            arg = arg.left(equals);
-            hasValue = true;
-        }
-        if (valued.contains(arg) && !hasValue) {
-            if (i + 1 >= arguments.size())
-                throw Error(QStringLiteral("%1 needs a value").arg(arg));
-            value = arguments[++i];
-        }
-        if (arg == QStringLiteral("--json")) {
-            options.json = true;
-        } else if (arg == QStringLiteral("--help") || arg == QStringLiteral("-h")) {
-            options.help = true;
-        } else if (arg == QStringLiteral("--forecast")) {
-            options.forecastFile = value;
-        } else if (arg == QStringLiteral("--deadline")) {
-            options.deadline = value;
-        } else if (arg == QStringLiteral("--now")) {
-            options.now = value;
-        } else if (arg == QStringLiteral("--zone")) {
-            options.zone = value;
-        } else if (arg == QStringLiteral("--db")) {
-            options.db = value;
-        } else if (arg == QStringLiteral("--duration-s")) {
-            bool ok = false;
-            const double duration = value.toDouble(&ok);
-            if (!ok || !std::isfinite(duration) || duration <= 0 || duration > kMaxHorizonS)
-                throw Error(QStringLiteral("--duration-s: '%1' is not a positive number of seconds up to a year").arg(value));
-            options.durationS = duration;
-        } else if (arg.startsWith(QLatin1Char('-'))) {
-            throw Error(QStringLiteral("unknown option %1").arg(arg));
-        } else if (options.config.isEmpty()) {
-            options.config = arg;
-        } else {
-            throw Error(QStringLiteral("schedule takes one config file, got '%1' and '%2'").arg(options.config, arg));
-        }
-    }
-    return options;
-}
-
 /// An ISO 8601 time with a zone, or "+N" with a unit h, min (or m), s or d, counted from @p now.
 QDateTime parseDeadline(const QString &text, const QDateTime &now)
 {
@@ -156,47 +93,67 @@ int ScheduleCommand::execute(const QStringList &arguments)
     return code;
 }
 
+CommandArguments ScheduleCommand::parse(const QStringList &arguments)
+{
+    CommandArguments args(QStringLiteral("schedule"),
+                          {{QStringLiteral("--forecast"), QStringLiteral("FILE")}, {QStringLiteral("--deadline"), QStringLiteral("TIME")},
+                           {QStringLiteral("--duration-s"), QStringLiteral("N")}, {QStringLiteral("--zone"), QStringLiteral("ZONE")},
+                           {QStringLiteral("--now"), QStringLiteral("TIME")}, {QStringLiteral("--db"), QStringLiteral("FILE")},
+                           {QStringLiteral("--json"), QString()}, {QStringLiteral("--run"), QString()}},
+                          1);
+    return args.parse(arguments);
+}
+
 int ScheduleCommand::execute(const QStringList &arguments, QTextStream &out, QTextStream &err, StartPlan *planOut)
 {
     try {
-        const Options options = parseOptions(arguments);
-        if (options.help) {
+        const CommandArguments args = parse(arguments);
+        if (args.wantsHelp()) {
             out << usage();
             return 0;
         }
-        if (options.config.isEmpty())
+        const QString configFile = args.positional().value(0);
+        const QString db = args.value(QStringLiteral("--db"));
+        if (configFile.isEmpty())
             throw Error(QStringLiteral("schedule needs a run config file\n%1").arg(usage()));
-        if (options.deadline.isEmpty())
+        if (!args.has(QStringLiteral("--deadline")))
             throw Error(QStringLiteral("--deadline is required: the latest end of the run, e.g. +12h or 2026-11-26T18:00Z"));
 
-        const RunConfig config = RunConfig::fromFile(options.config);
-        std::optional<double> durationS = options.durationS;
+        const RunConfig config = RunConfig::fromFile(configFile);
+        std::optional<double> durationS;
+        if (args.has(QStringLiteral("--duration-s"))) {
+            bool ok = false;
+            const QString text = args.value(QStringLiteral("--duration-s"));
+            durationS = text.toDouble(&ok);
+            if (!ok || !std::isfinite(*durationS) || *durationS <= 0 || *durationS > kMaxHorizonS)
+                throw Error(QStringLiteral("--duration-s: '%1' is not a positive number of seconds up to a year").arg(text));
+        }
         QString durationOrigin = QStringLiteral("--duration-s");
-        if (!durationS && !options.db.isEmpty()) {
+        if (!durationS && !db.isEmpty()) {
             // The best prediction of a run's duration is the last time the same config ran.
-            const Database store(options.db);
+            const Database store(db);
             durationS = RunRepository(store).lastCompletedDuration(QString::fromStdString(config.toJsonText(-1)));
-            durationOrigin = QStringLiteral("the last completed run of this config in %1").arg(options.db);
+            durationOrigin = QStringLiteral("the last completed run of this config in %1").arg(db);
         }
         if (!durationS)
             throw Error(QStringLiteral("no run duration: give --duration-s N, or --db FILE holding a completed run of this config"));
         QDateTime now = QDateTime::currentDateTimeUtc();
-        if (!options.now.isEmpty()) {
+        if (args.has(QStringLiteral("--now"))) {
             QString problem;
-            now = CarbonForecast::parseTime(options.now, &problem);
+            now = CarbonForecast::parseTime(args.value(QStringLiteral("--now")), &problem);
             if (!now.isValid())
                 throw Error(QStringLiteral("--now: %1").arg(problem));
         }
         // Whole seconds: a plan that prints times to the second should compute with them too.
         now = now.addMSecs(-(now.toMSecsSinceEpoch() % 1000));
-        const QDateTime deadline = parseDeadline(options.deadline, now);
+        const QDateTime deadline = parseDeadline(args.value(QStringLiteral("--deadline")), now);
 
         CarbonIntensityProvider::Settings settings;
-        settings.zone = options.zone;
+        settings.zone = args.value(QStringLiteral("--zone"));
         const CarbonIntensityProvider provider(settings);
         CarbonForecast forecast;
-        if (!options.forecastFile.isEmpty()) {
-            forecast = CarbonForecast::fromCsvFile(options.forecastFile);
+        if (args.has(QStringLiteral("--forecast"))) {
+            forecast = CarbonForecast::fromCsvFile(args.value(QStringLiteral("--forecast")));
         } else {
             try {
                 forecast = provider.forecast(config.energy.country);
@@ -210,7 +167,7 @@ int ScheduleCommand::execute(const QStringList &arguments, QTextStream &out, QTe
             *planOut = plan;
         const double delayS = plan.delayS(now);
         const QString country = config.energy.country.isEmpty() ? QStringLiteral("none (world)") : config.energy.country;
-        out << QStringLiteral("Config: %1 (country %2)\n").arg(options.config, country);
+        out << QStringLiteral("Config: %1 (country %2)\n").arg(configFile, country);
         out << QStringLiteral("Forecast: %1, %2 values every %3, %4 to %5\n")
                    .arg(forecast.origin())
                    .arg(forecast.points().size())
@@ -222,9 +179,9 @@ int ScheduleCommand::execute(const QStringList &arguments, QTextStream &out, QTe
         out << QStringLiteral("Mean intensity if started then: %1 g CO2e/kWh\n").arg(number(plan.bestMeanIntensityGPerKwh, 1));
         out << QStringLiteral("Mean intensity if started now:  %1 g CO2e/kWh\n").arg(number(plan.nowMeanIntensityGPerKwh, 1));
         out << QStringLiteral("Saving: %1 g CO2e/kWh (%2%)\n").arg(number(plan.savingGPerKwh, 1), number(plan.savingPercent, 1));
-        if (options.json) {
+        if (args.has(QStringLiteral("--json"))) {
             const QJsonObject object{
-                {QStringLiteral("config"), options.config},
+                {QStringLiteral("config"), configFile},
                 {QStringLiteral("country"), config.energy.country},
                 {QStringLiteral("forecast_origin"), forecast.origin()},
                 {QStringLiteral("forecast_step_s"), double(forecast.stepS())},

@@ -1,4 +1,6 @@
 #pragma once
+#include "CommandArguments.h"
+
 #include <QStringList>
 
 class QTextStream;
@@ -20,6 +22,8 @@ public:
     /// The same, writing to the given streams (for tests); the plan goes to @p planOut when given.
     static int execute(const QStringList &arguments, QTextStream &out, QTextStream &err, StartPlan *planOut = nullptr);
     static QString usage();
+    /// The command's arguments, parsed (with --run, which the caller acts on); throws gw::Error.
+    static CommandArguments parse(const QStringList &arguments);
 };
 
 } // namespace gw
