@@ -8,6 +8,7 @@
 #include "models/GwMobileNet.h"
 #include "models/Safetensors.h"
 #include "models/StateDict.h"
+#include "store/ArtifactRepository.h"
 #include "store/Database.h"
 #include "store/RunRepository.h"
 
@@ -175,6 +176,32 @@ def forward(self, x):
         QCOMPARE(s.extra.value(QStringLiteral("embedding_cache")).toString(), QStringLiteral("none"));
         QCOMPARE(s.labelsUsed, 48); // 60 images, a stratified fifth held out for the test
         QVERIFY2(s.accuracy > 0.8, qPrintable(QString::number(s.accuracy)));
+
+        // The run keeps its model, the imported module included, as TorchScript that stock LibTorch runs.
+        {
+            const Database store(path(QStringLiteral("ts.sqlite")));
+            const std::optional<ArtifactRecord> script = ArtifactRepository(store).find(s.runId, QStringLiteral("model"), QStringLiteral("torchscript"));
+            QVERIFY(script.has_value());
+            QVERIFY(ArtifactRepository(store).find(s.runId, QStringLiteral("model"), QStringLiteral("safetensors")).has_value());
+            torch::jit::Module kept = torch::jit::load(ArtifactRepository::verifiedPath(*script, Database::cacheDirectoryOf(store.path())).toStdString());
+            const torch::Tensor logits = kept.forward({torch::rand({4, 3, 12, 12})}).toTensor();
+            QCOMPARE(logits.sizes().vec(), (std::vector<std::int64_t>{4, 3}));
+        }
+        // And a later run starts from it: the fine-tuned module is its backbone.
+        RunConfig next = c;
+        next.name = QStringLiteral("from the kept model");
+        next.model.source = QStringLiteral("run");
+        next.model.runId = s.runId;
+        next.model.path.clear();
+        next.model.featureModule.clear();
+        next.training.mode = QStringLiteral("linear-probe");
+        next.training.epochs = 30;
+        next.training.learningRate = 0.05;
+        const RunSummary again = runToEnd(next, path(QStringLiteral("ts.sqlite")));
+        QVERIFY2(again.status == QStringLiteral("completed"), qPrintable(again.error));
+        QVERIFY2(again.extra.value(QStringLiteral("model_origin")).toString().contains(QStringLiteral("feature module backbone")),
+                 qPrintable(again.extra.value(QStringLiteral("model_origin")).toString()));
+        QVERIFY2(again.accuracy > 0.8, qPrintable(QString::number(again.accuracy)));
     }
 
     void greenStopEndsARunThatNoLongerPaysForItsEnergy()

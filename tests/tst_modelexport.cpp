@@ -20,13 +20,15 @@ using namespace gw;
 
 namespace {
 
-/// A gw-mobilenet classifier with random weights, feature statistics and head (batch-norm
-/// statistics too, so the export must carry them).
-TrainedModel randomModel()
+/// A classifier of @p architecture (gw-mobilenet by default) with random weights, feature
+/// statistics and head (batch-norm statistics too, so the export must carry them).
+TrainedModel randomModel(const QString &architecture = QStringLiteral("gw-mobilenet"), const std::optional<InputSpec> &input = std::nullopt)
 {
     torch::manual_seed(3);
     BackboneSpec spec;
     spec.source = QStringLiteral("scratch");
+    spec.architecture = architecture;
+    spec.input = input;
     spec.seed = 3;
     std::unique_ptr<Backbone> backbone = BackboneFactory::create(spec);
     TrainedModel model;
@@ -40,9 +42,10 @@ TrainedModel randomModel()
             t = torch::randn_like(t) * 0.1;
         model.backbone.emplace_back(name, t);
     }
-    model.featureMean = torch::randn({256}) * 0.1;
-    model.featureStd = torch::rand({256}) + 0.5;
-    model.headWeight = torch::randn({10, 256}) * 0.1;
+    const std::int64_t features = backbone->featureDim();
+    model.featureMean = torch::randn({features}) * 0.1;
+    model.featureStd = torch::rand({features}) + 0.5;
+    model.headWeight = torch::randn({10, features}) * 0.1;
     model.headBias = torch::randn({10}) * 0.1;
     for (int i = 0; i < 10; ++i)
         model.classNames << QStringLiteral("class %1").arg(i);
@@ -141,10 +144,57 @@ private Q_SLOTS:
         } catch (const Error &e) {
             QVERIFY2(e.message().startsWith(path) && e.message().contains(QStringLiteral("not a model artifact")), qPrintable(e.message()));
         }
-        TrainedModel resnet = randomModel();
-        resnet.architecture = QStringLiteral("resnet18");
-        QVERIFY(!ModelExport::canWriteTorchScript(resnet.architecture));
-        QVERIFY_THROWS_EXCEPTION(Error, ModelExport::writeTorchScript(resnet, dir_.filePath(QStringLiteral("r.pt"))));
+        // An imported TorchScript backbone is kept as the module it came from, not rewritten.
+        TrainedModel imported = randomModel();
+        imported.architecture = QStringLiteral("torchscript");
+        QVERIFY(!ModelExport::canWriteTorchScript(imported)); // its module is not there
+        QVERIFY_THROWS_EXCEPTION(Error, ModelExport::writeTorchScript(imported, dir_.filePath(QStringLiteral("r.pt"))));
+    }
+
+    // A model on an imported TorchScript backbone embeds that module and pools its feature maps.
+    void anImportedBackboneIsEmbeddedInTheTorchScriptModel()
+    {
+        torch::manual_seed(8);
+        auto scripted = std::make_shared<torch::jit::Module>("Imported");
+        scripted->register_parameter("weight", torch::randn({6, 3, 3, 3}) * 0.3, false);
+        scripted->define(R"JIT(
+def forward(self, x):
+    return torch.relu(torch.conv2d(x, self.weight, None, [1, 1], [1, 1]))
+)JIT");
+        TrainedModel model;
+        model.architecture = ModelExport::kTorchScript;
+        model.input = InputSpec{3, 10, 10, {0.5, 0.4, 0.3}, {0.2, 0.25, 0.3}};
+        model.scriptedBackbone = scripted;
+        model.backbone.emplace_back("weight", scripted->attr("weight").toTensor());
+        model.featureMean = torch::randn({6}) * 0.1;
+        model.featureStd = torch::rand({6}) + 0.5;
+        model.headWeight = torch::randn({3, 6});
+        model.headBias = torch::randn({3});
+        QVERIFY(ModelExport::canWriteTorchScript(model));
+        const QString file = dir_.filePath(QStringLiteral("imported.pt"));
+        ModelExport::writeTorchScript(model, file);
+        torch::jit::Module loaded = torch::jit::load(file.toStdString());
+        QVERIFY(loaded.hasattr(ModelExport::kScriptedBackboneName.toStdString()));
+        const torch::Tensor images = torch::rand({5, 3, 10, 10});
+        const torch::Tensor theirs = loaded.forward({images}).toTensor();
+        const torch::Tensor ours = ModelExport::predict(model, images);
+        QCOMPARE(theirs.sizes().vec(), (std::vector<std::int64_t>{5, 3}));
+        QVERIFY((theirs - ours).abs().max().item<double>() < 1e-5);
+        QCOMPARE(model.parameterCount(), qint64(6 * 27 + 6 + 6 + 18 + 3));
+    }
+
+    // ResNet-18 (colour input with per-channel normalisation, projection shortcuts) too.
+    void resNet18HasATorchScriptFormThatComputesTheSame()
+    {
+        const TrainedModel model = randomModel(QStringLiteral("resnet18"), InputSpec{3, 32, 32, {0.485, 0.456, 0.406}, {0.229, 0.224, 0.225}});
+        QVERIFY(ModelExport::canWriteTorchScript(model));
+        const QString script = dir_.filePath(QStringLiteral("resnet.pt"));
+        ModelExport::writeTorchScript(model, script);
+        const torch::Tensor images = torch::rand({4, 3, 32, 32});
+        const torch::Tensor theirs = torch::jit::load(script.toStdString()).forward({images}).toTensor();
+        const torch::Tensor ours = ModelExport::predict(model, images);
+        QCOMPARE(theirs.sizes().vec(), (std::vector<std::int64_t>{4, 10}));
+        QVERIFY2((theirs - ours).abs().max().item<double>() < 1e-4, qPrintable(QString::number((theirs - ours).abs().max().item<double>())));
     }
 
     void theEmbeddedDefaultRunLeavesAModelPythonRuns()

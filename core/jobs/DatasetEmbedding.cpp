@@ -6,6 +6,7 @@
 #include "data/FashionMnist.h"
 #include "data/ImageFolder.h"
 #include "models/ImageTensors.h"
+#include "models/ModelExport.h"
 
 #include <QElapsedTimer>
 #include <torch/torch.h>
@@ -155,6 +156,15 @@ PreparedWork prepareBackboneAndData(RunContext &context, QJsonObject &summary)
             }
             spec.source = QStringLiteral("artifact");
             spec.origin = QStringLiteral("run %1's model (%2)").arg(config.model.runId).arg(spec.path);
+            const TrainedModel kept = ModelExport::readSafetensors(spec.path);
+            if (kept.architecture == ModelExport::kTorchScript) {
+                // A model on an imported TorchScript backbone: its TorchScript artifact holds that
+                // module (as the run left it) as a submodule, which becomes this run's backbone.
+                spec.source = QStringLiteral("torchscript");
+                spec.path = context.inputArtifact(config.model.runId, QStringLiteral("model"), QStringLiteral("torchscript"));
+                spec.featureModule = ModelExport::kScriptedBackboneName;
+                spec.input = kept.input;
+            }
         }
         prepared.backbone = BackboneFactory::create(spec);
         prepared.data = loadDatasets(config, prepared.backbone->input(), context);

@@ -370,7 +370,8 @@ WorkOutcome FineTuneWork::execute(RunContext &context)
             trainable[i].copy_(best[i]);
         outcome.summary.insert(QStringLiteral("best_val_accuracy"), bestValidation);
     }
-    if (!outcome.cancelled && !best.empty())
+    // Without a validation split there is no best epoch: the last one's weights are the model.
+    if (!outcome.cancelled)
         ModelArtifacts::keepClassifier(context, *backbone, mean, std, head->weight, head->bias, data.train.classNames, outcome.summary);
     return outcome;
 }

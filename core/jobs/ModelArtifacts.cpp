@@ -2,6 +2,9 @@
 
 #include "Error.h"
 #include "config/RunConfig.h"
+#include "models/TorchScriptBackbone.h"
+
+#include <torch/script.h>
 
 #include <QCoreApplication>
 #include <QDir>
@@ -20,7 +23,7 @@ void ModelArtifacts::keep(RunContext &context, const TrainedModel &model, QJsonO
                                    {"workbench", QCoreApplication::applicationVersion().toStdString()}});
     context.recordArtifact(QStringLiteral("model"), QStringLiteral("safetensors"), weights, model.parameterCount());
     summary.insert(QStringLiteral("model_safetensors"), weights);
-    if (!ModelExport::canWriteTorchScript(model.architecture)) {
+    if (!ModelExport::canWriteTorchScript(model)) {
         context.notice(QStringLiteral("the model is kept as safetensors only: architecture '%1' has no TorchScript form in the workbench yet")
                            .arg(model.architecture));
         return;
@@ -38,9 +41,14 @@ void ModelArtifacts::keepClassifier(RunContext &context, const Backbone &backbon
     model.architecture = backbone.architecture();
     model.input = backbone.input();
     model.backbone = backbone.stateDict();
-    if (model.backbone.empty()) {
-        context.notice(QStringLiteral("no model artifact: the weights of an imported TorchScript backbone are not kept by the workbench yet"));
-        return;
+    if (const auto *imported = dynamic_cast<const TorchScriptBackbone *>(&backbone)) {
+        // Its module (as fine-tuning left it) goes into the TorchScript artifact whole; the
+        // safetensors artifact keeps its tensors by name beside the head.
+        model.scriptedBackbone = std::make_shared<const torch::jit::Module>(imported->module().clone());
+        for (const auto &named : imported->module().named_parameters())
+            model.backbone.emplace_back(named.name, named.value);
+        for (const auto &named : imported->module().named_buffers())
+            model.backbone.emplace_back(named.name, named.value);
     }
     model.featureMean = mean;
     model.featureStd = std;

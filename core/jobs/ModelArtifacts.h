@@ -12,8 +12,8 @@ class ModelArtifacts {
 public:
     static void keep(RunContext &context, const TrainedModel &model, QJsonObject &summary);
     /// keep() for a classifier over @p backbone's features, standardised with @p mean and @p std,
-    /// with the linear head @p weight [K, D] and @p bias [K]. A backbone imported as TorchScript has
-    /// no weights by name to keep: the run says so and keeps nothing.
+    /// with the linear head @p weight [K, D] and @p bias [K]. A backbone imported as TorchScript is
+    /// kept as the module it is, inside the TorchScript artifact.
     static void keepClassifier(RunContext &context, const Backbone &backbone, const torch::Tensor &mean, const torch::Tensor &std,
                                const torch::Tensor &weight, const torch::Tensor &bias, const QStringList &classNames, QJsonObject &summary);
     /// The files' names inside a run's artifact folder.

@@ -51,37 +51,23 @@ const torch::Tensor &tensorNamed(const NamedTensors &state, const std::string &n
     return it->second;
 }
 
-/// TorchScript source of gw-mobilenet's forward over flat attributes: a 3x3 stem, then five
-/// depthwise-separable blocks (see GwMobileNet), each conv followed by batch norm (eval) and ReLU.
-std::string gwMobileNetFeatures(const NamedTensors &state)
+/// "torch.batch_norm(INPUT, <prefix's weight, bias, running statistics>, ...)" in eval mode, as
+/// the native backbones' BatchNorm2d computes it.
+std::string batchNorm(const std::string &prefix, const std::string &input)
 {
     std::ostringstream code;
-    const auto batchNorm = [&code](const std::string &prefix) {
-        code << "        x = torch.relu(torch.batch_norm(x, self." << attribute(prefix + "weight") << ", self." << attribute(prefix + "bias")
-             << ", self." << attribute(prefix + "running_mean") << ", self." << attribute(prefix + "running_var") << ", False, 0.1, "
-             << kBatchNormEps << ", False))\n";
-    };
-    code << "        x = torch.conv2d(x, self.stem_0_weight, None, [1, 1], [1, 1], [1, 1], 1)\n";
-    batchNorm("stem.1.");
-    const int strides[] = {2, 1, 2, 1, 2};
-    for (int b = 0; b < 5; ++b) {
-        const std::string prefix = "blocks." + std::to_string(b) + ".";
-        const std::int64_t channels = tensorNamed(state, prefix + "dw.weight").size(0);
-        code << "        x = torch.conv2d(x, self." << attribute(prefix + "dw.weight") << ", None, [" << strides[b] << ", " << strides[b]
-             << "], [1, 1], [1, 1], " << channels << ")\n";
-        batchNorm(prefix + "dw_bn.");
-        code << "        x = torch.conv2d(x, self." << attribute(prefix + "pw.weight") << ", None, [1, 1], [0, 0], [1, 1], 1)\n";
-        batchNorm(prefix + "pw_bn.");
-    }
-    code << "        x = x.mean([2, 3])\n";
+    code << "torch.batch_norm(" << input << ", self." << attribute(prefix + "weight") << ", self." << attribute(prefix + "bias") << ", self."
+         << attribute(prefix + "running_mean") << ", self." << attribute(prefix + "running_var") << ", False, 0.1, " << kBatchNormEps << ", False)";
     return code.str();
 }
 
-/// Floating tensors as float32 (what every consumer reads); integer ones (batch counts) as they are.
-torch::Tensor stored(const torch::Tensor &t)
+/// "torch.conv2d(INPUT, <weight>, None, stride, padding, dilation 1, groups)": the backbones' convolutions have no bias.
+std::string conv(const std::string &weight, const std::string &input, int stride, int padding, std::int64_t groups = 1)
 {
-    const torch::Tensor detached = t.detach();
-    return (detached.is_floating_point() ? detached.to(torch::kFloat32) : detached).contiguous().clone();
+    std::ostringstream code;
+    code << "torch.conv2d(" << input << ", self." << attribute(weight) << ", None, [" << stride << ", " << stride << "], [" << padding << ", "
+         << padding << "], [1, 1], " << groups << ")";
+    return code.str();
 }
 
 /// TorchScript source of the small CNN (see SmallCnn): two 3x3 conv + ReLU + 2x2 max-pool stages,
@@ -92,6 +78,67 @@ std::string smallCnnForward()
            "        x = torch.max_pool2d(torch.relu(torch.conv2d(x, self.conv2_weight, self.conv2_bias, [1, 1], [1, 1], [1, 1], 1)), [2, 2], [2, 2], [0, 0], [1, 1], False)\n"
            "        x = torch.relu(torch.linear(x.flatten(1), self.fc1_weight, self.fc1_bias))\n"
            "        x = torch.linear(x, self.fc2_weight, self.fc2_bias)\n";
+}
+
+/// TorchScript source of gw-mobilenet's forward over flat attributes: a 3x3 stem, then five
+/// depthwise-separable blocks (see GwMobileNet), each conv followed by batch norm (eval) and ReLU.
+std::string gwMobileNetFeatures(const NamedTensors &state)
+{
+    std::ostringstream code;
+    code << "        x = torch.relu(" << batchNorm("stem.1.", conv("stem.0.weight", "x", 1, 1)) << ")\n";
+    const int strides[] = {2, 1, 2, 1, 2};
+    for (int b = 0; b < 5; ++b) {
+        const std::string prefix = "blocks." + std::to_string(b) + ".";
+        const std::int64_t channels = tensorNamed(state, prefix + "dw.weight").size(0);
+        code << "        x = torch.relu(" << batchNorm(prefix + "dw_bn.", conv(prefix + "dw.weight", "x", strides[b], 1, channels)) << ")\n";
+        code << "        x = torch.relu(" << batchNorm(prefix + "pw_bn.", conv(prefix + "pw.weight", "x", 1, 0)) << ")\n";
+    }
+    code << "        x = x.mean([2, 3])\n";
+    return code.str();
+}
+
+/// TorchScript source of ResNet-18's features (see ResNet18): a 7x7 stride-2 stem with max-pool,
+/// then four stages of two basic blocks (3x3 convs, a 1x1 projection where the shape changes),
+/// global average pooling. Its ImageNet classifier (fc) is not part of the features.
+std::string resNet18Features(const NamedTensors &state)
+{
+    std::ostringstream code;
+    code << "        x = torch.relu(" << batchNorm("bn1.", conv("conv1.weight", "x", 2, 3)) << ")\n";
+    code << "        x = torch.max_pool2d(x, [3, 3], [2, 2], [1, 1], [1, 1], False)\n";
+    for (int layer = 1; layer <= 4; ++layer) {
+        for (int block = 0; block < 2; ++block) {
+            const std::string prefix = "layer" + std::to_string(layer) + "." + std::to_string(block) + ".";
+            const int stride = layer > 1 && block == 0 ? 2 : 1;
+            code << "        out = torch.relu(" << batchNorm(prefix + "bn1.", conv(prefix + "conv1.weight", "x", stride, 1)) << ")\n";
+            code << "        out = " << batchNorm(prefix + "bn2.", conv(prefix + "conv2.weight", "out", 1, 1)) << "\n";
+            const bool projects = std::any_of(state.begin(), state.end(), [&prefix](const auto &t) { return t.first == prefix + "downsample.0.weight"; });
+            const std::string shortcut = projects ? batchNorm(prefix + "downsample.1.", conv(prefix + "downsample.0.weight", "x", stride, 0)) : "x";
+            code << "        x = torch.relu(out + " << shortcut << ")\n";
+        }
+    }
+    code << "        x = x.mean([2, 3])\n";
+    return code.str();
+}
+
+/// The TorchScript source of @p model's features (or, for the small CNN, its logits).
+std::string forwardSource(const TrainedModel &model)
+{
+    if (model.scriptedBackbone)
+        return "        x = self." + ModelExport::kScriptedBackboneName.toStdString() + ".forward(x)\n"
+               "        if x.dim() == 4:\n"
+               "            x = x.mean([2, 3])\n";
+    if (model.architecture == ModelExport::kSmallCnn)
+        return smallCnnForward();
+    if (model.architecture == QStringLiteral("resnet18"))
+        return resNet18Features(model.backbone);
+    return gwMobileNetFeatures(model.backbone);
+}
+
+/// Floating tensors as float32 (what every consumer reads); integer ones (batch counts) as they are.
+torch::Tensor stored(const torch::Tensor &t)
+{
+    const torch::Tensor detached = t.detach();
+    return (detached.is_floating_point() ? detached.to(torch::kFloat32) : detached).contiguous().clone();
 }
 
 } // namespace
@@ -169,19 +216,25 @@ TrainedModel ModelExport::readSafetensors(const QString &path)
     return model;
 }
 
-bool ModelExport::canWriteTorchScript(const QString &architecture)
+bool ModelExport::canWriteTorchScript(const TrainedModel &model)
 {
-    return architecture == QStringLiteral("gw-mobilenet") || architecture == kSmallCnn;
+    if (model.architecture == kTorchScript)
+        return model.scriptedBackbone != nullptr;
+    return model.architecture == QStringLiteral("gw-mobilenet") || model.architecture == QStringLiteral("resnet18") || model.architecture == kSmallCnn;
 }
 
 void ModelExport::writeTorchScript(const TrainedModel &model, const QString &path)
 {
-    if (!canWriteTorchScript(model.architecture))
-        throw Error::in(path, QStringLiteral("no TorchScript form of architecture '%1' yet (gw-mobilenet has one); the safetensors artifact holds the model")
+    if (!canWriteTorchScript(model))
+        throw Error::in(path, QStringLiteral("no TorchScript form of architecture '%1' (gw-mobilenet, resnet18, the small CNN and imported "
+                                             "TorchScript backbones have one); the safetensors artifact holds the model")
                                   .arg(model.architecture));
     torch::jit::Module module("GreenWorkbenchModel");
-    for (const auto &[name, tensor] : model.backbone)
-        module.register_buffer(attribute(name), stored(tensor));
+    if (model.scriptedBackbone)
+        module.register_module(kScriptedBackboneName.toStdString(), model.scriptedBackbone->clone());
+    else
+        for (const auto &[name, tensor] : model.backbone)
+            module.register_buffer(attribute(name), stored(tensor));
     const auto channelStats = [&model](const std::vector<double> &values) {
         std::vector<float> v(values.begin(), values.end());
         v.resize(std::size_t(model.input.channels), v.empty() ? 0.0F : v.back());
@@ -192,7 +245,7 @@ void ModelExport::writeTorchScript(const TrainedModel &model, const QString &pat
     std::ostringstream source;
     source << "def forward(self, images: Tensor) -> Tensor:\n"
            << "        x = (images - self.input_mean) / self.input_std\n"
-           << (model.architecture == kSmallCnn ? smallCnnForward() : gwMobileNetFeatures(model.backbone));
+           << forwardSource(model);
     if (model.featureMean.defined()) {
         module.register_buffer("feature_mean", stored(model.featureMean));
         module.register_buffer("feature_std", stored(model.featureStd));
@@ -221,17 +274,26 @@ torch::Tensor ModelExport::predict(const TrainedModel &model, const torch::Tenso
         torch::NoGradGuard noGrad;
         return cnn->forward((images - model.input.mean.front()) / model.input.std.front());
     }
-    BackboneSpec spec;
-    spec.source = QStringLiteral("scratch");
-    spec.architecture = model.architecture;
-    spec.input = model.input;
-    std::unique_ptr<Backbone> backbone = BackboneFactory::create(spec);
-    backbone->loadState(model.backbone, QStringLiteral("the model"));
-    backbone->setTraining(false);
     torch::NoGradGuard noGrad;
     const torch::Tensor mean = torch::tensor(std::vector<float>(model.input.mean.begin(), model.input.mean.end())).view({1, -1, 1, 1});
     const torch::Tensor std = torch::tensor(std::vector<float>(model.input.std.begin(), model.input.std.end())).view({1, -1, 1, 1});
-    torch::Tensor x = backbone->forward((images - mean) / std);
+    torch::Tensor x;
+    if (model.scriptedBackbone) {
+        torch::jit::Module scripted = model.scriptedBackbone->clone();
+        scripted.eval();
+        x = scripted.forward({(images - mean) / std}).toTensor();
+        if (x.dim() == 4)
+            x = x.mean({2, 3});
+    } else {
+        BackboneSpec spec;
+        spec.source = QStringLiteral("scratch");
+        spec.architecture = model.architecture;
+        spec.input = model.input;
+        std::unique_ptr<Backbone> backbone = BackboneFactory::create(spec);
+        backbone->loadState(model.backbone, QStringLiteral("the model"));
+        backbone->setTraining(false);
+        x = backbone->forward((images - mean) / std);
+    }
     if (model.featureMean.defined())
         x = (x - model.featureMean) / model.featureStd;
     if (model.hasHead())

@@ -5,7 +5,12 @@
 #include <QString>
 #include <QStringList>
 #include <map>
+#include <memory>
 #include <optional>
+
+namespace torch::jit {
+struct Module;
+}
 
 namespace gw {
 
@@ -22,6 +27,10 @@ struct TrainedModel {
     torch::Tensor headWeight;  ///< [K, D]; undefined: no head
     torch::Tensor headBias;    ///< [K]
     QStringList classNames;
+    /// Architecture "torchscript": the imported module whose forward gives the features (4-D
+    /// outputs are average-pooled); `backbone` then holds its tensors by name for the safetensors
+    /// artifact only, and the TorchScript artifact embeds the module as submodule "backbone".
+    std::shared_ptr<const torch::jit::Module> scriptedBackbone;
 
     bool hasHead() const { return headWeight.defined(); }
     /// Parameters and buffers in all (what the artifact table records).
@@ -41,11 +50,16 @@ public:
 
     /// Throws Error naming @p path when it cannot be written.
     static void writeSafetensors(const TrainedModel &model, const QString &path, const std::map<std::string, std::string> &metadata);
-    /// Throws Error when the architecture has no TorchScript form yet (gw-mobilenet and the small CNN have one) or
-    /// the file cannot be written.
+    /// Throws Error when the model has no TorchScript form (gw-mobilenet, resnet18, the small CNN
+    /// and imported TorchScript backbones have one) or the file cannot be written.
     static void writeTorchScript(const TrainedModel &model, const QString &path);
-    /// Whether writeTorchScript knows @p architecture.
-    static bool canWriteTorchScript(const QString &architecture);
+    /// Whether writeTorchScript can write @p model (a native architecture, or an imported module).
+    static bool canWriteTorchScript(const TrainedModel &model);
+    /// The architecture name of a model on an imported TorchScript backbone.
+    static inline const QString kTorchScript = QStringLiteral("torchscript");
+    /// The name of that backbone inside the TorchScript artifact: a later run takes it up with
+    /// model.feature_module "backbone".
+    static inline const QString kScriptedBackboneName = QStringLiteral("backbone");
     /// The TrainedModel in a safetensors artifact written by writeSafetensors.
     static TrainedModel readSafetensors(const QString &path);
     /// The workbench's own forward pass of @p model (float32), for checking the TorchScript one.

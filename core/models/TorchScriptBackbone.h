@@ -47,6 +47,8 @@ public:
     /// An imported module's weights are its own archive's: none are exported or loaded by name.
     std::vector<std::pair<std::string, torch::Tensor>> stateDict() const override { return {}; }
     void loadState(const std::vector<std::pair<std::string, torch::Tensor>> &, const QString &origin) override;
+    /// The feature module itself (trained in place by fine-tuning), for keeping the run's model.
+    const torch::jit::Module &module() const { return *features_; }
 
 private:
     TorchScriptBackbone(const torch::jit::Module &features, QString path, const QString &featureModule, InputSpec input);
