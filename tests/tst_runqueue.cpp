@@ -55,6 +55,16 @@ private:
         c.energy.sampleHz = 20;
         return c;
     }
+    /// A plan whose best start is @p ms from now, saving 12.5 % over starting now.
+    static StartPlan startingIn(qint64 ms)
+    {
+        StartPlan plan;
+        plan.nowUtc = QDateTime::currentDateTimeUtc();
+        plan.bestStartUtc = plan.nowUtc.addMSecs(ms);
+        plan.durationS = 1;
+        plan.savingPercent = 12.5;
+        return plan;
+    }
     RunQueue::JobSetup paced(int steps)
     {
         return [this, steps](RunJob &job) {
@@ -115,11 +125,7 @@ private Q_SLOTS:
         RunQueue queue;
         QSignalSpy waiting(&queue, &RunQueue::waiting);
         QSignalSpy finished(&queue, &RunQueue::finished);
-        StartPlan plan;
-        plan.nowUtc = QDateTime::currentDateTimeUtc();
-        plan.bestStartUtc = plan.nowUtc.addMSecs(1500);
-        plan.durationS = 1;
-        plan.savingPercent = 12.5;
+        const StartPlan plan = startingIn(1500);
         const int id = queue.submitAt(named(QStringLiteral("greenest")), store(), plan, paced(2));
         QVERIFY(queue.isWaiting());
         QVERIFY(!queue.isRunning());
@@ -143,9 +149,7 @@ private Q_SLOTS:
         RunQueue queue;
         QSignalSpy dropped(&queue, &RunQueue::dropped);
         QSignalSpy finished(&queue, &RunQueue::finished);
-        StartPlan plan;
-        plan.nowUtc = QDateTime::currentDateTimeUtc();
-        plan.bestStartUtc = plan.nowUtc.addSecs(3600);
+        const StartPlan plan = startingIn(3600 * 1000);
         const int id = queue.submitAt(named(QStringLiteral("later")), store(), plan, paced(1));
         queue.submit(named(QStringLiteral("next")), store(), paced(1));
         QVERIFY(queue.cancel(id));
