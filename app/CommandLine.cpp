@@ -20,6 +20,7 @@
 #include "util/Files.h"
 #include "jobs/JobRunner.h"
 #include "jobs/RunJob.h"
+#include "jobs/RunPrediction.h"
 #include "models/TorchRuntime.h"
 #include "store/Database.h"
 #include "store/LabelRepository.h"
@@ -40,6 +41,7 @@
 #include <limits>
 #include <optional>
 #include <csignal>
+#include <cmath>
 #include <cstdio>
 #include <unistd.h>
 
@@ -391,17 +393,13 @@ RunSummary CommandLine::runInForeground(const RunConfig &config, const QString &
         QObject::connect(job, &RunJob::noticed, qApp, [showBar](const QString &message) {
             printErr(QStringLiteral("%1note: %2\n").arg(showBar ? QStringLiteral("\r\x1b[K") : QString(), message));
         });
-        QObject::connect(job, &RunJob::predicted, qApp, [showBar, predictionShown = std::make_shared<bool>(false)](const QVariantMap &p) {
-            // The first prediction and the per-epoch refinements; the GUI shows every one.
-            if (*predictionShown && p.value(QStringLiteral("fraction_done")).toDouble() < 0.99 && !showBar)
+        QObject::connect(job, &RunJob::predicted, qApp, [showBar, lastShownKwh = std::make_shared<double>(0)](const QVariantMap &p) {
+            // The first prediction, then those that moved by a tenth or more; the GUI shows every one.
+            const double kwh = p.value(QStringLiteral("energy_kwh")).toDouble();
+            if (*lastShownKwh > 0 && std::abs(kwh - *lastShownKwh) < 0.1 * *lastShownKwh)
                 return;
-            *predictionShown = true;
-            printErr(QStringLiteral("%1predicted for the whole run (at %2% done): %3 Wh, %4 s, %5 g CO2e\n")
-                         .arg(showBar ? QStringLiteral("\r\x1b[K") : QString())
-                         .arg(p.value(QStringLiteral("fraction_done")).toDouble() * 100, 0, 'f', 0)
-                         .arg(p.value(QStringLiteral("energy_kwh")).toDouble() * 1000, 0, 'f', 3)
-                         .arg(p.value(QStringLiteral("duration_s")).toDouble(), 0, 'f', 0)
-                         .arg(p.value(QStringLiteral("emissions_g")).toDouble(), 0, 'f', 4));
+            *lastShownKwh = kwh;
+            printErr(QStringLiteral("%1%2\n").arg(showBar ? QStringLiteral("\r\x1b[K") : QString(), RunPrediction::describe(p)));
         });
     });
     QObject::connect(&queue, &RunQueue::finished, qApp, [&summary](int, const RunSummary &s) {

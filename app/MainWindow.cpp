@@ -18,6 +18,7 @@
 #include "extension/PluginManager.h"
 #include "jobs/JobRunner.h"
 #include "jobs/RunJob.h"
+#include "jobs/RunPrediction.h"
 #include "jobs/TimeLeft.h"
 #include "report/ModelCard.h"
 #include "report/RunReportBuilder.h"
@@ -506,11 +507,7 @@ void MainWindow::onRunStarted(int id, RunJob *job)
     connect(job, &RunJob::noticed, this, [this](const QString &message) { statusBar()->showMessage(message, 15000); });
     connect(job, &RunJob::predicted, this, [this](const QVariantMap &p) {
         predictedDurationS_ = p.value(QStringLiteral("duration_s")).toDouble();
-        predictionText_->setText(QStringLiteral("Predicted for the whole run: %1 Wh, %2 s, %3 g CO₂e (estimated from %4 % done)")
-                                     .arg(p.value(QStringLiteral("energy_kwh")).toDouble() * 1000, 0, 'f', 3)
-                                     .arg(p.value(QStringLiteral("duration_s")).toDouble(), 0, 'f', 0)
-                                     .arg(p.value(QStringLiteral("emissions_g")).toDouble(), 0, 'f', 4)
-                                     .arg(p.value(QStringLiteral("fraction_done")).toDouble() * 100, 0, 'f', 0));
+        predictionText_->setText(RunPrediction::describe(p));
     });
     clearRunPanel();
     const std::optional<StartPlan> plan = job->startPlan();
@@ -575,7 +572,7 @@ void MainWindow::onRunFinished(int id, const RunSummary &summary)
     setRunActive(false);
     const QString outcome = summary.status == QStringLiteral("failed")
                                 ? QStringLiteral("Run %1 failed: %2").arg(summary.runId).arg(summary.error)
-                                : QStringLiteral("Run %1 %2: accuracy %3, %4 Wh (%5), %6 g CO₂ at %7 g/kWh")
+                                : QStringLiteral("Run %1 %2: accuracy %3, %4 Wh (%5), %6 g CO₂e at %7 g/kWh")
                                       .arg(summary.runId)
                                       .arg(summary.status)
                                       .arg(summary.accuracyEvaluated ? QStringLiteral("%1 %").arg(summary.accuracy * 100, 0, 'f', 2) : QStringLiteral("not evaluated"))
@@ -584,6 +581,15 @@ void MainWindow::onRunFinished(int id, const RunSummary &summary)
                                       .arg(summary.emissionsG, 0, 'f', 4)
                                       .arg(summary.intensityGPerKwh, 0, 'f', 0);
     progressText_->setText(outcome);
+    // What the run cost replaces what was predicted for it.
+    if (summary.runId > 0)
+        predictionText_->setText(QStringLiteral("The whole run: %1 Wh, %2 s, %3 g CO₂e (%4 energy)%5")
+                                     .arg(summary.energyKwh * 1000, 0, 'f', 3)
+                                     .arg(summary.durationS, 0, 'f', 0)
+                                     .arg(summary.emissionsG, 0, 'f', 4)
+                                     .arg(summary.energySource)
+                                     .arg(summary.predictedEnergyKwh ? QStringLiteral("; last predicted %1 Wh").arg(*summary.predictedEnergyKwh * 1000, 0, 'f', 3)
+                                                                     : QString()));
     const int jobId = panelJobs_.take(id);
     if (summary.status == QStringLiteral("completed"))
         jobsPanel_->setProgress(jobId, 1.0, QString());

@@ -2,14 +2,48 @@
 #include "TestData.h"
 #include "jobs/JobRunner.h"
 #include "jobs/RunJob.h"
+#include "jobs/RunPrediction.h"
+#include "jobs/RunWork.h"
 #include "store/Database.h"
 #include "store/RunRepository.h"
 
 #include <QSignalSpy>
 #include <QTemporaryDir>
+#include <QThread>
 #include <QtTest>
 
 using namespace gw;
+
+namespace {
+
+/// 20 ms steps of a total of 200 units, of which it does 60 and ends (as early stopping would end a
+/// training), saying whether it may end early.
+class EndsEarlyWork : public RunWork {
+public:
+    explicit EndsEarlyWork(bool saysSo) : saysSo_(saysSo) {}
+    WorkOutcome execute(RunContext &context) override
+    {
+        context.workStarts();
+        WorkOutcome outcome;
+        for (int i = 1; i <= 60; ++i) {
+            if (context.cancelFlag().load()) {
+                outcome.cancelled = true;
+                return outcome;
+            }
+            QThread::msleep(20);
+            WorkProgress progress{double(i), 200, QStringLiteral("step %1").arg(i)};
+            progress.mayEndEarly = saysSo_;
+            progress.leastTotal = saysSo_ ? double(i + 5) : 0;
+            context.progress(progress);
+        }
+        return outcome;
+    }
+
+private:
+    bool saysSo_;
+};
+
+} // namespace
 
 class TestRunJob : public QObject {
     Q_OBJECT
@@ -122,6 +156,41 @@ private Q_SLOTS:
         const RunRecord r = *RunRepository(store).run(s.runId);
         QCOMPARE(r.status, QStringLiteral("budget_reached"));
         QCOMPARE(*r.budgetWh, 0.01);
+    }
+
+    // A budget acts on a predicted total only when the work's length is certain: a run that may
+    // stop early is not stopped on what it would cost if it did not.
+    void aBudgetActsOnAPredictionOnlyForWorkOfCertainLength()
+    {
+        const QString db = dir_.filePath(QStringLiteral("predicted.sqlite"));
+        RunConfig c = config(1);
+        c.energy.budgetWh = 0.35; // at 500 W: about 0.17 Wh spent by the end, a prediction of about 0.55 Wh
+        c.energy.sampleHz = 20;
+        for (const bool mayEndEarly : {true, false}) {
+            auto *job = new RunJob(c, db);
+            job->setPowerSource(std::make_unique<test::ConstantPowerSource>(500, 0));
+            job->setWork(std::make_unique<EndsEarlyWork>(mayEndEarly));
+            JobRunner runner(job);
+            QSignalSpy notices(job, &RunJob::noticed);
+            QSignalSpy predictions(job, &RunJob::predicted);
+            const RunSummary s = runToEnd(job, runner);
+            QVERIFY(!predictions.isEmpty());
+            const QVariantMap last = predictions.last().at(0).toMap();
+            QCOMPARE(last.value(QStringLiteral("upper_bound")).toBool(), mayEndEarly);
+            if (mayEndEarly) {
+                QCOMPARE(s.status, QStringLiteral("completed"));
+                QVERIFY(s.energyKwh * 1000 < 0.35);
+                QVERIFY(last.value(QStringLiteral("energy_kwh")).toDouble() * 1000 > 0.35); // the bound that did not stop it
+                QVERIFY(last.value(QStringLiteral("least_energy_kwh")).toDouble() < last.value(QStringLiteral("energy_kwh")).toDouble());
+                QVERIFY(RunPrediction::describe(last).contains(QStringLiteral("at most")));
+            } else {
+                QCOMPARE(s.status, QStringLiteral("budget_reached"));
+                QString said;
+                for (const QList<QVariant> &n : notices)
+                    said += n.at(0).toString();
+                QVERIFY2(said.contains(QStringLiteral("predicted total")) && said.contains(QStringLiteral("spent so far")), qPrintable(said));
+            }
+        }
     }
 
     void phasesAndComponentsAreStored()

@@ -18,6 +18,22 @@ private Q_SLOTS:
         QVERIFY(p.hasEstimate());
     }
 
+    // Work that may end early: the extrapolation is the upper bound, and the least total it can
+    // come to gives the lower one.
+    void workThatMayEndEarlyGetsARange()
+    {
+        RunPrediction p(100.0, 2.0);
+        const auto e = p.update(0.25, 1000.0, 42.0, 0.1, 360.0, 0.5); // done is half of the least total
+        QVERIFY(e && e->upperBound);
+        QCOMPARE(e->energyJ, 100.0 + 3600.0);
+        QCOMPARE(e->leastEnergyJ, 1000.0 + 900.0);
+        QCOMPARE(e->leastDurationS, 42.0 + 40.0);
+        QVERIFY(!p.update(0.25, 1000.0, 42.0, 0.1, 360.0)->upperBound);
+        const auto now = p.update(0.25, 1000.0, 42.0, 0.1, 360.0, 1.0); // it may end right now
+        QCOMPARE(now->leastEnergyJ, 1000.0);
+        QVERIFY(RunPrediction::describe({{QStringLiteral("upper_bound"), true}, {QStringLiteral("energy_kwh"), 0.001}}).contains(QStringLiteral("at most 1.000 Wh")));
+    }
+
     void waitsForEnoughWork_data()
     {
         QTest::addColumn<double>("fraction");

@@ -226,6 +226,9 @@ WorkOutcome ActiveLearningWork::execute(RunContext &context)
 
     WorkProgress progress;
     progress.total = double(pool.size() + data.test.size()) * kForwardWork + double(al.budget) * kLabelWork;
+    // The label budget is a most: a stopping rule may end the loop sooner, and a person's pace is
+    // nobody's to predict, so the prediction is an upper bound and a budget acts on the tally.
+    progress.mayEndEarly = al.oracle == QStringLiteral("human") || al.stop.emissionsG || al.stop.targetAccuracy || al.stop.kappa;
     Embedder embedder(context, *backbone, EmbeddingCache(QDir(context.cacheDirectory()).filePath(QStringLiteral("embeddings"))),
                       config.model.cacheDtype == QStringLiteral("float16"));
     const Embedded train = embedder.embed(pool, progress);

@@ -279,10 +279,24 @@ WorkOutcome FineTuneWork::execute(RunContext &context)
     std::vector<torch::Tensor> &best = state.best;
     std::vector<std::pair<double, double>> &history = state.history;
     const std::int64_t n = labelled.train.numel();
+    // Early and green stopping may end the run before its last epoch: the prediction is then an
+    // upper bound, with the least the run can still come to beside it.
+    const bool earlyStop = validate && params.patience > 0;
+    const bool greenStop = validate && params.greenStopMinGainPerWh.has_value();
+    progress.mayEndEarly = earlyStop || greenStop;
+    const double workPerEpoch = params.epochs > state.epoch ? (progress.workTotal - progress.workDone) / double(params.epochs - state.epoch) : 0;
     for (int epoch = state.epoch + 1; epoch <= params.epochs; ++epoch) {
         QElapsedTimer clock;
         clock.start();
         progress.epoch = epoch;
+        if (progress.mayEndEarly) {
+            int leastEpochs = params.epochs - epoch + 1; // this one included
+            if (earlyStop)
+                leastEpochs = std::min(leastEpochs, std::max(1, params.patience - sinceBest));
+            if (greenStop)
+                leastEpochs = std::min(leastEpochs, std::max(1, params.greenStopEpochs + 1 - int(history.size())));
+            progress.leastWorkTotal = progress.workDone + double(leastEpochs) * workPerEpoch;
+        }
         EpochResult result;
         result.epoch = epoch;
         {

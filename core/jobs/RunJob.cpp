@@ -158,11 +158,12 @@ public:
 
     void progress(const WorkProgress &p) override
     {
+        lastProgress_ = p;
         checkBudget(monitor_.energyJ(), monitor_.emissionsG(), QStringLiteral("energy so far"));
         if (sinceProgress_.elapsed() >= kProgressEveryMs) {
             sinceProgress_.restart();
             if (!prediction_.hasEstimate())
-                publishPrediction(p.fraction());
+                publishPrediction();
             Q_EMIT job_.progressed(p.fraction(), p.message);
         }
         if (sinceFlush_.elapsed() >= kFlushEveryMs) {
@@ -189,37 +190,58 @@ public:
         }
         shown.insert(QStringLiteral("names"), names);
         Q_EMIT job_.stepFinished(shown);
-        if (step.scope.isEmpty() && step.steps > 0 && step.step < step.steps)
-            publishPrediction(double(step.step) / double(step.steps));
+        // The end of a step is where the rate of the work is known best; the fraction is the
+        // progress's, which counts everything the work does (evaluation too).
+        if (step.scope.isEmpty() && lastProgress_.fraction() < 1.0)
+            publishPrediction();
     }
 
 private:
-    void checkBudget(double energyJ, double emissionsG, const QString &basis)
+    /// @p detail: appended to the reason (what was spent when a prediction stops the run).
+    void checkBudget(double energyJ, double emissionsG, const QString &basis, const QString &detail = QString())
     {
         if (job_.budgetReached_)
             return;
         if (const std::optional<QString> why = budget_.exceeded(energyJ, emissionsG, basis)) {
             job_.budgetReached_ = true;
             job_.cancelRequested_.store(true);
-            notice(QStringLiteral("Budget reached: %1; stopping the run cleanly.").arg(*why));
+            notice(QStringLiteral("Budget reached: %1%2; stopping the run cleanly.").arg(*why, detail));
         }
     }
 
-    void publishPrediction(double fraction)
+    void publishPrediction()
     {
+        const WorkProgress &p = lastProgress_;
+        const double fraction = p.fraction();
+        std::optional<double> leastFraction;
+        if (p.mayEndEarly)
+            leastFraction = p.leastTotal > 0 ? p.done / p.leastTotal : 1.0;
         RunSummary &summary = job_.summary_;
-        const std::optional<RunPrediction::Estimate> estimate =
-            prediction_.update(fraction, monitor_.energyJ(), monitor_.elapsedS(), monitor_.emissionsG(), summary.intensityGPerKwh);
+        const std::optional<RunPrediction::Estimate> estimate = prediction_.update(fraction, monitor_.energyJ(), monitor_.elapsedS(),
+                                                                                   monitor_.emissionsG(), summary.intensityGPerKwh, leastFraction);
         if (!estimate)
             return;
         summary.predictedEnergyKwh = estimate->energyJ / 3.6e6;
         summary.predictedDurationS = estimate->durationS;
         summary.predictedEmissionsG = estimate->emissionsG;
-        Q_EMIT job_.predicted(QVariantMap{{QStringLiteral("energy_kwh"), *summary.predictedEnergyKwh},
-                                          {QStringLiteral("duration_s"), estimate->durationS},
-                                          {QStringLiteral("emissions_g"), estimate->emissionsG},
-                                          {QStringLiteral("fraction_done"), fraction}});
-        checkBudget(estimate->energyJ, estimate->emissionsG, QStringLiteral("predicted total"));
+        QVariantMap shown{{QStringLiteral("energy_kwh"), *summary.predictedEnergyKwh},
+                          {QStringLiteral("duration_s"), estimate->durationS},
+                          {QStringLiteral("emissions_g"), estimate->emissionsG},
+                          {QStringLiteral("fraction_done"), fraction},
+                          {QStringLiteral("upper_bound"), estimate->upperBound}};
+        if (estimate->upperBound) {
+            shown.insert(QStringLiteral("least_energy_kwh"), estimate->leastEnergyJ / 3.6e6);
+            shown.insert(QStringLiteral("least_duration_s"), estimate->leastDurationS);
+            shown.insert(QStringLiteral("least_emissions_g"), estimate->leastEmissionsG);
+        }
+        Q_EMIT job_.predicted(shown);
+        // A total that the work may not come to (it can stop early) is no ground to stop it: then
+        // only the tally counts.
+        if (!estimate->upperBound)
+            checkBudget(estimate->energyJ, estimate->emissionsG, QStringLiteral("predicted total"),
+                        QStringLiteral(" (the work's length is fixed; spent so far: %1 Wh, %2 g CO2e)")
+                            .arg(monitor_.energyJ() / 3600.0, 0, 'g', 3)
+                            .arg(monitor_.emissionsG(), 0, 'g', 3));
     }
 
     RunJob &job_;
@@ -228,6 +250,7 @@ private:
     RunPrediction prediction_;
     const CarbonBudget budget_;
     QElapsedTimer sinceProgress_, sinceFlush_, sinceIntensity_;
+    WorkProgress lastProgress_;
 };
 
 QString RunJob::cacheDirectory() const

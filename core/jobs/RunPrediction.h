@@ -1,4 +1,6 @@
 #pragma once
+#include <QString>
+#include <QVariantMap>
 #include <optional>
 
 namespace gw {
@@ -16,14 +18,24 @@ public:
         double energyJ = 0;
         double durationS = 0;
         double emissionsG = 0;
+        /// The work may end early: the figures above are the upper bound, these the lower one.
+        bool upperBound = false;
+        double leastEnergyJ = 0;
+        double leastDurationS = 0;
+        double leastEmissionsG = 0;
     };
 
     RunPrediction(double energyAtStartJ, double elapsedAtStartS) : startJ_(energyAtStartJ), startS_(elapsedAtStartS) {}
 
     /// @param fraction of the work done, 0..1; @param intensityGPerKwh for the energy still to come.
-    std::optional<Estimate> update(double fraction, double energyNowJ, double elapsedNowS, double emissionsNowG,
-                                   double intensityGPerKwh);
+    /// @param leastFraction when the work may end early: the fraction done of the least total it
+    /// can come to (1: it may end now); nullopt: the work's total is certain.
+    std::optional<Estimate> update(double fraction, double energyNowJ, double elapsedNowS, double emissionsNowG, double intensityGPerKwh,
+                                   std::optional<double> leastFraction = std::nullopt);
     bool hasEstimate() const { return last_.has_value(); }
+    /// One line for people from a RunJob::predicted map: the figures, or, for work that may end
+    /// early, the upper and lower bound said as such.
+    static QString describe(const QVariantMap &prediction);
     std::optional<Estimate> last() const { return last_; }
 
 private:

@@ -21,12 +21,17 @@ struct WorkProgress {
     double done = 0;
     double total = 0;
     QString message;
+    /// The work may end before @p total (early stopping, green stopping, stopping rules): the
+    /// prediction from it is then an upper bound, said as such, and a budget acts on the tally only.
+    bool mayEndEarly = false;
+    /// With mayEndEarly: the least total the work can still come to (0: not known).
+    double leastTotal = 0;
     double fraction() const { return total > 0 ? std::min(1.0, std::max(0.0, done / total)) : 0; }
 };
 
 /// One finished step of the work (an epoch, a labeling round, a federated round, a variant) and
 /// its named figures, in the order given: each is stored as a metric at @p step and @p scope, the
-/// window and the command line show them, and step/steps refines the prediction.
+/// window and the command line show them, and the prediction is refined from the latest progress.
 struct WorkStep {
     WorkStep(QString noun, qint64 step, qint64 steps, QString scope = QString())
         : noun(std::move(noun)), step(step), steps(steps), scope(std::move(scope))

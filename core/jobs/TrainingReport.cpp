@@ -10,7 +10,7 @@ void TrainingReport::progress(const TrainingProgress &p)
     }
     const QString message = p.epoch < 1 ? QStringLiteral("preparing the data and its features")
                                         : QStringLiteral("epoch %1/%2  loss %3").arg(p.epoch).arg(p.epochs).arg(p.batchLoss, 0, 'f', 4);
-    context_.progress(WorkProgress{p.workDone, p.workTotal, message});
+    context_.progress(WorkProgress{p.workDone, p.workTotal, message, p.mayEndEarly, p.leastWorkTotal});
 }
 
 void TrainingReport::epochFinished(const EpochResult &e, int epochs)

@@ -37,6 +37,10 @@ struct TrainingProgress {
     static constexpr double kEvalWorkPerSample = 1.0 / 3.0;
     double workDone = 0;
     double workTotal = 0;
+    /// Early or green stopping may end the training before workTotal; then it does at least
+    /// leastWorkTotal (0: not known).
+    bool mayEndEarly = false;
+    double leastWorkTotal = 0;
     double fraction() const { return workTotal > 0 ? std::min(1.0, workDone / workTotal) : 0; }
 };
 
