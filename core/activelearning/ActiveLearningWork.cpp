@@ -17,6 +17,7 @@
 
 #include <QDir>
 #include <QElapsedTimer>
+#include <QScopeGuard>
 #include <QJsonArray>
 #include <QHash>
 #include <QSet>
@@ -293,6 +294,8 @@ WorkOutcome ActiveLearningWork::execute(RunContext &context)
     const auto ask = [&](int round, const std::vector<LabelQuery> &batch) {
         sink.setRound(round);
         MeasuredWindow wait(context, QStringLiteral("label_wait"));
+        context.setWaiting(true);
+        const auto goOn = qScopeGuard([&context] { context.setWaiting(false); });
         oracle->answer(batch, LabelingContext{classNames, qint64(sink.current().size()), al.budget}, sink, context.cancelFlag());
         const auto [energyJ, seconds] = wait.finish();
         for (RoundRecord &r : history)

@@ -155,6 +155,11 @@ public:
     QObject *attachment(const QString &name) const override { return job_.attachments_.value(name); }
 
     void workStarts() override { prediction_ = RunPrediction(monitor_.energyJ(), monitor_.elapsedS()); }
+    void setWaiting(bool waiting) override
+    {
+        const double configured = job_.config_.energy.sampleHz;
+        monitor_.setSampleHz(waiting ? configured : std::max(configured, job_.minimumSampleHz_));
+    }
 
     void progress(const WorkProgress &p) override
     {

@@ -70,6 +70,10 @@ public:
     /// and says what it cost. Prefer MeasuredWindow, which closes it on every way out.
     virtual void beginWindow(const QString &phase, const QString &scope = QString()) = 0;
     virtual MeasuredCost endWindow() = 0;
+    /// The work waits on something outside the machine (a person answering) or goes on again: while
+    /// it waits the job samples at the config's own rate rather than the faster one a live view asks
+    /// for, so a wait costs no more than it must, in power and in redraws.
+    virtual void setWaiting(bool waiting) = 0;
     /// Marks the end of the preparations (data loading): predictions extrapolate the work from here
     /// on, on top of what was spent before.
     virtual void workStarts() = 0;

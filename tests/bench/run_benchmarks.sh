@@ -9,12 +9,13 @@
 # up to 1,000 labels (tests/bench/active_learning.py: accuracy curves, labels to 80/85 %, energy and
 # CO2 per round, query time on the full pool), and GUI responsiveness: the live plot's replot with an
 # hour of 10 Hz samples (36,000 points per series) beside a minute of them, and the worst stall of the
-# GUI thread's event loop during a real training run feeding the live plot at 10 Hz.
+# GUI thread's event loop during a real training run feeding the live plot at 10 Hz, and idle CPU: the
+# window's CPU with nothing running and while an active-learning run waits for the person (goal < 1 %).
 #
 #   tests/bench/run_benchmarks.sh [--threads N] [--repeats N] [--quick] [--only SECTIONS]
 #                                 [--seed N] [--red-epochs N] [--smoke]
 #
-# SECTIONS: a comma-separated choice of throughput, sampler, red-green, active-learning, gui (default: all); the
+# SECTIONS: a comma-separated choice of throughput, sampler, red-green, active-learning, gui, idle (default: all); the
 # sections not run keep their figures from the results file, and red-green takes its PyTorch peer
 # from there. --threads, when given, and --seed also go into the red-green configs; --red-epochs sets
 # red's epochs (default 8). --quick shrinks red to 10,000 samples and 2 epochs; --smoke (red on 2,000
@@ -37,7 +38,7 @@ threads_given=
 quick=0
 smoke=0
 repeats=
-sections=throughput,sampler,red-green,active-learning,gui
+sections=throughput,sampler,red-green,active-learning,gui,idle
 seed=
 red_epochs=
 usage() {
@@ -67,8 +68,8 @@ done
 [[ "${seed:-0}" =~ ^[0-9]+$ ]] || { echo "run_benchmarks.sh: --seed expects a number >= 0, got '$seed'" >&2; exit 2; }
 for section in ${sections//,/ }; do
     case "$section" in
-        throughput|sampler|red-green|active-learning|gui) ;;
-        *) echo "run_benchmarks.sh: unknown section '$section' (throughput, sampler, red-green, active-learning, gui)" >&2; exit 2 ;;
+        throughput|sampler|red-green|active-learning|gui|idle) ;;
+        *) echo "run_benchmarks.sh: unknown section '$section' (throughput, sampler, red-green, active-learning, gui, idle)" >&2; exit 2 ;;
     esac
 done
 want() { [[ ",$sections," == *",$1,"* ]]; }
@@ -90,6 +91,7 @@ targets=()
 if want throughput; then targets+=(bench_train_throughput); fi
 if want sampler; then targets+=(bench_sampler_overhead); fi
 if want gui; then targets+=(bench_gui_responsiveness); fi
+if want idle; then targets+=(bench_idle_cpu); fi
 if { want red-green || want active-learning; } && [ -z "${WORKBENCH:-}" ]; then targets+=(green-workbench); fi
 if [ ${#targets[@]} -gt 0 ]; then
     configure_args=(-DGW_BUILD_TESTS=ON -DGW_BUILD_BENCHMARKS=ON)
@@ -230,6 +232,13 @@ if want gui; then
     if [ "$quick" = 1 ] || [ "$smoke" = 1 ]; then gui_args+=(--quick); fi
     QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen} "$gui" "${gui_args[@]}" >"$runs/gui.json"
 fi
+if want idle; then
+    idle=$(binary bench_idle_cpu)
+    echo "== Idle CPU: the window with nothing running, and while a labeling run waits for the person" >&2
+    idle_args=()
+    if [ "$quick" = 1 ] || [ "$smoke" = 1 ]; then idle_args+=(--quick); fi
+    QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen} "$idle" "${idle_args[@]}" >"$runs/idle.json"
+fi
 if want active-learning; then
     workbench=${WORKBENCH:-$BUILD_DIR/app/green-workbench}
     [ -x "$workbench" ] || { echo "run_benchmarks.sh: $workbench is not an executable green-workbench" >&2; exit 1; }
@@ -253,6 +262,7 @@ sampler = next((d for d in documents if d.get("benchmark") == "sampler_overhead"
 red_green_runs = next((d for d in documents if d.get("benchmark") == "red_green"), None)
 active_learning = next((d for d in documents if d.get("benchmark") == "active_learning"), None)
 gui = next((d for d in documents if d.get("benchmark") == "gui_responsiveness"), None)
+idle = next((d for d in documents if d.get("benchmark") == "idle_cpu"), None)
 if sampler is not None:
     for rate in sampler["rates"]:
         rate["share_of_goal"] = rate["cpu_percent_of_core"] / sampler["goal_percent_of_core"]
@@ -300,9 +310,9 @@ try:
 except (OSError, ValueError):
     previous = {}
 fresh = {"summary": summary, "ratio_engine_over_pytorch": ratio, "sampler": sampler, "red_green": None,
-         "active_learning": active_learning, "gui": gui, "runs": results}
+         "active_learning": active_learning, "gui": gui, "idle": idle, "runs": results}
 section_keys = {"throughput": ("summary", "ratio_engine_over_pytorch", "runs"), "sampler": ("sampler",), "red-green": ("red_green",),
-                "active-learning": ("active_learning",), "gui": ("gui",)}
+                "active-learning": ("active_learning",), "gui": ("gui",), "idle": ("idle",)}
 section_dates = {}
 for section, keys in section_keys.items():
     if section in sections:
@@ -442,6 +452,12 @@ if gui is not None and "gui" in sections:
     rows.append((f"worst GUI stall during a {gui['run_s']:.0f} s training run at 10 Hz (ms)", f"{gui['worst_stall_ms']:.1f}", "< 50",
                  "yes" if gui["worst_stall_ms"] < 50 else "NO"))
     rows.append(("99th percentile lateness of a 5 ms timer (ms)", f"{gui['p99_lateness_ms']:.1f}", "", ""))
+    print_table(rows)
+if idle is not None and "idle" in sections:
+    rows = [("idle CPU, percent of one core", "GUI thread", "process", "goal (GUI)", "met")]
+    for label, key in (("window, nothing running", "window_idle"), ("labeling run waiting for the person", "labeling_wait")):
+        gui_share = idle[f"{key}_gui_thread_percent"]
+        rows.append((label, f"{gui_share:.2f}", f"{idle[f'{key}_process_percent']:.2f}", "< 1", "yes" if gui_share < 1 else "NO"))
     print_table(rows)
 if red_green_goals is not None:
     rg = document["red_green"]
