@@ -7,6 +7,8 @@
 #include "LabelingView.h"
 #include "LivePowerPlot.h"
 #include "PluginsDialog.h"
+#include "WelcomePanel.h"
+#include "CommandLine.h"
 #include "PowerSourcesPanel.h"
 #include "RecentProjects.h"
 #include "RunsTableModel.h"
@@ -43,6 +45,7 @@
 #include <QScopeGuard>
 #include <QSettings>
 #include <QSplitter>
+#include <QStackedWidget>
 #include <QStatusBar>
 #include <QTableView>
 #include <QToolBar>
@@ -58,7 +61,7 @@ constexpr int kLayoutVersion = 2;
 MainWindow::MainWindow(QString databasePath, QWidget *parent)
     : QMainWindow(parent), databasePath_(std::move(databasePath)), settings_(WorkbenchSettings::load(QSettings())), runQueue_(new RunQueue(this)),
       powerSources_(new PowerSourcesPanel), runsModel_(new RunsTableModel(this)),
-      runsView_(new QTableView), livePlot_(new LivePowerPlot), progress_(new QProgressBar), progressText_(new QLabel), predictionText_(new QLabel),
+      runsView_(new QTableView), runsArea_(new QStackedWidget), welcome_(new WelcomePanel), livePlot_(new LivePowerPlot), progress_(new QProgressBar), progressText_(new QLabel), predictionText_(new QLabel),
       newRunButton_(new QPushButton(QStringLiteral("&New run…"))), cancelButton_(new QPushButton(QStringLiteral("&Cancel run"))),
       oracle_(new InteractiveOracle(qEnvironmentVariable("USER", QStringLiteral("person")), this)), labelingView_(new LabelingView),
       labelingDock_(new QDockWidget(QStringLiteral("Labeling"), this)), compareView_(new CompareView),
@@ -78,7 +81,7 @@ MainWindow::MainWindow(QString databasePath, QWidget *parent)
     runsView_->verticalHeader()->hide();
     runsView_->horizontalHeader()->setStretchLastSection(true);
 
-    auto *runPanel = new QWidget;
+    auto *runPanel = runPanel_ = new QWidget;
     auto *runLayout = new QVBoxLayout(runPanel);
     auto *controls = new QHBoxLayout;
     controls->addWidget(newRunButton_);
@@ -100,8 +103,20 @@ MainWindow::MainWindow(QString databasePath, QWidget *parent)
     cancelButton_->setObjectName(QStringLiteral("cancelButton"));
     livePlot_->setProvenance(QStringLiteral("Power is estimated from CPU time x TDP until hardware counters are read."));
 
+    // A store without runs shows the ways to begin instead of an empty table.
+    runsArea_->addWidget(welcome_);
+    runsArea_->addWidget(runsView_);
+    connect(welcome_, &WelcomePanel::runDefaultRequested, this, &MainWindow::runDefault);
+    connect(welcome_, &WelcomePanel::openProjectRequested, this, &MainWindow::chooseProject);
+    connect(welcome_, &WelcomePanel::labelRequested, this, [this] {
+        RunConfig labeling = RunConfig::defaultsFor(QStringLiteral("active-learning"));
+        labeling.name = QStringLiteral("labeling");
+        labeling.activeLearning.oracle = QStringLiteral("human");
+        settings_.applyTo(labeling);
+        runNewRunDialog(labeling);
+    });
     auto *splitter = new QSplitter(Qt::Vertical);
-    splitter->addWidget(runsView_);
+    splitter->addWidget(runsArea_);
     splitter->addWidget(runPanel);
     splitter->setStretchFactor(0, 2);
     splitter->setStretchFactor(1, 3);
@@ -118,6 +133,12 @@ MainWindow::MainWindow(QString databasePath, QWidget *parent)
     connect(jobsPanel_, &JobsPanel::cancelRequested, this, &MainWindow::cancelJob);
     // A few rows of sources and jobs: the runs and the live plot keep most of the height.
     resizeDocks({powerDock}, {170}, Qt::Vertical);
+    // The New run dialog starts from the embedded default, the run the README's first command makes.
+    try {
+        lastConfig_ = RunConfig::fromFile(CommandLine::defaultConfigPath());
+    } catch (const Error &) {
+        lastConfig_ = RunConfig(); // the built-in defaults then; the file is compiled in, so this is not expected
+    }
     settings_.applyTo(lastConfig_);
 
     labelingDock_->setObjectName(QStringLiteral("labelingDock"));
@@ -175,7 +196,16 @@ MainWindow::MainWindow(QString databasePath, QWidget *parent)
     QAction *compareAction = viewMenu->addAction(QStringLiteral("&Compare selected runs"), this, &MainWindow::compareSelectedRuns);
     compareAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
     QMenu *helpMenu = menuBar()->addMenu(QStringLiteral("&Help"));
+    helpMenu->addAction(QStringLiteral("&Keyboard shortcuts"), this, &MainWindow::showShortcuts);
+    helpMenu->addAction(QStringLiteral("&Where things are"), this, &MainWindow::showWhereThingsAre);
     helpMenu->addAction(QStringLiteral("&Plugins…"), this, [this] { PluginsDialog(PluginManager::instance(), this).exec(); });
+    helpMenu->addSeparator();
+    helpMenu->addAction(QStringLiteral("&About the Green AI Workbench"), this, [this] {
+        QMessageBox::about(this, QStringLiteral("About the Green AI Workbench"),
+                           QStringLiteral("<h3>Green AI Workbench %1</h3><p>Fine-tune pretrained models with little labelling, and measure, "
+                                          "penalise and report the energy and CO₂e of every step.</p><p>Qt %2, LibTorch, QCustomPlot, SQLite.</p>")
+                               .arg(QCoreApplication::applicationVersion(), QString::fromLatin1(qVersion())));
+    });
 
     connect(runQueue_, &RunQueue::queued, this, &MainWindow::onRunQueued);
     connect(runQueue_, &RunQueue::waiting, this, &MainWindow::onRunWaiting);
@@ -235,7 +265,13 @@ void MainWindow::refreshRuns()
         Database db(databasePath_);
         runsModel_->setRuns(RunRepository(db).listRuns());
         runsView_->resizeColumnsToContents();
-        statusBar()->showMessage(QStringLiteral("Store: %1 (%2 runs)").arg(databasePath_).arg(runsModel_->rowCount()));
+        welcome_->setStorePath(databasePath_);
+        // Until the first run the welcome takes the whole centre: an empty live view says nothing.
+        const bool empty = runsModel_->rowCount() == 0 && !runQueue_->isBusy();
+        runsArea_->setCurrentWidget(empty ? static_cast<QWidget *>(welcome_) : runsView_);
+        runPanel_->setVisible(!empty);
+        statusBar()->showMessage(QStringLiteral("Store: %1 (%2 %3)").arg(databasePath_).arg(runsModel_->rowCount())
+                                     .arg(runsModel_->rowCount() == 1 ? QStringLiteral("run") : QStringLiteral("runs")));
     } catch (const Error &e) {
         runsModel_->setRuns({});
         statusBar()->showMessage(e.message());
@@ -527,6 +563,43 @@ void MainWindow::onRunDropped(int id, const QString &reason)
     }
 }
 
+void MainWindow::runDefault()
+{
+    try {
+        RunConfig config = RunConfig::fromFile(CommandLine::defaultConfigPath());
+        settings_.applyTo(config);
+        startRun(config);
+    } catch (const Error &e) {
+        QMessageBox::warning(this, QStringLiteral("Cannot start the default run"), e.message());
+    }
+}
+
+void MainWindow::showShortcuts()
+{
+    QString rows;
+    for (const QMenu *menu : menuBar()->findChildren<QMenu *>())
+        for (const QAction *action : menu->actions())
+            if (!action->shortcut().isEmpty())
+                rows += QStringLiteral("<tr><td><b>%1</b></td><td>%2</td></tr>")
+                            .arg(action->shortcut().toString(QKeySequence::NativeText).toHtmlEscaped(), action->text().remove(QLatin1Char('&')).toHtmlEscaped());
+    QMessageBox::information(this, QStringLiteral("Keyboard shortcuts"),
+                             QStringLiteral("<table cellspacing=6>%1</table><p>In the labeling view the digit keys (or the keys set in "
+                                            "<i>Settings</i>) label the current image; Tab walks every control.</p>")
+                                 .arg(rows));
+}
+
+void MainWindow::showWhereThingsAre()
+{
+    const QString readme = WelcomePanel::readmePath();
+    QMessageBox::information(this, QStringLiteral("Where things are"),
+                             QStringLiteral("<p><b>Store</b> (every run, its samples, labels and figures): <code>%1</code></p>"
+                                            "<p><b>Caches and artifacts</b> (embeddings, checkpoints, kept models): <code>%2</code></p>"
+                                            "<p><b>Settings</b>: <code>%3</code></p><p><b>README</b>: %4</p>")
+                                 .arg(databasePath_.toHtmlEscaped(), Database::cacheDirectoryOf(databasePath_).toHtmlEscaped(),
+                                      QSettings().fileName().toHtmlEscaped(),
+                                      readme.isEmpty() ? QStringLiteral("not installed here") : QStringLiteral("<code>%1</code>").arg(readme.toHtmlEscaped())));
+}
+
 void MainWindow::clearRunPanel()
 {
     livePlot_->clear();
@@ -600,6 +673,12 @@ void MainWindow::onRunFinished(int id, const RunSummary &summary)
 
 void MainWindow::setRunActive(bool active)
 {
+    // No percentage on the bar while no run goes: "0%" of nothing reads as a stuck run.
+    progress_->setTextVisible(active || progress_->value() > 0);
+    if (active) {
+        runsArea_->setCurrentWidget(runsView_);
+        runPanel_->show();
+    }
     // New runs stay possible: they queue behind the active one.
     cancelButton_->setEnabled(active);
 }

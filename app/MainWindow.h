@@ -17,6 +17,7 @@ class QLabel;
 class QMenu;
 class QProgressBar;
 class QPushButton;
+class QStackedWidget;
 class QTableView;
 
 namespace gw {
@@ -28,6 +29,7 @@ class LabelingView;
 class LivePowerPlot;
 class PowerSourcesPanel;
 class RunsTableModel;
+class WelcomePanel;
 struct PowerSample;
 
 /// The workbench window: stored runs on top, the current run's live power and energy below, with
@@ -84,6 +86,10 @@ public Q_SLOTS:
     std::optional<RunConfig> selectedRunConfig() const;
     /// Shows the selected runs (all runs when fewer than two are selected) in the Compare dock.
     void compareSelectedRuns();
+    /// Starts the embedded default run (the bundled backbone, a linear probe on 1,000 Fashion-MNIST labels).
+    void runDefault();
+    void showShortcuts();
+    void showWhereThingsAre();
 
 Q_SIGNALS:
     void runFinished(const gw::RunSummary &summary);
@@ -125,6 +131,11 @@ private:
     PowerSourcesPanel *powerSources_;
     RunsTableModel *runsModel_;
     QTableView *runsView_;
+    /// The runs table, or the welcome panel while the store has no runs.
+    QStackedWidget *runsArea_;
+    WelcomePanel *welcome_;
+    /// Progress, prediction and live plot of the current run; hidden while the welcome shows.
+    QWidget *runPanel_ = nullptr;
     LivePowerPlot *livePlot_;
     QProgressBar *progress_;
     QLabel *progressText_;

@@ -4,6 +4,7 @@ install(FILES ${PROJECT_SOURCE_DIR}/resources/org.greenai.Workbench.metainfo.xml
 install(FILES ${PROJECT_SOURCE_DIR}/resources/icons/org.greenai.Workbench.png DESTINATION ${CMAKE_INSTALL_DATADIR}/icons/hicolor/128x128/apps)
 install(FILES ${PROJECT_SOURCE_DIR}/resources/icons/org.greenai.Workbench.svg DESTINATION ${CMAKE_INSTALL_DATADIR}/icons/hicolor/scalable/apps)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/resources/examples ${PROJECT_SOURCE_DIR}/resources/data DESTINATION ${GW_RESOURCE_DIR})
+install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
 set(CPACK_PACKAGE_NAME "green-workbench")
 set(CPACK_PACKAGE_VENDOR "Green AI Workbench developers")

@@ -455,13 +455,41 @@ private Q_SLOTS:
         QCOMPARE(WorkbenchSettings::load(QSettings()).appearance, QStringLiteral("system"));
     }
 
+    // A first start: the welcome panel instead of an empty table, its first button starts the
+    // embedded default run, and the New run dialog starts from that run's config.
+    void theWelcomePanelStartsTheDefaultRun()
+    {
+        MainWindow window(dir_.filePath(QStringLiteral("welcome.sqlite")));
+        window.show();
+        auto *welcome = window.findChild<QWidget *>(QStringLiteral("welcomePanel"));
+        QVERIFY(welcome && welcome->isVisible());
+        QVERIFY(!window.findChild<QTableView *>(QStringLiteral("runsView"))->isVisible());
+        QVERIFY(!window.menuBar()->findChildren<QMenu *>().isEmpty());
+        bool hasHelp = false;
+        for (QAction *menu : window.menuBar()->actions())
+            hasHelp = hasHelp || menu->text() == QStringLiteral("&Help");
+        QVERIFY(hasHelp);
+        QSignalSpy finished(&window, &MainWindow::runFinished);
+        QTest::mouseClick(window.findChild<QPushButton *>(QStringLiteral("runDefaultButton")), Qt::LeftButton);
+        QVERIFY(window.isRunActive());
+        QTRY_VERIFY_WITH_TIMEOUT(window.findChild<QTableView *>(QStringLiteral("runsView"))->isVisible(), 10000); // its row is there
+        QCOMPARE(window.runsModel()->rowCount(), 1);
+        QCOMPARE(window.runsModel()->runAt(0).name, QStringLiteral("fashion-green"));
+        window.cancelRun();
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
+        QVERIFY(!welcome->isVisible()); // a store with a run shows its table
+    }
+
     void everyControlIsReachableWithTheKeyboard()
     {
         MainWindow window(dir_.filePath(QStringLiteral("keyboard.sqlite")));
         window.show();
         window.compareSelectedRuns(); // the Compare dock too
         QVERIFY(QTest::qWaitForWindowActive(&window));
-        auto *runs = window.findChild<QTableView *>(QStringLiteral("runsView"));
+        // On an empty store the welcome panel stands where the runs table will be.
+        QWidget *runs = window.findChild<QTableView *>(QStringLiteral("runsView"));
+        if (!runs->isVisible())
+            runs = window.findChild<QPushButton *>(QStringLiteral("runDefaultButton"));
         runs->setFocus();
         QTRY_VERIFY(runs->hasFocus());
         // Press Tab as a person would and note every widget that takes the focus, until it comes back.
