@@ -141,6 +141,9 @@ MainWindow::MainWindow(QString databasePath, QWidget *parent)
     }
     settings_.applyTo(lastConfig_);
 
+    // The right docks (labeling, compare) reach down to the status bar: labeling wants height for two
+    // rows of images more than the power sources want width.
+    setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
     labelingDock_->setObjectName(QStringLiteral("labelingDock"));
     labelingDock_->setWidget(labelingView_);
     addDockWidget(Qt::RightDockWidgetArea, labelingDock_);
@@ -541,6 +544,13 @@ void MainWindow::onRunStarted(int id, RunJob *job)
     connect(job, &RunJob::progressed, this, &MainWindow::onProgress);
     connect(job, &RunJob::runCreated, this, &MainWindow::refreshRuns);
     connect(job, &RunJob::noticed, this, [this](const QString &message) { statusBar()->showMessage(message, 15000); });
+    if (config.activeLearning.enabled)
+        connect(job, &RunJob::stepFinished, this, [this](const QVariantMap &step) {
+            // Each round's accuracy beside the grid, so a person sees what their labels buy.
+            if (step.contains(QStringLiteral("test_accuracy")) && step.contains(QStringLiteral("labels")))
+                labelingView_->setRoundAccuracy(step.value(QStringLiteral("step")).toInt(), step.value(QStringLiteral("labels")).toLongLong(),
+                                                step.value(QStringLiteral("test_accuracy")).toDouble());
+        });
     connect(job, &RunJob::predicted, this, [this](const QVariantMap &p) {
         predictedDurationS_ = p.value(QStringLiteral("duration_s")).toDouble();
         predictionText_->setText(RunPrediction::describe(p));
@@ -642,6 +652,8 @@ void MainWindow::onProgress(double fraction, const QString &message)
 void MainWindow::onRunFinished(int id, const RunSummary &summary)
 {
     showSettingsIntensity();
+    if (runQueue_->configOf(id).value_or(lastConfig_).activeLearning.enabled)
+        labelingView_->runEnded(summary.status);
     setRunActive(false);
     const QString outcome = summary.status == QStringLiteral("failed")
                                 ? QStringLiteral("Run %1 failed: %2").arg(summary.runId).arg(summary.error)

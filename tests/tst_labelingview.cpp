@@ -15,6 +15,7 @@
 #include <QSignalSpy>
 #include <QSqlQuery>
 #include <QTemporaryDir>
+#include <QTableWidget>
 #include <QtTest>
 
 using namespace gw;
@@ -160,6 +161,26 @@ private Q_SLOTS:
         QCOMPARE(renamed.count(), 1);
         QCOMPARE(renamed.at(0).at(1).toString(), QStringLiteral("puppy"));
         QCOMPARE(view.classNames().at(1), QStringLiteral("puppy"));
+    }
+
+    // The key as pressed in the history, each round's accuracy beside the grid, and a clear end.
+    void historyAccuracyAndTheEndReadAsAPersonExpects()
+    {
+        LabelingView view;
+        view.showBatch({QVariantMap{{QStringLiteral("sample_index"), 3}, {QStringLiteral("sample_key"), QStringLiteral("k3")}}},
+                       QVariantMap{{QStringLiteral("class_names"), QStringList{QStringLiteral("cat"), QStringLiteral("dog")}},
+                                   {QStringLiteral("budget"), 10}, {QStringLiteral("labels_so_far"), 4}, {QStringLiteral("round"), 2}});
+        view.grid()->select(0);
+        view.assignSelected(0);
+        auto *history = view.findChild<QTableWidget *>();
+        QVERIFY(history && history->rowCount() == 1);
+        QCOMPARE(history->item(0, 2)->text(), QStringLiteral("cat (key 1)"));
+        view.setRoundAccuracy(2, 5, 0.713);
+        QVERIFY2(view.progressText().contains(QStringLiteral("test accuracy 71.3 % after round 2 (5 labels)")), qPrintable(view.progressText()));
+        view.runEnded(QStringLiteral("cancelled"));
+        QVERIFY(view.grid()->items().isEmpty()); // no stale batch
+        QVERIFY2(view.progressText().startsWith(QStringLiteral("The labeling run stopped (cancelled)")), qPrintable(view.progressText()));
+        QVERIFY(view.progressText().contains(QStringLiteral("71.3 %"))); // what it reached stays
     }
 };
 

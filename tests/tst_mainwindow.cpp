@@ -1,6 +1,8 @@
 #include "LivePowerPlot.h"
 #include "MainWindow.h"
 #include "JobsPanel.h"
+#include "LabelingGrid.h"
+#include "LabelingView.h"
 #include "PlotTheme.h"
 #include "QCustomPlotInclude.h"
 #include "NewRunDialog.h"
@@ -478,6 +480,35 @@ private Q_SLOTS:
         window.cancelRun();
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
         QVERIFY(!welcome->isVisible()); // a store with a run shows its table
+    }
+
+    // At the window's default size the labeling dock shows at least two full rows of images.
+    void theLabelingGridShowsTwoFullRowsAtTheDefaultSize()
+    {
+        MainWindow window(dir_.filePath(QStringLiteral("labeling-size.sqlite")));
+        window.resize(1100, 720);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVariantList items;
+        for (int i = 0; i < 20; ++i) {
+            QImage image(28, 28, QImage::Format_Grayscale8);
+            image.fill(i * 10);
+            items.append(QVariantMap{{QStringLiteral("sample_index"), i}, {QStringLiteral("sample_key"), QStringLiteral("#%1").arg(i)},
+                                     {QStringLiteral("image"), image}, {QStringLiteral("predicted"), i % 10}, {QStringLiteral("confidence"), 0.5}});
+        }
+        QStringList classes;
+        for (int c = 0; c < 10; ++c)
+            classes << QStringLiteral("class %1").arg(c);
+        window.labelingView()->showBatch(items, {{QStringLiteral("class_names"), classes}, {QStringLiteral("labels_so_far"), 20},
+                                                 {QStringLiteral("budget"), 200}, {QStringLiteral("round"), 1}});
+        QTest::qWait(200); // the dock opens and takes its width
+        LabelingGrid *grid = window.labelingView()->grid();
+        QVERIFY(grid->isVisible());
+        auto *viewport = grid->parentWidget();
+        const int fullRows = (viewport->height() - LabelingGrid::kGap) / (LabelingGrid::kCellHeight + LabelingGrid::kGap);
+        if (const QString shots = qEnvironmentVariable("GW_TEST_SCREENSHOT_DIR"); !shots.isEmpty())
+            window.grab().save(QDir(shots).filePath(QStringLiteral("labeling-default-size.png")));
+        QVERIFY2(fullRows >= 2, qPrintable(QStringLiteral("%1 full rows in a %2 px high grid (%3 columns)").arg(fullRows).arg(viewport->height()).arg(grid->columns())));
     }
 
     void everyControlIsReachableWithTheKeyboard()

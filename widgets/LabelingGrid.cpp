@@ -6,10 +6,10 @@
 namespace gw {
 
 namespace {
-constexpr int kImageSize = 112;
-constexpr int kCellWidth = 150;
-constexpr int kCellHeight = kImageSize + 52;
-constexpr int kGap = 8;
+constexpr int kImageSize = LabelingGrid::kImageSize;
+constexpr int kCellWidth = LabelingGrid::kCellWidth;
+constexpr int kCellHeight = LabelingGrid::kCellHeight;
+constexpr int kGap = LabelingGrid::kGap;
 } // namespace
 
 LabelingGrid::LabelingGrid(QWidget *parent) : QWidget(parent)

@@ -23,6 +23,12 @@ struct LabelingItem {
 class LabelingGrid : public QWidget {
     Q_OBJECT
 public:
+    /// A cell: the image (at least 96 px, as a person needs to tell classes apart), its guess and decision.
+    static constexpr int kImageSize = 112;
+    static constexpr int kCellWidth = 150;
+    static constexpr int kCellHeight = kImageSize + 52;
+    static constexpr int kGap = 8;
+
     explicit LabelingGrid(QWidget *parent = nullptr);
 
     void setItems(const QVector<LabelingItem> &items);

@@ -84,6 +84,10 @@ LabelingView::LabelingView(QWidget *parent)
     leftLayout->addWidget(help);
 
     classList_->setToolTip(tr("Double-click a class to rename it; the new name is stored with the run"));
+    // Every class key in view at once: the names flow into as many columns as the width allows.
+    classList_->setFlow(QListView::TopToBottom);
+    classList_->setWrapping(true);
+    classList_->setResizeMode(QListView::Adjust);
     classList_->setFocusPolicy(Qt::ClickFocus);
     connect(classList_, &QListWidget::itemChanged, this, &LabelingView::onClassEdited);
     history_->setHorizontalHeaderLabels({tr("Time"), tr("Sample"), tr("Decision"), tr("Stored")});
@@ -116,8 +120,9 @@ LabelingView::LabelingView(QWidget *parent)
     auto *splitter = new QSplitter(Qt::Vertical);
     splitter->addWidget(left);
     splitter->addWidget(below);
-    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(0, 4);
     splitter->setStretchFactor(1, 1);
+    splitter->setChildrenCollapsible(false);
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(splitter);
     updateProgress();
@@ -136,6 +141,11 @@ void LabelingView::connectOracle(InteractiveOracle *oracle)
     connect(this, &LabelingView::skipRequested, oracle, &InteractiveOracle::skip);
     connect(this, &LabelingView::submitRequested, oracle, &InteractiveOracle::submit);
     connect(this, &LabelingView::classRenamed, oracle, &InteractiveOracle::renameClass);
+}
+
+QString LabelingView::keyOf(int c) const
+{
+    return shortcuts_.keys.value(QStringLiteral("class-%1").arg(c)).toString(QKeySequence::NativeText);
 }
 
 QString LabelingView::className(int c) const
@@ -162,12 +172,15 @@ void LabelingView::showBatch(const QVariantList &items, const QVariantMap &statu
     round_ = status.value(QStringLiteral("round")).toInt();
     storedThisBatch_ = 0;
     waiting_ = true;
+    if (!ended_.isEmpty())
+        lastAccuracy_.clear(); // the first batch of another run
+    ended_.clear();
     undoStack_->clear(); // a submitted batch is not undone key by key
     {
         const QSignalBlocker block(classList_);
         classList_->clear();
         for (int c = 0; c < classNames_.size(); ++c) {
-            const QString key = shortcuts_.keys.value(QStringLiteral("class-%1").arg(c)).toString(QKeySequence::NativeText);
+            const QString key = keyOf(c);
             auto *item = new QListWidgetItem(classNames_[c]);
             item->setData(Qt::UserRole, c);
             item->setToolTip(tr("key %1").arg(key.isEmpty() ? tr("none") : key));
@@ -227,7 +240,9 @@ void LabelingView::requestAssign(qint64 sampleIndex, int label)
         item.stored = false;
         grid_->update();
     }
-    addHistory(sampleIndex, tr("%1 (class %2)").arg(className(label)).arg(label));
+    // As the person gave it: the key they pressed and the name it stands for.
+    const QString key = keyOf(label);
+    addHistory(sampleIndex, key.isEmpty() ? className(label) : tr("%1 (key %2)").arg(className(label), key));
     Q_EMIT assignRequested(sampleIndex, label);
 }
 
@@ -307,6 +322,25 @@ void LabelingView::onBatchFinished()
     updateProgress();
 }
 
+void LabelingView::setRoundAccuracy(int round, qint64 labels, double accuracy)
+{
+    lastAccuracy_ = tr("test accuracy %1 % after round %2 (%3 labels)").arg(accuracy * 100, 0, 'f', 1).arg(round).arg(labels);
+    updateProgress();
+}
+
+void LabelingView::runEnded(const QString &status)
+{
+    // A cancelled or failed run leaves no batch to answer: its grid goes, and the line says why.
+    waiting_ = false;
+    grid_->setItems({});
+    undoStack_->clear();
+    ended_ = status == QStringLiteral("completed") || status == QStringLiteral("converged_green")
+                 ? tr("The labeling run is finished")
+                 : tr("The labeling run stopped (%1); every acknowledged label is stored, and run --resume or New run from "
+                      "selected takes it up again").arg(status);
+    updateProgress();
+}
+
 void LabelingView::setEmissions(double emissionsG)
 {
     emissionsG_ = emissionsG;
@@ -326,12 +360,15 @@ void LabelingView::updateProgress()
         skipped += item.skipped && !item.label;
     }
     const qint64 total = labelsBefore_ + storedThisBatch_;
-    QString text = waiting_ ? tr("Round %1: %2 of %3 labelled, %4 skipped").arg(round_).arg(labelled).arg(grid_->items().size()).arg(skipped)
-                            : tr("Waiting for the next batch");
+    QString text = waiting_             ? tr("Round %1: %2 of %3 labelled, %4 skipped").arg(round_).arg(labelled).arg(grid_->items().size()).arg(skipped)
+                   : !ended_.isEmpty() ? ended_
+                                       : tr("The model is learning from your labels and choosing the next batch");
     text += tr(" \u00b7 %1 labels in all").arg(total);
     if (budget_ > 0)
         text += tr(" \u00b7 %1 left of the budget of %2").arg(std::max<qint64>(0, budget_ - total)).arg(budget_);
     text += tr(" \u00b7 %1 g CO\u2082e so far").arg(emissionsG_, 0, 'f', 4);
+    if (!lastAccuracy_.isEmpty())
+        text += QStringLiteral(" \u00b7 ") + lastAccuracy_;
     progress_->setText(text);
 }
 

@@ -50,6 +50,10 @@ public Q_SLOTS:
     void onBatchFinished();
     /// CO2 of the run so far (g), shown with the progress.
     void setEmissions(double emissionsG);
+    /// The test accuracy the model reached after a round, with @p labels labels, shown with the progress.
+    void setRoundAccuracy(int round, qint64 labels, double accuracy);
+    /// The run ended (@p status: completed, cancelled, failed, ...): the grid empties and says so.
+    void runEnded(const QString &status);
     /// Gives the selected image class @p classIndex (an undoable command).
     void assignSelected(int classIndex);
     void skipSelected();
@@ -75,6 +79,8 @@ private:
     void onHistoryDoubleClicked(int row);
     void onClassEdited(QListWidgetItem *item);
     QString className(int c) const;
+    /// The key that gives class @p c ("1" for class 0 by default), empty when none does.
+    QString keyOf(int c) const;
 
     LabelingGrid *grid_;
     QLabel *progress_;
@@ -89,6 +95,8 @@ private:
     int round_ = 0;
     double emissionsG_ = 0;
     bool waiting_ = false;
+    QString ended_;        ///< how the run ended; empty while it goes
+    QString lastAccuracy_; ///< the latest round's test accuracy, as shown
 };
 
 } // namespace gw
