@@ -8,6 +8,9 @@
 #include "LivePowerPlot.h"
 #include "PluginsDialog.h"
 #include "WelcomePanel.h"
+#include "RunPage.h"
+#include "report/RunReportBuilder.h"
+#include "store/ArtifactRepository.h"
 #include "CommandLine.h"
 #include "PowerSourcesPanel.h"
 #include "RecentProjects.h"
@@ -45,6 +48,7 @@
 #include <QScopeGuard>
 #include <QSettings>
 #include <QSplitter>
+#include <QJsonDocument>
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QTableView>
@@ -65,7 +69,7 @@ MainWindow::MainWindow(QString databasePath, QWidget *parent)
       newRunButton_(new QPushButton(QStringLiteral("&New run…"))), cancelButton_(new QPushButton(QStringLiteral("&Cancel run"))),
       oracle_(new InteractiveOracle(qEnvironmentVariable("USER", QStringLiteral("person")), this)), labelingView_(new LabelingView),
       labelingDock_(new QDockWidget(QStringLiteral("Labeling"), this)), compareView_(new CompareView),
-      compareDock_(new QDockWidget(QStringLiteral("Compare"), this)), intensityStatus_(new QLabel), jobsPanel_(new JobsPanel),
+      compareDock_(new QDockWidget(QStringLiteral("Compare"), this)), runPage_(new RunPage), runDock_(new QDockWidget(QStringLiteral("Run"), this)), intensityStatus_(new QLabel), jobsPanel_(new JobsPanel),
       jobsDock_(new QDockWidget(QStringLiteral("Jobs"), this))
 {
     setWindowTitle(QStringLiteral("Green AI Workbench"));
@@ -155,6 +159,32 @@ MainWindow::MainWindow(QString databasePath, QWidget *parent)
     addDockWidget(Qt::RightDockWidgetArea, compareDock_);
     tabifyDockWidget(labelingDock_, compareDock_);
     compareDock_->hide(); // shown by "Compare selected runs"
+    runDock_->setObjectName(QStringLiteral("runDock"));
+    runDock_->setWidget(runPage_);
+    addDockWidget(Qt::RightDockWidgetArea, runDock_);
+    tabifyDockWidget(compareDock_, runDock_);
+    runDock_->hide(); // shown by opening a run
+    // A run opens with a double-click or Enter, or from its context menu.
+    connect(runsView_, &QTableView::activated, this, [this](const QModelIndex &index) { showRunPage(index.row()); });
+    runsView_->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(runsView_, &QTableView::customContextMenuRequested, this, [this](const QPoint &at) {
+        const QModelIndex index = runsView_->indexAt(at);
+        if (!index.isValid())
+            return;
+        QMenu menu(this);
+        menu.addAction(QStringLiteral("&Open run page"), this, [this, index] { showRunPage(index.row()); });
+        menu.addAction(QStringLiteral("New run &from this…"), this, &MainWindow::showNewRunFromSelected);
+        menu.addAction(QStringLiteral("&Compare selected runs"), this, &MainWindow::compareSelectedRuns);
+        menu.exec(runsView_->viewport()->mapToGlobal(at));
+    });
+    connect(runPage_, &RunPage::newRunRequested, this, [this](const QJsonObject &stored) {
+        try {
+            runNewRunDialog(RunConfig::fromJsonText(QJsonDocument(stored).toJson().toStdString(),
+                                                    QStringLiteral("run %1 in %2").arg(runPage_->runId()).arg(databasePath_)));
+        } catch (const Error &e) {
+            QMessageBox::warning(this, QStringLiteral("Cannot read the run's config"), e.message());
+        }
+    });
 
     labelingView_->connectOracle(oracle_);
     connect(labelingView_, &LabelingView::batchShown, this, [this](int round, int size) {
@@ -191,6 +221,7 @@ MainWindow::MainWindow(QString databasePath, QWidget *parent)
     viewMenu->addAction(powerDock->toggleViewAction());
     viewMenu->addAction(labelingDock_->toggleViewAction());
     viewMenu->addAction(compareDock_->toggleViewAction());
+    viewMenu->addAction(runDock_->toggleViewAction());
     viewMenu->addAction(jobsDock_->toggleViewAction());
     powerDock->toggleViewAction()->setShortcut(QKeySequence(Qt::ALT | Qt::Key_1));
     labelingDock_->toggleViewAction()->setShortcut(QKeySequence(Qt::ALT | Qt::Key_2));
@@ -573,6 +604,29 @@ void MainWindow::onRunDropped(int id, const QString &reason)
     }
 }
 
+bool MainWindow::showRunPage(int row)
+{
+    if (row < 0 || row >= runsModel_->rowCount())
+        return false;
+    const qint64 id = runsModel_->runAt(row).id;
+    try {
+        const Database db(databasePath_);
+        runPage_->setRun(RunReportBuilder::fromStore(RunRepository(db), id, databasePath_), ArtifactRepository(db).list(id),
+                         Database::cacheDirectoryOf(databasePath_));
+    } catch (const Error &e) {
+        QMessageBox::warning(this, QStringLiteral("Cannot open run %1").arg(id), e.message());
+        return false;
+    }
+    runDock_->setWindowTitle(QStringLiteral("Run %1").arg(id));
+    if (!runDock_->isVisible()) {
+        runDock_->show();
+        // A run's page wants room for its plots: half the window.
+        QTimer::singleShot(0, this, [this] { resizeDocks({runDock_}, {width() / 2}, Qt::Horizontal); });
+    }
+    runDock_->raise();
+    return true;
+}
+
 void MainWindow::runDefault()
 {
     try {
@@ -669,8 +723,8 @@ void MainWindow::onRunFinished(int id, const RunSummary &summary)
     // What the run cost replaces what was predicted for it.
     if (summary.runId > 0)
         predictionText_->setText(QStringLiteral("The whole run: %1 Wh, %2 s, %3 g CO₂e (%4 energy)%5")
-                                     .arg(summary.energyKwh * 1000, 0, 'f', 3)
-                                     .arg(summary.durationS, 0, 'f', 0)
+                                     .arg(summary.energyKwh * 1000, 0, 'g', 3)
+                                     .arg(summary.durationS, 0, 'f', 1)
                                      .arg(summary.emissionsG, 0, 'f', 4)
                                      .arg(summary.energySource)
                                      .arg(summary.predictedEnergyKwh ? QStringLiteral("; last predicted %1 Wh").arg(*summary.predictedEnergyKwh * 1000, 0, 'f', 3)

@@ -29,6 +29,7 @@ class LabelingView;
 class LivePowerPlot;
 class PowerSourcesPanel;
 class RunsTableModel;
+class RunPage;
 class WelcomePanel;
 struct PowerSample;
 
@@ -86,6 +87,9 @@ public Q_SLOTS:
     std::optional<RunConfig> selectedRunConfig() const;
     /// Shows the selected runs (all runs when fewer than two are selected) in the Compare dock.
     void compareSelectedRuns();
+    /// Opens the run page of the runs table's row @p row (double-click, Enter, context menu).
+    bool showRunPage(int row);
+    RunPage *runPage() const { return runPage_; }
     /// Starts the embedded default run (the bundled backbone, a linear probe on 1,000 Fashion-MNIST labels).
     void runDefault();
     void showShortcuts();
@@ -148,6 +152,8 @@ private:
     QDockWidget *labelingDock_;
     CompareView *compareView_;
     QDockWidget *compareDock_;
+    RunPage *runPage_;
+    QDockWidget *runDock_;
     QLabel *intensityStatus_;
     JobsPanel *jobsPanel_;
     QDockWidget *jobsDock_;

@@ -10,6 +10,7 @@
 #include "PowerSourcesPanel.h"
 #include "RecentProjects.h"
 #include "RunsTableModel.h"
+#include "RunPage.h"
 #include "TestData.h"
 #include "carbon/CarbonForecast.h"
 #include "store/Database.h"
@@ -509,6 +510,50 @@ private Q_SLOTS:
         if (const QString shots = qEnvironmentVariable("GW_TEST_SCREENSHOT_DIR"); !shots.isEmpty())
             window.grab().save(QDir(shots).filePath(QStringLiteral("labeling-default-size.png")));
         QVERIFY2(fullRows >= 2, qPrintable(QStringLiteral("%1 full rows in a %2 px high grid (%3 columns)").arg(fullRows).arg(viewport->height()).arg(grid->columns())));
+    }
+
+    // A past run opens with Enter (or a double-click): its trace replayed from the store, its curves,
+    // its energy per phase, its config and the models it kept.
+    void aStoredRunOpensOnItsPage()
+    {
+        const QString db = dir_.filePath(QStringLiteral("runpage.sqlite"));
+        MainWindow window(db);
+        window.resize(1400, 900);
+        window.show();
+        QSignalSpy finished(&window, &MainWindow::runFinished);
+        RunConfig config = tinyRun(QStringLiteral("paged"));
+        config.training.epochs = 3;
+        config.energy.sampleHz = 20;
+        QVERIFY(window.startRun(config));
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
+        const RunSummary s = finished.at(0).at(0).value<RunSummary>();
+        QCOMPARE(s.status, QStringLiteral("completed"));
+
+        auto *runs = window.findChild<QTableView *>(QStringLiteral("runsView"));
+        runs->setFocus();
+        runs->setCurrentIndex(window.runsModel()->index(0, 0));
+        QTest::keyClick(runs, Qt::Key_Return);
+        RunPage *page = window.runPage();
+        QTRY_VERIFY(page->isVisible());
+        QCOMPARE(page->runId(), s.runId);
+        QVERIFY(page->summaryText().contains(QStringLiteral("paged")));
+        const Database store(db);
+        QCOMPARE(qsizetype(page->powerPlot()->sampleCount()), qsizetype(RunRepository(store).powerSamples(s.runId).size()));
+        QVERIFY(page->powerPlot()->sampleCount() > 0);
+        bool testCurve = false;
+        for (int g = 0; g < page->curvesPlot()->graphCount(); ++g)
+            testCurve = testCurve || (page->curvesPlot()->graph(g)->name() == QStringLiteral("test accuracy") && page->curvesPlot()->graph(g)->dataCount() == 3);
+        QVERIFY(testCurve); // one point per epoch
+        QVERIFY(page->phaseTable()->rowCount() >= 2);   // data, train, eval, ...
+        QTRY_VERIFY(page->width() >= window.width() / 3); // room for its plots
+        if (const QString shots = qEnvironmentVariable("GW_TEST_SCREENSHOT_DIR"); !shots.isEmpty())
+            window.grab().save(QDir(shots).filePath(QStringLiteral("run-page.png")));
+        // "New run from this" fills the New run dialog with the run's config (the dialog is closed at once).
+        QTimer::singleShot(0, this, [] {
+            if (auto *dialog = qobject_cast<QDialog *>(QApplication::activeModalWidget()))
+                dialog->reject();
+        });
+        QTest::mouseClick(page->findChild<QPushButton *>(QStringLiteral("newRunFromThis")), Qt::LeftButton);
     }
 
     void everyControlIsReachableWithTheKeyboard()
