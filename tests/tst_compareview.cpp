@@ -189,9 +189,17 @@ private Q_SLOTS:
             QVERIFY(file.open(QIODevice::ReadOnly));
             const QString html = QString::fromUtf8(file.readAll());
             QCOMPARE(html.count(QStringLiteral("data:image/png;base64,")), 4); // every plot inline
-            QVERIFY(html.contains(QStringLiteral("# run-1 card")));
-            QVERIFY(html.contains(QStringLiteral("&quot;lr&quot;: 0.001")) || html.contains(QStringLiteral("\"lr\": 0.001")));
+            // The model card rendered (a heading, not Markdown source, and no YAML front matter).
+            QVERIFY(html.contains(QStringLiteral("run-1 card")) && !html.contains(QStringLiteral("# run-1 card")));
+            QVERIFY(!html.contains(QStringLiteral("co2_eq_emissions")));
+            // Settings as keys and values, no JSON.
+            QVERIFY(html.contains(QStringLiteral("<td>training.lr</td><td>0.001</td>")) || html.contains(QStringLiteral("<td>training.lr</td><td>0.001</td></tr>")));
+            QVERIFY(!html.contains(QStringLiteral("&quot;training&quot;")));
             QVERIFY(html.contains(QStringLiteral("class=\"dominated\"")));
+            // The summary table has no more columns than fit an A4 page: the figures, not every parameter.
+            const QString summary = html.section(QStringLiteral("<table class=\"summary\""), 1).section(QStringLiteral("</table>"), 0, 0);
+            const int columns = summary.section(QStringLiteral("</tr>"), 0, 0).count(QStringLiteral("<th>"));
+            QVERIFY2(columns >= 6 && columns <= 8, qPrintable(QString::number(columns)));
         } else {
             QFile file(path);
             QVERIFY(file.open(QIODevice::ReadOnly));

@@ -10,7 +10,9 @@
 #include <QBuffer>
 #include <QDateTime>
 #include <QFileInfo>
+#include <QJsonArray>
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QPageSize>
 #include <QPdfWriter>
 #include <QTextDocument>
@@ -19,8 +21,12 @@ namespace gw {
 
 namespace {
 
-constexpr int kPlotWidth = 760;
-constexpr int kPlotHeight = 420;
+// A plot as wide as an A4 or Letter page's text (about 17 cm at 96 px per inch).
+constexpr int kPlotWidth = 640;
+constexpr int kPlotHeight = 380;
+/// More differing parameters than this go into a key-value list per run instead of table columns,
+/// so the table never runs off the page.
+constexpr int kMaxParameterColumns = 4;
 
 bool writeReport(const QString &path, const QByteArray &bytes, QString *error)
 {
@@ -39,9 +45,54 @@ QString escaped(const QString &text)
     return text.toHtmlEscaped();
 }
 
+/// A parameter's value as a person reads it: text without its JSON quotes, "–" for absent.
+QString plain(const QString &value)
+{
+    if (value.isEmpty() || value == QStringLiteral("null"))
+        return QStringLiteral("–");
+    if (value.size() >= 2 && value.startsWith(QLatin1Char('"')) && value.endsWith(QLatin1Char('"')))
+        return value.mid(1, value.size() - 2);
+    return value;
+}
+
+/// Every leaf of @p object as "a.b.c" and its value, in key order.
+void flatten(const QJsonObject &object, const QString &prefix, QList<QPair<QString, QString>> &out)
+{
+    for (auto it = object.begin(); it != object.end(); ++it) {
+        const QString key = prefix.isEmpty() ? it.key() : prefix + QLatin1Char('.') + it.key();
+        if (it.value().isObject())
+            flatten(it.value().toObject(), key, out);
+        else if (it.value().isArray())
+            out.append({key, QString::fromUtf8(QJsonDocument(it.value().toArray()).toJson(QJsonDocument::Compact))});
+        else if (it.value().isString())
+            out.append({key, it.value().toString()});
+        else if (it.value().isNull())
+            out.append({key, QStringLiteral("–")});
+        else
+            out.append({key, it.value().toVariant().toString()});
+    }
+}
+
+/// A model card's Markdown as HTML (its YAML front matter, which is for the Hugging Face Hub, left out).
+QString renderedCard(QString markdown)
+{
+    if (markdown.startsWith(QStringLiteral("---\n"))) {
+        const int end = markdown.indexOf(QStringLiteral("\n---\n"), 4);
+        if (end > 0)
+            markdown = markdown.mid(end + 5);
+    }
+    QTextDocument document;
+    document.setMarkdown(markdown);
+    const QString html = document.toHtml();
+    const int body = html.indexOf(QStringLiteral("<body"));
+    const int start = body < 0 ? 0 : html.indexOf(QLatin1Char('>'), body) + 1;
+    const int end = html.lastIndexOf(QStringLiteral("</body>"));
+    return html.mid(start, end > start ? end - start : -1);
+}
+
 } // namespace
 
-QString CompareReport::html(const CompareView &view, const QMap<qint64, QString> &modelCards, const QString &imagePrefix)
+QString CompareReport::html(const CompareView &view, const QMap<qint64, QString> &modelCards, const QString &imagePrefix, int plotWidth)
 {
     const CompareTableModel &model = *view.model();
     QString out;
@@ -49,20 +100,26 @@ QString CompareReport::html(const CompareView &view, const QMap<qint64, QString>
                           "<style>body{font-family:sans-serif;color:#111;background:#fff;max-width:60em;margin:auto}"
                           "table{border-collapse:collapse;font-size:90%}td,th{border:1px solid #bbb;padding:2px 6px}"
                           "th{background:#eee}td.num{text-align:right}pre{background:#f6f6f6;padding:6px;white-space:pre-wrap}"
+                          "table.settings{font-size:80%}img{max-width:100%}"
                           ".dominated{color:#888}</style></head><body>");
     out += QStringLiteral("<h1>Run comparison</h1><p>%1 runs, written %2 by the Green AI Workbench. Energy and CO₂e figures say whether "
                           "they were measured (hardware counters) or estimated (CPU-time model).</p>")
                .arg(model.rowCount())
                .arg(QDateTime::currentDateTime().toString(Qt::ISODate));
-    out += QStringLiteral("<h2>Runs</h2><table><tr>");
-    for (int c = 0; c < model.columnCount(); ++c)
+    // The summary: the figures only, so it fits the page; parameters follow apart.
+    QList<int> columns{0};
+    for (int c = CompareTableModel::kFirstMetricColumn; c < CompareTableModel::firstParameterColumn(); ++c)
+        if (c != CompareTableModel::kFirstMetricColumn + CompareTableModel::Pareto)
+            columns << c;
+    out += QStringLiteral("<h2>Runs</h2><table class=\"summary\" width=\"100%\"><tr>");
+    for (int c : columns)
         out += QStringLiteral("<th>%1</th>").arg(escaped(model.headerData(c, Qt::Horizontal, Qt::DisplayRole).toString()));
     out += QStringLiteral("</tr>");
     const std::vector<bool> frontier = model.comparison().paretoFrontier();
     for (int r = 0; r < model.rowCount(); ++r) {
         out += frontier[std::size_t(r)] ? QStringLiteral("<tr>") : QStringLiteral("<tr class=\"dominated\">");
-        for (int c = 0; c < model.columnCount(); ++c) {
-            const bool number = c >= CompareTableModel::kFirstMetricColumn && c < CompareTableModel::firstParameterColumn();
+        for (int c : columns) {
+            const bool number = c >= CompareTableModel::kFirstMetricColumn;
             out += QStringLiteral("<td%1>%2</td>").arg(number ? QStringLiteral(" class=\"num\"") : QString(),
                                                       escaped(model.data(model.index(r, c), Qt::DisplayRole).toString()));
         }
@@ -71,17 +128,51 @@ QString CompareReport::html(const CompareView &view, const QMap<qint64, QString>
     out += QStringLiteral("</table><p>Grey rows are dominated: another run is at least as accurate for at most the same CO₂e. "
                           "Score: %1.</p>")
                .arg(escaped(model.headerData(CompareTableModel::scoreColumn(), Qt::Horizontal, Qt::DisplayRole).toString()));
+    const int parameters = model.columnCount() - CompareTableModel::firstParameterColumn();
+    if (parameters > 0) {
+        out += QStringLiteral("<h2>Parameters that differ</h2>");
+        if (parameters <= kMaxParameterColumns) {
+            out += QStringLiteral("<table><tr><th>Run</th>");
+            for (int c = CompareTableModel::firstParameterColumn(); c < model.columnCount(); ++c)
+                out += QStringLiteral("<th>%1</th>").arg(escaped(model.headerData(c, Qt::Horizontal, Qt::DisplayRole).toString()));
+            out += QStringLiteral("</tr>");
+            for (int r = 0; r < model.rowCount(); ++r) {
+                out += QStringLiteral("<tr><td>%1</td>").arg(escaped(model.data(model.index(r, 0), Qt::DisplayRole).toString()));
+                for (int c = CompareTableModel::firstParameterColumn(); c < model.columnCount(); ++c)
+                    out += QStringLiteral("<td>%1</td>").arg(escaped(plain(model.data(model.index(r, c), Qt::DisplayRole).toString())));
+                out += QStringLiteral("</tr>");
+            }
+            out += QStringLiteral("</table>");
+        } else {
+            for (int r = 0; r < model.rowCount(); ++r) {
+                QStringList pairs;
+                for (int c = CompareTableModel::firstParameterColumn(); c < model.columnCount(); ++c)
+                    pairs << QStringLiteral("%1 = %2").arg(escaped(model.headerData(c, Qt::Horizontal, Qt::DisplayRole).toString()),
+                                                         escaped(plain(model.data(model.index(r, c), Qt::DisplayRole).toString())));
+                out += QStringLiteral("<p><b>%1</b>: %2</p>").arg(escaped(model.data(model.index(r, 0), Qt::DisplayRole).toString()),
+                                                                 pairs.join(QStringLiteral(" · ")));
+            }
+        }
+    }
     const QStringList titles = view.plotTitles();
     for (int i = 0; i < titles.size(); ++i)
-        out += QStringLiteral("<h2>%1</h2><p><img src=\"%2%3.png\" width=\"%4\"></p>").arg(escaped(titles[i]), imagePrefix).arg(i).arg(kPlotWidth);
+        out += QStringLiteral("<h2>%1</h2><p><img src=\"%2%3.png\" width=\"%4\"></p>").arg(escaped(titles[i]), imagePrefix).arg(i).arg(plotWidth);
     out += QStringLiteral("<h2>Each run</h2>");
     for (const RunRecord &run : model.comparison().runs()) {
         out += QStringLiteral("<h3>Run %1: %2 (%3)</h3>").arg(run.id).arg(escaped(run.name), escaped(run.status));
-        const QJsonDocument config = QJsonDocument::fromJson(run.paramsJson.toUtf8());
-        out += QStringLiteral("<h4>Settings</h4><pre>%1</pre>")
-                   .arg(escaped(config.isNull() ? run.paramsJson : QString::fromUtf8(config.toJson(QJsonDocument::Indented))));
+        QList<QPair<QString, QString>> settings;
+        flatten(QJsonDocument::fromJson(run.paramsJson.toUtf8()).object(), QString(), settings);
+        out += QStringLiteral("<h4>Settings</h4><table class=\"settings\" width=\"100%\">");
+        // Two key-value pairs a row: half the height of one long list.
+        for (int i = 0; i < settings.size(); i += 2) {
+            out += QStringLiteral("<tr><td>%1</td><td>%2</td>").arg(escaped(settings[i].first), escaped(settings[i].second));
+            if (i + 1 < settings.size())
+                out += QStringLiteral("<td>%1</td><td>%2</td>").arg(escaped(settings[i + 1].first), escaped(settings[i + 1].second));
+            out += QStringLiteral("</tr>");
+        }
+        out += QStringLiteral("</table>");
         if (modelCards.contains(run.id))
-            out += QStringLiteral("<h4>Model card</h4><pre>%1</pre>").arg(escaped(modelCards.value(run.id)));
+            out += QStringLiteral("<h4>Model card</h4><div class=\"card\">%1</div>").arg(renderedCard(modelCards.value(run.id)));
     }
     out += QStringLiteral("</body></html>\n");
     return out;
@@ -94,10 +185,6 @@ bool CompareReport::write(const CompareView &view, const QMap<qint64, QString> &
     for (QCustomPlot *plot : view.plots())
         images << renderPlot(plot, kPlotWidth, kPlotHeight);
     if (suffix == QStringLiteral("pdf")) {
-        QTextDocument document;
-        for (int i = 0; i < images.size(); ++i)
-            document.addResource(QTextDocument::ImageResource, QUrl(QStringLiteral("plot%1.png").arg(i)), images[i]);
-        document.setHtml(html(view, modelCards, QStringLiteral("plot")));
         QByteArray pdf;
         QBuffer buffer(&pdf);
         buffer.open(QIODevice::WriteOnly);
@@ -106,6 +193,14 @@ bool CompareReport::write(const CompareView &view, const QMap<qint64, QString> &
             writer.setPageSize(QPageSize(QPageSize::A4));
             writer.setResolution(1200);
             writer.setPageMargins(QMarginsF(15, 15, 15, 15), QPageLayout::Millimeter);
+            // Laid out on the page's text area (in 96 dpi pixels), plots as wide as it: nothing runs
+            // off the right edge.
+            QTextDocument document;
+            const QSizeF page = writer.pageLayout().paintRectPixels(96).size();
+            document.setPageSize(page);
+            for (int i = 0; i < images.size(); ++i)
+                document.addResource(QTextDocument::ImageResource, QUrl(QStringLiteral("plot%1.png").arg(i)), images[i]);
+            document.setHtml(html(view, modelCards, QStringLiteral("plot"), int(page.width() - 2 * document.documentMargin()) - 4));
             document.print(&writer);
         }
         if (pdf.isEmpty()) {
@@ -120,7 +215,7 @@ bool CompareReport::write(const CompareView &view, const QMap<qint64, QString> &
             *error = QStringLiteral("%1: a report is .html or .pdf").arg(path);
         return false;
     }
-    QString text = html(view, modelCards, QStringLiteral("plot"));
+    QString text = html(view, modelCards, QStringLiteral("plot"), kPlotWidth);
     for (int i = 0; i < images.size(); ++i) {
         QByteArray png;
         QBuffer buffer(&png);

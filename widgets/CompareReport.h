@@ -14,8 +14,8 @@ class CompareReport {
 public:
     /// @p modelCards: run id -> that run's model card (ModelCard::render), shown per run.
     static bool write(const CompareView &view, const QMap<qint64, QString> &modelCards, const QString &path, QString *error = nullptr);
-    /// The report's HTML; images referenced as @p imagePrefix + index + ".png".
-    static QString html(const CompareView &view, const QMap<qint64, QString> &modelCards, const QString &imagePrefix);
+    /// The report's HTML; images referenced as @p imagePrefix + index + ".png", @p plotWidth px wide.
+    static QString html(const CompareView &view, const QMap<qint64, QString> &modelCards, const QString &imagePrefix, int plotWidth = 640);
 };
 
 } // namespace gw

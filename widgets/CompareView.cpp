@@ -26,10 +26,10 @@
 namespace gw {
 
 CompareView::CompareView(QWidget *parent)
-    : QWidget(parent), model_(new CompareTableModel(this)), table_(new QTableView), pareto_(new ParetoPlot), scoreKind_(new QComboBox),
-      objective_(new QComboBox), cost_(new QComboBox),
-      weight_(new QDoubleSpinBox), summary_(new QLabel), byLabels_(new RunCurvesPlot(RunCurvesPlot::Axis::Labels)),
-      byEnergy_(new RunCurvesPlot(RunCurvesPlot::Axis::EnergyWh)), phases_(new PhaseBarsPlot), tabs_(new QTabWidget)
+    : QWidget(parent), model_(new CompareTableModel(this)), table_(new QTableView), pareto_(new ParetoPlot),
+      byLabels_(new RunCurvesPlot(RunCurvesPlot::Axis::Labels)), byEnergy_(new RunCurvesPlot(RunCurvesPlot::Axis::EnergyWh)),
+      phases_(new PhaseBarsPlot), tabs_(new QTabWidget), scoreKind_(new QComboBox), objective_(new QComboBox), cost_(new QComboBox),
+      weight_(new QDoubleSpinBox), summary_(new QLabel)
 {
     tabs_->addTab(pareto_, QStringLiteral("Pareto"));
     tabs_->addTab(byLabels_, QStringLiteral("Accuracy vs labels"));
