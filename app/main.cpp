@@ -1,6 +1,8 @@
 #include "Appearance.h"
 #include "CommandLine.h"
 #include "MainWindow.h"
+#include "CompareView.h"
+#include "RunsTableModel.h"
 
 #include "Error.h"
 #include "config/RunConfig.h"
@@ -54,6 +56,10 @@ int main(int argc, char *argv[])
     const QCommandLineOption appearanceOption(QStringLiteral("appearance"), QStringLiteral("light, dark or system for this session (Settings keeps the lasting choice)."),
                                               QStringLiteral("APPEARANCE"));
     const QCommandLineOption newRunOption(QStringLiteral("new-run"), QStringLiteral("Open the New run dialog."));
+    const QCommandLineOption openRunOption(QStringLiteral("open-run"), QStringLiteral("Open the page of stored run ID."), QStringLiteral("ID"));
+    const QCommandLineOption reportOption(QStringLiteral("report"),
+                                          QStringLiteral("With --compare: write the comparison report (FILE.html or FILE.pdf) once the dock is drawn."),
+                                          QStringLiteral("FILE"));
     const QCommandLineOption screenshotOption(QStringLiteral("screenshot"),
                                               QStringLiteral("Save the window as FILE (PNG) after --screenshot-after seconds, then quit (cancelling any run)."),
                                               QStringLiteral("FILE"));
@@ -63,6 +69,8 @@ int main(int argc, char *argv[])
     parser.addOption(startOption);
     parser.addOption(compareOption);
     parser.addOption(newRunOption);
+    parser.addOption(openRunOption);
+    parser.addOption(reportOption);
     parser.addOption(appearanceOption);
     parser.addOption(screenshotOption);
     parser.addOption(screenshotAfterOption);
@@ -87,6 +95,23 @@ int main(int argc, char *argv[])
         QTimer::singleShot(0, &window, &gw::MainWindow::compareSelectedRuns);
     if (parser.isSet(newRunOption))
         QTimer::singleShot(0, &window, &gw::MainWindow::showNewRunDialog);
+    if (parser.isSet(openRunOption)) {
+        const qint64 id = parser.value(openRunOption).toLongLong();
+        QTimer::singleShot(0, &window, [&window, id] {
+            for (int row = 0; row < window.runsModel()->rowCount(); ++row)
+                if (window.runsModel()->runAt(row).id == id && window.showRunPage(row))
+                    return;
+            std::fprintf(stderr, "green-workbench: --open-run: no run %lld in the store\n", static_cast<long long>(id));
+        });
+    }
+    if (parser.isSet(reportOption)) {
+        const QString file = parser.value(reportOption);
+        QTimer::singleShot(1000, &window, [&window, file] {
+            QString error;
+            if (!window.compareView()->exportReport(file, &error))
+                std::fprintf(stderr, "green-workbench: --report: %s\n", qPrintable(error));
+        });
+    }
     if (parser.isSet(screenshotOption)) {
         // For documentation and the screenshot script: what a person would see at that moment.
         const QString file = parser.value(screenshotOption);

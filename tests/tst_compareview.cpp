@@ -84,6 +84,11 @@ private Q_SLOTS:
         QCOMPARE(model.data(model.index(2, column(CompareTableModel::Pareto)), Qt::DisplayRole).toString(), QStringLiteral("no"));
         QCOMPARE(model.data(model.index(2, 0), Qt::ForegroundRole).value<QColor>(), QColor(Qt::gray));
         QVERIFY(!model.data(model.index(0, 0), Qt::ForegroundRole).isValid());
+        // Text without its JSON quotes, one sign for absent.
+        QCOMPARE(CompareTableModel::displayValue(QStringLiteral("\"bundled\"")), QStringLiteral("bundled"));
+        QCOMPARE(CompareTableModel::displayValue(QStringLiteral("null")), QStringLiteral("–"));
+        QCOMPARE(CompareTableModel::displayValue(QString()), QStringLiteral("–"));
+        QCOMPARE(CompareTableModel::displayValue(QStringLiteral("[1,28,28]")), QStringLiteral("[1,28,28]"));
     }
 
     void leaderboardRanksTheTable()
@@ -108,7 +113,9 @@ private Q_SLOTS:
         QCOMPARE(plots[1]->graph(0)->data()->size(), 2);
         QCOMPARE(plots[2]->graph(2)->data()->at(1)->key, 0.2); // against energy (Wh)
         QCOMPARE(plots[3]->plottableCount(), 3); // train, eval, idle stacked
-        QCOMPARE(plots[1]->xAxis->label(), QStringLiteral("labels used"));
+        QCOMPARE(plots[1]->xAxis->label(), QStringLiteral("labels used (log scale)"));
+        QCOMPARE(plots[1]->xAxis->scaleType(), QCPAxis::stLogarithmic); // 20 labels and 60,000 on one axis
+        QCOMPARE(plots[3]->xAxis->numberFormat(), QStringLiteral("g"));  // run names as written, no typeset powers
         QCOMPARE(plots[3]->yAxis->label(), QStringLiteral("energy (Wh)"));
     }
 
@@ -237,7 +244,8 @@ private Q_SLOTS:
             QFile file(path);
             QVERIFY(file.open(QIODevice::ReadOnly));
             const QByteArray csv = file.readAll();
-            QVERIFY(csv.startsWith("Run,Best accuracy (%),Labels used,Energy (Wh),"));
+            QVERIFY(csv.startsWith("run_id,name,Best accuracy (%),Labels used,Energy (Wh),"));
+            QVERIFY2(csv.contains("\n1,run-1,"), csv.constData()); // id and name apart
             QVERIFY(csv.contains(",training.lr\n"));
             QCOMPARE(csv.count('\n'), 4);
         }

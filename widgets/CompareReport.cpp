@@ -45,16 +45,6 @@ QString escaped(const QString &text)
     return text.toHtmlEscaped();
 }
 
-/// A parameter's value as a person reads it: text without its JSON quotes, "–" for absent.
-QString plain(const QString &value)
-{
-    if (value.isEmpty() || value == QStringLiteral("null"))
-        return QStringLiteral("–");
-    if (value.size() >= 2 && value.startsWith(QLatin1Char('"')) && value.endsWith(QLatin1Char('"')))
-        return value.mid(1, value.size() - 2);
-    return value;
-}
-
 /// Every leaf of @p object as "a.b.c" and its value, in key order.
 void flatten(const QJsonObject &object, const QString &prefix, QList<QPair<QString, QString>> &out)
 {
@@ -139,7 +129,7 @@ QString CompareReport::html(const CompareView &view, const QMap<qint64, QString>
             for (int r = 0; r < model.rowCount(); ++r) {
                 out += QStringLiteral("<tr><td>%1</td>").arg(escaped(model.data(model.index(r, 0), Qt::DisplayRole).toString()));
                 for (int c = CompareTableModel::firstParameterColumn(); c < model.columnCount(); ++c)
-                    out += QStringLiteral("<td>%1</td>").arg(escaped(plain(model.data(model.index(r, c), Qt::DisplayRole).toString())));
+                    out += QStringLiteral("<td>%1</td>").arg(escaped(model.data(model.index(r, c), Qt::DisplayRole).toString()));
                 out += QStringLiteral("</tr>");
             }
             out += QStringLiteral("</table>");
@@ -148,7 +138,7 @@ QString CompareReport::html(const CompareView &view, const QMap<qint64, QString>
                 QStringList pairs;
                 for (int c = CompareTableModel::firstParameterColumn(); c < model.columnCount(); ++c)
                     pairs << QStringLiteral("%1 = %2").arg(escaped(model.headerData(c, Qt::Horizontal, Qt::DisplayRole).toString()),
-                                                         escaped(plain(model.data(model.index(r, c), Qt::DisplayRole).toString())));
+                                                         escaped(model.data(model.index(r, c), Qt::DisplayRole).toString()));
                 out += QStringLiteral("<p><b>%1</b>: %2</p>").arg(escaped(model.data(model.index(r, 0), Qt::DisplayRole).toString()),
                                                                  pairs.join(QStringLiteral(" · ")));
             }

@@ -84,8 +84,17 @@ QVariant CompareTableModel::data(const QModelIndex &index, int role) const
         return role == Qt::UserRole ? QVariant(run.id) : QVariant(QStringLiteral("%1 %2").arg(run.id).arg(run.name));
     if (isMetric)
         return metric(row, Metric(column - kFirstMetricColumn), role);
-    const QString value = comparison_->parameter(row, parameters_.at(column - firstParameterColumn()));
-    return value.isEmpty() ? QStringLiteral("–") : value;
+    return displayValue(comparison_->parameter(row, parameters_.at(column - firstParameterColumn())));
+}
+
+QString CompareTableModel::displayValue(const QString &json)
+{
+    // One sign for absent, and text without its JSON quotes: "bundled", not "\"bundled\"".
+    if (json.isEmpty() || json == QStringLiteral("null"))
+        return QStringLiteral("–");
+    if (json.size() >= 2 && json.startsWith(QLatin1Char('"')) && json.endsWith(QLatin1Char('"')))
+        return json.mid(1, json.size() - 2);
+    return json;
 }
 
 QVariant CompareTableModel::headerData(int section, Qt::Orientation orientation, int role) const
@@ -113,13 +122,15 @@ QVariant CompareTableModel::headerData(int section, Qt::Orientation orientation,
 
 QByteArray CompareTableModel::toCsv() const
 {
-    QStringList header;
-    for (int c = 0; c < columnCount(); ++c)
+    // The run as two fields (id, name) for a spreadsheet to sort and filter on.
+    QStringList header{QStringLiteral("run_id"), QStringLiteral("name")};
+    for (int c = 1; c < columnCount(); ++c)
         header << csvField(headerData(c, Qt::Horizontal, Qt::DisplayRole).toString());
     QByteArray out = header.join(QLatin1Char(',')).toUtf8() + '\n';
     for (int r = 0; r < rowCount(); ++r) {
-        QStringList fields;
-        for (int c = 0; c < columnCount(); ++c) {
+        const RunRecord &run = comparison_->runs().at(r);
+        QStringList fields{QString::number(run.id), csvField(run.name)};
+        for (int c = 1; c < columnCount(); ++c) {
             // Numbers unrounded for a spreadsheet; text as shown.
             const QVariant exact = data(index(r, c), Qt::UserRole);
             const bool numeric = c >= kFirstMetricColumn && c < firstParameterColumn() && exact.isValid() && exact.canConvert<double>() && exact.typeId() != QMetaType::QString;

@@ -25,6 +25,8 @@ public:
     static constexpr int scoreColumn() { return kFirstMetricColumn + Score; }
     /// The table as CSV (headers with units, values as shown, numbers unrounded).
     QByteArray toCsv() const;
+    /// A stored parameter's JSON text as a person reads it: "–" when absent or null, text unquoted.
+    static QString displayValue(const QString &json);
 
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;

@@ -26,7 +26,13 @@ QCustomPlot *addPlot(QWidget *owner)
 
 RunCurvesPlot::RunCurvesPlot(Axis axis, QWidget *parent) : QWidget(parent), axis_(axis), plot_(addPlot(this))
 {
-    plot_->xAxis->setLabel(axis_ == Axis::Labels ? QStringLiteral("labels used") : QStringLiteral("energy spent (Wh)"));
+    plot_->xAxis->setLabel(axis_ == Axis::Labels ? QStringLiteral("labels used (log scale)") : QStringLiteral("energy spent (Wh)"));
+    if (axis_ == Axis::Labels) {
+        // Active learning's 20 labels and a full run's 60,000 on one axis: each decade gets its width.
+        plot_->xAxis->setScaleType(QCPAxis::stLogarithmic);
+        plot_->xAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
+        plot_->xAxis->setNumberFormat(QStringLiteral("g"));
+    }
     plot_->yAxis->setLabel(QStringLiteral("test accuracy (%)"));
     plot_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
 }
@@ -43,6 +49,8 @@ void RunCurvesPlot::setSeries(const std::vector<RunSeries> &series)
             graph->addData(axis_ == Axis::Labels ? p.labels : p.energyWh, p.accuracy * 100);
     }
     plot_->rescaleAxes();
+    if (axis_ == Axis::Labels && plot_->xAxis->range().lower > 0)
+        plot_->xAxis->setRange(plot_->xAxis->range().lower / 1.2, plot_->xAxis->range().upper * 1.2);
     plot_->yAxis->setRange(plot_->yAxis->range().lower - 2, plot_->yAxis->range().upper + 2);
     plot_->replot();
 }
@@ -69,6 +77,8 @@ void PhaseBarsPlot::setSeries(const std::vector<RunSeries> &series)
     for (std::size_t i = 0; i < series.size(); ++i)
         ticker->addTick(double(i + 1), QStringLiteral("%1\n%2").arg(series[i].runId).arg(series[i].name));
     plot_->xAxis->setTicker(ticker);
+    // Run names are text: no "beautiful powers" ("lr1e-3" stays as it is written).
+    plot_->xAxis->setNumberFormat(QStringLiteral("g"));
     QCPBars *below = nullptr;
     int colour = 0;
     for (const QString &phase : phases) {
