@@ -562,6 +562,7 @@ void MainWindow::onRunWaiting(int id, double delayS, const StartPlan &plan)
 
 void MainWindow::onRunStarted(int id, RunJob *job)
 {
+    waitingForPerson_ = false;
     const RunConfig &config = job->config();
     lastConfig_ = config;
     if (!panelJobs_.contains(id))
@@ -575,6 +576,11 @@ void MainWindow::onRunStarted(int id, RunJob *job)
     connect(job, &RunJob::progressed, this, &MainWindow::onProgress);
     connect(job, &RunJob::runCreated, this, &MainWindow::refreshRuns);
     connect(job, &RunJob::noticed, this, [this](const QString &message) { statusBar()->showMessage(message, 15000); });
+    connect(job, &RunJob::waitingChanged, this, [this](bool waiting) {
+        waitingForPerson_ = waiting;
+        if (waiting)
+            jobsPanel_->setWaitingFor(activeJobId(), QStringLiteral("you"));
+    });
     if (config.activeLearning.enabled)
         connect(job, &RunJob::stepFinished, this, [this](const QVariantMap &step) {
             // Each round's accuracy beside the grid, so a person sees what their labels buy.
@@ -700,7 +706,8 @@ void MainWindow::onProgress(double fraction, const QString &message)
     progress_->setValue(int(fraction * 1000));
     progressText_->setText(message);
     jobsPanel_->setProgress(activeJobId(), fraction, message);
-    jobsPanel_->setTimeLeft(activeJobId(), TimeLeft::estimateS(activeClock_.elapsed() / 1000.0, fraction, predictedDurationS_));
+    if (!waitingForPerson_)
+        jobsPanel_->setTimeLeft(activeJobId(), TimeLeft::estimateS(activeClock_.elapsed() / 1000.0, fraction, predictedDurationS_));
 }
 
 void MainWindow::onRunFinished(int id, const RunSummary &summary)

@@ -132,6 +132,8 @@ private:
     QMap<int, int> panelJobs_;
     QElapsedTimer activeClock_;
     std::optional<double> predictedDurationS_;
+    /// The running run waits for the person (labeling): its time left is not shown meanwhile.
+    bool waitingForPerson_ = false;
     PowerSourcesPanel *powerSources_;
     RunsTableModel *runsModel_;
     QTableView *runsView_;

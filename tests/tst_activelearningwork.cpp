@@ -252,6 +252,8 @@ private Q_SLOTS:
         job->attach(InteractiveOracle::attachmentName(), &person);
         JobRunner runner(job);
         QSignalSpy finished(job, &RunJob::finished);
+        QSignalSpy waiting(job, &RunJob::waitingChanged);
+        QSignalSpy progressed(job, &RunJob::progressed);
         runner.start();
         QVERIFY(finished.wait(120000));
         const RunSummary s = finished.at(0).at(0).value<RunSummary>();
@@ -259,6 +261,12 @@ private Q_SLOTS:
         QCOMPARE(s.status, QStringLiteral("completed"));
         QCOMPARE(s.labelsUsed, 8);
         QCOMPARE(batches, 2);
+        // Each wait for the person is said as such, at once.
+        QCOMPARE(waiting.count(), 4); // two batches: begins and ends
+        bool said = false;
+        for (const QList<QVariant> &p : progressed)
+            said = said || p.at(1).toString().startsWith(QStringLiteral("round 0: waiting for your labels (4 images to label"));
+        QVERIFY(said);
         Database db(store());
         for (const LabelRecord &l : LabelRepository(db).history(s.runId)) {
             QVERIFY(QFileInfo(l.sampleKey).isAbsolute() && l.sampleKey.endsWith(QStringLiteral(".png")));

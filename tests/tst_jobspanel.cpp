@@ -27,6 +27,9 @@ private Q_SLOTS:
         QCOMPARE(panel.progressBar(first)->value(), 420);
         QCOMPARE(panel.stateLabel(first)->text(), QStringLiteral("epoch 3 of 7"));
         QCOMPARE(panel.timeLeftLabel(first)->text(), QStringLiteral("3 min 20 s left"));
+        panel.setWaitingFor(first, QStringLiteral("you"));
+        QCOMPARE(panel.timeLeftLabel(first)->text(), QStringLiteral("waiting for you")); // not "0 s left"
+        panel.setTimeLeft(first, 200);
         QCOMPARE(panel.progressBar(second)->value(), 0);
 
         QSignalSpy cancelled(&panel, &JobsPanel::cancelRequested);

@@ -136,9 +136,12 @@ QString CompareReport::html(const CompareView &view, const QMap<qint64, QString>
         } else {
             for (int r = 0; r < model.rowCount(); ++r) {
                 QStringList pairs;
-                for (int c = CompareTableModel::firstParameterColumn(); c < model.columnCount(); ++c)
-                    pairs << QStringLiteral("%1 = %2").arg(escaped(model.headerData(c, Qt::Horizontal, Qt::DisplayRole).toString()),
-                                                         escaped(model.data(model.index(r, c), Qt::DisplayRole).toString()));
+                for (int c = CompareTableModel::firstParameterColumn(); c < model.columnCount(); ++c) {
+                    // A key the run does not have (another kind's) says nothing about it.
+                    const QString value = model.data(model.index(r, c), Qt::DisplayRole).toString();
+                    if (value != CompareTableModel::displayValue(QString()))
+                        pairs << QStringLiteral("%1 = %2").arg(escaped(model.headerData(c, Qt::Horizontal, Qt::DisplayRole).toString()), escaped(value));
+                }
                 out += QStringLiteral("<p><b>%1</b>: %2</p>").arg(escaped(model.data(model.index(r, 0), Qt::DisplayRole).toString()),
                                                                  pairs.join(QStringLiteral(" · ")));
             }

@@ -101,6 +101,12 @@ void JobsPanel::setTimeLeft(int id, std::optional<double> seconds)
         r->timeLeft->setText(QStringLiteral("%1 left").arg(TimeLeft::format(seconds)));
 }
 
+void JobsPanel::setWaitingFor(int id, const QString &whom)
+{
+    if (const Row *r = row(id))
+        r->timeLeft->setText(tr("waiting for %1").arg(whom));
+}
+
 void JobsPanel::setFinished(int id, const QString &outcome)
 {
     const auto it = rows_.find(id);

@@ -24,6 +24,8 @@ public:
     /// @p fraction in 0..1; @p message is the job's own words on what it does now.
     void setProgress(int id, double fraction, const QString &message);
     void setTimeLeft(int id, std::optional<double> seconds);
+    /// In place of the time left while the job waits on someone ("you"): nobody's pace is foreseen.
+    void setWaitingFor(int id, const QString &whom);
     /// The job is over: no Cancel, the outcome in place of the state.
     void setFinished(int id, const QString &outcome);
 

@@ -294,6 +294,12 @@ WorkOutcome ActiveLearningWork::execute(RunContext &context)
     const auto ask = [&](int round, const std::vector<LabelQuery> &batch) {
         sink.setRound(round);
         MeasuredWindow wait(context, QStringLiteral("label_wait"));
+        progress.message = QStringLiteral("round %1: waiting for your labels (%2 images to label; %3 of %4 labels so far)")
+                               .arg(round)
+                               .arg(batch.size())
+                               .arg(sink.current().size())
+                               .arg(al.budget);
+        context.progress(progress);
         context.setWaiting(true);
         const auto goOn = qScopeGuard([&context] { context.setWaiting(false); });
         oracle->answer(batch, LabelingContext{classNames, qint64(sink.current().size()), al.budget}, sink, context.cancelFlag());

@@ -159,6 +159,10 @@ public:
     {
         const double configured = job_.config_.energy.sampleHz;
         monitor_.setSampleHz(waiting ? configured : std::max(configured, job_.minimumSampleHz_));
+        // What the work now waits on is news at once, whatever the throttle of progress says.
+        sinceProgress_.restart();
+        Q_EMIT job_.progressed(lastProgress_.fraction(), lastProgress_.message);
+        Q_EMIT job_.waitingChanged(waiting);
     }
 
     void progress(const WorkProgress &p) override

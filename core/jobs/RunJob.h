@@ -73,6 +73,9 @@ Q_SIGNALS:
     void predicted(const QVariantMap &prediction);
     /// Something the person should know (a counter not readable, a budget reached).
     void noticed(const QString &message);
+    /// The work starts (true) or stops (false) waiting on something outside the machine (a person
+    /// labeling): no time left can be foreseen meanwhile.
+    void waitingChanged(bool waiting);
     void finished(const gw::RunSummary &summary);
 
 private:
