@@ -49,6 +49,11 @@
 #include <QSettings>
 #include <QSplitter>
 #include <QJsonDocument>
+#include <QJsonObject>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QDialogButtonBox>
+#include <QFormLayout>
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QTableView>
@@ -65,7 +70,7 @@ constexpr int kLayoutVersion = 2;
 MainWindow::MainWindow(QString databasePath, QWidget *parent)
     : QMainWindow(parent), databasePath_(std::move(databasePath)), settings_(WorkbenchSettings::load(QSettings())), runQueue_(new RunQueue(this)),
       powerSources_(new PowerSourcesPanel), runsModel_(new RunsTableModel(this)),
-      runsView_(new QTableView), runsArea_(new QStackedWidget), welcome_(new WelcomePanel), livePlot_(new LivePowerPlot), progress_(new QProgressBar), progressText_(new QLabel), predictionText_(new QLabel),
+      runsView_(new QTableView), runsArea_(new QStackedWidget), welcome_(new WelcomePanel), runsFilter_(new QLineEdit), livePlot_(new LivePowerPlot), progress_(new QProgressBar), progressText_(new QLabel), predictionText_(new QLabel),
       newRunButton_(new QPushButton(QStringLiteral("&New run…"))), cancelButton_(new QPushButton(QStringLiteral("&Cancel run"))),
       oracle_(new InteractiveOracle(qEnvironmentVariable("USER", QStringLiteral("person")), this)), labelingView_(new LabelingView),
       labelingDock_(new QDockWidget(QStringLiteral("Labeling"), this)), compareView_(new CompareView),
@@ -109,7 +114,16 @@ MainWindow::MainWindow(QString databasePath, QWidget *parent)
 
     // A store without runs shows the ways to begin instead of an empty table.
     runsArea_->addWidget(welcome_);
-    runsArea_->addWidget(runsView_);
+    auto *runsPage = new QWidget;
+    auto *runsLayout = new QVBoxLayout(runsPage);
+    runsLayout->setContentsMargins(0, 0, 0, 0);
+    runsFilter_->setObjectName(QStringLiteral("runsFilter"));
+    runsFilter_->setPlaceholderText(QStringLiteral("Filter runs by name, tag, kind or status"));
+    runsFilter_->setClearButtonEnabled(true);
+    connect(runsFilter_, &QLineEdit::textChanged, this, &MainWindow::applyRunsFilter);
+    runsLayout->addWidget(runsFilter_);
+    runsLayout->addWidget(runsView_, 1);
+    runsArea_->addWidget(runsPage);
     connect(welcome_, &WelcomePanel::runDefaultRequested, this, &MainWindow::runDefault);
     connect(welcome_, &WelcomePanel::openProjectRequested, this, &MainWindow::chooseProject);
     connect(welcome_, &WelcomePanel::labelRequested, this, [this] {
@@ -175,6 +189,9 @@ MainWindow::MainWindow(QString databasePath, QWidget *parent)
         menu.addAction(QStringLiteral("&Open run page"), this, [this, index] { showRunPage(index.row()); });
         menu.addAction(QStringLiteral("New run &from this…"), this, &MainWindow::showNewRunFromSelected);
         menu.addAction(QStringLiteral("&Compare selected runs"), this, &MainWindow::compareSelectedRuns);
+        menu.addSeparator();
+        menu.addAction(QStringLiteral("&Rename, tag and annotate…"), this, [this, index] { describeRun(index.row()); });
+        menu.addAction(QStringLiteral("&Delete run…"), this, [this, index] { deleteRun(index.row()); });
         menu.exec(runsView_->viewport()->mapToGlobal(at));
     });
     connect(runPage_, &RunPage::newRunRequested, this, [this](const QJsonObject &stored) {
@@ -302,7 +319,8 @@ void MainWindow::refreshRuns()
         welcome_->setStorePath(databasePath_);
         // Until the first run the welcome takes the whole centre: an empty live view says nothing.
         const bool empty = runsModel_->rowCount() == 0 && !runQueue_->isBusy();
-        runsArea_->setCurrentWidget(empty ? static_cast<QWidget *>(welcome_) : runsView_);
+        runsArea_->setCurrentWidget(empty ? welcome_ : runsView_->parentWidget());
+        applyRunsFilter();
         runPanel_->setVisible(!empty);
         statusBar()->showMessage(QStringLiteral("Store: %1 (%2 %3)").arg(databasePath_).arg(runsModel_->rowCount())
                                      .arg(runsModel_->rowCount() == 1 ? QStringLiteral("run") : QStringLiteral("runs")));
@@ -610,6 +628,84 @@ void MainWindow::onRunDropped(int id, const QString &reason)
     }
 }
 
+void MainWindow::applyRunsFilter()
+{
+    // Every word must match the run's name, a tag, its kind or its status.
+    const QStringList words = runsFilter_->text().split(QLatin1Char(' '), Qt::SkipEmptyParts);
+    for (int row = 0; row < runsModel_->rowCount(); ++row) {
+        const RunRecord &run = runsModel_->runAt(row);
+        const QString kind = QJsonDocument::fromJson(run.paramsJson.toUtf8()).object().value(QStringLiteral("kind")).toString();
+        const QString haystack = QStringList{run.name, run.tags.join(QLatin1Char(' ')), kind, run.status}.join(QLatin1Char(' '));
+        bool match = true;
+        for (const QString &word : words)
+            match = match && haystack.contains(word, Qt::CaseInsensitive);
+        runsView_->setRowHidden(row, !match);
+    }
+}
+
+bool MainWindow::describeRun(int row)
+{
+    if (row < 0 || row >= runsModel_->rowCount())
+        return false;
+    const RunRecord run = runsModel_->runAt(row);
+    QDialog dialog(this);
+    dialog.setWindowTitle(QStringLiteral("Run %1").arg(run.id));
+    auto *form = new QFormLayout(&dialog);
+    auto *name = new QLineEdit(run.name);
+    auto *tags = new QLineEdit(run.tags.join(QStringLiteral(", ")));
+    tags->setPlaceholderText(QStringLiteral("baseline, paper, …"));
+    auto *notes = new QPlainTextEdit(run.notes);
+    form->addRow(QStringLiteral("&Name"), name);
+    form->addRow(QStringLiteral("&Tags"), tags);
+    form->addRow(QStringLiteral("N&otes"), notes);
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Cancel);
+    connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    form->addRow(buttons);
+    if (dialog.exec() != QDialog::Accepted)
+        return false;
+    try {
+        const Database db(databasePath_);
+        RunRepository(db).describe(run.id, name->text(), tags->text().split(QLatin1Char(',')), notes->toPlainText());
+    } catch (const Error &e) {
+        QMessageBox::warning(this, QStringLiteral("Cannot change run %1").arg(run.id), e.message());
+        return false;
+    }
+    refreshRuns();
+    return true;
+}
+
+bool MainWindow::deleteRun(int row, bool confirm)
+{
+    if (row < 0 || row >= runsModel_->rowCount())
+        return false;
+    const RunRecord run = runsModel_->runAt(row);
+    if (confirm && QMessageBox::question(this, QStringLiteral("Delete run %1?").arg(run.id),
+                                         QStringLiteral("Delete run %1 (%2) with its power samples, figures, labels and kept models? "
+                                                        "This cannot be undone.")
+                                             .arg(run.id)
+                                             .arg(run.name),
+                                         QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel) != QMessageBox::Yes)
+        return false;
+    try {
+        const Database db(databasePath_);
+        for (const QString &file : RunRepository(db).deleteRun(run.id)) {
+            if (QFileInfo(file).isDir())
+                QDir(file).removeRecursively();
+            else
+                QFile::remove(file);
+        }
+    } catch (const Error &e) {
+        QMessageBox::warning(this, QStringLiteral("Cannot delete run %1").arg(run.id), e.message());
+        return false;
+    }
+    if (runPage_->runId() == run.id)
+        runDock_->hide();
+    refreshRuns();
+    statusBar()->showMessage(QStringLiteral("Run %1 deleted").arg(run.id), 8000);
+    return true;
+}
+
 bool MainWindow::showRunPage(int row)
 {
     if (row < 0 || row >= runsModel_->rowCount())
@@ -749,7 +845,7 @@ void MainWindow::setRunActive(bool active)
     // No percentage on the bar while no run goes: "0%" of nothing reads as a stuck run.
     progress_->setTextVisible(active || progress_->value() > 0);
     if (active) {
-        runsArea_->setCurrentWidget(runsView_);
+        runsArea_->setCurrentWidget(runsView_->parentWidget());
         runPanel_->show();
     }
     // New runs stay possible: they queue behind the active one.

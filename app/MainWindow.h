@@ -14,6 +14,7 @@
 
 class QDockWidget;
 class QLabel;
+class QLineEdit;
 class QMenu;
 class QProgressBar;
 class QPushButton;
@@ -89,6 +90,13 @@ public Q_SLOTS:
     void compareSelectedRuns();
     /// Opens the run page of the runs table's row @p row (double-click, Enter, context menu).
     bool showRunPage(int row);
+    /// Shows only the runs whose name, tags, kind or status hold every word of the filter box.
+    void applyRunsFilter();
+    QLineEdit *runsFilter() const { return runsFilter_; }
+    /// Rename, tag and annotate the run of row @p row (a dialog).
+    bool describeRun(int row);
+    /// Deletes the run of row @p row, its records and its cache files (after a confirmation).
+    bool deleteRun(int row, bool confirm = true);
     RunPage *runPage() const { return runPage_; }
     /// Starts the embedded default run (the bundled backbone, a linear probe on 1,000 Fashion-MNIST labels).
     void runDefault();
@@ -140,6 +148,7 @@ private:
     /// The runs table, or the welcome panel while the store has no runs.
     QStackedWidget *runsArea_;
     WelcomePanel *welcome_;
+    QLineEdit *runsFilter_;
     /// Progress, prediction and live plot of the current run; hidden while the welcome shows.
     QWidget *runPanel_ = nullptr;
     LivePowerPlot *livePlot_;

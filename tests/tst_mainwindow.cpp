@@ -548,12 +548,25 @@ private Q_SLOTS:
         QTRY_VERIFY(page->width() >= window.width() / 3); // room for its plots
         if (const QString shots = qEnvironmentVariable("GW_TEST_SCREENSHOT_DIR"); !shots.isEmpty())
             window.grab().save(QDir(shots).filePath(QStringLiteral("run-page.png")));
+        // The filter finds it by name, kind or status, and hides it for words it does not hold.
+        window.runsFilter()->setText(QStringLiteral("paged train"));
+        QVERIFY(!runs->isRowHidden(0));
+        window.runsFilter()->setText(QStringLiteral("nothing-like-it"));
+        QVERIFY(runs->isRowHidden(0));
+        window.runsFilter()->clear();
         // "New run from this" fills the New run dialog with the run's config (the dialog is closed at once).
         QTimer::singleShot(0, this, [] {
             if (auto *dialog = qobject_cast<QDialog *>(QApplication::activeModalWidget()))
                 dialog->reject();
         });
         QTest::mouseClick(page->findChild<QPushButton *>(QStringLiteral("newRunFromThis")), Qt::LeftButton);
+        // Deleted (without the confirmation, which a person answers), with its cache files.
+        const QString checkpoint = Database::cacheDirectoryOf(db) + QStringLiteral("/artifacts/run-%1").arg(s.runId);
+        QVERIFY(QFileInfo::exists(checkpoint));
+        QVERIFY(window.deleteRun(0, false));
+        QCOMPARE(window.runsModel()->rowCount(), 0);
+        QVERIFY(!QFileInfo::exists(checkpoint));
+        QVERIFY(!page->isVisible());
     }
 
     void everyControlIsReachableWithTheKeyboard()

@@ -88,6 +88,30 @@ private Q_SLOTS:
         QVERIFY(!repo.run(id + 1));
     }
 
+    // A person's words on a run, and deleting it with everything the store keeps of it.
+    void runsAreDescribedAndDeleted()
+    {
+        QTemporaryDir dir;
+        Database db(dir.filePath(QStringLiteral("describe.sqlite")));
+        RunRepository repo(db);
+        const qint64 id = repo.createRun(repo.ensureProject(QStringLiteral("p")), QStringLiteral("first"), QStringLiteral("{}"), QStringLiteral("{}"));
+        repo.addMetric(id, 1, QStringLiteral("test_accuracy"), 0.5);
+        repo.describe(id, QStringLiteral("  baseline run "), {QStringLiteral(" paper"), QStringLiteral("a,b"), QStringLiteral("paper"), QString()},
+                      QStringLiteral("lr too high?"));
+        const RunRecord r = *repo.run(id);
+        QCOMPARE(r.name, QStringLiteral("baseline run"));
+        QCOMPARE(r.tags, (QStringList{QStringLiteral("paper"), QStringLiteral("ab")}));
+        QCOMPARE(r.notes, QStringLiteral("lr too high?"));
+        QVERIFY_THROWS_EXCEPTION(Error, repo.describe(id, QStringLiteral(" "), {}, {})); // a run keeps a name
+        QVERIFY_THROWS_EXCEPTION(Error, repo.describe(id + 1, QStringLiteral("x"), {}, {}));
+        QVERIFY_THROWS_EXCEPTION(Error, repo.deleteRun(id)); // still running
+        repo.finishRun(id, QStringLiteral("completed"), 0.5, 10, 1.0, QString(), std::nullopt);
+        const QStringList files = repo.deleteRun(id);
+        QVERIFY(files.first().endsWith(QStringLiteral("checkpoints/run-%1.pt").arg(id)));
+        QVERIFY(!repo.run(id).has_value());
+        QVERIFY(repo.metrics(id).empty()); // its figures went with it
+    }
+
     void rejectsUnknownProvenance()
     {
         QTemporaryDir dir;

@@ -98,6 +98,8 @@ void RunPage::setRun(const RunReport &r, const QList<ArtifactRecord> &artifacts,
            "<tr><td>Labels used</td><td>%9</td></tr>"
            "<tr><td>Energy</td><td>%10 Wh, <b>%11</b> (CPU %12 Wh %13, GPU %14 Wh %15, RAM %16 Wh %17; PUE %18; %19)</td></tr>"
            "<tr><td>Emissions</td><td>%20 g CO₂e at %21 g/kWh (%22)</td></tr>"
+           "<tr><td>Tags</td><td>%23</td></tr>"
+           "<tr><td>Notes</td><td>%24</td></tr>"
            "</table>")
             .arg(r.runId)
             .arg(r.name.toHtmlEscaped(), kind.isEmpty() ? tr("(implied by its keys)") : kind.toHtmlEscaped(), r.status.toHtmlEscaped(),
@@ -117,7 +119,9 @@ void RunPage::setRun(const RunReport &r, const QList<ArtifactRecord> &artifacts,
             .arg(r.powerModel.toHtmlEscaped())
             .arg(r.emissionsG, 0, 'f', 4)
             .arg(r.intensityGPerKwh, 0, 'f', 0)
-            .arg(r.intensityOrigin.toHtmlEscaped()));
+            .arg(r.intensityOrigin.toHtmlEscaped())
+            .arg(r.tags.isEmpty() ? tr("none (right-click the run: Rename, tag and annotate)") : r.tags.join(QStringLiteral(", ")).toHtmlEscaped(),
+                 r.notes.isEmpty() ? QStringLiteral("–") : r.notes.toHtmlEscaped().replace(QLatin1Char('\n'), QStringLiteral("<br>"))));
 
     power_->clear();
     power_->setProvenance(tr("Replayed from the store: %1 samples at %2 Hz (%3).").arg(r.samples.size()).arg(r.sampleHz).arg(r.energySource));

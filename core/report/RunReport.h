@@ -5,6 +5,7 @@
 #include <QDateTime>
 #include <QJsonObject>
 #include <QString>
+#include <QStringList>
 #include <optional>
 #include <vector>
 
@@ -23,6 +24,8 @@ struct RunReport {
     qint64 runId = 0;
     QString project;
     QString name;
+    QStringList tags;
+    QString notes;
     QString status;
     QDateTime startedAt; ///< UTC
     QDateTime endedAt;   ///< UTC

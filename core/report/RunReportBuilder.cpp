@@ -37,6 +37,8 @@ RunReport RunReportBuilder::fromStore(const RunRepository &repository, qint64 ru
     r.runId = run->id;
     r.project = run->project;
     r.name = run->name;
+    r.tags = run->tags;
+    r.notes = run->notes;
     r.status = run->status;
     r.startedAt = run->startedAt.toUTC();
     r.endedAt = run->endedAt.toUTC();

@@ -110,6 +110,11 @@ const QStringList &migrationScript(int version)
                        " role TEXT NOT NULL, format TEXT NOT NULL, path TEXT NOT NULL, bytes INTEGER NOT NULL, sha256 TEXT NOT NULL,"
                        " parameters INTEGER NOT NULL, created_at TEXT NOT NULL, UNIQUE (run_id, role, format))"),
     };
+    // Version 7: what a person writes on a run: tags (comma-separated) and notes.
+    static const QStringList v7 = {
+        QStringLiteral("ALTER TABLE runs ADD COLUMN tags TEXT NOT NULL DEFAULT ''"),
+        QStringLiteral("ALTER TABLE runs ADD COLUMN notes TEXT NOT NULL DEFAULT ''"),
+    };
     static const QStringList none;
     switch (version) {
     case 1: return v1;
@@ -118,6 +123,7 @@ const QStringList &migrationScript(int version)
     case 4: return v4;
     case 5: return v5;
     case 6: return v6;
+    case 7: return v7;
     default: return none;
     }
 }

@@ -23,7 +23,7 @@ public:
 /// A connection belongs to the thread that opened it: a worker opens its own Database.
 class Database {
 public:
-    static constexpr int kLatestVersion = 6;
+    static constexpr int kLatestVersion = 7;
     /// How long a statement waits for another writer (another process, or a run's thread) before
     /// it fails with StoreBusy.
     static constexpr int kBusyTimeoutMs = 30000;

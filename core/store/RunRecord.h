@@ -1,6 +1,7 @@
 #pragma once
 #include <QDateTime>
 #include <QString>
+#include <QStringList>
 #include <optional>
 
 namespace gw {
@@ -32,6 +33,8 @@ struct RunRecord {
     QString powerModel;
     std::optional<double> predictedEnergyKwh, predictedDurationS, predictedEmissionsG;
     std::optional<double> budgetWh, budgetG;
+    QStringList tags; ///< a person's words on the run ("baseline", "paper")
+    QString notes;
 };
 
 /// Energy and carbon totals of a finished run.

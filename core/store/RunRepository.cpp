@@ -1,10 +1,10 @@
 #include "store/RunRepository.h"
 
+#include "Error.h"
 #include "platform/ProcessIdentity.h"
 #include "store/SqlValues.h"
 
-#include "Error.h"
-
+#include <QDir>
 #include <QSqlQuery>
 #include <QSqlRecord>
 #include <QVariant>
@@ -19,7 +19,7 @@ const QString kRunSelect = QStringLiteral(
     " r.labels_used, r.duration_s, r.error, e.energy_kwh, e.emissions_g, e.energy_source, e.intensity_g_per_kwh,"
     " e.intensity_origin, e.pue, e.cpu_energy_kwh, e.gpu_energy_kwh, e.ram_energy_kwh, e.cpu_source, e.gpu_source,"
     " e.ram_source, e.sample_hz, e.power_model, e.predicted_energy_kwh, e.predicted_duration_s, e.predicted_emissions_g,"
-    " e.budget_wh, e.budget_g"
+    " e.budget_wh, e.budget_g, r.tags, r.notes"
     " FROM runs r JOIN projects p ON p.id = r.project_id LEFT JOIN energy_totals e ON e.run_id = r.id");
 
 RunRecord readRun(const QSqlQuery &q)
@@ -56,6 +56,8 @@ RunRecord readRun(const QSqlQuery &q)
     r.predictedEmissionsG = optionalDouble(q.value(28));
     r.budgetWh = optionalDouble(q.value(29));
     r.budgetG = optionalDouble(q.value(30));
+    r.tags = q.value(31).toString().split(QLatin1Char(','), Qt::SkipEmptyParts);
+    r.notes = q.value(32).toString();
     return r;
 }
 } // namespace
@@ -146,6 +148,44 @@ void RunRepository::markInterrupted(qint64 runId, const QString &note)
     q.addBindValue(note);
     q.addBindValue(runId);
     db_.exec(q, "mark the run interrupted");
+}
+
+void RunRepository::describe(qint64 runId, const QString &name, const QStringList &tags, const QString &notes)
+{
+    if (name.trimmed().isEmpty())
+        throw Error(QStringLiteral("%1: run %2 needs a name").arg(db_.path()).arg(runId));
+    QStringList cleaned;
+    for (const QString &tag : tags)
+        if (const QString t = tag.trimmed().remove(QLatin1Char(',')); !t.isEmpty() && !cleaned.contains(t))
+            cleaned << t;
+    QSqlQuery q(db_.connection());
+    q.prepare(QStringLiteral("UPDATE runs SET name = ?, tags = ?, notes = ? WHERE id = ?"));
+    q.addBindValue(name.trimmed());
+    q.addBindValue(cleaned.join(QLatin1Char(',')));
+    q.addBindValue(notes);
+    q.addBindValue(runId);
+    db_.exec(q, "rename, tag or annotate the run");
+    if (q.numRowsAffected() != 1)
+        throw Error(QStringLiteral("%1: there is no run %2").arg(db_.path()).arg(runId));
+}
+
+QStringList RunRepository::deleteRun(qint64 runId)
+{
+    const std::optional<RunRecord> record = run(runId);
+    if (!record)
+        throw Error(QStringLiteral("%1: there is no run %2").arg(db_.path()).arg(runId));
+    if (record->status == QStringLiteral("running"))
+        throw Error(QStringLiteral("run %1 is running: cancel it before deleting it").arg(runId));
+    // Its samples, figures, labels, rounds and artifact records go with it (ON DELETE CASCADE);
+    // the files in the cache folder are the caller's to remove, and are named here.
+    const QString cache = Database::cacheDirectoryOf(db_.path());
+    QStringList files{QDir(cache).filePath(QStringLiteral("checkpoints/run-%1.pt").arg(runId)),
+                      QDir(cache).filePath(QStringLiteral("artifacts/run-%1").arg(runId))};
+    QSqlQuery q(db_.connection());
+    q.prepare(QStringLiteral("DELETE FROM runs WHERE id = ?"));
+    q.addBindValue(runId);
+    db_.exec(q, "delete the run");
+    return files;
 }
 
 void RunRepository::finishRun(qint64 runId, const QString &status, std::optional<double> accuracy, qint64 labelsUsed,

@@ -33,6 +33,11 @@ public:
     /// A run left "running" by a process that died is marked "interrupted" (with @p note), so the
     /// store no longer claims it is going on. Runs with any other status are left as they are.
     void markInterrupted(qint64 runId, const QString &note);
+    /// What a person writes on a run: its name, tags (trimmed, without commas, each once) and notes.
+    void describe(qint64 runId, const QString &name, const QStringList &tags, const QString &notes);
+    /// Deletes run @p runId and everything the store keeps of it; refused while it runs. Returns
+    /// the files of it in the cache folder (checkpoint, artifact folder), for the caller to remove.
+    QStringList deleteRun(qint64 runId);
     QList<RunRecord> listRuns() const;
     std::optional<RunRecord> run(qint64 runId) const;
     /// The run's figures of @p scope (empty: the run as a whole), by name then step.
