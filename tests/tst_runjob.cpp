@@ -193,6 +193,23 @@ private Q_SLOTS:
         }
     }
 
+    // A subset larger than the dataset takes it whole, and says so.
+    void aSubsetLargerThanTheDatasetIsSaid()
+    {
+        RunConfig c = config(1);
+        c.dataset.trainSubset = 100000;
+        auto *job = new RunJob(c, dir_.filePath(QStringLiteral("subset.sqlite")));
+        JobRunner runner(job);
+        QSignalSpy notices(job, &RunJob::noticed);
+        const RunSummary s = runToEnd(job, runner);
+        QCOMPARE(s.status, QStringLiteral("completed"));
+        QCOMPARE(s.labelsUsed, 400);
+        QString said;
+        for (const QList<QVariant> &n : notices)
+            said += n.at(0).toString();
+        QVERIFY2(said.contains(QStringLiteral("dataset.train_subset 100000 is more than the 400 training images")), qPrintable(said));
+    }
+
     void phasesAndComponentsAreStored()
     {
         const QString db = dir_.filePath(QStringLiteral("phases.sqlite"));

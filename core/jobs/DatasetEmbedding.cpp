@@ -78,9 +78,19 @@ Datasets loadDatasets(const RunConfig &config, const InputSpec &input, RunContex
     }
     if (d.train.size() == 0 || d.test.size() == 0)
         throw Error(QStringLiteral("%1: no %2 images").arg(config.dataset.path, d.train.size() == 0 ? QStringLiteral("training") : QStringLiteral("test")));
-    if (config.dataset.trainSubset > 0)
-        d.train = d.train.subset(config.dataset.trainSubset, config.seed);
+    d.train = trainingSubset(d.train, config, context);
     return d;
+}
+
+ImageDataset trainingSubset(const ImageDataset &all, const RunConfig &config, RunContext &context)
+{
+    const std::int64_t wanted = config.dataset.trainSubset;
+    if (wanted > all.size())
+        context.notice(QStringLiteral("dataset.train_subset %1 is more than the %2 training images of %3: all %2 are used")
+                           .arg(wanted)
+                           .arg(all.size())
+                           .arg(all.name));
+    return all.subset(wanted, config.seed);
 }
 
 Embedder::Embedder(RunContext &context, Backbone &backbone, EmbeddingCache cache, bool half)

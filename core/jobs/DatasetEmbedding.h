@@ -20,6 +20,9 @@ struct Datasets {
 };
 
 BackboneSpec backboneSpec(const RunConfig &config);
+/// The config's dataset.train_subset of @p all (seeded); a subset larger than the dataset takes it
+/// whole and says so in a notice rather than pretending to have used that many.
+ImageDataset trainingSubset(const ImageDataset &all, const RunConfig &config, RunContext &context);
 /// Fashion-MNIST's two splits, or an image folder with its test folder (or a seeded stratified
 /// fifth held out); skipped images become notices.
 Datasets loadDatasets(const RunConfig &config, const InputSpec &input, RunContext &context);

@@ -3,6 +3,7 @@
 #include "Error.h"
 #include "config/RunConfig.h"
 #include "data/FashionMnist.h"
+#include "jobs/DatasetEmbedding.h"
 #include "jobs/ModelArtifacts.h"
 #include "jobs/TrainingReport.h"
 
@@ -44,7 +45,7 @@ WorkOutcome PretrainWork::execute(RunContext &context)
     ImageDataset images;
     {
         const MeasuredWindow data(context, QStringLiteral("data"));
-        images = FashionMnist::load(config.dataset.path, FashionMnist::Split::Train).subset(config.dataset.trainSubset, config.seed);
+        images = trainingSubset(FashionMnist::load(config.dataset.path, FashionMnist::Split::Train), config, context);
     }
     context.workStarts();
     TrainingReport report(context);

@@ -2,6 +2,7 @@
 
 #include "config/RunConfig.h"
 #include "data/FashionMnist.h"
+#include "jobs/DatasetEmbedding.h"
 #include "jobs/ModelArtifacts.h"
 #include "jobs/TrainingReport.h"
 
@@ -13,7 +14,7 @@ WorkOutcome ScratchTrainingWork::execute(RunContext &context)
     ImageDataset train, test;
     {
         const MeasuredWindow data(context, QStringLiteral("data"));
-        train = FashionMnist::load(config.dataset.path, FashionMnist::Split::Train).subset(config.dataset.trainSubset, config.seed);
+        train = trainingSubset(FashionMnist::load(config.dataset.path, FashionMnist::Split::Train), config, context);
         test = FashionMnist::load(config.dataset.path, FashionMnist::Split::Test);
     }
     context.workStarts();
