@@ -10,6 +10,7 @@
 #include <QFileInfo>
 #include <QTableView>
 #include <QTemporaryDir>
+#include <QHeaderView>
 #include <QtTest>
 
 using namespace gw;
@@ -89,6 +90,21 @@ private Q_SLOTS:
         QCOMPARE(CompareTableModel::displayValue(QStringLiteral("null")), QStringLiteral("–"));
         QCOMPARE(CompareTableModel::displayValue(QString()), QStringLiteral("–"));
         QCOMPARE(CompareTableModel::displayValue(QStringLiteral("[1,28,28]")), QStringLiteral("[1,28,28]"));
+    }
+
+    // The run stays in sight: it is each row's header, not a column that scrolls away.
+    void theRunIsTheRowHeader()
+    {
+        CompareView view;
+        view.setRuns(crafted(), craftedSeries());
+        auto *table = view.findChild<QTableView *>();
+        QVERIFY(table);
+        QVERIFY(table->isColumnHidden(0));
+        QVERIFY(!table->verticalHeader()->isHidden());
+        QStringList rows;
+        for (int r = 0; r < table->model()->rowCount(); ++r)
+            rows << table->model()->headerData(r, Qt::Vertical, Qt::DisplayRole).toString();
+        QVERIFY2(rows.contains(QStringLiteral("2 run-2")) && rows.size() == 3, qPrintable(rows.join(QLatin1Char('|'))));
     }
 
     void leaderboardRanksTheTable()

@@ -99,6 +99,9 @@ QString CompareTableModel::displayValue(const QString &json)
 
 QVariant CompareTableModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
+    // A row's header is its run, so the view can keep it in sight however far it scrolls.
+    if (orientation == Qt::Vertical && role == Qt::DisplayRole && section >= 0 && section < rowCount())
+        return QStringLiteral("%1 %2").arg(comparison_->runs().at(section).id).arg(comparison_->runs().at(section).name);
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole || section < 0 || section >= columnCount())
         return {};
     if (section == 0)

@@ -42,7 +42,10 @@ CompareView::CompareView(QWidget *parent)
     table_->setSortingEnabled(true);
     table_->setTabKeyNavigation(false); // Tab leaves the table (arrows move between cells): no keyboard trap
     table_->setAlternatingRowColors(true);
-    table_->verticalHeader()->hide();
+    // The run is the row's header, which does not scroll away with the parameters on the right;
+    // its column would say it twice.
+    table_->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    table_->setColumnHidden(0, true);
     table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
 
     scoreKind_->addItem(QStringLiteral("Accuracy per gram CO₂e"), int(RunComparison::Score::Kind::AccuracyPerGram));
@@ -102,6 +105,7 @@ CompareView::CompareView(QWidget *parent)
 void CompareView::setRuns(const QList<RunRecord> &runs, const std::vector<RunSeries> &series)
 {
     model_->setRuns(runs);
+    table_->setColumnHidden(0, true); // a reset model shows every column again
     results_.clear();
     for (const RunSeries &s : series)
         results_.insert(s.runId, s.results);

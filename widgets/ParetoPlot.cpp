@@ -100,6 +100,9 @@ void ParetoPlot::setPoints(const std::vector<ParetoPoint> &points, const ResultM
         plot_->xAxis->setRange(logX ? fewest->cost / 3 : fewest->cost - 1, logX ? fewest->cost * 3 : fewest->cost + 1);
     else
         plot_->xAxis->scaleRange(logX ? 1.4 : 1.2, plot_->xAxis->range().center());
+    // Each point's label is written to its right: room for it on that side.
+    const QCPRange x = plot_->xAxis->range();
+    plot_->xAxis->setRange(x.lower, logX ? x.upper * 1.6 : x.upper + 0.25 * x.size());
     const double ySpan = std::max(1e-9, plot_->yAxis->range().size());
     plot_->yAxis->setRange(plot_->yAxis->range().lower - 0.1 * ySpan - (yScale != 1 ? 2 : 0), plot_->yAxis->range().upper + 0.15 * ySpan + (yScale != 1 ? 3 : 0));
     plot_->replot();
