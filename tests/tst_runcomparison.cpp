@@ -37,6 +37,11 @@ private Q_SLOTS:
         QCOMPARE(c.parameter(2, QStringLiteral("active_learning.strategy")), QStringLiteral("\"margin\""));
         QCOMPARE(c.parameter(0, QStringLiteral("active_learning.strategy")), QString()); // absent
         QVERIFY(RunComparison({run(1, R"({"seed": 1})", 0.5, 1), run(2, R"({"seed": 1})", 0.6, 2)}).differingParameters().isEmpty());
+        // Keys only one kind reads, the same in its runs, are not differences: "kind" says it.
+        const RunComparison kinds({run(1, R"({"kind": "active-learning", "active_learning": {"strategy": "margin"}, "seed": 1})", 0.7, 1),
+                                   run(2, R"({"kind": "active-learning", "active_learning": {"strategy": "margin"}, "seed": 2})", 0.7, 1),
+                                   run(3, R"({"kind": "finetune", "seed": 1})", 0.8, 1)});
+        QCOMPARE(kinds.differingParameters(), (QStringList{QStringLiteral("kind"), QStringLiteral("seed")}));
     }
 
     void paretoFrontierOfCraftedRuns()

@@ -60,12 +60,22 @@ QStringList RunComparison::differingParameters() const
         // "name" names runs; it differs by design and says nothing about how they differ.
         if (key == QStringLiteral("name"))
             continue;
-        const QString first = parameters_.empty() ? QString() : parameters_.front().value(key, QStringLiteral("\x01absent"));
-        for (const auto &p : parameters_)
-            if (p.value(key, QStringLiteral("\x01absent")) != first) {
-                out << key;
-                break;
-            }
+        // Runs of different kinds read different keys: a key one kind lacks is that kind's business
+        // (the "kind" column says so), not a difference. Two values, or present against absent
+        // within one kind, are.
+        QSet<QString> values;
+        QMap<QString, QSet<bool>> presenceByKind;
+        for (const auto &p : parameters_) {
+            const bool present = p.contains(key);
+            if (present)
+                values.insert(p.value(key));
+            presenceByKind[p.value(QStringLiteral("kind"))].insert(present);
+        }
+        bool differs = values.size() > 1;
+        for (const QSet<bool> &presence : presenceByKind)
+            differs = differs || presence.size() > 1;
+        if (differs)
+            out << key;
     }
     out.sort();
     return out;
