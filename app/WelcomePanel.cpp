@@ -73,13 +73,17 @@ WelcomePanel::WelcomePanel(QWidget *parent)
 
 QString WelcomePanel::readmePath()
 {
-    const QDir bin(QCoreApplication::applicationDirPath());
-    // Installed (the .deb's share/doc), or a build tree inside the source tree.
-    for (const QString &candidate : {bin.filePath(QStringLiteral("../share/doc/green-workbench/README.md")),
-                                     bin.filePath(QStringLiteral("../../README.md")), bin.filePath(QStringLiteral("../README.md"))})
-        if (QFileInfo(candidate).isFile())
-            return QFileInfo(candidate).canonicalFilePath();
-    return QString();
+    // Looked up once: it does not move while the program runs, and the panel asks at every refresh.
+    static const QString path = [] {
+        const QDir bin(QCoreApplication::applicationDirPath());
+        // Installed (the .deb's share/doc), or a build tree inside the source tree.
+        for (const QString &candidate : {bin.filePath(QStringLiteral("../share/doc/green-workbench/README.md")),
+                                         bin.filePath(QStringLiteral("../../README.md")), bin.filePath(QStringLiteral("../README.md"))})
+            if (QFileInfo(candidate).isFile())
+                return QFileInfo(candidate).canonicalFilePath();
+        return QString();
+    }();
+    return path;
 }
 
 void WelcomePanel::setStorePath(const QString &path)

@@ -5,14 +5,12 @@
 #include "PlotExport.h"
 #include "QCustomPlotInclude.h"
 #include "Error.h"
+#include "report/RunComparison.h"
 #include "util/Files.h"
 
 #include <QBuffer>
 #include <QDateTime>
 #include <QFileInfo>
-#include <QJsonArray>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QPageSize>
 #include <QPdfWriter>
 #include <QTextDocument>
@@ -43,24 +41,6 @@ bool writeReport(const QString &path, const QByteArray &bytes, QString *error)
 QString escaped(const QString &text)
 {
     return text.toHtmlEscaped();
-}
-
-/// Every leaf of @p object as "a.b.c" and its value, in key order.
-void flatten(const QJsonObject &object, const QString &prefix, QList<QPair<QString, QString>> &out)
-{
-    for (auto it = object.begin(); it != object.end(); ++it) {
-        const QString key = prefix.isEmpty() ? it.key() : prefix + QLatin1Char('.') + it.key();
-        if (it.value().isObject())
-            flatten(it.value().toObject(), key, out);
-        else if (it.value().isArray())
-            out.append({key, QString::fromUtf8(QJsonDocument(it.value().toArray()).toJson(QJsonDocument::Compact))});
-        else if (it.value().isString())
-            out.append({key, it.value().toString()});
-        else if (it.value().isNull())
-            out.append({key, QStringLiteral("–")});
-        else
-            out.append({key, it.value().toVariant().toString()});
-    }
 }
 
 /// A model card's Markdown as HTML (its YAML front matter, which is for the Hugging Face Hub, left out).
@@ -154,7 +134,9 @@ QString CompareReport::html(const CompareView &view, const QMap<qint64, QString>
     for (const RunRecord &run : model.comparison().runs()) {
         out += QStringLiteral("<h3>Run %1: %2 (%3)</h3>").arg(run.id).arg(escaped(run.name), escaped(run.status));
         QList<QPair<QString, QString>> settings;
-        flatten(QJsonDocument::fromJson(run.paramsJson.toUtf8()).object(), QString(), settings);
+        const QMap<QString, QString> flat = RunComparison::flattenParameters(run.paramsJson);
+        for (auto it = flat.constBegin(); it != flat.constEnd(); ++it)
+            settings.append({it.key(), CompareTableModel::displayValue(it.value())});
         out += QStringLiteral("<h4>Settings</h4><table class=\"settings\" width=\"100%\">");
         // Two key-value pairs a row: half the height of one long list.
         for (int i = 0; i < settings.size(); i += 2) {

@@ -44,7 +44,7 @@ void ModelArtifacts::keepClassifier(RunContext &context, const Backbone &backbon
     if (const auto *imported = dynamic_cast<const TorchScriptBackbone *>(&backbone)) {
         // Its module (as fine-tuning left it) goes into the TorchScript artifact whole; the
         // safetensors artifact keeps its tensors by name beside the head.
-        model.scriptedBackbone = std::make_shared<const torch::jit::Module>(imported->module().clone());
+        model.scriptedBackbone = std::make_shared<const torch::jit::Module>(imported->module()); // a handle; the export copies it
         for (const auto &named : imported->module().named_parameters())
             model.backbone.emplace_back(named.name, named.value);
         for (const auto &named : imported->module().named_buffers())
