@@ -70,11 +70,11 @@ constexpr int kLayoutVersion = 2;
 MainWindow::MainWindow(QString databasePath, QWidget *parent)
     : QMainWindow(parent), databasePath_(std::move(databasePath)), settings_(WorkbenchSettings::load(QSettings())), runQueue_(new RunQueue(this)),
       powerSources_(new PowerSourcesPanel), runsModel_(new RunsTableModel(this)),
-      runsView_(new QTableView), runsArea_(new QStackedWidget), welcome_(new WelcomePanel), runsFilter_(new QLineEdit), livePlot_(new LivePowerPlot), progress_(new QProgressBar), progressText_(new QLabel), predictionText_(new QLabel),
+      runsView_(new QTableView), runsArea_(new QStackedWidget), welcome_(new WelcomePanel), runsFilter_(new QLineEdit), livePage_(new RunPage), progress_(new QProgressBar), progressText_(new QLabel), predictionText_(new QLabel),
       newRunButton_(new QPushButton(QStringLiteral("&New run…"))), cancelButton_(new QPushButton(QStringLiteral("&Cancel run"))),
       oracle_(new InteractiveOracle(qEnvironmentVariable("USER", QStringLiteral("person")), this)), labelingView_(new LabelingView),
       labelingDock_(new QDockWidget(QStringLiteral("Labeling"), this)), compareView_(new CompareView),
-      compareDock_(new QDockWidget(QStringLiteral("Compare"), this)), runPage_(new RunPage), runDock_(new QDockWidget(QStringLiteral("Run"), this)), intensityStatus_(new QLabel), jobsPanel_(new JobsPanel),
+      compareDock_(new QDockWidget(QStringLiteral("Compare"), this)), centre_(new QStackedWidget), runPage_(new RunPage), runDock_(new QDockWidget(QStringLiteral("Run"), this)), intensityStatus_(new QLabel), jobsPanel_(new JobsPanel),
       jobsDock_(new QDockWidget(QStringLiteral("Jobs"), this))
 {
     setWindowTitle(QStringLiteral("Green AI Workbench"));
@@ -104,13 +104,14 @@ MainWindow::MainWindow(QString databasePath, QWidget *parent)
     runLayout->addLayout(controls);
     runLayout->addWidget(progressText_);
     runLayout->addWidget(predictionText_);
-    runLayout->addWidget(livePlot_, 1);
+    runLayout->addWidget(livePage_, 1);
     progress_->setRange(0, 1000);
     progress_->setValue(0);
     progress_->setFormat(QStringLiteral("%p%"));
     progress_->setObjectName(QStringLiteral("runProgress"));
     cancelButton_->setObjectName(QStringLiteral("cancelButton"));
-    livePlot_->setProvenance(QStringLiteral("Power is estimated from CPU time x TDP until hardware counters are read."));
+    livePage_->setObjectName(QStringLiteral("livePage"));
+    livePlot()->setProvenance(QStringLiteral("Power is estimated from CPU time x TDP until hardware counters are read."));
 
     // A store without runs shows the ways to begin instead of an empty table.
     runsArea_->addWidget(welcome_);
@@ -138,7 +139,9 @@ MainWindow::MainWindow(QString databasePath, QWidget *parent)
     splitter->addWidget(runPanel);
     splitter->setStretchFactor(0, 2);
     splitter->setStretchFactor(1, 3);
-    setCentralWidget(splitter);
+    // The centre: the runs and the live page, or the labeling view when a person labels there.
+    centre_->addWidget(splitter);
+    setCentralWidget(centre_);
 
     auto *powerDock = new QDockWidget(QStringLiteral("Power sources"), this);
     powerDock->setObjectName(QStringLiteral("powerSourcesDock"));
@@ -194,18 +197,16 @@ MainWindow::MainWindow(QString databasePath, QWidget *parent)
         menu.addAction(QStringLiteral("&Delete run…"), this, [this, index] { deleteRun(index.row()); });
         menu.exec(runsView_->viewport()->mapToGlobal(at));
     });
-    connect(runPage_, &RunPage::newRunRequested, this, [this](const QJsonObject &stored) {
-        try {
-            runNewRunDialog(RunConfig::fromJsonText(QJsonDocument(stored).toJson().toStdString(),
-                                                    QStringLiteral("run %1 in %2").arg(runPage_->runId()).arg(databasePath_)));
-        } catch (const Error &e) {
-            QMessageBox::warning(this, QStringLiteral("Cannot read the run's config"), e.message());
-        }
-    });
+    for (const RunPage *page : {runPage_, livePage_}) {
+        connect(page, &RunPage::newRunRequested, this, [this, page](const QJsonObject &stored) { newRunFromPage(page, stored); });
+        connect(page, &RunPage::reportRequested, this, &MainWindow::askAndWriteRunReport);
+    }
 
     labelingView_->connectOracle(oracle_);
     connect(labelingView_, &LabelingView::batchShown, this, [this](int round, int size) {
-        if (!labelingDock_->isVisible()) {
+        if (labelingInCentre()) {
+            centre_->setCurrentWidget(labelingView_);
+        } else if (!labelingDock_->isVisible()) {
             labelingDock_->show();
             // Labeling is the work now: the grid gets most of the width.
             resizeDocks({labelingDock_}, {width() * 3 / 5}, Qt::Horizontal);
@@ -237,6 +238,11 @@ MainWindow::MainWindow(QString databasePath, QWidget *parent)
     QMenu *viewMenu = menuBar()->addMenu(QStringLiteral("&View"));
     viewMenu->addAction(powerDock->toggleViewAction());
     viewMenu->addAction(labelingDock_->toggleViewAction());
+    labelingCentreAction_ = viewMenu->addAction(QStringLiteral("Labeling in the window's c&entre"), this, &MainWindow::setLabelingInCentre);
+    labelingCentreAction_->setCheckable(true);
+    labelingCentreAction_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
+    labelingCentreAction_->setToolTip(QStringLiteral("The labeling view takes the window's centre (the runs and the live page step aside until you "
+                                                     "turn it off); off, it is a dock beside them"));
     viewMenu->addAction(compareDock_->toggleViewAction());
     viewMenu->addAction(runDock_->toggleViewAction());
     viewMenu->addAction(jobsDock_->toggleViewAction());
@@ -289,9 +295,10 @@ void MainWindow::closeEvent(QCloseEvent *event)
     QMainWindow::closeEvent(event);
 }
 
-void MainWindow::showIntensity(double intensityGPerKwh, const QString &origin)
+void MainWindow::showIntensity(double intensityGPerKwh, const QString &origin, const QString &whose)
 {
-    intensityStatus_->setText(QStringLiteral("Grid: %1 g CO₂e/kWh").arg(intensityGPerKwh, 0, 'f', 0));
+    intensityStatus_->setText(whose.isEmpty() ? QStringLiteral("Grid: %1 g CO₂e/kWh").arg(intensityGPerKwh, 0, 'f', 0)
+                                              : QStringLiteral("Grid (%2): %1 g CO₂e/kWh").arg(intensityGPerKwh, 0, 'f', 0).arg(whose));
     intensityStatus_->setToolTip(origin);
 }
 
@@ -342,6 +349,14 @@ void MainWindow::compareSelectedRuns()
         for (int row = 0; row < runsModel_->rowCount(); ++row)
             runs << runsModel_->runAt(row);
     }
+    fillComparison(compareView_, runs);
+    compareDock_->show();
+    compareDock_->raise();
+    statusBar()->showMessage(QStringLiteral("Comparing %1 runs").arg(runs.size()), 5000);
+}
+
+void MainWindow::fillComparison(CompareView *view, const QList<RunRecord> &runs)
+{
     std::vector<RunSeries> series;
     try {
         const Database db(databasePath_);
@@ -351,9 +366,9 @@ void MainWindow::compareSelectedRuns()
         statusBar()->showMessage(e.message(), 15000); // the table and the Pareto plot need no more than the runs
         series.clear();
     }
-    compareView_->setRuns(runs, series);
+    view->setRuns(runs, series);
     const QString store = databasePath_;
-    compareView_->setModelCardSource([store](qint64 runId) {
+    view->setModelCardSource([store](qint64 runId) {
         try {
             const Database db(store);
             return ModelCard::render(RunReportBuilder::fromStore(RunRepository(db), runId, store));
@@ -361,9 +376,41 @@ void MainWindow::compareSelectedRuns()
             return QStringLiteral("(no model card: %1)").arg(e.message());
         }
     });
-    compareDock_->show();
-    compareDock_->raise();
-    statusBar()->showMessage(QStringLiteral("Comparing %1 runs").arg(runs.size()), 5000);
+}
+
+bool MainWindow::writeRunReport(qint64 runId, const QString &path, QString *error)
+{
+    std::optional<RunRecord> run;
+    try {
+        const Database db(databasePath_);
+        run = RunRepository(db).run(runId);
+    } catch (const Error &e) {
+        if (error)
+            *error = e.message();
+        return false;
+    }
+    if (!run) {
+        if (error)
+            *error = QStringLiteral("run %1 is not in %2").arg(runId).arg(databasePath_);
+        return false;
+    }
+    // The run alone through the comparison's report: the same table, plots, settings and model card.
+    CompareView single;
+    fillComparison(&single, {*run});
+    return single.exportReport(path, error);
+}
+
+void MainWindow::askAndWriteRunReport(qint64 runId)
+{
+    const QString path = QFileDialog::getSaveFileName(this, QStringLiteral("Report of run %1").arg(runId), QStringLiteral("run-%1.pdf").arg(runId),
+                                                      QStringLiteral("PDF (*.pdf);;HTML (*.html)"));
+    QString error;
+    if (path.isEmpty())
+        return;
+    if (writeRunReport(runId, path, &error))
+        statusBar()->showMessage(QStringLiteral("Report of run %1 written to %2").arg(runId).arg(path), 8000);
+    else
+        QMessageBox::warning(this, QStringLiteral("Cannot write the report"), error);
 }
 
 void MainWindow::openStore()
@@ -593,6 +640,8 @@ void MainWindow::onRunStarted(int id, RunJob *job)
     connect(job, &RunJob::powerSampled, this, &MainWindow::onPowerSample);
     connect(job, &RunJob::progressed, this, &MainWindow::onProgress);
     connect(job, &RunJob::runCreated, this, &MainWindow::refreshRuns);
+    connect(job, &RunJob::runCreated, livePage_, &RunPage::setLiveRunId);
+    connect(job, &RunJob::stepFinished, livePage_, &RunPage::addLiveStep);
     connect(job, &RunJob::noticed, this, [this](const QString &message) { statusBar()->showMessage(message, 15000); });
     connect(job, &RunJob::waitingChanged, this, [this](bool waiting) {
         waitingForPerson_ = waiting;
@@ -611,6 +660,7 @@ void MainWindow::onRunStarted(int id, RunJob *job)
         predictionText_->setText(RunPrediction::describe(p));
     });
     clearRunPanel();
+    livePage_->beginLive(config.name, QJsonDocument::fromJson(QByteArray::fromStdString(config.toJsonText(-1))).object());
     const std::optional<StartPlan> plan = job->startPlan();
     progressText_->setText(plan ? QStringLiteral("Starting %1 at its greenest time: %2 % less CO₂e per kWh than when it was scheduled")
                                       .arg(config.name)
@@ -706,15 +756,45 @@ bool MainWindow::deleteRun(int row, bool confirm)
     return true;
 }
 
+void MainWindow::showStoredRun(RunPage *page, qint64 id) const
+{
+    const Database db(databasePath_);
+    page->setRun(RunReportBuilder::fromStore(RunRepository(db), id, databasePath_), ArtifactRepository(db).list(id), Database::cacheDirectoryOf(databasePath_));
+}
+
+bool MainWindow::labelingInCentre() const
+{
+    return labelingView_->parentWidget() == centre_;
+}
+
+void MainWindow::setLabelingInCentre(bool centre)
+{
+    if (centre == labelingInCentre())
+        return;
+    if (centre) {
+        labelingDock_->setWidget(nullptr);
+        labelingDock_->hide();
+        centre_->addWidget(labelingView_);
+        centre_->setCurrentWidget(labelingView_);
+    } else {
+        centre_->removeWidget(labelingView_);
+        centre_->setCurrentIndex(0);
+        labelingDock_->setWidget(labelingView_);
+        labelingDock_->show();
+        labelingDock_->raise();
+    }
+    labelingDock_->toggleViewAction()->setEnabled(!centre);
+    labelingCentreAction_->setChecked(centre);
+    labelingView_->setFocus();
+}
+
 bool MainWindow::showRunPage(int row)
 {
     if (row < 0 || row >= runsModel_->rowCount())
         return false;
     const qint64 id = runsModel_->runAt(row).id;
     try {
-        const Database db(databasePath_);
-        runPage_->setRun(RunReportBuilder::fromStore(RunRepository(db), id, databasePath_), ArtifactRepository(db).list(id),
-                         Database::cacheDirectoryOf(databasePath_));
+        showStoredRun(runPage_, id);
     } catch (const Error &e) {
         QMessageBox::warning(this, QStringLiteral("Cannot open run %1").arg(id), e.message());
         return false;
@@ -766,9 +846,24 @@ void MainWindow::showWhereThingsAre()
                                       readme.isEmpty() ? QStringLiteral("not installed here") : QStringLiteral("<code>%1</code>").arg(readme.toHtmlEscaped())));
 }
 
+LivePowerPlot *MainWindow::livePlot() const
+{
+    return livePage_->powerPlot();
+}
+
+void MainWindow::newRunFromPage(const RunPage *page, const QJsonObject &stored)
+{
+    try {
+        runNewRunDialog(RunConfig::fromJsonText(QJsonDocument(stored).toJson().toStdString(),
+                                                page->runId() > 0 ? QStringLiteral("run %1 in %2").arg(page->runId()).arg(databasePath_)
+                                                                  : QStringLiteral("the running run's config")));
+    } catch (const Error &e) {
+        QMessageBox::warning(this, QStringLiteral("Cannot read the run's config"), e.message());
+    }
+}
+
 void MainWindow::clearRunPanel()
 {
-    livePlot_->clear();
     predictionText_->clear();
     progress_->setValue(0);
 }
@@ -789,11 +884,12 @@ void MainWindow::cancelRun()
 
 void MainWindow::onPowerSample(const PowerSample &sample)
 {
-    livePlot_->setProvenance(sample.source == QStringLiteral("measured") ? QStringLiteral("measured (hardware counters)")
-                                                                        : QStringLiteral("estimated (a model fills in what no counter measures)"));
-    livePlot_->addSample(sample);
+    livePlot()->setProvenance(sample.source == QStringLiteral("measured") ? QStringLiteral("measured (hardware counters)")
+                                                                         : QStringLiteral("estimated (a model fills in what no counter measures)"));
+    livePage_->addLiveSample(sample);
     if (sample.intensityGPerKwh > 0)
-        showIntensity(sample.intensityGPerKwh, QStringLiteral("in force for the running run (its energy source: %1)").arg(sample.source));
+        showIntensity(sample.intensityGPerKwh, QStringLiteral("in force for the running run (its energy source: %1)").arg(sample.source),
+                      QStringLiteral("running run"));
     labelingView_->setEmissions(sample.emissionsG);
 }
 
@@ -808,7 +904,14 @@ void MainWindow::onProgress(double fraction, const QString &message)
 
 void MainWindow::onRunFinished(int id, const RunSummary &summary)
 {
-    showSettingsIntensity();
+    // The figure the run just made was computed with stays in view (until the settings change or
+    // the next run); the tooltip says what new runs will use.
+    if (summary.runId > 0 && summary.intensityGPerKwh > 0)
+        showIntensity(summary.intensityGPerKwh,
+                      QStringLiteral("in force for run %1 (%2); new runs use the settings' region").arg(summary.runId).arg(summary.intensityOrigin),
+                      QStringLiteral("run %1").arg(summary.runId));
+    else
+        showSettingsIntensity();
     if (runQueue_->configOf(id).value_or(lastConfig_).activeLearning.enabled)
         labelingView_->runEnded(summary.status);
     setRunActive(false);
@@ -832,6 +935,14 @@ void MainWindow::onRunFinished(int id, const RunSummary &summary)
                                      .arg(summary.energySource)
                                      .arg(summary.predictedEnergyKwh ? QStringLiteral("; last predicted %1 Wh").arg(*summary.predictedEnergyKwh * 1000, 0, 'f', 3)
                                                                      : QString()));
+    if (summary.runId > 0) {
+        // The live view becomes the run's stored page: phases, hardware and kept models join it.
+        try {
+            showStoredRun(livePage_, summary.runId);
+        } catch (const Error &e) {
+            statusBar()->showMessage(e.message(), 15000);
+        }
+    }
     const int jobId = panelJobs_.take(id);
     if (summary.status == QStringLiteral("completed"))
         jobsPanel_->setProgress(jobId, 1.0, QString());

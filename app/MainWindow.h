@@ -5,6 +5,7 @@
 #include "config/RunConfig.h"
 #include "jobs/RunQueue.h"
 #include "jobs/RunSummary.h"
+#include "store/RunRecord.h"
 
 #include <QElapsedTimer>
 #include <QMainWindow>
@@ -12,6 +13,7 @@
 #include <memory>
 #include <optional>
 
+class QAction;
 class QDockWidget;
 class QLabel;
 class QLineEdit;
@@ -47,7 +49,9 @@ public:
 
     QString databasePath() const { return databasePath_; }
     RunsTableModel *runsModel() const { return runsModel_; }
-    LivePowerPlot *livePlot() const { return livePlot_; }
+    LivePowerPlot *livePlot() const;
+    /// The run panel's page: the live view of the run that goes, then that run's stored page.
+    RunPage *livePage() const { return livePage_; }
     LabelingView *labelingView() const { return labelingView_; }
     CompareView *compareView() const { return compareView_; }
     bool isRunActive() const { return runQueue_->isRunning(); }
@@ -98,8 +102,13 @@ public Q_SLOTS:
     /// Deletes the run of row @p row, its records and its cache files (after a confirmation).
     bool deleteRun(int row, bool confirm = true);
     RunPage *runPage() const { return runPage_; }
+    /// The labeling view in the window's centre (true) or in its dock (false).
+    void setLabelingInCentre(bool centre);
+    bool labelingInCentre() const;
     /// Starts the embedded default run (the bundled backbone, a linear probe on 1,000 Fashion-MNIST labels).
     void runDefault();
+    /// Writes the report (HTML or PDF by @p path's extension) of run @p runId alone; false with @p error.
+    bool writeRunReport(qint64 runId, const QString &path, QString *error = nullptr);
     void showShortcuts();
     void showWhereThingsAre();
 
@@ -112,7 +121,8 @@ protected:
 
 private:
     /// The status bar's grid intensity: the settings' region between runs, the run's own while one goes.
-    void showIntensity(double intensityGPerKwh, const QString &origin);
+    /// @p whose: the run the figure belongs to ("run 12"), said in the status bar; empty for the settings'.
+    void showIntensity(double intensityGPerKwh, const QString &origin, const QString &whose = QString());
     void showSettingsIntensity();
     void chooseProject();
     void rebuildRecentMenu();
@@ -129,8 +139,15 @@ private:
     void setRunActive(bool active);
     /// The New run dialog from @p initial; starts or schedules what it returns.
     void runNewRunDialog(const RunConfig &initial);
-    /// The live plot, prediction and progress of the run panel back to empty, for the next run.
+    /// The prediction and progress of the run panel back to empty, for the next run.
     void clearRunPanel();
+    /// The New run dialog from the config stored with the run shown on @p page.
+    void newRunFromPage(const RunPage *page, const QJsonObject &stored);
+    /// Fills @p page with run @p id from the store; an Error when it cannot be read.
+    void showStoredRun(RunPage *page, qint64 id) const;
+    /// Loads @p runs with their series and model cards into @p view.
+    void fillComparison(CompareView *view, const QList<RunRecord> &runs);
+    void askAndWriteRunReport(qint64 runId);
 
     QString databasePath_;
     WorkbenchSettings settings_;
@@ -149,9 +166,9 @@ private:
     QStackedWidget *runsArea_;
     WelcomePanel *welcome_;
     QLineEdit *runsFilter_;
-    /// Progress, prediction and live plot of the current run; hidden while the welcome shows.
+    /// Progress, prediction and live page of the current run; hidden while the welcome shows.
     QWidget *runPanel_ = nullptr;
-    LivePowerPlot *livePlot_;
+    RunPage *livePage_;
     QProgressBar *progress_;
     QLabel *progressText_;
     QLabel *predictionText_;
@@ -163,6 +180,9 @@ private:
     QDockWidget *labelingDock_;
     CompareView *compareView_;
     QDockWidget *compareDock_;
+    /// The central area: the runs with the live page, or the labeling view when it takes the centre.
+    QStackedWidget *centre_;
+    QAction *labelingCentreAction_ = nullptr;
     RunPage *runPage_;
     QDockWidget *runDock_;
     QLabel *intensityStatus_;

@@ -48,7 +48,7 @@ QString commandLineOf(const RunConfig &config)
 } // namespace
 
 NewRunDialog::NewRunDialog(const RunConfig &initial, QWidget *parent)
-    : QDialog(parent), form_(new RunParameterForm(QStringLiteral("gbvlymx"))), problem_(new QLabel), commandLine_(new QLineEdit),
+    : QDialog(parent), form_(new RunParameterForm(QStringLiteral("gobvlymx"))), problem_(new QLabel), commandLine_(new QLineEdit),
       greenestStart_(new QGroupBox(QStringLiteral("Start at the &greenest time"))), forecastFile_(new QLineEdit), deadline_(new QDateTimeEdit),
       expectedDurationS_(new QSpinBox)
 {
@@ -85,7 +85,7 @@ NewRunDialog::NewRunDialog(const RunConfig &initial, QWidget *parent)
     expectedDurationS_->setSuffix(QStringLiteral(" s"));
     expectedDurationS_->setSpecialValueText(QStringLiteral("as the last completed run of this config"));
     auto *greenestForm = new QFormLayout(greenestStart_);
-    greenestForm->addRow(QStringLiteral("Forecast CS&V"), forecastRow);
+    greenestForm->addRow(QStringLiteral("F&orecast CSV"), forecastRow);
     greenestForm->addRow(QStringLiteral("Finished &by"), deadline_);
     greenestForm->addRow(QStringLiteral("E&xpected duration"), expectedDurationS_);
 
@@ -128,7 +128,7 @@ void NewRunDialog::revalidate()
         commandLine_->setCursorPosition(0); // the start reads best: what is run, then what differs
         start_->setEnabled(true);
     } catch (const Error &e) {
-        problem_->setText(e.message());
+        problem_->setText(form_->inFieldTerms(e.message()));
         problem_->show();
         commandLine_->clear();
         start_->setEnabled(false);

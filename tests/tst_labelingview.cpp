@@ -11,7 +11,9 @@
 #include "store/LabelRepository.h"
 #include "store/RoundRepository.h"
 
-#include <QListWidget>
+#include <QDialog>
+#include <QLabel>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QSqlQuery>
 #include <QTemporaryDir>
@@ -155,12 +157,59 @@ private Q_SLOTS:
                        QVariantMap{{QStringLiteral("class_names"), QStringList{QStringLiteral("cat"), QStringLiteral("dog")}},
                                    {QStringLiteral("budget"), 10}, {QStringLiteral("labels_so_far"), 4}, {QStringLiteral("round"), 2}});
         QVERIFY(view.progressText().contains(QStringLiteral("6 left of the budget of 10")));
-        auto *list = view.findChild<QListWidget *>();
-        QVERIFY(list);
-        list->item(1)->setText(QStringLiteral("2: puppy"));
+        QCOMPARE(view.classButtons()->count(), 2);
+        view.renameClass(1, QStringLiteral("  puppy "));
         QCOMPARE(renamed.count(), 1);
         QCOMPARE(renamed.at(0).at(1).toString(), QStringLiteral("puppy"));
         QCOMPARE(view.classNames().at(1), QStringLiteral("puppy"));
+        QCOMPARE(view.classButtons()->button(1)->text(), QStringLiteral("2  puppy")); // the key, then the new name
+        view.renameClass(1, QStringLiteral(" ")); // an empty name is no name
+        QCOMPARE(renamed.count(), 1);
+    }
+
+    // A click on a class button labels the selected image; a double-click (or Z) shows it large,
+    // and a class key pressed there labels it too.
+    void classButtonsAndTheZoomLabelToo()
+    {
+        LabelingView view;
+        view.resize(700, 600);
+        view.show();
+        QImage image(28, 28, QImage::Format_Grayscale8);
+        image.fill(128);
+        QVariantList items;
+        for (int i = 0; i < 3; ++i)
+            items << QVariantMap{{QStringLiteral("sample_index"), i}, {QStringLiteral("sample_key"), QStringLiteral("k%1").arg(i)},
+                                 {QStringLiteral("image"), image}, {QStringLiteral("predicted"), 1}, {QStringLiteral("confidence"), 0.8}};
+        QStringList names;
+        for (int c = 0; c < 10; ++c)
+            names << QStringLiteral("class name %1").arg(c);
+        view.showBatch(items, QVariantMap{{QStringLiteral("class_names"), names}, {QStringLiteral("budget"), 10}, {QStringLiteral("round"), 1}});
+        QSignalSpy assigned(&view, &LabelingView::assignRequested);
+        // Every class in view: the buttons reflow into rows at this width.
+        QTRY_VERIFY(view.classButtons()->columns() > 1);
+        QVERIFY(view.classButtons()->columns() < 10);
+        for (int c = 0; c < 10; ++c)
+            QTRY_VERIFY(view.classButtons()->button(c)->isVisible());
+        view.grid()->select(0);
+        QTest::mouseClick(view.classButtons()->button(3), Qt::LeftButton);
+        QCOMPARE(assigned.count(), 1);
+        QCOMPARE(assigned.at(0).at(1).toInt(), 3);
+        QCOMPARE(view.grid()->selected(), 1); // on to the next unlabelled image
+
+        view.zoomSelected();
+        QVERIFY(view.zoom());
+        auto *picture = view.zoom()->findChild<QLabel *>(QStringLiteral("zoomedImage"));
+        QVERIFY(picture && picture->pixmap().width() >= 4 * 28); // at least four times larger, pixels kept
+        QTest::keyClick(view.zoom(), Qt::Key_5);
+        QCOMPARE(assigned.count(), 2);
+        QCOMPARE(assigned.at(1).at(0).toLongLong(), 1);
+        QCOMPARE(assigned.at(1).at(1).toInt(), 4);
+        QTRY_VERIFY(!view.zoom());
+        QTest::keyClick(&view, Qt::Key_Z); // the key opens it, Escape closes it and labels nothing
+        QVERIFY(view.zoom());
+        QTest::keyClick(view.zoom(), Qt::Key_Escape);
+        QTRY_VERIFY(!view.zoom());
+        QCOMPARE(assigned.count(), 2);
     }
 
     // The key as pressed in the history, each round's accuracy beside the grid, and a clear end.

@@ -341,7 +341,7 @@ private Q_SLOTS:
         QCOMPARE(cell(0, RunsTableModel::Energy), QStringLiteral("2.0000")); // Wh
         QCOMPARE(cell(0, RunsTableModel::Source), QStringLiteral("estimated"));
         QCOMPARE(cell(1, RunsTableModel::Status), QStringLiteral("running"));
-        QCOMPARE(view->model()->headerData(RunsTableModel::Emissions, Qt::Horizontal).toString(), QStringLiteral("CO₂ (g)"));
+        QCOMPARE(view->model()->headerData(RunsTableModel::Emissions, Qt::Horizontal).toString(), QStringLiteral("CO₂e (g)"));
     }
 
     void aStoredPretrainingRunReopensWithEveryParameter_data()
@@ -510,6 +510,17 @@ private Q_SLOTS:
         if (const QString shots = qEnvironmentVariable("GW_TEST_SCREENSHOT_DIR"); !shots.isEmpty())
             window.grab().save(QDir(shots).filePath(QStringLiteral("labeling-default-size.png")));
         QVERIFY2(fullRows >= 2, qPrintable(QStringLiteral("%1 full rows in a %2 px high grid (%3 columns)").arg(fullRows).arg(viewport->height()).arg(grid->columns())));
+        for (int c = 0; c < 10; ++c) // every class button in view
+            QVERIFY(window.labelingView()->classButtons()->button(c)->isVisible());
+        // The labeling view can take the window's centre, and go back to its dock.
+        const int dockColumns = grid->columns();
+        window.setLabelingInCentre(true);
+        QTRY_VERIFY(window.labelingInCentre() && grid->isVisible());
+        QVERIFY(!window.findChild<QDockWidget *>(QStringLiteral("labelingDock"))->isVisible());
+        QTRY_VERIFY(grid->columns() >= dockColumns);
+        window.setLabelingInCentre(false);
+        QTRY_VERIFY(!window.labelingInCentre() && grid->isVisible());
+        QVERIFY(window.findChild<QDockWidget *>(QStringLiteral("labelingDock"))->isVisible());
     }
 
     // A past run opens with Enter (or a double-click): its trace replayed from the store, its curves,
@@ -525,9 +536,17 @@ private Q_SLOTS:
         config.training.epochs = 3;
         config.energy.sampleHz = 20;
         QVERIFY(window.startRun(config));
+        QVERIFY(window.livePage()->isLive()); // the run panel follows it on the same page
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
         const RunSummary s = finished.at(0).at(0).value<RunSummary>();
         QCOMPARE(s.status, QStringLiteral("completed"));
+        // The live view became the run's stored page, phases included.
+        QVERIFY(!window.livePage()->isLive());
+        QCOMPARE(window.livePage()->runId(), s.runId);
+        QVERIFY(window.livePage()->phaseTable()->rowCount() >= 2);
+        // The status bar keeps the intensity this run was computed with, and says whose it is.
+        const QString grid = window.findChild<QLabel *>(QStringLiteral("intensityStatus"))->text();
+        QVERIFY2(grid.contains(QStringLiteral("run %1").arg(s.runId)) && grid.contains(QString::number(s.intensityGPerKwh, 'f', 0)), qPrintable(grid));
 
         auto *runs = window.findChild<QTableView *>(QStringLiteral("runsView"));
         runs->setFocus();
@@ -546,6 +565,18 @@ private Q_SLOTS:
         QVERIFY(testCurve); // one point per epoch
         QVERIFY(page->phaseTable()->rowCount() >= 2);   // data, train, eval, ...
         QTRY_VERIFY(page->width() >= window.width() / 3); // room for its plots
+        QVERIFY2(page->modelCardText().contains(QStringLiteral("paged")), qPrintable(page->modelCardText().left(300)));
+        QVERIFY(!page->modelCardText().startsWith(QStringLiteral("---"))); // the Hub's front matter is not for reading
+        // The run alone as a report, from its page.
+        const QString report = dir_.filePath(QStringLiteral("run-report.html"));
+        QString error;
+        QVERIFY2(window.writeRunReport(s.runId, report, &error), qPrintable(error));
+        QFile written(report);
+        QVERIFY(written.open(QIODevice::ReadOnly));
+        const QString html = QString::fromUtf8(written.readAll());
+        QVERIFY(html.contains(QStringLiteral("paged")) && html.contains(QStringLiteral("Model card")));
+        QVERIFY(!window.writeRunReport(s.runId + 1000, dir_.filePath(QStringLiteral("none.html")), &error));
+        QVERIFY2(error.contains(QStringLiteral("is not in")), qPrintable(error));
         if (const QString shots = qEnvironmentVariable("GW_TEST_SCREENSHOT_DIR"); !shots.isEmpty())
             window.grab().save(QDir(shots).filePath(QStringLiteral("run-page.png")));
         // The filter finds it by name, kind or status, and hides it for words it does not hold.
@@ -567,6 +598,53 @@ private Q_SLOTS:
         QCOMPARE(window.runsModel()->rowCount(), 0);
         QVERIFY(!QFileInfo::exists(checkpoint));
         QVERIFY(!page->isVisible());
+    }
+
+    void theLivePageDrawsEachFinishedStep()
+    {
+        RunPage page;
+        QJsonObject config{{QStringLiteral("kind"), QStringLiteral("finetune")}};
+        page.beginLive(QStringLiteral("live"), config);
+        QVERIFY(page.isLive());
+        QCOMPARE(page.curvesPlot()->graphCount(), 0);
+        const auto epoch = [](int step, double testAccuracy) {
+            return QVariantMap{{QStringLiteral("noun"), QStringLiteral("epoch")}, {QStringLiteral("step"), step},
+                               {QStringLiteral("steps"), 5}, {QStringLiteral("scope"), QString()},
+                               {QStringLiteral("names"), QVariantList{QStringLiteral("train_loss"), QStringLiteral("test_accuracy"), QStringLiteral("epoch_duration_s")}},
+                               {QStringLiteral("train_loss"), 0.5}, {QStringLiteral("test_accuracy"), testAccuracy}, {QStringLiteral("epoch_duration_s"), 3.0}};
+        };
+        page.addLiveStep(epoch(1, 0.7));
+        page.addLiveStep(epoch(2, 0.8));
+        QVariantMap client = epoch(3, 0.1);
+        client.insert(QStringLiteral("scope"), QStringLiteral("client 4")); // a part's figures are not the run's curve
+        page.addLiveStep(client);
+        QCPGraph *test = nullptr;
+        for (int g = 0; g < page.curvesPlot()->graphCount(); ++g)
+            if (page.curvesPlot()->graph(g)->name() == QStringLiteral("test accuracy"))
+                test = page.curvesPlot()->graph(g);
+        QVERIFY(test);
+        QCOMPARE(test->dataCount(), 2);
+        QCOMPARE(test->data()->at(1)->key, 2.0);
+        QCOMPARE(test->data()->at(1)->value, 0.8);
+        QCOMPARE(page.curvesPlot()->graphCount(), 2); // the duration is no curve
+        // An active-learning round is drawn against its labels, as the stored run is.
+        page.beginLive(QStringLiteral("labeling"), config);
+        page.addLiveStep(QVariantMap{{QStringLiteral("noun"), QStringLiteral("round")}, {QStringLiteral("step"), 2},
+                                     {QStringLiteral("names"), QVariantList{QStringLiteral("labels"), QStringLiteral("test_accuracy")}},
+                                     {QStringLiteral("labels"), 120.0}, {QStringLiteral("test_accuracy"), 0.6}});
+        QCOMPARE(page.curvesPlot()->graphCount(), 1);
+        QCOMPARE(page.curvesPlot()->graph(0)->name(), QStringLiteral("al test accuracy"));
+        QCOMPARE(page.curvesPlot()->graph(0)->data()->at(0)->key, 120.0);
+        PowerSample sample;
+        sample.elapsedS = 1;
+        sample.intervalS = 1;
+        sample.energyJ = 36;
+        sample.source = QStringLiteral("estimated");
+        page.addLiveSample(sample);
+        QCOMPARE(page.powerPlot()->sampleCount(), 1);
+        page.setLiveRunId(42);
+        QVERIFY(page.summaryText().contains(QStringLiteral("Run 42")));
+        QVERIFY(page.summaryText().contains(QStringLiteral("0.0100 Wh")));
     }
 
     void everyControlIsReachableWithTheKeyboard()

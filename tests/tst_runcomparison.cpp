@@ -69,6 +69,35 @@ private Q_SLOTS:
         weighted.weight = 0;
         QCOMPARE(c.leaderboard(weighted).front(), 1);
     }
+
+    // A run that found its embeddings in the cache looks greenest until what another run paid is charged.
+    void reusedEmbeddingsAreShownAndMayBeCharged()
+    {
+        RunRecord reuser = run(5, "{}", 0.80, 0.1);
+        reuser.intensityGPerKwh = 400;
+        QVERIFY(!RunComparison::ReusedCost::of(reuser, {}));
+        QVERIFY(!RunComparison::ReusedCost::of(reuser, {{QStringLiteral("embedding_energy_reused_j"), 0.0}}));
+        const std::optional<RunComparison::ReusedCost> cost = RunComparison::ReusedCost::of(
+            reuser, {{QStringLiteral("embedding_energy_reused_j"), 3600.0}, {QStringLiteral("embedding_emissions_reused_g"), 0.5},
+                     {QStringLiteral("embedding_computed_by_run"), 1.0}});
+        QVERIFY(cost);
+        QCOMPARE(cost->energyKwh, 0.001);
+        QCOMPARE(cost->emissionsG, 0.5);
+        QCOMPARE(cost->computedByRun, qint64(1));
+        // Stored before the reused CO2e was kept: the reused energy at the run's own intensity.
+        const std::optional<RunComparison::ReusedCost> older = RunComparison::ReusedCost::of(reuser, {{QStringLiteral("embedding_energy_reused_j"), 3600.0}});
+        QVERIFY(older && qAbs(older->emissionsG - 0.4) < 1e-12);
+
+        const RunComparison c({run(1, "{}", 0.80, 0.6), reuser}, {{5, *cost}});
+        QVERIFY(!c.reused(0));
+        QVERIFY(c.reused(1));
+        RunComparison::Score score;
+        QCOMPARE(c.leaderboard(score).front(), 1); // 0.8 per 0.1 g: the cache made it look eight times greener
+        score.chargeReused = true;
+        QCOMPARE(c.chargedEmissionsG(1, score).value_or(0), 0.6);
+        QCOMPARE(c.leaderboard(score).front(), 0); // the same accuracy for the same CO2e: ties go to the older run
+        QCOMPARE(c.scores(score)[1].value_or(0), c.scores(score)[0].value_or(-1));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestRunComparison)

@@ -12,6 +12,7 @@
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
+#include <QGroupBox>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
@@ -187,10 +188,58 @@ private Q_SLOTS:
         auto *source = qobject_cast<QComboBox *>(dialog.form()->editor(QStringLiteral("model.source")));
         source->setCurrentIndex(source->findData(QStringLiteral("torchscript")));
         QVERIFY(!start->isEnabled());
-        QVERIFY2(problem->text().contains(QStringLiteral("model.")), qPrintable(problem->text()));
+        QVERIFY2(problem->text().contains(QStringLiteral("“")) && !problem->text().contains(QStringLiteral("model.")), qPrintable(problem->text()));
         source->setCurrentIndex(source->findData(QStringLiteral("bundled")));
         QVERIFY(start->isEnabled());
         QVERIFY(problem->text().isEmpty());
+    }
+
+    // Alt+letter reaches one control: no label of the dialog shares its letter with another in view.
+    void everyMnemonicOfTheDialogIsItsOwn()
+    {
+        NewRunDialog dialog(RunConfig::defaultsFor(QStringLiteral("finetune")));
+        const auto mnemonicOf = [](const QString &text) -> QChar {
+            for (int i = 0; i + 1 < text.size(); ++i) {
+                if (text[i] != QLatin1Char('&'))
+                    continue;
+                if (text[i + 1] == QLatin1Char('&')) {
+                    ++i; // "&&" is an ampersand
+                    continue;
+                }
+                return text[i + 1].toLower();
+            }
+            return {};
+        };
+        QTabWidget *tabs = dialog.form()->tabs();
+        for (int t = 0; t < tabs->count(); ++t) {
+            QMap<QChar, QString> seen;
+            for (QWidget *w : dialog.findChildren<QWidget *>()) {
+                if (tabs->isAncestorOf(w) && !tabs->widget(t)->isAncestorOf(w))
+                    continue; // another tab's labels are not in view
+                QString text;
+                if (auto *label = qobject_cast<QLabel *>(w))
+                    text = label->text();
+                else if (auto *button = qobject_cast<QAbstractButton *>(w))
+                    text = button->text();
+                else if (auto *group = qobject_cast<QGroupBox *>(w))
+                    text = group->title();
+                const QChar m = mnemonicOf(text);
+                if (m.isNull())
+                    continue;
+                QVERIFY2(!seen.contains(m), qPrintable(QStringLiteral("Alt+%1: \"%2\" and \"%3\" on tab %4").arg(m, seen.value(m), text, tabs->tabText(t))));
+                seen.insert(m, text);
+            }
+        }
+    }
+
+    // The dialog names the field as it shows it, not the config key behind it.
+    void theDialogsProblemNamesTheField()
+    {
+        NewRunDialog dialog(RunConfig::defaultsFor(QStringLiteral("finetune")));
+        const QString said = dialog.form()->inFieldTerms(QStringLiteral("The form: 'dataset.train_subset' must be between 0 and 10 (got 11); see dataset.path"));
+        QVERIFY2(said.contains(QStringLiteral("“Training samples” on ")), qPrintable(said));
+        QVERIFY2(!said.contains(QStringLiteral("dataset.")), qPrintable(said));
+        QVERIFY2(!said.contains(QLatin1Char('\'')), qPrintable(said));
     }
 
     void savingAnInvalidFormSaysWhyInsteadOfFailing()

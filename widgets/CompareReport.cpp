@@ -1,5 +1,7 @@
 #include "CompareReport.h"
 
+#include "report/ModelCard.h"
+
 #include "CompareTableModel.h"
 #include "CompareView.h"
 #include "PlotExport.h"
@@ -44,15 +46,10 @@ QString escaped(const QString &text)
 }
 
 /// A model card's Markdown as HTML (its YAML front matter, which is for the Hugging Face Hub, left out).
-QString renderedCard(QString markdown)
+QString renderedCard(const QString &markdown)
 {
-    if (markdown.startsWith(QStringLiteral("---\n"))) {
-        const int end = markdown.indexOf(QStringLiteral("\n---\n"), 4);
-        if (end > 0)
-            markdown = markdown.mid(end + 5);
-    }
     QTextDocument document;
-    document.setMarkdown(markdown);
+    document.setMarkdown(ModelCard::withoutFrontMatter(markdown));
     const QString html = document.toHtml();
     const int body = html.indexOf(QStringLiteral("<body"));
     const int start = body < 0 ? 0 : html.indexOf(QLatin1Char('>'), body) + 1;
@@ -79,8 +76,8 @@ QString CompareReport::html(const CompareView &view, const QMap<qint64, QString>
     // The summary: the figures only, so it fits the page; parameters follow apart.
     QList<int> columns{0};
     for (int c = CompareTableModel::kFirstMetricColumn; c < CompareTableModel::firstParameterColumn(); ++c)
-        if (c != CompareTableModel::kFirstMetricColumn + CompareTableModel::Pareto)
-            columns << c;
+        if (c != CompareTableModel::kFirstMetricColumn + CompareTableModel::Pareto && c != CompareTableModel::kFirstMetricColumn + CompareTableModel::Reused)
+            columns << c; // reused embeddings follow the table in words, for the runs that reused any
     out += QStringLiteral("<h2>Runs</h2><table class=\"summary\" width=\"100%\"><tr>");
     for (int c : columns)
         out += QStringLiteral("<th>%1</th>").arg(escaped(model.headerData(c, Qt::Horizontal, Qt::DisplayRole).toString()));
@@ -98,6 +95,13 @@ QString CompareReport::html(const CompareView &view, const QMap<qint64, QString>
     out += QStringLiteral("</table><p>Grey rows are dominated: another run is at least as accurate for at most the same CO₂e. "
                           "Score: %1.</p>")
                .arg(escaped(model.headerData(CompareTableModel::scoreColumn(), Qt::Horizontal, Qt::DisplayRole).toString()));
+    for (int r = 0; r < model.rowCount(); ++r)
+        if (const std::optional<RunComparison::ReusedCost> reused = model.comparison().reused(r))
+            out += QStringLiteral("<p>Run %1 reused embeddings%2: %3 Wh and %4 g CO₂e paid by that run, not in run %1's own figures.</p>")
+                       .arg(model.comparison().runs().at(r).id)
+                       .arg(reused->computedByRun > 0 ? QStringLiteral(" computed by run %1").arg(reused->computedByRun) : QString())
+                       .arg(reused->energyKwh * 1000, 0, 'g', 3)
+                       .arg(reused->emissionsG, 0, 'g', 3);
     const int parameters = model.columnCount() - CompareTableModel::firstParameterColumn();
     if (parameters > 0) {
         out += QStringLiteral("<h2>Parameters that differ</h2>");

@@ -11,10 +11,10 @@ CompareTableModel::CompareTableModel(QObject *parent) : QAbstractTableModel(pare
 {
 }
 
-void CompareTableModel::setRuns(const QList<RunRecord> &runs)
+void CompareTableModel::setRuns(const QList<RunRecord> &runs, const QMap<qint64, RunComparison::ReusedCost> &reused)
 {
     beginResetModel();
-    comparison_ = std::make_unique<RunComparison>(runs);
+    comparison_ = std::make_unique<RunComparison>(runs, reused);
     parameters_ = comparison_->differingParameters();
     frontier_ = comparison_->paretoFrontier();
     scores_ = comparison_->scores(score_);
@@ -26,7 +26,7 @@ void CompareTableModel::setScore(const RunComparison::Score &score)
     score_ = score;
     scores_ = comparison_->scores(score_);
     if (rowCount() > 0)
-        Q_EMIT dataChanged(index(0, scoreColumn()), index(rowCount() - 1, scoreColumn()));
+        Q_EMIT dataChanged(index(0, kFirstMetricColumn), index(rowCount() - 1, scoreColumn()));
     Q_EMIT headerDataChanged(Qt::Horizontal, scoreColumn(), scoreColumn());
 }
 
@@ -54,6 +54,10 @@ QVariant CompareTableModel::metric(int row, Metric metric, int role) const
     case Labels: return sortKey ? QVariant(run.labelsUsed) : QVariant(QString::number(run.labelsUsed));
     case Energy: return number(run.energyKwh, 4, 1000.0);
     case Emissions: return number(run.emissionsG, 4, 1.0);
+    case Reused: {
+        const std::optional<RunComparison::ReusedCost> reused = comparison_->reused(row);
+        return number(reused ? std::optional<double>(reused->emissionsG) : std::nullopt, 4, 1.0);
+    }
     case Duration: return number(run.durationS, 1, 1.0);
     case Source: return run.energySource.isEmpty() ? QStringLiteral("–") : run.energySource;
     case Pareto: return frontier_[std::size_t(row)] ? QStringLiteral("yes") : QStringLiteral("no");
@@ -75,6 +79,16 @@ QVariant CompareTableModel::data(const QModelIndex &index, int role) const
         return QColor(Qt::gray); // dominated: another run is as accurate for less CO2e
     if (role == Qt::ToolTipRole && column == 0)
         return QStringLiteral("run %1, %2").arg(run.id).arg(run.status);
+    if (role == Qt::ToolTipRole && column == kFirstMetricColumn + Reused) {
+        const std::optional<RunComparison::ReusedCost> reused = comparison_->reused(row);
+        if (!reused)
+            return QStringLiteral("Computed its own embeddings (or used none)");
+        return QStringLiteral("Reused embeddings %1: %2 Wh, %3 g CO₂e, paid by that run and not in this run's own figures%4")
+            .arg(reused->computedByRun > 0 ? QStringLiteral("computed by run %1").arg(reused->computedByRun) : QStringLiteral("from the cache"))
+            .arg(reused->energyKwh * 1000, 0, 'g', 3)
+            .arg(reused->emissionsG, 0, 'g', 3)
+            .arg(score_.chargeReused ? QStringLiteral("; the score charges them to this run") : QString());
+    }
     const bool isMetric = column >= kFirstMetricColumn && column < firstParameterColumn();
     if (role == Qt::TextAlignmentRole && isMetric && column - kFirstMetricColumn != Source)
         return int(Qt::AlignRight | Qt::AlignVCenter);
@@ -113,12 +127,16 @@ QVariant CompareTableModel::headerData(int section, Qt::Orientation orientation,
     case Labels: return QStringLiteral("Labels used");
     case Energy: return QStringLiteral("Energy (Wh)");
     case Emissions: return QStringLiteral("CO₂e (g)");
+    case Reused: return QStringLiteral("Reused CO₂e (g)");
     case Duration: return QStringLiteral("Duration (s)");
     case Source: return QStringLiteral("Measured / estimated");
     case Pareto: return QStringLiteral("Pareto-optimal");
     case Score:
-        return score_.kind == RunComparison::Score::Kind::AccuracyPerGram ? QStringLiteral("Score (accuracy per g)")
-                                                                           : QStringLiteral("Score (accuracy − %1 × relative CO₂e)").arg(score_.weight);
+    {
+        const QString charged = score_.chargeReused ? QStringLiteral(", reused charged") : QString();
+        return score_.kind == RunComparison::Score::Kind::AccuracyPerGram ? QStringLiteral("Score (accuracy per g%1)").arg(charged)
+                                                                           : QStringLiteral("Score (accuracy − %1 × relative CO₂e%2)").arg(score_.weight).arg(charged);
+    }
     default: return {};
     }
 }

@@ -7,15 +7,16 @@
 namespace gw {
 
 /// The Compare view's table: one row a run; columns: the run, best accuracy, labels used, energy
-/// (Wh), CO2e (g), duration (s), measured/estimated, whether the run is on the Pareto frontier
+/// (Wh), CO2e (g), CO2e of embeddings reused from another run (g), duration (s), measured/estimated, whether the run is on the Pareto frontier
 /// (accuracy against CO2e), its green score, then only the parameters that differ between the runs. Dominated runs are greyed. Sorts by the numbers, not their text (Qt::UserRole).
 class CompareTableModel : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Metric { Accuracy, Labels, Energy, Emissions, Duration, Source, Pareto, Score, MetricCount };
+    enum Metric { Accuracy, Labels, Energy, Emissions, Reused, Duration, Source, Pareto, Score, MetricCount };
     explicit CompareTableModel(QObject *parent = nullptr);
 
-    void setRuns(const QList<RunRecord> &runs);
+    /// @p reused: by run id, what each run took from the embedding cache that another run paid for.
+    void setRuns(const QList<RunRecord> &runs, const QMap<qint64, RunComparison::ReusedCost> &reused = {});
     void setScore(const RunComparison::Score &score);
     const RunComparison &comparison() const { return *comparison_; }
     static constexpr int kFirstMetricColumn = 1;

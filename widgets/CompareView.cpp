@@ -9,12 +9,14 @@
 #include "Error.h"
 #include "util/Files.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QMenu>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSortFilterProxyModel>
@@ -29,7 +31,7 @@ CompareView::CompareView(QWidget *parent)
     : QWidget(parent), model_(new CompareTableModel(this)), table_(new QTableView), pareto_(new ParetoPlot),
       byLabels_(new RunCurvesPlot(RunCurvesPlot::Axis::Labels)), byEnergy_(new RunCurvesPlot(RunCurvesPlot::Axis::EnergyWh)),
       phases_(new PhaseBarsPlot), tabs_(new QTabWidget), scoreKind_(new QComboBox), objective_(new QComboBox), cost_(new QComboBox),
-      weight_(new QDoubleSpinBox), summary_(new QLabel)
+      weight_(new QDoubleSpinBox), chargeReused_(new QCheckBox(QStringLiteral("C&harge reused embeddings"))), summary_(new QLabel)
 {
     tabs_->addTab(pareto_, QStringLiteral("Pareto"));
     tabs_->addTab(byLabels_, QStringLiteral("Accuracy vs labels"));
@@ -58,10 +60,17 @@ CompareView::CompareView(QWidget *parent)
     weight_->setPrefix(QStringLiteral("weight "));
     connect(scoreKind_, &QComboBox::currentIndexChanged, this, &CompareView::updateScore);
     connect(weight_, &QDoubleSpinBox::valueChanged, this, &CompareView::updateScore);
-    auto *exportTableButton = new QPushButton(QStringLiteral("Export table (CSV)…"));
-    auto *exportPlotButton = new QPushButton(QStringLiteral("Export plot…"));
-    connect(exportTableButton, &QPushButton::clicked, this, &CompareView::askAndExportTable);
-    connect(exportPlotButton, &QPushButton::clicked, this, &CompareView::askAndExportPlot);
+    chargeReused_->setObjectName(QStringLiteral("chargeReused"));
+    chargeReused_->setToolTip(QStringLiteral("A run that found its embeddings in the cache spent nothing on them: another run paid. "
+                                             "Checked, the score adds that CO₂e to the run's own, as if it had computed them itself."));
+    connect(chargeReused_, &QCheckBox::toggled, this, &CompareView::updateScore);
+    // One button for both exports: a dock is often narrow, and the leaderboard's controls come first.
+    auto *exportButton = new QPushButton(QStringLiteral("E&xport"));
+    exportButton->setObjectName(QStringLiteral("compareExport"));
+    auto *exportMenu = new QMenu(exportButton);
+    exportMenu->addAction(QStringLiteral("The &table (CSV)…"), this, &CompareView::askAndExportTable);
+    exportMenu->addAction(QStringLiteral("The &plot shown (PNG, SVG or PDF)…"), this, &CompareView::askAndExportPlot);
+    exportButton->setMenu(exportMenu);
     auto *reportButton = new QPushButton(QStringLiteral("Report…"));
     reportButton->setToolTip(QStringLiteral("HTML or PDF report of the compared runs: table, plots, settings, energy, CO₂e, model cards"));
     connect(reportButton, &QPushButton::clicked, this, &CompareView::askAndExportReport);
@@ -80,20 +89,27 @@ CompareView::CompareView(QWidget *parent)
     axes->addWidget(new QLabel(QStringLiteral("against")));
     axes->addWidget(cost_);
     axes->addStretch(1);
+    axes->addWidget(exportButton);
+    axes->addWidget(reportButton);
 
+    // The score's choice may shrink to a few letters in a narrow dock; its tooltip says it whole.
+    scoreKind_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    scoreKind_->setMinimumContentsLength(14);
     auto *controls = new QHBoxLayout;
     controls->addWidget(new QLabel(QStringLiteral("Leaderboard score:")));
-    controls->addWidget(scoreKind_);
+    controls->addWidget(scoreKind_, 1);
     controls->addWidget(weight_);
-    controls->addStretch(1);
-    controls->addWidget(exportTableButton);
-    controls->addWidget(exportPlotButton);
-    controls->addWidget(reportButton);
+    controls->addWidget(chargeReused_);
 
     summary_->setWordWrap(true);
+    // However many runs the table lists, the plots keep their height: neither side collapses.
     auto *splitter = new QSplitter(Qt::Vertical);
     splitter->addWidget(table_);
     splitter->addWidget(tabs_);
+    splitter->setChildrenCollapsible(false);
+    table_->setMinimumHeight(120);
+    splitter->setStretchFactor(0, 1);
+    splitter->setStretchFactor(1, 2);
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(controls);
     layout->addLayout(axes);
@@ -104,11 +120,15 @@ CompareView::CompareView(QWidget *parent)
 
 void CompareView::setRuns(const QList<RunRecord> &runs, const std::vector<RunSeries> &series)
 {
-    model_->setRuns(runs);
-    table_->setColumnHidden(0, true); // a reset model shows every column again
     results_.clear();
     for (const RunSeries &s : series)
         results_.insert(s.runId, s.results);
+    QMap<qint64, RunComparison::ReusedCost> reused;
+    for (const RunRecord &run : runs)
+        if (const std::optional<RunComparison::ReusedCost> cost = RunComparison::ReusedCost::of(run, results_.value(run.id)))
+            reused.insert(run.id, *cost);
+    model_->setRuns(runs, reused);
+    table_->setColumnHidden(0, true); // a reset model shows every column again
     axes_ = ResultAxes::of(runs);
     const auto [objective, cost] = ResultAxes::defaults(axes_);
     {
@@ -153,17 +173,27 @@ void CompareView::updateScore()
     RunComparison::Score score;
     score.kind = RunComparison::Score::Kind(scoreKind_->currentData().toInt());
     score.weight = weight_->value();
+    score.chargeReused = chargeReused_->isChecked();
     weight_->setEnabled(score.kind == RunComparison::Score::Kind::Weighted);
     model_->setScore(score);
     const std::vector<int> order = model_->comparison().leaderboard(score);
     const std::vector<bool> frontier = model_->comparison().paretoFrontier();
     const int onFrontier = int(std::count(frontier.begin(), frontier.end(), true));
+    int reusing = 0;
+    for (int row = 0; row < model_->rowCount(); ++row)
+        reusing += model_->comparison().reused(row).has_value();
+    const QString reusedNote =
+        reusing == 0 ? QString()
+                     : QStringLiteral(" %1 reused embeddings another run paid for (Reused CO₂e); %2.")
+                           .arg(reusing == 1 ? QStringLiteral("One run") : QStringLiteral("%1 runs").arg(reusing),
+                                score.chargeReused ? QStringLiteral("the score charges them") : QStringLiteral("the score does not charge them"));
     summary_->setText(order.empty() ? QStringLiteral("Select runs in the runs table and choose Compare.")
-                                    : QStringLiteral("%1 runs, %2 on the Pareto frontier of accuracy against CO₂e; greenest by this score: run %3 (%4).")
+                                    : QStringLiteral("%1 %2, %3 on the Pareto frontier of accuracy against CO₂e; greenest by this score: run %4 (%5).%6")
                                           .arg(model_->rowCount())
+                                          .arg(model_->rowCount() == 1 ? QStringLiteral("run") : QStringLiteral("runs"))
                                           .arg(onFrontier)
                                           .arg(model_->comparison().runs().at(order.front()).id)
-                                          .arg(model_->comparison().runs().at(order.front()).name));
+                                          .arg(model_->comparison().runs().at(order.front()).name, reusedNote));
 }
 
 bool CompareView::exportTable(const QString &path, QString *error) const

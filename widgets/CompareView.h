@@ -7,6 +7,7 @@
 #include <functional>
 #include <QWidget>
 
+class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
@@ -78,6 +79,8 @@ private:
     std::vector<ResultMetric> axes_;
     QMap<qint64, QMap<QString, double>> results_; ///< per run: the last value of each metric
     QDoubleSpinBox *weight_;
+    /// Charges each run the CO₂e of the embeddings it reused from another run.
+    QCheckBox *chargeReused_;
     QLabel *summary_;
     std::function<QString(qint64)> modelCardSource_;
 };

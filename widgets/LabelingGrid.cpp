@@ -122,13 +122,26 @@ void LabelingGrid::paintEvent(QPaintEvent *)
     }
 }
 
-void LabelingGrid::mousePressEvent(QMouseEvent *event)
+int LabelingGrid::cellAt(const QPoint &point) const
 {
     for (int i = 0; i < items_.size(); ++i)
-        if (cellRect(i).contains(event->position().toPoint())) {
-            select(i);
-            return;
-        }
+        if (cellRect(i).contains(point))
+            return i;
+    return -1;
+}
+
+void LabelingGrid::mousePressEvent(QMouseEvent *event)
+{
+    if (const int i = cellAt(event->position().toPoint()); i >= 0)
+        select(i);
+}
+
+void LabelingGrid::mouseDoubleClickEvent(QMouseEvent *event)
+{
+    if (const int i = cellAt(event->position().toPoint()); i >= 0) {
+        select(i);
+        Q_EMIT zoomRequested(i);
+    }
 }
 
 } // namespace gw

@@ -46,13 +46,18 @@ public:
 
 Q_SIGNALS:
     void selectionChanged(int index);
+    /// The person wants a closer look at the image of cell @p index (double-click).
+    void zoomRequested(int index);
 
 protected:
     void paintEvent(QPaintEvent *event) override;
     void mousePressEvent(QMouseEvent *event) override;
+    void mouseDoubleClickEvent(QMouseEvent *event) override;
 
 private:
     QRect cellRect(int index) const;
+    /// The cell under @p point, -1 when none.
+    int cellAt(const QPoint &point) const;
     QVector<LabelingItem> items_;
     QStringList classNames_;
     int selected_ = -1;

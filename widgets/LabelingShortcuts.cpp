@@ -7,7 +7,7 @@ QStringList LabelingShortcuts::actions()
     QStringList out;
     for (int c = 0; c < 10; ++c)
         out << QStringLiteral("class-%1").arg(c);
-    out << QStringLiteral("skip") << QStringLiteral("submit") << QStringLiteral("undo") << QStringLiteral("redo");
+    out << QStringLiteral("skip") << QStringLiteral("submit") << QStringLiteral("undo") << QStringLiteral("redo") << QStringLiteral("zoom");
     return out;
 }
 
@@ -20,6 +20,7 @@ QMap<QString, QKeySequence> LabelingShortcuts::defaults()
     keys.insert(QStringLiteral("submit"), QKeySequence(Qt::Key_Return));
     keys.insert(QStringLiteral("undo"), QKeySequence(Qt::CTRL | Qt::Key_Z));
     keys.insert(QStringLiteral("redo"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z));
+    keys.insert(QStringLiteral("zoom"), QKeySequence(Qt::Key_Z));
     return keys;
 }
 

@@ -7,7 +7,8 @@
 namespace gw {
 
 /// The labeling view's keys, by action: "class-0" ... "class-9" (defaults 1..9 then 0), "skip" (S),
-/// "submit" (Return), "undo" (Ctrl+Z), "redo" (Ctrl+Shift+Z). The settings can remap any of them.
+/// "submit" (Return), "undo" (Ctrl+Z), "redo" (Ctrl+Shift+Z), "zoom" (Z: the selected image, large).
+/// The settings can remap any of them.
 struct LabelingShortcuts {
     QMap<QString, QKeySequence> keys = defaults();
 

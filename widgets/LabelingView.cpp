@@ -4,10 +4,12 @@
 
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QCoreApplication>
+#include <QDialog>
 #include <QInputDialog>
+#include <QLineEdit>
 #include <QKeyEvent>
 #include <QLabel>
-#include <QListWidget>
 #include <QPushButton>
 #include <QScrollArea>
 #include <QSplitter>
@@ -52,10 +54,30 @@ private:
     qint64 sample_;
 };
 
+/// The zoom on one image: Escape closes it; any other key closes it and goes on to the view, so
+/// the person labels what they just looked at with the key they would press anyway.
+class ImageZoom : public QDialog {
+public:
+    explicit ImageZoom(QWidget *view) : QDialog(view), view_(view) {}
+
+protected:
+    void keyPressEvent(QKeyEvent *event) override
+    {
+        if (event->key() != Qt::Key_Escape) {
+            QKeyEvent forwarded(event->type(), event->key(), event->modifiers(), event->text());
+            QCoreApplication::sendEvent(view_, &forwarded);
+        }
+        close();
+    }
+
+private:
+    QWidget *view_;
+};
+
 } // namespace
 
 LabelingView::LabelingView(QWidget *parent)
-    : QWidget(parent), grid_(new LabelingGrid), progress_(new QLabel), classList_(new QListWidget), history_(new QTableWidget(0, 4)),
+    : QWidget(parent), grid_(new LabelingGrid), progress_(new QLabel), classButtons_(new ClassButtons), history_(new QTableWidget(0, 4)),
       undoStack_(new QUndoStack(this))
 {
     setFocusPolicy(Qt::StrongFocus);
@@ -83,13 +105,9 @@ LabelingView::LabelingView(QWidget *parent)
     leftLayout->addWidget(scroll, 1);
     leftLayout->addWidget(help);
 
-    classList_->setToolTip(tr("Double-click a class to rename it; the new name is stored with the run"));
-    // Every class key in view at once: the names flow into as many columns as the width allows.
-    classList_->setFlow(QListView::TopToBottom);
-    classList_->setWrapping(true);
-    classList_->setResizeMode(QListView::Adjust);
-    classList_->setFocusPolicy(Qt::ClickFocus);
-    connect(classList_, &QListWidget::itemChanged, this, &LabelingView::onClassEdited);
+    connect(classButtons_, &ClassButtons::classClicked, this, &LabelingView::assignSelected);
+    connect(classButtons_, &ClassButtons::renameRequested, this, &LabelingView::askClassName);
+    connect(grid_, &LabelingGrid::zoomRequested, this, &LabelingView::zoomSelected);
     history_->setHorizontalHeaderLabels({tr("Time"), tr("Sample"), tr("Decision"), tr("Stored")});
     history_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     history_->horizontalHeader()->setSectionResizeMode(2, QHeaderView::Stretch);
@@ -102,20 +120,14 @@ LabelingView::LabelingView(QWidget *parent)
     history_->setToolTip(tr("Double-click a decision to give that sample another class"));
     connect(history_, &QTableWidget::cellDoubleClicked, this, [this](int row, int) { onHistoryDoubleClicked(row); });
 
-    // The grid gets the whole width (a dock is often narrow); classes and history sit below it.
-    const auto titled = [](const QString &title, QWidget *content) {
-        auto *box = new QWidget;
-        auto *boxLayout = new QVBoxLayout(box);
-        boxLayout->setContentsMargins(0, 0, 0, 0);
-        boxLayout->addWidget(new QLabel(title));
-        boxLayout->addWidget(content, 1);
-        return box;
-    };
-    auto *below = new QSplitter(Qt::Horizontal);
-    below->addWidget(titled(tr("Classes (key: name)"), classList_));
-    below->addWidget(titled(tr("Last decisions"), history_));
-    below->setStretchFactor(0, 1);
-    below->setStretchFactor(1, 2);
+    // The grid gets the whole width (a dock is often narrow); the class buttons sit right under it,
+    // where the eyes already are, and the history below.
+    leftLayout->insertWidget(leftLayout->indexOf(help), classButtons_);
+    auto *below = new QWidget;
+    auto *belowLayout = new QVBoxLayout(below);
+    belowLayout->setContentsMargins(0, 0, 0, 0);
+    belowLayout->addWidget(new QLabel(tr("Last decisions")));
+    belowLayout->addWidget(history_, 1);
 
     auto *splitter = new QSplitter(Qt::Vertical);
     splitter->addWidget(left);
@@ -176,19 +188,10 @@ void LabelingView::showBatch(const QVariantList &items, const QVariantMap &statu
         lastAccuracy_.clear(); // the first batch of another run
     ended_.clear();
     undoStack_->clear(); // a submitted batch is not undone key by key
-    {
-        const QSignalBlocker block(classList_);
-        classList_->clear();
-        for (int c = 0; c < classNames_.size(); ++c) {
-            const QString key = keyOf(c);
-            auto *item = new QListWidgetItem(classNames_[c]);
-            item->setData(Qt::UserRole, c);
-            item->setToolTip(tr("key %1").arg(key.isEmpty() ? tr("none") : key));
-            item->setText(QStringLiteral("%1: %2").arg(key.isEmpty() ? QStringLiteral("-") : key, classNames_[c]));
-            item->setFlags(item->flags() | Qt::ItemIsEditable);
-            classList_->addItem(item);
-        }
-    }
+    QStringList keys;
+    for (int c = 0; c < classNames_.size(); ++c)
+        keys << keyOf(c);
+    classButtons_->setClasses(classNames_, keys);
     grid_->setClassNames(classNames_);
     grid_->setItems(batch);
     updateProgress();
@@ -404,19 +407,56 @@ void LabelingView::onHistoryDoubleClicked(int row)
     assignSelected(int(classNames_.indexOf(chosen)));
 }
 
-void LabelingView::onClassEdited(QListWidgetItem *item)
+void LabelingView::askClassName(int classIndex)
 {
-    const int c = item->data(Qt::UserRole).toInt();
-    QString name = item->text();
-    // The key prefix is shown, not part of the name.
-    if (const int colon = name.indexOf(QStringLiteral(": ")); colon >= 0 && colon <= 12)
-        name = name.mid(colon + 2);
-    name = name.trimmed();
-    if (name.isEmpty() || c < 0 || c >= classNames_.size() || name == classNames_[c])
+    if (classIndex < 0 || classIndex >= classNames_.size())
         return;
-    classNames_[c] = name;
+    bool ok = false;
+    const QString name = QInputDialog::getText(this, tr("Rename the class"), tr("Name of class %1 (stored with the run):").arg(classIndex),
+                                               QLineEdit::Normal, classNames_[classIndex], &ok);
+    if (ok)
+        renameClass(classIndex, name);
+}
+
+void LabelingView::renameClass(int classIndex, const QString &newName)
+{
+    const QString name = newName.trimmed();
+    if (name.isEmpty() || classIndex < 0 || classIndex >= classNames_.size() || name == classNames_[classIndex])
+        return;
+    classNames_[classIndex] = name;
     grid_->setClassNames(classNames_);
-    Q_EMIT classRenamed(c, name);
+    QStringList keys;
+    for (int c = 0; c < classNames_.size(); ++c)
+        keys << keyOf(c);
+    classButtons_->setClasses(classNames_, keys);
+    Q_EMIT classRenamed(classIndex, name);
+}
+
+void LabelingView::zoomSelected()
+{
+    const int i = grid_->selected();
+    if (i < 0 || zoom_)
+        return;
+    const LabelingItem &item = grid_->items()[i];
+    auto *dialog = zoom_ = new ImageZoom(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QObject::destroyed, this, [this] { zoom_ = nullptr; });
+    dialog->setWindowTitle(tr("Sample %1").arg(item.sampleKey));
+    auto *layout = new QVBoxLayout(dialog);
+    auto *picture = new QLabel;
+    picture->setObjectName(QStringLiteral("zoomedImage"));
+    // Whole multiples of the pixels (up to 448 px): small images stay sharp, as their pixels are.
+    const int side = std::max(item.image.width(), item.image.height());
+    const int scale = side > 0 ? std::max(1, 448 / side) : 1;
+    picture->setPixmap(QPixmap::fromImage(item.image.scaled(item.image.size() * scale, Qt::KeepAspectRatio, Qt::FastTransformation)));
+    picture->setAlignment(Qt::AlignCenter);
+    layout->addWidget(picture, 1);
+    const QString guess = item.predicted >= 0 ? tr("the model guesses %1 (%2 %)").arg(className(item.predicted)).arg(item.confidence * 100, 0, 'f', 0)
+                                              : tr("no guess yet");
+    auto *caption = new QLabel(tr("%1 · %2 · a class key labels it, Escape closes").arg(item.sampleKey.toHtmlEscaped(), guess));
+    caption->setWordWrap(true);
+    layout->addWidget(caption);
+    dialog->open();
 }
 
 void LabelingView::keyPressEvent(QKeyEvent *event)
@@ -443,6 +483,8 @@ void LabelingView::keyPressEvent(QKeyEvent *event)
         undoStack_->undo();
     else if (action == QStringLiteral("redo"))
         undoStack_->redo();
+    else if (action == QStringLiteral("zoom"))
+        zoomSelected();
     else {
         QWidget::keyPressEvent(event);
         return;

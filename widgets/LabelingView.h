@@ -1,13 +1,13 @@
 #pragma once
+#include "ClassButtons.h"
 #include "LabelingGrid.h"
 #include "LabelingShortcuts.h"
 
 #include <QVariantMap>
 #include <QWidget>
 
+class QDialog;
 class QLabel;
-class QListWidget;
-class QListWidgetItem;
 class QTableWidget;
 class QUndoStack;
 
@@ -16,9 +16,9 @@ namespace gw {
 class InteractiveOracle;
 
 /// Label Studio's loop in one panel: the batch as a grid with the model's guesses, keys to label
-/// (1-9, 0), move (arrows), skip (S), submit (Return) and undo/redo (Ctrl+Z, Ctrl+Shift+Z; a
-/// QUndoStack), a history of the last decisions (double-click a label to change it), editable class
-/// names and the progress of the run. It speaks only Qt: decisions leave as signals (to an
+/// (1-9, 0), move (arrows), skip (S), submit (Return), zoom (Z or a double-click) and undo/redo
+/// (Ctrl+Z, Ctrl+Shift+Z; a QUndoStack), class buttons (click to label, right-click to rename), a
+/// history of the last decisions (double-click a label to change it) and the progress of the run. It speaks only Qt: decisions leave as signals (to an
 /// InteractiveOracle, which commits them) and come back acknowledged.
 class LabelingView : public QWidget {
     Q_OBJECT
@@ -33,6 +33,9 @@ public:
     LabelingGrid *grid() const { return grid_; }
     QUndoStack *undoStack() const { return undoStack_; }
     QStringList classNames() const { return classNames_; }
+    ClassButtons *classButtons() const { return classButtons_; }
+    /// The open zoom on one image, or null.
+    QDialog *zoom() const { return zoom_; }
     /// The line that says where labeling stands (for tests and screen readers).
     QString progressText() const;
 
@@ -58,6 +61,10 @@ public Q_SLOTS:
     void assignSelected(int classIndex);
     void skipSelected();
     void submit();
+    /// Renames class @p classIndex (stored with the run through the oracle).
+    void renameClass(int classIndex, const QString &name);
+    /// The selected image large, with its key and the model's guess; any key goes on to the view.
+    void zoomSelected();
 
 Q_SIGNALS:
     void assignRequested(qint64 sampleIndex, int label);
@@ -77,14 +84,15 @@ private:
     void addHistory(qint64 sampleIndex, const QString &what);
     void markStored(qint64 sampleIndex);
     void onHistoryDoubleClicked(int row);
-    void onClassEdited(QListWidgetItem *item);
+    void askClassName(int classIndex);
     QString className(int c) const;
     /// The key that gives class @p c ("1" for class 0 by default), empty when none does.
     QString keyOf(int c) const;
 
     LabelingGrid *grid_;
     QLabel *progress_;
-    QListWidget *classList_;
+    ClassButtons *classButtons_;
+    QDialog *zoom_ = nullptr;
     QTableWidget *history_;
     QUndoStack *undoStack_;
     LabelingShortcuts shortcuts_;

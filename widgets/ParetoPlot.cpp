@@ -77,6 +77,7 @@ void ParetoPlot::setPoints(const std::vector<ParetoPoint> &points, const ResultM
         plot_->xAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
     else
         plot_->xAxis->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
+    fitTicksToWidth();
     QCPGraph *frontierLine = plot_->addGraph();
     frontierLine->setName(QStringLiteral("Pareto frontier"));
     frontierLine->setPen(QPen(kFrontierColour, 1.5, Qt::DashLine));
@@ -106,6 +107,22 @@ void ParetoPlot::setPoints(const std::vector<ParetoPoint> &points, const ResultM
     const double ySpan = std::max(1e-9, plot_->yAxis->range().size());
     plot_->yAxis->setRange(plot_->yAxis->range().lower - 0.1 * ySpan - (yScale != 1 ? 2 : 0), plot_->yAxis->range().upper + 0.15 * ySpan + (yScale != 1 ? 3 : 0));
     plot_->replot();
+}
+
+void ParetoPlot::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    fitTicksToWidth();
+}
+
+void ParetoPlot::fitTicksToWidth()
+{
+    // About one labelled tick per 110 px: "0.001" and "10⁻³" fit with room between them.
+    const int ticks = std::clamp(plot_->width() / 110, 2, 6);
+    if (plot_->xAxis->ticker()->tickCount() == ticks)
+        return;
+    plot_->xAxis->ticker()->setTickCount(ticks);
+    plot_->replot(QCustomPlot::rpQueuedReplot);
 }
 
 bool ParetoPlot::save(const QString &path, int width, int height)

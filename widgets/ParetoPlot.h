@@ -33,7 +33,13 @@ public:
     /// Which of the last points are on the frontier (same order).
     const std::vector<bool> &frontier() const { return frontier_; }
 
+protected:
+    /// Fewer ticks on a narrow plot, so their labels never run into each other.
+    void resizeEvent(QResizeEvent *event) override;
+
 private:
+    void fitTicksToWidth();
+
     QCustomPlot *plot_;
     std::vector<bool> frontier_;
 };

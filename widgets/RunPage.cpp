@@ -3,14 +3,17 @@
 #include "LivePowerPlot.h"
 #include "PlotTheme.h"
 #include "QCustomPlotInclude.h"
+#include "report/ModelCard.h"
 
 #include <QDir>
 #include <QHeaderView>
+#include <QJsonObject>
 #include <QJsonDocument>
 #include <QLabel>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QTabWidget>
+#include <QTextBrowser>
 #include <QTableWidget>
 #include <QVBoxLayout>
 #include <algorithm>
@@ -41,7 +44,8 @@ const QStringList &curveNames()
 
 RunPage::RunPage(QWidget *parent)
     : QWidget(parent), tabs_(new QTabWidget), summary_(new QLabel), power_(new LivePowerPlot), curves_(new QCustomPlot),
-      phases_(new QTableWidget(0, 4)), configText_(readOnlyText()), hardware_(readOnlyText()), artifacts_(new QTableWidget(0, 5))
+      phases_(new QTableWidget(0, 4)), configText_(readOnlyText()), hardware_(readOnlyText()), modelCard_(new QTextBrowser),
+      report_(new QPushButton(tr("&Report…"))), artifacts_(new QTableWidget(0, 5))
 {
     setObjectName(QStringLiteral("runPage"));
     summary_->setWordWrap(true);
@@ -68,11 +72,23 @@ RunPage::RunPage(QWidget *parent)
     configLayout->addWidget(configText_, 1);
     tabs_->addTab(configPage, tr("Config"));
     tabs_->addTab(hardware_, tr("Hardware"));
+    modelCard_->setObjectName(QStringLiteral("modelCard"));
+    modelCard_->setOpenExternalLinks(true);
+    tabs_->addTab(modelCard_, tr("Model card"));
     artifacts_->setHorizontalHeaderLabels({tr("Role"), tr("Format"), tr("Bytes"), tr("Parameters"), tr("File")});
     artifacts_->verticalHeader()->hide();
     artifacts_->setEditTriggers(QAbstractItemView::NoEditTriggers);
     artifacts_->horizontalHeader()->setStretchLastSection(true);
     tabs_->addTab(artifacts_, tr("Kept models"));
+    connect(tabs_, &QTabWidget::currentChanged, this, [this] {
+        if (live_ && tabs_->currentWidget() == summary_)
+            showLiveSummary();
+    });
+    report_->setObjectName(QStringLiteral("runReport"));
+    report_->setToolTip(tr("This run alone as an HTML or PDF report: its figures, plots, settings and model card"));
+    report_->setEnabled(false);
+    connect(report_, &QPushButton::clicked, this, [this] { Q_EMIT reportRequested(runId_); });
+    tabs_->setCornerWidget(report_, Qt::TopRightCorner);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(tabs_);
@@ -83,8 +99,14 @@ QString RunPage::summaryText() const
     return summary_->text();
 }
 
+QString RunPage::modelCardText() const
+{
+    return modelCard_->toMarkdown();
+}
+
 void RunPage::setRun(const RunReport &r, const QList<ArtifactRecord> &artifacts, const QString &cacheDirectory)
 {
+    live_ = false;
     runId_ = r.runId;
     config_ = r.params;
     const QString kind = r.params.value(QStringLiteral("kind")).toString();
@@ -146,6 +168,8 @@ void RunPage::setRun(const RunReport &r, const QList<ArtifactRecord> &artifacts,
 
     configText_->setPlainText(QString::fromUtf8(QJsonDocument(r.params).toJson(QJsonDocument::Indented)));
     hardware_->setPlainText(QString::fromUtf8(QJsonDocument(r.hardware).toJson(QJsonDocument::Indented)));
+    modelCard_->setMarkdown(ModelCard::withoutFrontMatter(ModelCard::render(r)));
+    report_->setEnabled(true);
     artifacts_->setRowCount(int(artifacts.size()));
     for (int i = 0; i < artifacts.size(); ++i) {
         const ArtifactRecord &a = artifacts[i];
@@ -160,36 +184,127 @@ void RunPage::setRun(const RunReport &r, const QList<ArtifactRecord> &artifacts,
     artifacts_->resizeColumnsToContents();
 }
 
+QCPGraph *RunPage::curve(const QString &name)
+{
+    const QString shown = QString(name).replace(QLatin1Char('_'), QLatin1Char(' '));
+    for (int g = 0; g < curves_->graphCount(); ++g)
+        if (curves_->graph(g)->name() == shown)
+            return curves_->graph(g);
+    QCPGraph *graph = curves_->addGraph();
+    graph->setName(shown);
+    // Each curve keeps its colour from run to run: a person learns that test accuracy is, say, orange.
+    graph->setPen(QPen(seriesColour(int(curveNames().indexOf(name))), 2));
+    graph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 4));
+    return graph;
+}
+
+void RunPage::rescaleCurves()
+{
+    double maxX = 1, maxY = 1;
+    for (int g = 0; g < curves_->graphCount(); ++g)
+        for (auto it = curves_->graph(g)->data()->constBegin(); it != curves_->graph(g)->data()->constEnd(); ++it) {
+            maxX = std::max(maxX, it->key);
+            maxY = std::max(maxY, it->value);
+        }
+    curves_->xAxis->setRange(0, maxX * 1.05);
+    curves_->yAxis->setRange(0, maxY * 1.05);
+    curves_->replot(QCustomPlot::rpQueuedReplot);
+}
+
 void RunPage::showCurves(const RunReport &r)
 {
     curves_->clearGraphs();
-    std::map<QString, std::vector<std::pair<double, double>>> byName;
+    // Active learning's curves are against labels (al_*); its per-round figures would need a
+    // second x axis, and the labels are what a person pays for.
+    bool perLabel = false;
     for (const MetricPoint &m : r.metrics)
-        if (curveNames().contains(m.name))
-            byName[m.name].emplace_back(double(m.step), m.value);
-    // Active learning's curves are against labels; the others against epochs.
-    const bool perLabel = byName.count(QStringLiteral("al_test_accuracy")) > 0;
-    curves_->xAxis->setLabel(perLabel ? tr("labels (active learning) or round") : tr("epoch"));
+        perLabel = perLabel || m.name.startsWith(QLatin1String("al_"));
+    curves_->xAxis->setLabel(perLabel ? tr("labels") : tr("epoch"));
     curves_->yAxis->setLabel(tr("accuracy (0–1) or loss"));
-    int n = 0;
-    double maxX = 1, maxY = 1;
     for (const QString &name : curveNames()) {
-        const auto it = byName.find(name);
-        if (it == byName.end())
+        if (perLabel != name.startsWith(QLatin1String("al_")))
             continue;
-        QCPGraph *graph = curves_->addGraph();
-        graph->setName(QString(name).replace(QLatin1Char('_'), QLatin1Char(' ')));
-        graph->setPen(QPen(seriesColour(n++), 2));
-        graph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 4));
-        for (const auto &[x, y] : it->second) {
-            graph->addData(x, y);
-            maxX = std::max(maxX, x);
-            maxY = std::max(maxY, y);
-        }
+        for (const MetricPoint &m : r.metrics)
+            if (m.name == name)
+                curve(name)->addData(double(m.step), m.value);
     }
-    curves_->xAxis->setRange(0, maxX * 1.05);
-    curves_->yAxis->setRange(0, maxY * 1.05);
-    curves_->replot();
+    rescaleCurves();
+}
+
+void RunPage::beginLive(const QString &name, const QJsonObject &config)
+{
+    live_ = true;
+    runId_ = 0;
+    liveName_ = name;
+    liveStart_ = QDateTime::currentDateTimeUtc();
+    lastSample_ = PowerSample();
+    config_ = config;
+    power_->clear();
+    curves_->clearGraphs();
+    const bool activeLearning = config.value(QStringLiteral("active_learning")).toObject().value(QStringLiteral("enabled")).toBool();
+    curves_->xAxis->setLabel(activeLearning ? tr("labels") : tr("epoch"));
+    rescaleCurves();
+    phases_->setRowCount(0);
+    artifacts_->setRowCount(0);
+    configText_->setPlainText(QString::fromUtf8(QJsonDocument(config).toJson(QJsonDocument::Indented)));
+    hardware_->setPlainText(tr("Recorded with the run; shown here when it ends."));
+    modelCard_->setMarkdown(tr("The model card is written when the run ends."));
+    report_->setEnabled(false);
+    showLiveSummary();
+    // While a run goes its power is what moves.
+    tabs_->setCurrentWidget(power_);
+}
+
+void RunPage::setLiveRunId(qint64 runId)
+{
+    if (!live_)
+        return;
+    runId_ = runId;
+    showLiveSummary();
+}
+
+void RunPage::addLiveSample(const PowerSample &sample)
+{
+    if (!live_)
+        return;
+    lastSample_ = sample;
+    power_->addSample(sample);
+    if (tabs_->currentWidget() == summary_)
+        showLiveSummary(); // a hidden label needs no new text at every sample
+}
+
+void RunPage::addLiveStep(const QVariantMap &step)
+{
+    if (!live_ || !step.value(QStringLiteral("scope")).toString().isEmpty())
+        return; // parts of a run (clients, variants) have their own pages of figures
+    const double x = step.value(QStringLiteral("step")).toDouble();
+    const bool perLabel = step.contains(QStringLiteral("labels"));
+    for (const QVariant &entry : step.value(QStringLiteral("names")).toList()) {
+        const QString name = entry.toString();
+        // A round of active learning is drawn against the labels it had, as the stored run is.
+        const QString shown = perLabel ? QStringLiteral("al_") + name : name;
+        if (curveNames().contains(shown))
+            curve(shown)->addData(perLabel ? step.value(QStringLiteral("labels")).toDouble() : x, step.value(name).toDouble());
+    }
+    rescaleCurves();
+}
+
+void RunPage::showLiveSummary()
+{
+    const QString kind = config_.value(QStringLiteral("kind")).toString();
+    summary_->setText(tr("<h3>%1: %2</h3>"
+                         "<table cellspacing=4>"
+                         "<tr><td>Kind</td><td>%3</td></tr>"
+                         "<tr><td>Status</td><td>running since %4 UTC</td></tr>"
+                         "<tr><td>Energy so far</td><td>%5 Wh (%6)</td></tr>"
+                         "<tr><td>Emissions so far</td><td>%7 g CO₂e at %8 g/kWh</td></tr>"
+                         "</table><p>The whole record (phases, hardware, kept models) shows here when the run ends.</p>")
+                          .arg(runId_ > 0 ? tr("Run %1").arg(runId_) : tr("New run"), liveName_.toHtmlEscaped(),
+                               kind.isEmpty() ? tr("(implied by its keys)") : kind.toHtmlEscaped(), liveStart_.toString(Qt::ISODate))
+                          .arg(lastSample_.energyJ / 3600.0, 0, 'f', 4)
+                          .arg(lastSample_.source.isEmpty() ? tr("no sample yet") : lastSample_.source)
+                          .arg(lastSample_.emissionsG, 0, 'f', 4)
+                          .arg(lastSample_.intensityGPerKwh, 0, 'f', 0));
 }
 
 } // namespace gw

@@ -18,6 +18,7 @@
 #include <QScrollArea>
 #include <QSet>
 #include <QSpinBox>
+#include <QRegularExpression>
 #include <QTabWidget>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -346,6 +347,23 @@ json RunParameterForm::toJson() const
 RunConfig RunParameterForm::config() const
 {
     return RunConfig::fromJson(toJson(), QStringLiteral("The form"));
+}
+
+QString RunParameterForm::inFieldTerms(const QString &message) const
+{
+    std::vector<const RunParameter *> named;
+    for (const Field &f : fields_)
+        named.push_back(f.parameter);
+    // The longest keys first, so "training.green_stop.epochs" is not read as "training.green_stop".
+    std::sort(named.begin(), named.end(), [](const RunParameter *a, const RunParameter *b) { return a->key.size() > b->key.size(); });
+    QString out = message;
+    for (const RunParameter *p : named) {
+        const RunParameterSection *section = RunParameters::findSection(p->section());
+        const QString field = section ? QStringLiteral("“%1” on %2").arg(p->label, section->page) : QStringLiteral("“%1”").arg(p->label);
+        const QRegularExpression key(QStringLiteral("'?(?<![\\w.])%1(?![\\w.])'?").arg(QRegularExpression::escape(p->key)));
+        out.replace(key, field);
+    }
+    return out;
 }
 
 QWidget *RunParameterForm::editor(const QString &key) const

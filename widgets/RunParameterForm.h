@@ -33,6 +33,10 @@ public:
     /// message the JSON reader and the command line give).
     RunConfig config() const;
 
+    /// @p message (an Error of config()) as the form's user reads it: each parameter key it names
+    /// becomes the field's label and the tab it is on ("“Training samples” on Data").
+    QString inFieldTerms(const QString &message) const;
+
     /// The editor of @p key (a QLineEdit, QSpinBox, QDoubleSpinBox, QComboBox or QCheckBox); null if unknown.
     QWidget *editor(const QString &key) const;
     /// The kind chooser (its items' data are the kinds' ids).

@@ -88,7 +88,7 @@ QVariant RunsTableModel::headerData(int section, Qt::Orientation orientation, in
     case Labels: return QStringLiteral("Labels");
     case Duration: return QStringLiteral("Duration (s)");
     case Energy: return QStringLiteral("Energy (Wh)");
-    case Emissions: return QStringLiteral("CO₂ (g)");
+    case Emissions: return QStringLiteral("CO₂e (g)");
     case Source: return QStringLiteral("Measured / estimated");
     case Intensity: return QStringLiteral("Intensity (g/kWh)");
     case Started: return QStringLiteral("Started");

@@ -196,6 +196,10 @@ void reportEmbeddings(const Embedded &train, const Embedded &test, RunContext &c
         summary.insert(QStringLiteral("embedding_computed_by_run"), double(train.cost.runId));
     context.metric(0, QStringLiteral("embedding_cache_hit"), hit ? 1 : 0);
     context.metric(0, QStringLiteral("embedding_energy_reused_j"), reusedJ);
+    // Compare shows (and may charge) what another run paid for, and says which run that was.
+    context.metric(0, QStringLiteral("embedding_emissions_reused_g"), (train.hit ? train.cost.emissionsG : 0) + (test.hit ? test.cost.emissionsG : 0));
+    if (train.hit && train.cost.runId > 0)
+        context.metric(0, QStringLiteral("embedding_computed_by_run"), double(train.cost.runId));
 }
 
 QString sampleKey(const ImageDataset &data, std::int64_t index)

@@ -319,4 +319,12 @@ void ModelCard::write(const RunReport &report, const QString &path, const QStrin
     AtomicFile::writeWhole(path, text, QStringLiteral("the model card"));
 }
 
+QString ModelCard::withoutFrontMatter(const QString &card)
+{
+    if (!card.startsWith(QStringLiteral("---\n")))
+        return card;
+    const int end = card.indexOf(QStringLiteral("\n---\n"), 4);
+    return end > 0 ? card.mid(end + 5) : card;
+}
+
 } // namespace gw

@@ -22,6 +22,8 @@ public:
     /// Writes render() as UTF-8, replacing @p path only once the whole card is written. Throws
     /// gw::Error naming the file when it cannot be written.
     static void write(const RunReport &report, const QString &path, const QString &workbenchVersion = QString());
+    /// A card's Markdown without its YAML front matter (which is for the Hugging Face Hub, not for reading).
+    static QString withoutFrontMatter(const QString &card);
 
     /// The Hub's training_type from the stored run config: "pre-training" when training starts
     /// from random weights (training.mode "scratch", also the default when the key is missing, or

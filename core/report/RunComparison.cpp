@@ -34,7 +34,7 @@ void flattenInto(const QJsonValue &value, const QString &prefix, QMap<QString, Q
 
 } // namespace
 
-RunComparison::RunComparison(QList<RunRecord> runs) : runs_(std::move(runs))
+RunComparison::RunComparison(QList<RunRecord> runs, QMap<qint64, ReusedCost> reused) : runs_(std::move(runs)), reused_(std::move(reused))
 {
     for (const RunRecord &run : runs_)
         parameters_.push_back(flattenParameters(run.paramsJson));
@@ -115,21 +115,54 @@ std::vector<bool> RunComparison::paretoFrontier() const
     return out;
 }
 
+std::optional<RunComparison::ReusedCost> RunComparison::ReusedCost::of(const RunRecord &run, const QMap<QString, double> &results)
+{
+    const double energyJ = results.value(QStringLiteral("embedding_energy_reused_j"));
+    if (!(energyJ > 0))
+        return std::nullopt;
+    ReusedCost cost;
+    cost.energyKwh = energyJ / 3.6e6;
+    cost.emissionsG = results.contains(QStringLiteral("embedding_emissions_reused_g")) ? results.value(QStringLiteral("embedding_emissions_reused_g"))
+                                                                                        : cost.energyKwh * run.intensityGPerKwh.value_or(0);
+    cost.computedByRun = qint64(results.value(QStringLiteral("embedding_computed_by_run")));
+    return cost;
+}
+
+std::optional<RunComparison::ReusedCost> RunComparison::reused(int row) const
+{
+    const auto it = reused_.constFind(runs_.at(row).id);
+    return it == reused_.constEnd() ? std::nullopt : std::optional<ReusedCost>(*it);
+}
+
+std::optional<double> RunComparison::chargedEmissionsG(int row, const Score &score) const
+{
+    const RunRecord &run = runs_.at(row);
+    if (!run.emissionsG)
+        return std::nullopt;
+    const std::optional<ReusedCost> extra = score.chargeReused ? reused(row) : std::nullopt;
+    return *run.emissionsG + (extra ? extra->emissionsG : 0);
+}
+
 std::vector<std::optional<double>> RunComparison::scores(const Score &score) const
 {
+    std::vector<std::optional<double>> charged;
     double largest = 0;
-    for (const RunRecord &run : runs_)
-        largest = std::max(largest, run.emissionsG.value_or(0));
+    for (int i = 0; i < runs_.size(); ++i) {
+        charged.push_back(chargedEmissionsG(i, score));
+        largest = std::max(largest, charged.back().value_or(0));
+    }
     std::vector<std::optional<double>> out;
-    for (const RunRecord &run : runs_) {
-        if (!run.accuracy || !run.emissionsG) {
+    for (int i = 0; i < runs_.size(); ++i) {
+        const RunRecord &run = runs_[i];
+        const std::optional<double> emissionsG = charged[std::size_t(i)];
+        if (!run.accuracy || !emissionsG) {
             out.emplace_back();
             continue;
         }
         if (score.kind == Score::Kind::AccuracyPerGram)
-            out.emplace_back(*run.emissionsG > 0 ? std::optional<double>(*run.accuracy / *run.emissionsG) : std::nullopt);
+            out.emplace_back(*emissionsG > 0 ? std::optional<double>(*run.accuracy / *emissionsG) : std::nullopt);
         else
-            out.emplace_back(*run.accuracy - score.weight * (largest > 0 ? *run.emissionsG / largest : 0));
+            out.emplace_back(*run.accuracy - score.weight * (largest > 0 ? *emissionsG / largest : 0));
     }
     return out;
 }

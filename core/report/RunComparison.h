@@ -22,9 +22,22 @@ public:
             Weighted         ///< accuracy - weight x emissions_g / (largest emissions_g among the runs)
         } kind = Kind::AccuracyPerGram;
         double weight = 0.5;
+        /// Ranks each run as if it had computed the embeddings it reused itself: their CO2e is added
+        /// to its own. Off, a run that found them in the cache looks as cheap as its own work was.
+        bool chargeReused = false;
     };
 
-    explicit RunComparison(QList<RunRecord> runs);
+    /// What a run took from the embedding cache that another run paid for (not in its own totals).
+    struct ReusedCost {
+        double energyKwh = 0;
+        double emissionsG = 0;
+        qint64 computedByRun = 0; ///< 0 when the store does not say
+        /// From a run's final metrics (RunSeries::results); nothing when it reused nothing. Runs
+        /// stored before the reused CO2e was kept are charged their reused energy at their own intensity.
+        static std::optional<ReusedCost> of(const RunRecord &run, const QMap<QString, double> &results);
+    };
+
+    explicit RunComparison(QList<RunRecord> runs, QMap<qint64, ReusedCost> reused = {});
 
     const QList<RunRecord> &runs() const { return runs_; }
     /// Every parameter of the run's config as "dotted.key" -> its JSON text ("0.001", "\"adam\"", "null").
@@ -33,6 +46,10 @@ public:
     QStringList differingParameters() const;
     /// The value of @p key in run @p row, as flattenParameters writes it; empty when the run has none.
     QString parameter(int row, const QString &key) const;
+    /// What run @p row reused, or nothing.
+    std::optional<ReusedCost> reused(int row) const;
+    /// The CO2e the leaderboard counts for run @p row under @p score.
+    std::optional<double> chargedEmissionsG(int row, const Score &score) const;
 
     /// Per run: true when it is on the frontier of accuracy (higher better) against emissions (lower
     /// better). Runs without accuracy or emissions are never on it.
@@ -48,6 +65,7 @@ public:
 
 private:
     QList<RunRecord> runs_;
+    QMap<qint64, ReusedCost> reused_;
     std::vector<QMap<QString, QString>> parameters_;
 };
 
