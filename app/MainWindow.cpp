@@ -105,6 +105,10 @@ MainWindow::MainWindow(QString databasePath, QWidget *parent)
     runLayout->addWidget(progressText_);
     runLayout->addWidget(predictionText_);
     runLayout->addWidget(livePage_, 1);
+    // Long lines wrap: a label without wrapping is as wide as its text, and would widen the window
+    // past the screen (a prediction with its range is a long line).
+    progressText_->setWordWrap(true);
+    predictionText_->setWordWrap(true);
     progress_->setRange(0, 1000);
     progress_->setValue(0);
     progress_->setFormat(QStringLiteral("%p%"));

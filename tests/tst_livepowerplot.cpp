@@ -1,6 +1,7 @@
 // The live view: every source's power, cumulative energy and CO2e, phases shaded (one span per
 // stretch of a phase), the time window, and clearing for the next run.
 #include "LivePowerPlot.h"
+#include "PlotExplorer.h"
 #include "QCustomPlotInclude.h"
 
 #include <QtTest>
@@ -52,6 +53,34 @@ private Q_SLOTS:
         plot.clear();
         QCOMPARE(plot.sampleCount(), 0);
         QCOMPARE(plot.shadedPhases(), 0);
+    }
+
+    // Every plot: the mouse over a point reads it out, the wheel zooms, a double-click shows it all again.
+    void aPointReadsOutAndTheViewComesBack()
+    {
+        LivePowerPlot plot;
+        plot.resize(800, 500);
+        plot.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&plot));
+        for (int t = 1; t <= 20; ++t)
+            plot.addSample(sample(t, QStringLiteral("train")));
+        plot.replotNow();
+        QCustomPlot *p = plot.plot();
+        QTRY_VERIFY(p->xAxis->range().upper >= 20);
+        p->replot(QCustomPlot::rpImmediateRefresh);
+        auto *explorer = p->findChild<PlotExplorer *>();
+        QVERIFY(explorer);
+        const QPointF atTotal(p->xAxis->coordToPixel(10), p->yAxis->coordToPixel(11));
+        const QString readout = explorer->readoutAt(atTotal);
+        QVERIFY2(readout.contains(QStringLiteral("total (W)")) && readout.contains(QStringLiteral("elapsed (s) 10\n"))
+                     && readout.contains(QStringLiteral("power (W) 11")),
+                 qPrintable(readout));
+        QVERIFY(explorer->readoutAt(QPointF(p->xAxis->coordToPixel(10), p->yAxis->coordToPixel(1) - 200)).isEmpty()); // nothing near
+        // Zoomed in, then back to the whole run.
+        p->xAxis->setRange(5, 8);
+        explorer->reset();
+        QCOMPARE(p->xAxis->range().lower, 0.0);
+        QVERIFY(p->xAxis->range().upper >= 20);
     }
 
     void showsTheLastMinutesOnly()

@@ -503,6 +503,8 @@ private Q_SLOTS:
         window.labelingView()->showBatch(items, {{QStringLiteral("class_names"), classes}, {QStringLiteral("labels_so_far"), 20},
                                                  {QStringLiteral("budget"), 200}, {QStringLiteral("round"), 1}});
         QTest::qWait(200); // the dock opens and takes its width
+        // The window fits the screen it was sized for, however long the lines it shows.
+        QVERIFY2(window.minimumSizeHint().width() <= 1100, qPrintable(QString::number(window.minimumSizeHint().width())));
         LabelingGrid *grid = window.labelingView()->grid();
         QVERIFY(grid->isVisible());
         auto *viewport = grid->parentWidget();
@@ -544,6 +546,7 @@ private Q_SLOTS:
         QVERIFY(!window.livePage()->isLive());
         QCOMPARE(window.livePage()->runId(), s.runId);
         QVERIFY(window.livePage()->phaseTable()->rowCount() >= 2);
+        QVERIFY2(window.minimumSizeHint().width() <= 1100, qPrintable(QString::number(window.minimumSizeHint().width()))); // long lines wrap
         // The status bar keeps the intensity this run was computed with, and says whose it is.
         const QString grid = window.findChild<QLabel *>(QStringLiteral("intensityStatus"))->text();
         QVERIFY2(grid.contains(QStringLiteral("run %1").arg(s.runId)) && grid.contains(QString::number(s.intensityGPerKwh, 'f', 0)), qPrintable(grid));

@@ -1,6 +1,5 @@
 #include "ClassButtons.h"
 
-#include <QGridLayout>
 #include <QMenu>
 #include <QPushButton>
 #include <QResizeEvent>
@@ -8,10 +7,15 @@
 
 namespace gw {
 
-ClassButtons::ClassButtons(QWidget *parent) : QWidget(parent), layout_(new QGridLayout(this))
+namespace {
+constexpr int kSpacing = 4;
+} // namespace
+
+ClassButtons::ClassButtons(QWidget *parent) : QWidget(parent)
 {
-    layout_->setContentsMargins(0, 0, 0, 0);
-    layout_->setSpacing(4);
+    QSizePolicy policy(QSizePolicy::Preferred, QSizePolicy::Preferred);
+    policy.setHeightForWidth(true); // as many rows as the width needs
+    setSizePolicy(policy);
 }
 
 QPushButton *ClassButtons::button(int classIndex) const
@@ -26,7 +30,7 @@ void ClassButtons::setClasses(const QStringList &names, const QStringList &keys)
     for (int c = 0; c < names.size(); ++c) {
         const QString key = c < keys.size() && !keys[c].isEmpty() ? keys[c] : QStringLiteral("-");
         // "&&": a class name is no mnemonic; the label keys are the way to press a class.
-        auto *b = new QPushButton(QStringLiteral("%1  %2").arg(key, QString(names[c]).replace(QLatin1Char('&'), QStringLiteral("&&"))));
+        auto *b = new QPushButton(QStringLiteral("%1  %2").arg(key, QString(names[c]).replace(QLatin1Char('&'), QStringLiteral("&&"))), this);
         b->setObjectName(QStringLiteral("class-%1").arg(c));
         b->setToolTip(tr("Give the selected image class \"%1\" (key %2); right-click to rename the class").arg(names[c], key));
         b->setFocusPolicy(Qt::NoFocus); // the keys stay with the grid
@@ -37,36 +41,73 @@ void ClassButtons::setClasses(const QStringList &names, const QStringList &keys)
             menu.addAction(tr("&Rename class…"), this, [this, c] { Q_EMIT renameRequested(c); });
             menu.exec(b->mapToGlobal(at));
         });
+        if (isVisible())
+            b->show();
         buttons_.push_back(b);
     }
-    columns_ = 0;
-    reflow();
+    updateGeometry();
+    place();
+}
+
+QSize ClassButtons::cellSize() const
+{
+    QSize cell(0, 0);
+    for (const QPushButton *b : buttons_)
+        cell = cell.expandedTo(b->sizeHint());
+    return cell;
+}
+
+int ClassButtons::columnsFor(int width) const
+{
+    const int cellWidth = cellSize().width();
+    if (buttons_.isEmpty() || cellWidth <= 0)
+        return 1;
+    return std::clamp((width + kSpacing) / (cellWidth + kSpacing), 1, int(buttons_.size()));
+}
+
+bool ClassButtons::hasHeightForWidth() const
+{
+    return true;
+}
+
+int ClassButtons::heightForWidth(int width) const
+{
+    if (buttons_.isEmpty())
+        return 0;
+    const int columns = columnsFor(width);
+    const int rows = (int(buttons_.size()) + columns - 1) / columns;
+    return rows * cellSize().height() + (rows - 1) * kSpacing;
+}
+
+QSize ClassButtons::sizeHint() const
+{
+    // All in one row when there is room; the layout narrows it and asks heightForWidth.
+    const QSize cell = cellSize();
+    return {int(buttons_.size()) * (cell.width() + kSpacing), heightForWidth(int(buttons_.size()) * (cell.width() + kSpacing))};
+}
+
+QSize ClassButtons::minimumSizeHint() const
+{
+    // One column is the least: the dock may be narrow, and the buttons then stack.
+    return {cellSize().width(), cellSize().height()};
 }
 
 void ClassButtons::resizeEvent(QResizeEvent *event)
 {
     QWidget::resizeEvent(event);
-    reflow();
+    place();
 }
 
-void ClassButtons::reflow()
+void ClassButtons::place()
 {
     if (buttons_.isEmpty())
         return;
-    int widest = 0;
-    for (const QPushButton *b : buttons_)
-        widest = std::max(widest, b->sizeHint().width());
-    const int columns = std::clamp((width() + layout_->spacing()) / (widest + layout_->spacing()), 1, int(buttons_.size()));
-    if (columns == columns_)
-        return;
-    columns_ = columns;
-    for (QPushButton *b : buttons_)
-        layout_->removeWidget(b);
+    columns_ = columnsFor(width());
+    // The columns share the width: buttons grow to fill a row rather than leave a ragged gap.
+    const int cellWidth = std::max(cellSize().width(), (width() - (columns_ - 1) * kSpacing) / columns_);
+    const int cellHeight = cellSize().height();
     for (int c = 0; c < buttons_.size(); ++c)
-        layout_->addWidget(buttons_[c], c / columns, c % columns);
-    // The rows the buttons need at this width, so the layout above gives them that height.
-    layout_->invalidate();
-    setMinimumHeight(layout_->sizeHint().height());
+        buttons_[c]->setGeometry((c % columns_) * (cellWidth + kSpacing), (c / columns_) * (cellHeight + kSpacing), cellWidth, cellHeight);
 }
 
 } // namespace gw

@@ -3,7 +3,6 @@
 #include <QVector>
 #include <QWidget>
 
-class QGridLayout;
 class QPushButton;
 
 namespace gw {
@@ -22,6 +21,10 @@ public:
     QPushButton *button(int classIndex) const;
     /// Columns in use at the present width.
     int columns() const { return columns_; }
+    bool hasHeightForWidth() const override;
+    int heightForWidth(int width) const override;
+    QSize sizeHint() const override;
+    QSize minimumSizeHint() const override;
 
 Q_SIGNALS:
     void classClicked(int classIndex);
@@ -31,9 +34,12 @@ protected:
     void resizeEvent(QResizeEvent *event) override;
 
 private:
-    void reflow();
+    /// The buttons in rows at the present width.
+    void place();
+    /// The size every button gets at least: the largest button's.
+    QSize cellSize() const;
+    int columnsFor(int width) const;
 
-    QGridLayout *layout_;
     QVector<QPushButton *> buttons_;
     int columns_ = 0;
 };

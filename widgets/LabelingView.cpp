@@ -155,6 +155,12 @@ void LabelingView::connectOracle(InteractiveOracle *oracle)
     connect(this, &LabelingView::classRenamed, oracle, &InteractiveOracle::renameClass);
 }
 
+void LabelingView::setShortcuts(const LabelingShortcuts &shortcuts)
+{
+    shortcuts_ = shortcuts;
+    showClassButtons(); // the buttons say the keys
+}
+
 QString LabelingView::keyOf(int c) const
 {
     return shortcuts_.keys.value(QStringLiteral("class-%1").arg(c)).toString(QKeySequence::NativeText);
@@ -188,10 +194,7 @@ void LabelingView::showBatch(const QVariantList &items, const QVariantMap &statu
         lastAccuracy_.clear(); // the first batch of another run
     ended_.clear();
     undoStack_->clear(); // a submitted batch is not undone key by key
-    QStringList keys;
-    for (int c = 0; c < classNames_.size(); ++c)
-        keys << keyOf(c);
-    classButtons_->setClasses(classNames_, keys);
+    showClassButtons();
     grid_->setClassNames(classNames_);
     grid_->setItems(batch);
     updateProgress();
@@ -407,6 +410,14 @@ void LabelingView::onHistoryDoubleClicked(int row)
     assignSelected(int(classNames_.indexOf(chosen)));
 }
 
+void LabelingView::showClassButtons()
+{
+    QStringList keys;
+    for (int c = 0; c < classNames_.size(); ++c)
+        keys << keyOf(c);
+    classButtons_->setClasses(classNames_, keys);
+}
+
 void LabelingView::askClassName(int classIndex)
 {
     if (classIndex < 0 || classIndex >= classNames_.size())
@@ -425,10 +436,7 @@ void LabelingView::renameClass(int classIndex, const QString &newName)
         return;
     classNames_[classIndex] = name;
     grid_->setClassNames(classNames_);
-    QStringList keys;
-    for (int c = 0; c < classNames_.size(); ++c)
-        keys << keyOf(c);
-    classButtons_->setClasses(classNames_, keys);
+    showClassButtons();
     Q_EMIT classRenamed(classIndex, name);
 }
 

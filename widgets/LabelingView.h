@@ -28,7 +28,7 @@ public:
     /// Shows @p oracle's batches and sends it every decision (its signals arrive queued from the
     /// run's thread); emits batchShown when a batch arrives.
     void connectOracle(InteractiveOracle *oracle);
-    void setShortcuts(const LabelingShortcuts &shortcuts) { shortcuts_ = shortcuts; }
+    void setShortcuts(const LabelingShortcuts &shortcuts);
     const LabelingShortcuts &shortcuts() const { return shortcuts_; }
     LabelingGrid *grid() const { return grid_; }
     QUndoStack *undoStack() const { return undoStack_; }
@@ -85,6 +85,8 @@ private:
     void markStored(qint64 sampleIndex);
     void onHistoryDoubleClicked(int row);
     void askClassName(int classIndex);
+    /// The class buttons for the present names and keys.
+    void showClassButtons();
     QString className(int c) const;
     /// The key that gives class @p c ("1" for class 0 by default), empty when none does.
     QString keyOf(int c) const;

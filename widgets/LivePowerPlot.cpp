@@ -1,5 +1,7 @@
 #include "LivePowerPlot.h"
 
+#include "PlotExplorer.h"
+
 #include "PlotExport.h"
 #include "QCustomPlotInclude.h"
 
@@ -64,6 +66,13 @@ LivePowerPlot::LivePowerPlot(QWidget *parent)
     cumulativeRect_->setMarginGroup(QCP::msLeft | QCP::msRight, margins);
     connect(plot_->xAxis, qOverload<const QCPRange &>(&QCPAxis::rangeChanged), cumulativeRect_->axis(QCPAxis::atBottom),
             qOverload<const QCPRange &>(&QCPAxis::setRange));
+
+    // Zoom, pan, a double-click back to the whole run, a readout under the mouse; below, the drag
+    // and wheel move the shared time axis and both cumulative axes.
+    PlotExplorer::install(plot_, [this] { redraw(); });
+    const QList<QCPAxis *> cumulativeAxes{cumulativeRect_->axis(QCPAxis::atLeft), cumulativeRect_->axis(QCPAxis::atRight)};
+    cumulativeRect_->setRangeDragAxes({plot_->xAxis}, cumulativeAxes);
+    cumulativeRect_->setRangeZoomAxes({plot_->xAxis}, cumulativeAxes);
 
     total_ = addLine(plot_, plot_->xAxis, plot_->yAxis, QStringLiteral("total (W)"), seriesColour(0), Qt::SolidLine, 2);
     cpu_ = addLine(plot_, plot_->xAxis, plot_->yAxis, QStringLiteral("CPU (W)"), seriesColour(1), Qt::SolidLine, 1);

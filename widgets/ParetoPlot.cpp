@@ -1,5 +1,6 @@
 #include "ParetoPlot.h"
 
+#include "PlotExplorer.h"
 #include "PlotExport.h"
 #include "QCustomPlotInclude.h"
 #include "report/RunComparison.h"
@@ -28,6 +29,8 @@ ParetoPlot::ParetoPlot(QWidget *parent) : QWidget(parent), plot_(new QCustomPlot
     plot_->plotLayout()->setRowStretchFactor(1, 0.001);
     plot_->setMinimumHeight(220);
     followPalette(plot_);
+    // A double-click brings back the plot's own framing (room for every point's label), not a bare rescale.
+    PlotExplorer::install(plot_, [this] { setPoints(points_, cost_, objective_); });
 }
 
 namespace {
@@ -45,6 +48,11 @@ QString axisLabel(const ResultMetric &metric, bool percent, bool log)
 
 void ParetoPlot::setPoints(const std::vector<ParetoPoint> &points, const ResultMetric &cost, const ResultMetric &objective)
 {
+    if (&points != &points_) {
+        points_ = points;
+        cost_ = cost;
+        objective_ = objective;
+    }
     plot_->clearGraphs();
     plot_->clearItems();
     // Accuracy reads as a percentage; every other figure as it is stored.

@@ -42,6 +42,9 @@ private:
 
     QCustomPlot *plot_;
     std::vector<bool> frontier_;
+    /// What was last drawn, to draw it again after zooming.
+    std::vector<ParetoPoint> points_;
+    ResultMetric cost_, objective_;
 };
 
 } // namespace gw

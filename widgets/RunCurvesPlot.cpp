@@ -1,5 +1,6 @@
 #include "RunCurvesPlot.h"
 
+#include "PlotExplorer.h"
 #include "PlotExport.h"
 #include "QCustomPlotInclude.h"
 
@@ -19,6 +20,7 @@ QCustomPlot *addPlot(QWidget *owner)
     plot->setMinimumHeight(220);
     plot->legend->setVisible(true);
     followPalette(plot);
+    PlotExplorer::install(plot);
     return plot;
 }
 

@@ -1,6 +1,7 @@
 #include "RunPage.h"
 
 #include "LivePowerPlot.h"
+#include "PlotExplorer.h"
 #include "PlotTheme.h"
 #include "QCustomPlotInclude.h"
 #include "report/ModelCard.h"
@@ -53,7 +54,7 @@ RunPage::RunPage(QWidget *parent)
     summary_->setAlignment(Qt::AlignTop | Qt::AlignLeft);
     tabs_->addTab(summary_, tr("Summary"));
     tabs_->addTab(power_, tr("Power and energy"));
-    curves_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom | QCP::iSelectPlottables);
+    PlotExplorer::install(curves_, [this] { rescaleCurves(); });
     curves_->xAxis->setLabel(tr("epoch or round"));
     curves_->legend->setVisible(true);
     followPalette(curves_);
