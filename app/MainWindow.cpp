@@ -59,6 +59,7 @@
 #include <QTableView>
 #include <QToolBar>
 #include <QVBoxLayout>
+#include <algorithm>
 
 namespace gw {
 
@@ -333,6 +334,7 @@ void MainWindow::refreshRuns()
         runsArea_->setCurrentWidget(empty ? welcome_ : runsView_->parentWidget());
         applyRunsFilter();
         runPanel_->setVisible(!empty);
+        showLatestRun();
         statusBar()->showMessage(QStringLiteral("Store: %1 (%2 %3)").arg(databasePath_).arg(runsModel_->rowCount())
                                      .arg(runsModel_->rowCount() == 1 ? QStringLiteral("run") : QStringLiteral("runs")));
     } catch (const Error &e) {
@@ -755,9 +757,33 @@ bool MainWindow::deleteRun(int row, bool confirm)
     }
     if (runPage_->runId() == run.id)
         runDock_->hide();
+    if (livePage_->runId() == run.id)
+        livePage_->clear(); // refreshRuns shows the latest run that is left
     refreshRuns();
     statusBar()->showMessage(QStringLiteral("Run %1 deleted").arg(run.id), 8000);
     return true;
+}
+
+void MainWindow::showLatestRun()
+{
+    if (runQueue_->isBusy() || livePage_->isLive())
+        return; // the page follows the run that goes
+    qint64 latest = 0;
+    for (int row = 0; row < runsModel_->rowCount(); ++row) {
+        const qint64 id = runsModel_->runAt(row).id;
+        if (id == livePage_->runId())
+            return; // it keeps the run it shows while that run is in the store
+        latest = std::max(latest, id);
+    }
+    try {
+        if (latest > 0)
+            showStoredRun(livePage_, latest);
+        else
+            livePage_->clear();
+    } catch (const Error &e) {
+        livePage_->clear();
+        statusBar()->showMessage(e.message(), 15000);
+    }
 }
 
 void MainWindow::showStoredRun(RunPage *page, qint64 id) const

@@ -145,6 +145,9 @@ private:
     void newRunFromPage(const RunPage *page, const QJsonObject &stored);
     /// Fills @p page with run @p id from the store; an Error when it cannot be read.
     void showStoredRun(RunPage *page, qint64 id) const;
+    /// Between runs the run panel's page shows the newest stored run (the one just made, or the
+    /// last one of an opened store), and keeps the run it shows while that run is in the store.
+    void showLatestRun();
     /// Loads @p runs with their series and model cards into @p view.
     void fillComparison(CompareView *view, const QList<RunRecord> &runs);
     void askAndWriteRunReport(qint64 runId);

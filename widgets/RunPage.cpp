@@ -81,6 +81,7 @@ RunPage::RunPage(QWidget *parent)
     artifacts_->setEditTriggers(QAbstractItemView::NoEditTriggers);
     artifacts_->horizontalHeader()->setStretchLastSection(true);
     tabs_->addTab(artifacts_, tr("Kept models"));
+    clear();
     connect(tabs_, &QTabWidget::currentChanged, this, [this] {
         if (live_ && tabs_->currentWidget() == summary_)
             showLiveSummary();
@@ -230,6 +231,23 @@ void RunPage::showCurves(const RunReport &r)
                 curve(name)->addData(double(m.step), m.value);
     }
     rescaleCurves();
+}
+
+void RunPage::clear()
+{
+    live_ = false;
+    runId_ = 0;
+    config_ = QJsonObject();
+    summary_->setText(tr("No run to show: start one with <i>New run…</i>, or open a past run from the table (Enter or a double-click)."));
+    power_->clear();
+    curves_->clearGraphs();
+    rescaleCurves();
+    phases_->setRowCount(0);
+    artifacts_->setRowCount(0);
+    configText_->clear();
+    hardware_->clear();
+    modelCard_->clear();
+    report_->setEnabled(false);
 }
 
 void RunPage::beginLive(const QString &name, const QJsonObject &config)

@@ -45,6 +45,8 @@ public:
     QString modelCardText() const;
 
 public Q_SLOTS:
+    /// No run: every tab empty, the summary says how to get one.
+    void clear();
     /// The page of a run that starts now, named @p name with @p config (its stored form).
     void beginLive(const QString &name, const QJsonObject &config);
     /// The store's id of the live run, once its record exists.
