@@ -85,7 +85,10 @@ NewRunDialog::NewRunDialog(const RunConfig &initial, QWidget *parent)
     expectedDurationS_->setSuffix(QStringLiteral(" s"));
     expectedDurationS_->setSpecialValueText(QStringLiteral("as the last completed run of this config"));
     auto *greenestForm = new QFormLayout(greenestStart_);
-    greenestForm->addRow(QStringLiteral("F&orecast CSV"), forecastRow);
+    // The field is a row (the path and its button): the label needs its buddy named, or its "&" shows as text.
+    auto *forecastLabel = new QLabel(QStringLiteral("F&orecast CSV"));
+    forecastLabel->setBuddy(forecastFile_);
+    greenestForm->addRow(forecastLabel, forecastRow);
     greenestForm->addRow(QStringLiteral("Finished &by"), deadline_);
     greenestForm->addRow(QStringLiteral("E&xpected duration"), expectedDurationS_);
 

@@ -226,8 +226,30 @@ private Q_SLOTS:
                 const QChar m = mnemonicOf(text);
                 if (m.isNull())
                     continue;
+                if (auto *label = qobject_cast<QLabel *>(w))
+                    QVERIFY2(label->buddy(), qPrintable(QStringLiteral("\"%1\" has no buddy: its & shows as text").arg(text)));
                 QVERIFY2(!seen.contains(m), qPrintable(QStringLiteral("Alt+%1: \"%2\" and \"%3\" on tab %4").arg(m, seen.value(m), text, tabs->tabText(t))));
                 seen.insert(m, text);
+            }
+        }
+    }
+
+    // Every label of the dialog shows its whole text at the dialog's own size, on every tab.
+    void noLabelIsClipped()
+    {
+        NewRunDialog dialog(RunConfig::defaultsFor(QStringLiteral("finetune")));
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        QTabWidget *tabs = dialog.form()->tabs();
+        for (int t = 0; t < tabs->count(); ++t) {
+            tabs->setCurrentIndex(t);
+            QTest::qWait(50);
+            for (QLabel *label : dialog.findChildren<QLabel *>()) {
+                if (!label->isVisible() || label->wordWrap() || label->text().isEmpty())
+                    continue;
+                const int needed = label->fontMetrics().horizontalAdvance(QString(label->text()).remove(QLatin1Char('&')));
+                QVERIFY2(label->contentsRect().width() >= needed,
+                         qPrintable(QStringLiteral("\"%1\" on tab %2: %3 px for %4 px of text").arg(label->text(), tabs->tabText(t)).arg(label->contentsRect().width()).arg(needed)));
             }
         }
     }
