@@ -1,0 +1,165 @@
+#include "ArchitectureGraphs.h"
+
+#include "Error.h"
+
+#include <algorithm>
+#include <torch/torch.h>
+
+namespace gw::compression {
+
+namespace {
+
+/// Builds a graph node by node from a state dict's names.
+class GraphBuilder {
+public:
+    GraphBuilder(ConvGraph &graph, const NamedTensors &state) : graph_(graph), state_(state) {}
+
+    bool has(const std::string &name) const
+    {
+        return std::any_of(state_.begin(), state_.end(), [&name](const auto &t) { return t.first == name; });
+    }
+    torch::Tensor tensor(const std::string &name) const
+    {
+        const auto it = std::find_if(state_.begin(), state_.end(), [&name](const auto &t) { return t.first == name; });
+        if (it == state_.end())
+            throw Error(QStringLiteral("the %1 model has no tensor '%2'").arg(graph_.architecture, QString::fromStdString(name)));
+        return it->second.detach().to(torch::kFloat32).clone();
+    }
+    int conv(const std::string &prefix, int input, int stride, int padding, std::int64_t groups = 1)
+    {
+        GraphNode n;
+        n.op = NodeOp::Conv;
+        n.name = QString::fromStdString(prefix);
+        n.input = input;
+        n.weight = tensor(prefix + ".weight");
+        if (has(prefix + ".bias"))
+            n.bias = tensor(prefix + ".bias");
+        n.stride = stride;
+        n.padding = padding;
+        n.groups = groups;
+        return graph_.add(std::move(n));
+    }
+    int batchNorm(const std::string &prefix, int input)
+    {
+        GraphNode n;
+        n.op = NodeOp::BatchNorm;
+        n.name = QString::fromStdString(prefix);
+        n.input = input;
+        n.weight = tensor(prefix + ".weight");
+        n.bias = tensor(prefix + ".bias");
+        n.runningMean = tensor(prefix + ".running_mean");
+        n.runningVar = tensor(prefix + ".running_var");
+        return graph_.add(std::move(n));
+    }
+    int simple(NodeOp op, int input, const QString &name, int input2 = -1)
+    {
+        GraphNode n;
+        n.op = op;
+        n.name = name;
+        n.input = input;
+        n.input2 = input2;
+        return graph_.add(std::move(n));
+    }
+    int relu(int input) { return simple(NodeOp::Relu, input, graph_.nodes[std::size_t(input)].name + QStringLiteral(" relu")); }
+    int maxPool(int input, int kernel, int stride, int padding)
+    {
+        GraphNode n;
+        n.op = NodeOp::MaxPool;
+        n.name = QStringLiteral("max-pool");
+        n.input = input;
+        n.kernel = kernel;
+        n.stride = stride;
+        n.padding = padding;
+        return graph_.add(std::move(n));
+    }
+    int linear(const QString &name, int input, const torch::Tensor &weight, const torch::Tensor &bias)
+    {
+        GraphNode n;
+        n.op = NodeOp::Linear;
+        n.name = name;
+        n.input = input;
+        n.weight = weight.detach().to(torch::kFloat32).clone();
+        n.bias = bias.defined() ? bias.detach().to(torch::kFloat32).clone() : bias;
+        return graph_.add(std::move(n));
+    }
+
+private:
+    ConvGraph &graph_;
+    const NamedTensors &state_;
+};
+
+int gwMobileNet(GraphBuilder &b)
+{
+    int x = b.relu(b.batchNorm("stem.1", b.conv("stem.0", -1, 1, 1)));
+    const int strides[] = {2, 1, 2, 1, 2};
+    for (int block = 0; block < 5; ++block) {
+        const std::string p = "blocks." + std::to_string(block) + ".";
+        const std::int64_t channels = b.tensor(p + "dw.weight").size(0);
+        x = b.relu(b.batchNorm(p + "dw_bn", b.conv(p + "dw", x, strides[block], 1, channels)));
+        x = b.relu(b.batchNorm(p + "pw_bn", b.conv(p + "pw", x, 1, 0)));
+    }
+    return b.simple(NodeOp::GlobalAvgPool, x, QStringLiteral("average-pool"));
+}
+
+int resNet18(GraphBuilder &b)
+{
+    int x = b.relu(b.batchNorm("bn1", b.conv("conv1", -1, 2, 3)));
+    x = b.maxPool(x, 3, 2, 1);
+    for (int layer = 1; layer <= 4; ++layer)
+        for (int block = 0; block < 2; ++block) {
+            const std::string p = "layer" + std::to_string(layer) + "." + std::to_string(block) + ".";
+            const int stride = layer > 1 && block == 0 ? 2 : 1;
+            int out = b.relu(b.batchNorm(p + "bn1", b.conv(p + "conv1", x, stride, 1)));
+            out = b.batchNorm(p + "bn2", b.conv(p + "conv2", out, 1, 1));
+            const int shortcut = b.has(p + "downsample.0.weight") ? b.batchNorm(p + "downsample.1", b.conv(p + "downsample.0", x, stride, 0)) : x;
+            x = b.relu(b.simple(NodeOp::Add, out, QString::fromStdString(p + "add"), shortcut));
+        }
+    return b.simple(NodeOp::GlobalAvgPool, x, QStringLiteral("average-pool"));
+}
+
+int smallCnn(GraphBuilder &b)
+{
+    int x = b.maxPool(b.relu(b.conv("conv1", -1, 1, 1)), 2, 2, 0);
+    x = b.maxPool(b.relu(b.conv("conv2", x, 1, 1)), 2, 2, 0);
+    x = b.simple(NodeOp::Flatten, x, QStringLiteral("flatten"));
+    x = b.relu(b.linear(QStringLiteral("fc1"), x, b.tensor("fc1.weight"), b.tensor("fc1.bias")));
+    return b.linear(QStringLiteral("fc2"), x, b.tensor("fc2.weight"), b.tensor("fc2.bias"));
+}
+
+} // namespace
+
+ConvGraph graphOf(const TrainedModel &model)
+{
+    ConvGraph graph;
+    graph.architecture = model.architecture;
+    graph.input = model.input;
+    graph.classNames = model.classNames;
+    if (model.architecture != ModelExport::kSmallCnn && model.architecture != QStringLiteral("gw-mobilenet")
+        && model.architecture != QStringLiteral("resnet18"))
+        throw Error(QStringLiteral("the compression steps know the layers of gw-mobilenet, resnet18 and the small CNN; a model of architecture '%1' "
+                                   "(an imported TorchScript module is opaque to them) cannot be pruned or quantized")
+                        .arg(model.architecture));
+    if (model.architecture != ModelExport::kSmallCnn && !model.hasHead())
+        throw Error(QStringLiteral("the %1 model has no classifier head (a pretrained feature extractor): there is no accuracy to keep while "
+                                   "compressing it; compress a fine-tuned run's model")
+                        .arg(model.architecture));
+    GraphBuilder builder(graph, model.backbone);
+    if (model.architecture == ModelExport::kSmallCnn) {
+        smallCnn(builder);
+        return graph;
+    }
+    int x = model.architecture == QStringLiteral("resnet18") ? resNet18(builder) : gwMobileNet(builder);
+    if (model.featureMean.defined()) {
+        GraphNode standardize;
+        standardize.op = NodeOp::Standardize;
+        standardize.name = QStringLiteral("feature standardisation");
+        standardize.input = x;
+        standardize.mean = model.featureMean.detach().to(torch::kFloat32).clone();
+        standardize.std = model.featureStd.detach().to(torch::kFloat32).clone();
+        x = graph.add(std::move(standardize));
+    }
+    builder.linear(QStringLiteral("head"), x, model.headWeight, model.headBias);
+    return graph;
+}
+
+} // namespace gw::compression

@@ -1,0 +1,136 @@
+#include "CompressKind.h"
+
+#include "CompressionWork.h"
+#include "Error.h"
+#include "config/RunConfig.h"
+
+#include <nlohmann/json.hpp>
+
+namespace gw::compression {
+
+namespace {
+
+RunParameter choiceParameter(const char *key, const char *label, const char *help, const QStringList &choices)
+{
+    RunParameter p = RunParameters::pluginParameter(QString::fromLatin1(key), ParameterType::Choice, QString::fromUtf8(label), QString::fromUtf8(help),
+                                                    choices.front().toStdString());
+    p.choices = choices;
+    return p;
+}
+
+RunParameter numberParameter(const char *key, ParameterType type, const char *label, const char *help, double value, double min, double max)
+{
+    RunParameter p = RunParameters::pluginParameter(QString::fromLatin1(key), type, QString::fromUtf8(label), QString::fromUtf8(help),
+                                                    type == ParameterType::Integer ? nlohmann::json(std::int64_t(value)) : nlohmann::json(value));
+    p.min = min;
+    p.max = max;
+    return p;
+}
+
+} // namespace
+
+QString CompressKind::title() const
+{
+    return QStringLiteral("Compress a trained model");
+}
+
+QString CompressKind::description() const
+{
+    return QStringLiteral("Makes smaller, faster variants of another run's model (pruning with recovery) and measures each the same way: "
+                          "accuracy, size, latency, energy per 1,000 inferences and when the compression pays for itself.");
+}
+
+QStringList CompressKind::knownSteps()
+{
+    return {QStringLiteral("prune"), QStringLiteral("unstructured")};
+}
+
+QStringList CompressKind::stepsOf(const RunConfig &config)
+{
+    QStringList steps;
+    const QString text = QString::fromStdString(RunParameters::find(QStringLiteral("compress.steps"))->get(config).get<std::string>());
+    for (const QString &step : text.split(QLatin1Char(','), Qt::SkipEmptyParts))
+        steps << step.trimmed();
+    return steps;
+}
+
+std::vector<RunParameterSection> CompressKind::ownSections() const
+{
+    const QString page = QStringLiteral("Compression");
+    return {{QStringLiteral("compress"), QStringLiteral("Compression"), page, id()},
+            {QStringLiteral("compress.prune"), QStringLiteral("Pruning"), page, id()},
+            {QStringLiteral("compress.measure"), QStringLiteral("Measuring"), page, id()}};
+}
+
+std::vector<RunParameter> CompressKind::ownParameters() const
+{
+    RunParameter steps = RunParameters::pluginParameter(
+        QStringLiteral("compress.steps"), ParameterType::Text, QStringLiteral("Steps"),
+        QStringLiteral("The compression steps in order, separated by commas; each makes a variant from the one before: prune (structured, "
+                       "channels removed, then recovery training), unstructured (magnitude pruning: a size option, no speed)."),
+        "prune");
+    return {steps,
+            numberParameter("compress.prune.ratio", ParameterType::Number, "Ratio",
+                            "Share of the channels (prune) or weights (unstructured) to remove, 0 to 0.95.", 0.5, 0, 0.95),
+            choiceParameter("compress.prune.criterion", "Criterion",
+                            "How channels are ranked: L1 or L2 norm of the filters that make them, or the batch norm's scale (bn).",
+                            {QStringLiteral("l1"), QStringLiteral("l2"), QStringLiteral("bn")}),
+            choiceParameter("compress.prune.scope", "Scope",
+                            "layer: the ratio in every layer; global: one ranking over all layers (each layer keeps a channel at least).",
+                            {QStringLiteral("layer"), QStringLiteral("global")}),
+            numberParameter("compress.prune.recovery_epochs", ParameterType::Integer, "Recovery epochs",
+                            "Training after pruning, at most this many epochs (training.patience stops it earlier); 0: none.", 3, 0, 100),
+            numberParameter("compress.measure.passes", ParameterType::Integer, "Timed passes",
+                            "Passes timed for each latency figure after warm-up; the median is kept.", 30, 30, 10000),
+            numberParameter("compress.measure.energy_samples", ParameterType::Integer, "Energy samples",
+                            "The energy monitor's samples each variant's inference window holds at least (its length follows "
+                            "energy.sample_hz).",
+                            20, 2, 1000)};
+}
+
+QStringList CompressKind::sharedKeys() const
+{
+    return {QStringLiteral("dataset"),          QStringLiteral("model.source"),        QStringLiteral("model.run_id"),
+            QStringLiteral("model.path"),       QStringLiteral("training.batch_size"), QStringLiteral("training.lr"),
+            QStringLiteral("training.weight_decay"), QStringLiteral("training.patience"), QStringLiteral("training.threads"),
+            QStringLiteral("energy")};
+}
+
+void CompressKind::applyDefaults(RunConfig &config) const
+{
+    config.name = QStringLiteral("compress");
+    config.model.source = QStringLiteral("run"); // run_id 0: the store's latest run with a kept model
+    config.training.patience = 2;
+}
+
+void CompressKind::check(const RunConfig &config, const QString &origin) const
+{
+    const QStringList steps = stepsOf(config);
+    if (steps.isEmpty())
+        throw Error::in(origin, QStringLiteral("'compress.steps' names no step (%1)").arg(knownSteps().join(QStringLiteral(", "))));
+    for (const QString &step : steps)
+        if (!knownSteps().contains(step))
+            throw Error::in(origin, QStringLiteral("'compress.steps' names an unknown step '%1' (known: %2)").arg(step, knownSteps().join(QStringLiteral(", "))));
+    if (config.model.source != QStringLiteral("run") && config.model.source != QStringLiteral("safetensors"))
+        throw Error::in(origin, QStringLiteral("a compress run takes another run's model (model.source 'run') or a workbench safetensors file "
+                                               "('safetensors'); a '%1' model has no layers the steps can see")
+                                    .arg(config.model.source));
+    if (config.model.source == QStringLiteral("safetensors") && config.model.path.isEmpty())
+        throw Error::in(origin, QStringLiteral("'model.path' is required for model.source 'safetensors'"));
+}
+
+std::unique_ptr<RunWork> CompressKind::createWork(const RunConfig &) const
+{
+    return std::make_unique<CompressionWork>();
+}
+
+std::vector<ResultMetric> CompressKind::resultMetrics() const
+{
+    return {{QStringLiteral("accuracy"), QStringLiteral("Test accuracy"), QString(), true, true},
+            {QStringLiteral("energy_per_1k_inferences_j"), QStringLiteral("Energy per 1,000 inferences"), QStringLiteral("J"), false, false},
+            {QStringLiteral("latency_ms_batch1"), QStringLiteral("Latency (batch 1)"), QStringLiteral("ms"), false, false},
+            {QStringLiteral("emissions_g"), QStringLiteral("Emissions"), QStringLiteral("g CO₂e"), false, false},
+            {QStringLiteral("energy_kwh"), QStringLiteral("Energy"), QStringLiteral("kWh"), false, false}};
+}
+
+} // namespace gw::compression

@@ -1,0 +1,220 @@
+#include "CompressionWork.h"
+
+#include "ArchitectureGraphs.h"
+#include "ChannelPruner.h"
+#include "CompressKind.h"
+#include "Error.h"
+#include "GraphTraining.h"
+#include "VariantMeasurer.h"
+#include "config/RunConfig.h"
+#include "jobs/DatasetEmbedding.h"
+#include "models/ModelExport.h"
+#include "models/Safetensors.h"
+#include "models/TorchRuntime.h"
+#include "store/ArtifactRepository.h"
+
+#include <QDir>
+#include <QJsonArray>
+#include <numeric>
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+namespace gw::compression {
+
+namespace {
+
+template <typename T>
+T parameter(const RunConfig &config, const char *key)
+{
+    return RunParameters::find(QString::fromLatin1(key))->get(config).template get<T>();
+}
+
+/// The newest run of the store, other than @p self, that kept a model as safetensors.
+qint64 latestRunWithModel(const Database &db, qint64 self)
+{
+    qint64 latest = 0;
+    for (const ArtifactRecord &a : ArtifactRepository(db).list())
+        if (a.role == QStringLiteral("model") && a.format == QStringLiteral("safetensors") && a.runId != self)
+            latest = std::max(latest, a.runId);
+    if (latest == 0)
+        throw Error(QStringLiteral("no run in %1 kept a model to compress: run a fine-tuning or training run first, or name one with "
+                                   "model.run_id")
+                        .arg(db.path()));
+    return latest;
+}
+
+/// The input model and where it came from, for people.
+std::pair<TrainedModel, QString> inputModel(RunContext &context)
+{
+    const RunConfig &config = context.config();
+    if (config.model.source == QStringLiteral("safetensors"))
+        return {ModelExport::readSafetensors(config.model.path), config.model.path};
+    const qint64 runId = config.model.runId > 0 ? config.model.runId : latestRunWithModel(context.database(), context.runId());
+    const QString file = context.inputArtifact(runId, QStringLiteral("model"), QStringLiteral("safetensors"));
+    return {ModelExport::readSafetensors(file), QStringLiteral("run %1 (%2)").arg(runId).arg(file)};
+}
+
+/// A variant in the making: its graph, what it is, what making it cost so far, and what to keep
+/// at zero while training it.
+struct Variant {
+    QString name;
+    QString description;
+    ConvGraph graph;
+    double compressionJ = 0; ///< this variant's steps and those of the variants it came from
+    std::vector<std::pair<int, torch::Tensor>> masks;
+};
+
+} // namespace
+
+WorkOutcome CompressionWork::execute(RunContext &context)
+{
+    const RunConfig &config = context.config();
+    TorchRuntime::setThreads(config.training.threads);
+    TorchRuntime::seed(config.seed);
+    WorkOutcome outcome;
+    const QStringList steps = CompressKind::stepsOf(config);
+
+    MeasuredWindow loading(context, QStringLiteral("data"));
+    const auto [model, origin] = inputModel(context);
+    const ConvGraph reference = graphOf(model);
+    const Datasets data = loadDatasets(config, model.input, context);
+    const ImageDataset train = trainingSubset(data.train, config, context);
+    loading.finish();
+    outcome.summary.insert(QStringLiteral("model_origin"), origin);
+    outcome.summary.insert(QStringLiteral("architecture"), model.architecture);
+    context.workStarts();
+
+    std::vector<std::int64_t> indices(std::size_t(train.size()));
+    std::iota(indices.begin(), indices.end(), 0);
+    const TrainingSplit split = TrainingSplit::of(train, indices, config.seed);
+    TrainingOptions training;
+    training.maxEpochs = int(parameter<std::int64_t>(config, "compress.prune.recovery_epochs"));
+    training.patience = config.training.patience;
+    training.batchSize = config.training.batchSize;
+    training.lr = config.training.learningRate;
+    training.weightDecay = config.training.weightDecay;
+    training.seed = config.seed;
+    MeasureOptions measuring;
+    measuring.passes = int(parameter<std::int64_t>(config, "compress.measure.passes"));
+    measuring.energySamples = int(parameter<std::int64_t>(config, "compress.measure.energy_samples"));
+    measuring.sampleHz = config.energy.sampleHz;
+    VariantMeasurer measurer(context, data.test, measuring);
+
+    // Progress: one unit per variant measured, and the recovery's images as a share of its step.
+    const double total = double(steps.size() + 1);
+    double done = 0;
+    const auto report = [&context, total](double units, const QString &message) {
+        WorkProgress p{units, total, message};
+        p.mayEndEarly = true; // recovery stops early on a flat validation accuracy
+        p.leastTotal = total;
+        context.progress(p);
+    };
+
+    const QString folder = context.artifactDirectory();
+    QJsonArray variants;
+    std::optional<VariantFigures> referenceFigures;
+    const auto keepAndMeasure = [&](const Variant &v, int index) -> bool {
+        const ConvGraph inference = v.graph.folded();
+        const QString base = QStringLiteral("variant-%1").arg(index);
+        const QString script = QDir(folder).filePath(base + QStringLiteral(".pt"));
+        inference.writeTorchScript(script);
+        context.recordArtifact(QStringLiteral("variant %1").arg(v.name), QStringLiteral("torchscript"), script, inference.parameterCount());
+        const QString tensors = QDir(folder).filePath(base + QStringLiteral(".safetensors"));
+        Safetensors::write(tensors, inference.namedTensors(),
+                           {{"format", "green-workbench compressed graph (TorchScript variant-N.pt runs it)"},
+                            {"variant", v.name.toStdString()},
+                            {"architecture", inference.architecture.toStdString()}});
+        context.recordArtifact(QStringLiteral("variant %1").arg(v.name), QStringLiteral("safetensors"), tensors, inference.parameterCount());
+        report(done, QStringLiteral("measuring %1").arg(v.name));
+        const std::optional<VariantFigures> figures = measurer.measure(v.name, script, inference);
+        if (!figures)
+            return false;
+        if (!referenceFigures)
+            referenceFigures = figures;
+        QJsonObject entry = figures->toJson();
+        entry.insert(QStringLiteral("name"), v.name);
+        entry.insert(QStringLiteral("description"), v.description);
+        entry.insert(QStringLiteral("reference"), index == 0);
+        entry.insert(QStringLiteral("compression_energy_j"), v.compressionJ);
+        entry.insert(QStringLiteral("accuracy_change"), figures->accuracy - referenceFigures->accuracy);
+        entry.insert(QStringLiteral("speedup_batch1"), referenceFigures->latencyMs / std::max(1e-9, figures->latencyMs));
+        const std::optional<double> breakEven =
+            index == 0 ? std::nullopt : breakEvenInferences(v.compressionJ, referenceFigures->energyPer1kInferencesJ, figures->energyPer1kInferencesJ);
+        entry.insert(QStringLiteral("break_even_inferences"), breakEven ? QJsonValue(*breakEven) : QJsonValue());
+        entry.insert(QStringLiteral("torchscript"), script);
+        variants.append(entry);
+        const QString scope = QStringLiteral("variant %1").arg(v.name);
+        context.stepFinished(WorkStep(QStringLiteral("variant"), index + 1, qint64(total), scope)
+                                 .add(QStringLiteral("accuracy"), figures->accuracy)
+                                 .add(QStringLiteral("energy_per_1k_inferences_j"), figures->energyPer1kInferencesJ)
+                                 .add(QStringLiteral("latency_ms_batch1"), figures->latencyMs)
+                                 .add(QStringLiteral("throughput_batch64"), figures->throughput)
+                                 .add(QStringLiteral("parameters"), double(figures->parameters))
+                                 .add(QStringLiteral("multiply_adds"), double(figures->multiplyAdds))
+                                 .add(QStringLiteral("file_bytes"), double(figures->fileBytes))
+                                 .add(QStringLiteral("compression_energy_j"), v.compressionJ));
+        // The run's own figures are its last variant's: what Compare and the runs table show.
+        context.metric(index + 1, QStringLiteral("energy_per_1k_inferences_j"), figures->energyPer1kInferencesJ);
+        context.metric(index + 1, QStringLiteral("latency_ms_batch1"), figures->latencyMs);
+        outcome.accuracy = figures->accuracy;
+        done += 1;
+        return true;
+    };
+
+    Variant current{QStringLiteral("input"), QStringLiteral("the input model, as trained (%1)").arg(origin), reference.clone(), 0, {}};
+    if (!keepAndMeasure(current, 0)) {
+        outcome.cancelled = true;
+        return outcome;
+    }
+    for (int s = 0; s < steps.size(); ++s) {
+        const QString step = steps[s];
+        const double ratio = parameter<double>(config, "compress.prune.ratio");
+        Variant next = current;
+        next.graph = current.graph.clone();
+        next.name = QStringLiteral("%1-%2").arg(s + 1).arg(step);
+        MeasuredWindow making(context, QStringLiteral("compress"), QStringLiteral("variant %1").arg(next.name));
+        if (step == QStringLiteral("prune")) {
+            PruneOptions options;
+            options.ratio = ratio;
+            options.criterion = QString::fromStdString(parameter<std::string>(config, "compress.prune.criterion"));
+            options.global = parameter<std::string>(config, "compress.prune.scope") == "global";
+            const PruneReport pruned = ChannelPruner::prune(next.graph, options);
+            for (const QString &notice : pruned.notices)
+                context.notice(notice);
+            next.description = QStringLiteral("%1 % of the channels removed (%2, %3), %4")
+                                   .arg(ratio * 100, 0, 'g', 3)
+                                   .arg(options.criterion, options.global ? QStringLiteral("one global ranking") : QStringLiteral("per layer"));
+        } else {
+            next.masks = pruneMagnitudes(next.graph, ratio);
+            next.description = QStringLiteral("%1 % of the weights zeroed by magnitude (a size option: the layers keep their shapes, so it "
+                                              "buys no speed), %2")
+                                   .arg(ratio * 100, 0, 'g', 3);
+        }
+        const std::int64_t images = std::int64_t(split.train.size()) * std::max(1, training.maxEpochs);
+        const TrainingResult recovered =
+            training.maxEpochs > 0 ? trainGraph(next.graph, split, training, context.cancelFlag(), next.masks, nullptr,
+                                                [&](std::int64_t seen) {
+                                                    report(done + 0.9 * double(seen) / double(std::max<std::int64_t>(1, images)),
+                                                           QStringLiteral("%1: recovery training").arg(next.name));
+                                                })
+                                   : TrainingResult{};
+        if (recovered.cancelled) {
+            outcome.cancelled = true;
+            break;
+        }
+        next.description = next.description.arg(training.maxEpochs > 0 ? QStringLiteral("%1 recovery epochs (validation accuracy %2 %)")
+                                                                               .arg(recovered.epochs)
+                                                                               .arg(recovered.validationAccuracy * 100, 0, 'f', 2)
+                                                                         : QStringLiteral("no recovery training"));
+        next.compressionJ = current.compressionJ + making.finish().energyJ;
+        if (!keepAndMeasure(next, s + 1)) {
+            outcome.cancelled = true;
+            break;
+        }
+        current = std::move(next);
+    }
+    outcome.summary.insert(QStringLiteral("variants"), variants);
+    return outcome;
+}
+
+} // namespace gw::compression

@@ -1,0 +1,251 @@
+#include "ConvGraph.h"
+
+#include "Error.h"
+#include "util/Files.h"
+
+#include <sstream>
+#include <torch/script.h>
+#include <torch/torch.h>
+
+namespace gw::compression {
+
+namespace {
+
+constexpr double kBatchNormEps = 1e-5; // torch::nn::BatchNorm2d's default, as the workbench's backbones use
+constexpr double kBatchNormMomentum = 0.1;
+
+torch::Tensor copied(const torch::Tensor &t)
+{
+    return t.defined() ? t.detach().clone() : t;
+}
+
+qint64 elementsOf(const torch::Tensor &t)
+{
+    return t.defined() ? t.numel() : 0;
+}
+
+qint64 nonzeroOf(const torch::Tensor &t)
+{
+    return t.defined() ? t.ne(0).sum().item<std::int64_t>() : 0;
+}
+
+/// "[a, a]": a TorchScript int list of two equal values.
+std::string pair(int v)
+{
+    return "[" + std::to_string(v) + ", " + std::to_string(v) + "]";
+}
+
+} // namespace
+
+int ConvGraph::add(GraphNode node)
+{
+    nodes.push_back(std::move(node));
+    return int(nodes.size()) - 1;
+}
+
+std::vector<torch::Tensor> ConvGraph::outputs(const torch::Tensor &x, bool training) const
+{
+    std::vector<torch::Tensor> out(nodes.size());
+    const auto in = [&](int i) -> const torch::Tensor & { return i < 0 ? x : out[std::size_t(i)]; };
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+        const GraphNode &n = nodes[i];
+        const torch::Tensor &a = in(n.input);
+        switch (n.op) {
+        case NodeOp::Conv:
+            out[i] = torch::conv2d(a, n.weight, n.bias, n.stride, n.padding, 1, n.groups);
+            break;
+        case NodeOp::BatchNorm:
+            out[i] = torch::batch_norm(a, n.weight, n.bias, n.runningMean, n.runningVar, training, kBatchNormMomentum, kBatchNormEps, false);
+            break;
+        case NodeOp::Relu: out[i] = torch::relu(a); break;
+        case NodeOp::MaxPool: out[i] = torch::max_pool2d(a, n.kernel, n.stride, n.padding); break;
+        case NodeOp::Add: out[i] = a + in(n.input2); break;
+        case NodeOp::GlobalAvgPool: out[i] = a.mean({2, 3}); break;
+        case NodeOp::Flatten: out[i] = a.flatten(1); break;
+        case NodeOp::Linear: out[i] = torch::linear(a, n.weight, n.bias); break;
+        case NodeOp::Standardize: out[i] = (a - n.mean) / n.std; break;
+        }
+    }
+    return out;
+}
+
+torch::Tensor ConvGraph::forward(const torch::Tensor &x, bool training) const
+{
+    return outputs(x, training).back();
+}
+
+std::vector<std::vector<std::int64_t>> ConvGraph::shapes() const
+{
+    torch::NoGradGuard noGrad;
+    const std::vector<torch::Tensor> out = outputs(torch::zeros({1, input.channels, input.rows, input.cols}), false);
+    std::vector<std::vector<std::int64_t>> result;
+    for (const torch::Tensor &t : out)
+        result.emplace_back(t.sizes().begin() + 1, t.sizes().end());
+    return result;
+}
+
+std::vector<torch::Tensor> ConvGraph::trainable() const
+{
+    std::vector<torch::Tensor> out;
+    for (const GraphNode &n : nodes)
+        if (n.op == NodeOp::Conv || n.op == NodeOp::Linear || n.op == NodeOp::BatchNorm)
+            for (const torch::Tensor &t : {n.weight, n.bias})
+                if (t.defined())
+                    out.push_back(t);
+    return out;
+}
+
+qint64 ConvGraph::parameterCount() const
+{
+    qint64 count = 0;
+    for (const GraphNode &n : nodes)
+        count += elementsOf(n.weight) + elementsOf(n.bias) + elementsOf(n.mean) + elementsOf(n.std);
+    return count;
+}
+
+qint64 ConvGraph::nonzeroParameters() const
+{
+    torch::NoGradGuard noGrad;
+    qint64 count = 0;
+    for (const GraphNode &n : nodes)
+        count += nonzeroOf(n.weight) + nonzeroOf(n.bias) + nonzeroOf(n.mean) + nonzeroOf(n.std);
+    return count;
+}
+
+qint64 ConvGraph::multiplyAdds() const
+{
+    const std::vector<std::vector<std::int64_t>> shape = shapes();
+    qint64 macs = 0;
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+        const GraphNode &n = nodes[i];
+        if (n.op == NodeOp::Conv) // every output value: in/groups x k x k multiply-adds
+            macs += shape[i][0] * shape[i][1] * shape[i][2] * n.weight.size(1) * n.weight.size(2) * n.weight.size(3);
+        else if (n.op == NodeOp::Linear)
+            macs += n.weight.size(0) * n.weight.size(1);
+    }
+    return macs;
+}
+
+ConvGraph ConvGraph::clone() const
+{
+    ConvGraph copy = *this;
+    for (GraphNode &n : copy.nodes)
+        for (torch::Tensor *t : {&n.weight, &n.bias, &n.runningMean, &n.runningVar, &n.mean, &n.std})
+            *t = copied(*t);
+    return copy;
+}
+
+std::vector<int> readersOf(const ConvGraph &graph, int index)
+{
+    std::vector<int> readers;
+    for (std::size_t i = 0; i < graph.nodes.size(); ++i)
+        if (graph.nodes[i].input == index || graph.nodes[i].input2 == index)
+            readers.push_back(int(i));
+    return readers;
+}
+
+ConvGraph ConvGraph::folded() const
+{
+    torch::NoGradGuard noGrad;
+    ConvGraph out;
+    out.architecture = architecture;
+    out.input = input;
+    out.classNames = classNames;
+    std::vector<int> newIndex(nodes.size(), -1);
+    const auto mapped = [&newIndex](int i) { return i < 0 ? i : newIndex[std::size_t(i)]; };
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+        const GraphNode &n = nodes[i];
+        const bool foldable = n.op == NodeOp::BatchNorm && n.input >= 0 && nodes[std::size_t(n.input)].op == NodeOp::Conv
+                              && readersOf(*this, n.input).size() == 1;
+        if (foldable) {
+            // w' = w * gamma / sqrt(var + eps); b' = (b - mean) * gamma / sqrt(var + eps) + beta
+            GraphNode &conv = out.nodes[std::size_t(mapped(n.input))];
+            const torch::Tensor scale = n.weight / torch::sqrt(n.runningVar + kBatchNormEps);
+            const torch::Tensor bias = conv.bias.defined() ? conv.bias : torch::zeros_like(n.runningMean);
+            conv.weight = conv.weight * scale.view({-1, 1, 1, 1});
+            conv.bias = (bias - n.runningMean) * scale + n.bias;
+            newIndex[i] = mapped(n.input);
+            continue;
+        }
+        GraphNode copy = n;
+        for (torch::Tensor *t : {&copy.weight, &copy.bias, &copy.runningMean, &copy.runningVar, &copy.mean, &copy.std})
+            *t = copied(*t);
+        copy.input = mapped(n.input);
+        copy.input2 = mapped(n.input2);
+        newIndex[i] = out.add(std::move(copy));
+    }
+    return out;
+}
+
+std::vector<std::pair<std::string, torch::Tensor>> ConvGraph::namedTensors() const
+{
+    std::vector<std::pair<std::string, torch::Tensor>> out;
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+        const GraphNode &n = nodes[i];
+        const std::string prefix = "n" + std::to_string(i) + ".";
+        const std::pair<const char *, const torch::Tensor *> named[] = {{"weight", &n.weight}, {"bias", &n.bias},
+                                                                        {"running_mean", &n.runningMean}, {"running_var", &n.runningVar},
+                                                                        {"mean", &n.mean},     {"std", &n.std}};
+        for (const auto &[name, tensor] : named)
+            if (tensor->defined())
+                out.emplace_back(prefix + name, tensor->detach().to(torch::kFloat32).contiguous());
+    }
+    return out;
+}
+
+void ConvGraph::writeTorchScript(const QString &path) const
+{
+    torch::jit::Module module("GreenWorkbenchCompressedModel");
+    const auto channelStats = [this](const std::vector<double> &values) {
+        std::vector<float> v(values.begin(), values.end());
+        v.resize(std::size_t(input.channels), v.empty() ? 0.0F : v.back());
+        return torch::tensor(v).view({1, input.channels, 1, 1});
+    };
+    module.register_buffer("input_mean", channelStats(input.mean));
+    module.register_buffer("input_std", channelStats(input.std));
+    std::ostringstream code;
+    code << "def forward(self, images: Tensor) -> Tensor:\n"
+         << "        x = (images - self.input_mean) / self.input_std\n";
+    const auto var = [](int i) { return i < 0 ? std::string("x") : "v" + std::to_string(i); };
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+        const GraphNode &n = nodes[i];
+        const std::string p = "n" + std::to_string(i) + "_";
+        const auto buffer = [&module, &p](const char *name, const torch::Tensor &t) {
+            module.register_buffer(p + name, t.detach().to(torch::kFloat32).contiguous().clone());
+            return "self." + p + name;
+        };
+        const std::string a = var(n.input);
+        code << "        " << var(int(i)) << " = ";
+        switch (n.op) {
+        case NodeOp::Conv:
+            code << "torch.conv2d(" << a << ", " << buffer("weight", n.weight) << ", " << (n.bias.defined() ? buffer("bias", n.bias) : "None")
+                 << ", " << pair(n.stride) << ", " << pair(n.padding) << ", [1, 1], " << n.groups << ")";
+            break;
+        case NodeOp::BatchNorm:
+            code << "torch.batch_norm(" << a << ", " << buffer("weight", n.weight) << ", " << buffer("bias", n.bias) << ", "
+                 << buffer("running_mean", n.runningMean) << ", " << buffer("running_var", n.runningVar) << ", False, " << kBatchNormMomentum
+                 << ", " << kBatchNormEps << ", False)";
+            break;
+        case NodeOp::Relu: code << "torch.relu(" << a << ")"; break;
+        case NodeOp::MaxPool:
+            code << "torch.max_pool2d(" << a << ", " << pair(n.kernel) << ", " << pair(n.stride) << ", " << pair(n.padding) << ", [1, 1], False)";
+            break;
+        case NodeOp::Add: code << a << " + " << var(n.input2); break;
+        case NodeOp::GlobalAvgPool: code << a << ".mean([2, 3])"; break;
+        case NodeOp::Flatten: code << a << ".flatten(1)"; break;
+        case NodeOp::Linear:
+            code << "torch.linear(" << a << ", " << buffer("weight", n.weight) << ", " << (n.bias.defined() ? buffer("bias", n.bias) : "None") << ")";
+            break;
+        case NodeOp::Standardize: code << "(" << a << " - " << buffer("mean", n.mean) << ") / " << buffer("std", n.std); break;
+        }
+        code << "\n";
+    }
+    code << "        return " << var(int(nodes.size()) - 1) << "\n";
+    module.define(code.str());
+    module.eval();
+    std::ostringstream bytes;
+    module.save(bytes);
+    AtomicFile::writeWhole(path, QByteArray::fromStdString(bytes.str()), QStringLiteral("the TorchScript model"));
+}
+
+} // namespace gw::compression
