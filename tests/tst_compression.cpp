@@ -9,6 +9,7 @@
 #include "ConvGraph.h"
 #include "Error.h"
 #include "GraphTraining.h"
+#include "Int8Export.h"
 #include "TestData.h"
 #include "VariantMeasurer.h"
 #include "extension/RunKindRegistry.h"
@@ -288,6 +289,57 @@ private Q_SLOTS:
         QCOMPARE(graphAccuracy(graph, data, split.validation), result.validationAccuracy); // the best epoch is what is kept
     }
 
+    // Int8 conv and linear layers agree with float within a stated tolerance: the largest logit
+    // difference at most 5 % of the logits' range (static, calibrated on the same kind of images),
+    // 2 % for dynamic (linear layers only); the files run with stock torch::jit::load.
+    void int8FormsAgreeWithFloat_data()
+    {
+        QTest::addColumn<QString>("architecture");
+        QTest::addColumn<QString>("mode");
+        QTest::addColumn<double>("tolerance");
+        QTest::newRow("gw-mobilenet static") << QStringLiteral("gw-mobilenet") << QStringLiteral("static") << 0.05;
+        QTest::newRow("resnet18 static") << QStringLiteral("resnet18") << QStringLiteral("static") << 0.05;
+        QTest::newRow("small-cnn static") << ModelExport::kSmallCnn << QStringLiteral("static") << 0.05;
+        QTest::newRow("small-cnn dynamic") << ModelExport::kSmallCnn << QStringLiteral("dynamic") << 0.02;
+    }
+
+    void int8FormsAgreeWithFloat()
+    {
+        QFETCH(QString, architecture);
+        QFETCH(QString, mode);
+        QFETCH(double, tolerance);
+        QVERIFY2(!Int8Export::engines().isEmpty(), "this LibTorch has no quantized engine");
+        const ConvGraph folded = graphOf(randomModel(architecture)).folded();
+        const torch::Tensor raw = images(64);
+        const QString file = dir_.filePath(QStringLiteral("int8-%1-%2.pt").arg(architecture, mode));
+        const QStringList notices = Int8Export::write(folded, mode, normalised(folded, raw), file);
+        QVERIFY2(notices.isEmpty(), qPrintable(notices.join(QLatin1Char('\n')))); // standardisation folded into the head: nothing left in float
+        for (const QString &engine : Int8Export::engines()) {
+            Int8Export::useEngine(engine);
+            torch::jit::Module loaded = torch::jit::load(file.toStdString());
+            loaded.eval();
+            torch::NoGradGuard noGrad;
+            const torch::Tensor expected = folded.forward(normalised(folded, raw));
+            const torch::Tensor got = loaded.forward({raw}).toTensor();
+            QCOMPARE(got.sizes().vec(), expected.sizes().vec());
+            const double range = (expected.max() - expected.min()).item<double>();
+            QVERIFY2(maxDifference(got, expected) <= tolerance * range,
+                     qPrintable(QStringLiteral("%1: %2 of a range of %3").arg(engine).arg(maxDifference(got, expected)).arg(range)));
+        }
+        QVERIFY(!Int8Export::fasterEngine(file, raw).isEmpty());
+        QVERIFY_THROWS_EXCEPTION(Error, Int8Export::useEngine(QStringLiteral("fbgemm-of-another-build")));
+        QVERIFY_THROWS_EXCEPTION(Error, Int8Export::write(folded, QStringLiteral("int4"), normalised(folded, raw), file));
+    }
+
+    // Folding the standardisation into the head and the batch norms into their convolutions keeps
+    // the function and leaves no operation int8 lacks.
+    void foldingLeavesOnlyInt8Operations()
+    {
+        const ConvGraph folded = graphOf(randomModel(QStringLiteral("resnet18"))).folded();
+        for (const GraphNode &n : folded.nodes)
+            QVERIFY(n.op != NodeOp::BatchNorm && n.op != NodeOp::Standardize);
+    }
+
     void breakEvenIsWhenTheSavingsPayForTheCompression()
     {
         QCOMPARE(breakEvenInferences(100.0, 3.0, 1.0).value_or(-1), 50000.0); // 100 J at 2 mJ saved per inference
@@ -312,13 +364,13 @@ private Q_SLOTS:
         config.dataset.path = dir_.filePath(QStringLiteral("bands"));
         config.training.threads = 1;
         config.energy.sampleHz = 20;
-        RunParameters::find(QStringLiteral("compress.steps"))->set(config, "prune, unstructured");
+        RunParameters::find(QStringLiteral("compress.steps"))->set(config, "prune, unstructured, quantize");
         RunParameters::find(QStringLiteral("compress.prune.recovery_epochs"))->set(config, 1);
         RunParameters::find(QStringLiteral("compress.measure.energy_samples"))->set(config, 2);
         const RunSummary s = runToEnd(config, db);
         QVERIFY2(s.status == QStringLiteral("completed"), qPrintable(s.error));
         const QJsonArray variants = s.extra.value(QStringLiteral("variants")).toArray();
-        QCOMPARE(variants.size(), 3);
+        QCOMPARE(variants.size(), 4);
         QVERIFY(variants[0].toObject().value(QStringLiteral("reference")).toBool());
         for (const QJsonValue &v : variants) {
             const QJsonObject o = v.toObject();
@@ -341,7 +393,12 @@ private Q_SLOTS:
         int kept = 0;
         for (const ArtifactRecord &a : ArtifactRepository(store).list(s.runId))
             kept += a.role.startsWith(QStringLiteral("variant "));
-        QCOMPARE(kept, 6); // TorchScript and safetensors of each
+        QCOMPARE(kept, 7); // TorchScript of each, safetensors of the float ones
+        const QJsonObject int8 = variants[3].toObject();
+        QCOMPARE(int8.value(QStringLiteral("precision")).toString(), QStringLiteral("int8 static"));
+        QVERIFY(Int8Export::engines().contains(int8.value(QStringLiteral("quantized_engine")).toString()));
+        QVERIFY(int8.value(QStringLiteral("file_bytes")).toDouble() < sparse.value(QStringLiteral("file_bytes")).toDouble() * 0.5);
+        QVERIFY(qAbs(int8.value(QStringLiteral("accuracy")).toDouble() - sparse.value(QStringLiteral("accuracy")).toDouble()) < 0.1);
 
         // A run without a kept model is named, and the run fails cleanly.
         config.model.runId = 999;
@@ -363,6 +420,7 @@ private Q_SLOTS:
         QCOMPARE(refused(R"({"kind": "compress", "compress": {"prune": {"ratio": 0.99}}})", QStringLiteral("compress.prune.ratio")), QString());
         QCOMPARE(refused(R"({"kind": "compress", "compress": {"steps": "prune, shrink"}})", QStringLiteral("'shrink'")), QString());
         QCOMPARE(refused(R"({"kind": "compress", "model": {"source": "torchscript", "path": "m.pt"}})", QStringLiteral("'torchscript'")), QString());
+        QCOMPARE(refused(R"({"kind": "compress", "compress": {"steps": "quantize, prune"}})", QStringLiteral("last step")), QString());
     }
 
 private:

@@ -42,7 +42,7 @@ QString CompressKind::description() const
 
 QStringList CompressKind::knownSteps()
 {
-    return {QStringLiteral("prune"), QStringLiteral("unstructured")};
+    return {QStringLiteral("prune"), QStringLiteral("unstructured"), QStringLiteral("quantize")};
 }
 
 QStringList CompressKind::stepsOf(const RunConfig &config)
@@ -59,6 +59,7 @@ std::vector<RunParameterSection> CompressKind::ownSections() const
     const QString page = QStringLiteral("Compression");
     return {{QStringLiteral("compress"), QStringLiteral("Compression"), page, id()},
             {QStringLiteral("compress.prune"), QStringLiteral("Pruning"), page, id()},
+            {QStringLiteral("compress.quantize"), QStringLiteral("Quantization"), page, id()},
             {QStringLiteral("compress.measure"), QStringLiteral("Measuring"), page, id()}};
 }
 
@@ -67,7 +68,8 @@ std::vector<RunParameter> CompressKind::ownParameters() const
     RunParameter steps = RunParameters::pluginParameter(
         QStringLiteral("compress.steps"), ParameterType::Text, QStringLiteral("Steps"),
         QStringLiteral("The compression steps in order, separated by commas; each makes a variant from the one before: prune (structured, "
-                       "channels removed, then recovery training), unstructured (magnitude pruning: a size option, no speed)."),
+                       "channels removed, then recovery training), unstructured (magnitude pruning: a size option, no speed), quantize "
+                       "(int8; the last step)."),
         "prune");
     return {steps,
             numberParameter("compress.prune.ratio", ParameterType::Number, "Ratio",
@@ -80,6 +82,15 @@ std::vector<RunParameter> CompressKind::ownParameters() const
                             {QStringLiteral("layer"), QStringLiteral("global")}),
             numberParameter("compress.prune.recovery_epochs", ParameterType::Integer, "Recovery epochs",
                             "Training after pruning, at most this many epochs (training.patience stops it earlier); 0: none.", 3, 0, 100),
+            choiceParameter("compress.quantize.mode", "Mode",
+                            "static: convolutions and linear layers in int8, activations calibrated on training images; dynamic: linear "
+                            "layers only, activations quantized on the fly.",
+                            {QStringLiteral("static"), QStringLiteral("dynamic")}),
+            numberParameter("compress.quantize.calibration_batches", ParameterType::Integer, "Calibration batches",
+                            "Training batches (training.batch_size images each) whose activations set the int8 scales.", 8, 1, 1000),
+            choiceParameter("compress.quantize.engine", "Engine",
+                            "LibTorch's quantized engine: auto times both on the variant and keeps the faster (the choice is recorded).",
+                            {QStringLiteral("auto"), QStringLiteral("onednn"), QStringLiteral("qnnpack")}),
             numberParameter("compress.measure.passes", ParameterType::Integer, "Timed passes",
                             "Passes timed for each latency figure after warm-up; the median is kept.", 30, 30, 10000),
             numberParameter("compress.measure.energy_samples", ParameterType::Integer, "Energy samples",
@@ -111,6 +122,10 @@ void CompressKind::check(const RunConfig &config, const QString &origin) const
     for (const QString &step : steps)
         if (!knownSteps().contains(step))
             throw Error::in(origin, QStringLiteral("'compress.steps' names an unknown step '%1' (known: %2)").arg(step, knownSteps().join(QStringLiteral(", "))));
+    if (steps.contains(QStringLiteral("quantize")) && steps.last() != QStringLiteral("quantize"))
+        throw Error::in(origin, QStringLiteral("'compress.steps': quantize must be the last step (the steps before it work on float weights)"));
+    if (steps.count(QStringLiteral("quantize")) > 1)
+        throw Error::in(origin, QStringLiteral("'compress.steps': quantize appears more than once"));
     if (config.model.source != QStringLiteral("run") && config.model.source != QStringLiteral("safetensors"))
         throw Error::in(origin, QStringLiteral("a compress run takes another run's model (model.source 'run') or a workbench safetensors file "
                                                "('safetensors'); a '%1' model has no layers the steps can see")

@@ -5,9 +5,11 @@
 #include "CompressKind.h"
 #include "Error.h"
 #include "GraphTraining.h"
+#include "Int8Export.h"
 #include "VariantMeasurer.h"
 #include "config/RunConfig.h"
 #include "jobs/DatasetEmbedding.h"
+#include "models/ImageTensors.h"
 #include "models/ModelExport.h"
 #include "models/Safetensors.h"
 #include "models/TorchRuntime.h"
@@ -62,6 +64,7 @@ struct Variant {
     ConvGraph graph;
     double compressionJ = 0; ///< this variant's steps and those of the variants it came from
     std::vector<std::pair<int, torch::Tensor>> masks;
+    QString int8Mode; ///< "static" or "dynamic" for an int8 variant; empty: float
 };
 
 } // namespace
@@ -110,21 +113,52 @@ WorkOutcome CompressionWork::execute(RunContext &context)
         context.progress(p);
     };
 
+    // Int8 scales come from the activations of a few training batches; engines race on a batch of 64.
+    const auto calibration = [&](const ConvGraph &graph) {
+        const std::int64_t count = std::min<std::int64_t>(train.size(), parameter<std::int64_t>(config, "compress.quantize.calibration_batches")
+                                                                            * config.training.batchSize);
+        return ImageTensors::batch(train, 0, count, graph.input);
+    };
+    const auto throughputBatch = [&](const ConvGraph &graph) {
+        InputSpec raw = graph.input; // the shipped module takes images in 0..1
+        raw.mean.assign(raw.mean.size(), 0.0);
+        raw.std.assign(raw.std.size(), 1.0);
+        return ImageTensors::batch(data.test, 0, std::min<std::int64_t>(64, data.test.size()), raw);
+    };
     const QString folder = context.artifactDirectory();
     QJsonArray variants;
     std::optional<VariantFigures> referenceFigures;
-    const auto keepAndMeasure = [&](const Variant &v, int index) -> bool {
+    // Writes the variant's files (inside @p making, whose cost then joins the variant's), keeps them
+    // as artifacts, and measures the variant from its TorchScript file.
+    const auto keepAndMeasure = [&](Variant &v, int index, MeasuredWindow *making) -> bool {
         const ConvGraph inference = v.graph.folded();
         const QString base = QStringLiteral("variant-%1").arg(index);
         const QString script = QDir(folder).filePath(base + QStringLiteral(".pt"));
-        inference.writeTorchScript(script);
+        QString engine;
+        if (v.int8Mode.isEmpty()) {
+            inference.writeTorchScript(script);
+        } else {
+            for (const QString &notice : Int8Export::write(inference, v.int8Mode, calibration(inference), script))
+                context.notice(notice);
+            const QString asked = QString::fromStdString(parameter<std::string>(config, "compress.quantize.engine"));
+            if (asked == QStringLiteral("auto")) {
+                engine = Int8Export::fasterEngine(script, throughputBatch(inference));
+            } else {
+                Int8Export::useEngine(asked);
+                engine = asked;
+            }
+        }
         context.recordArtifact(QStringLiteral("variant %1").arg(v.name), QStringLiteral("torchscript"), script, inference.parameterCount());
-        const QString tensors = QDir(folder).filePath(base + QStringLiteral(".safetensors"));
-        Safetensors::write(tensors, inference.namedTensors(),
-                           {{"format", "green-workbench compressed graph (TorchScript variant-N.pt runs it)"},
-                            {"variant", v.name.toStdString()},
-                            {"architecture", inference.architecture.toStdString()}});
-        context.recordArtifact(QStringLiteral("variant %1").arg(v.name), QStringLiteral("safetensors"), tensors, inference.parameterCount());
+        if (v.int8Mode.isEmpty()) { // safetensors holds float tensors: the float variants'
+            const QString tensors = QDir(folder).filePath(base + QStringLiteral(".safetensors"));
+            Safetensors::write(tensors, inference.namedTensors(),
+                               {{"format", "green-workbench compressed graph (TorchScript variant-N.pt runs it)"},
+                                {"variant", v.name.toStdString()},
+                                {"architecture", inference.architecture.toStdString()}});
+            context.recordArtifact(QStringLiteral("variant %1").arg(v.name), QStringLiteral("safetensors"), tensors, inference.parameterCount());
+        }
+        if (making)
+            v.compressionJ += making->finish().energyJ;
         report(done, QStringLiteral("measuring %1").arg(v.name));
         const std::optional<VariantFigures> figures = measurer.measure(v.name, script, inference);
         if (!figures)
@@ -142,6 +176,9 @@ WorkOutcome CompressionWork::execute(RunContext &context)
             index == 0 ? std::nullopt : breakEvenInferences(v.compressionJ, referenceFigures->energyPer1kInferencesJ, figures->energyPer1kInferencesJ);
         entry.insert(QStringLiteral("break_even_inferences"), breakEven ? QJsonValue(*breakEven) : QJsonValue());
         entry.insert(QStringLiteral("torchscript"), script);
+        entry.insert(QStringLiteral("precision"), v.int8Mode.isEmpty() ? QStringLiteral("float32") : QStringLiteral("int8 %1").arg(v.int8Mode));
+        if (!engine.isEmpty())
+            entry.insert(QStringLiteral("quantized_engine"), engine);
         variants.append(entry);
         const QString scope = QStringLiteral("variant %1").arg(v.name);
         context.stepFinished(WorkStep(QStringLiteral("variant"), index + 1, qint64(total), scope)
@@ -162,7 +199,7 @@ WorkOutcome CompressionWork::execute(RunContext &context)
     };
 
     Variant current{QStringLiteral("input"), QStringLiteral("the input model, as trained (%1)").arg(origin), reference.clone(), 0, {}};
-    if (!keepAndMeasure(current, 0)) {
+    if (!keepAndMeasure(current, 0, nullptr)) {
         outcome.cancelled = true;
         return outcome;
     }
@@ -184,6 +221,14 @@ WorkOutcome CompressionWork::execute(RunContext &context)
             next.description = QStringLiteral("%1 % of the channels removed (%2, %3), %4")
                                    .arg(ratio * 100, 0, 'g', 3)
                                    .arg(options.criterion, options.global ? QStringLiteral("one global ranking") : QStringLiteral("per layer"));
+        } else if (step == QStringLiteral("quantize")) {
+            next.int8Mode = QString::fromStdString(parameter<std::string>(config, "compress.quantize.mode"));
+            next.masks.clear();
+            next.description = next.int8Mode == QStringLiteral("static")
+                                   ? QStringLiteral("int8: convolutions and linear layers, per-channel weights, activations calibrated on %1 "
+                                                    "training images, conv+ReLU fused%2")
+                                         .arg(calibration(next.graph).size(0))
+                                   : QStringLiteral("int8 dynamic: linear layers only%2");
         } else {
             next.masks = pruneMagnitudes(next.graph, ratio);
             next.description = QStringLiteral("%1 % of the weights zeroed by magnitude (a size option: the layers keep their shapes, so it "
@@ -191,8 +236,9 @@ WorkOutcome CompressionWork::execute(RunContext &context)
                                    .arg(ratio * 100, 0, 'g', 3);
         }
         const std::int64_t images = std::int64_t(split.train.size()) * std::max(1, training.maxEpochs);
+        const bool recovers = training.maxEpochs > 0 && next.int8Mode.isEmpty(); // int8 is calibrated, not trained
         const TrainingResult recovered =
-            training.maxEpochs > 0 ? trainGraph(next.graph, split, training, context.cancelFlag(), next.masks, nullptr,
+            recovers ? trainGraph(next.graph, split, training, context.cancelFlag(), next.masks, nullptr,
                                                 [&](std::int64_t seen) {
                                                     report(done + 0.9 * double(seen) / double(std::max<std::int64_t>(1, images)),
                                                            QStringLiteral("%1: recovery training").arg(next.name));
@@ -202,12 +248,13 @@ WorkOutcome CompressionWork::execute(RunContext &context)
             outcome.cancelled = true;
             break;
         }
-        next.description = next.description.arg(training.maxEpochs > 0 ? QStringLiteral("%1 recovery epochs (validation accuracy %2 %)")
+        next.description = next.int8Mode.isEmpty() ? next.description.arg(recovers ? QStringLiteral("%1 recovery epochs (validation accuracy %2 %)")
                                                                                .arg(recovered.epochs)
                                                                                .arg(recovered.validationAccuracy * 100, 0, 'f', 2)
-                                                                         : QStringLiteral("no recovery training"));
-        next.compressionJ = current.compressionJ + making.finish().energyJ;
-        if (!keepAndMeasure(next, s + 1)) {
+                                                                         : QStringLiteral("no recovery training"))
+                                                   : next.description.arg(QString());
+        next.compressionJ = current.compressionJ;
+        if (!keepAndMeasure(next, s + 1, &making)) {
             outcome.cancelled = true;
             break;
         }

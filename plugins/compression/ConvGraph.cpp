@@ -43,7 +43,7 @@ int ConvGraph::add(GraphNode node)
     return int(nodes.size()) - 1;
 }
 
-std::vector<torch::Tensor> ConvGraph::outputs(const torch::Tensor &x, bool training) const
+std::vector<torch::Tensor> ConvGraph::activations(const torch::Tensor &x, bool training) const
 {
     std::vector<torch::Tensor> out(nodes.size());
     const auto in = [&](int i) -> const torch::Tensor & { return i < 0 ? x : out[std::size_t(i)]; };
@@ -71,13 +71,13 @@ std::vector<torch::Tensor> ConvGraph::outputs(const torch::Tensor &x, bool train
 
 torch::Tensor ConvGraph::forward(const torch::Tensor &x, bool training) const
 {
-    return outputs(x, training).back();
+    return activations(x, training).back();
 }
 
 std::vector<std::vector<std::int64_t>> ConvGraph::shapes() const
 {
     torch::NoGradGuard noGrad;
-    const std::vector<torch::Tensor> out = outputs(torch::zeros({1, input.channels, input.rows, input.cols}), false);
+    const std::vector<torch::Tensor> out = activations(torch::zeros({1, input.channels, input.rows, input.cols}), false);
     std::vector<std::vector<std::int64_t>> result;
     for (const torch::Tensor &t : out)
         result.emplace_back(t.sizes().begin() + 1, t.sizes().end());
@@ -167,11 +167,24 @@ ConvGraph ConvGraph::folded() const
             newIndex[i] = mapped(n.input);
             continue;
         }
+        const std::vector<int> readers = readersOf(*this, int(i));
+        if (n.op == NodeOp::Standardize && readers.size() == 1 && nodes[std::size_t(readers.front())].op == NodeOp::Linear) {
+            newIndex[i] = mapped(n.input); // folded into its linear layer, below
+            continue;
+        }
         GraphNode copy = n;
         for (torch::Tensor *t : {&copy.weight, &copy.bias, &copy.runningMean, &copy.runningVar, &copy.mean, &copy.std})
             *t = copied(*t);
         copy.input = mapped(n.input);
         copy.input2 = mapped(n.input2);
+        const int source = n.input >= 0 ? n.input : -1;
+        if (n.op == NodeOp::Linear && source >= 0 && nodes[std::size_t(source)].op == NodeOp::Standardize && readersOf(*this, source).size() == 1) {
+            // W (x - m) / s + b = (W / s) x + (b - (W / s) m): the standardisation disappears into the layer.
+            const GraphNode &standardize = nodes[std::size_t(source)];
+            copy.weight = copy.weight / standardize.std.view({1, -1});
+            const torch::Tensor bias = copy.bias.defined() ? copy.bias : torch::zeros({copy.weight.size(0)});
+            copy.bias = bias - torch::mv(copy.weight, standardize.mean);
+        }
         newIndex[i] = out.add(std::move(copy));
     }
     return out;

@@ -68,7 +68,9 @@ public:
     /// A copy that shares no tensor with this one.
     ConvGraph clone() const;
     /// The inference form: every batch norm that follows a convolution (and is its only reader)
-    /// folded into that convolution's weight and bias. The same function, fewer operations.
+    /// folded into that convolution's weight and bias, and a standardisation read only by a linear
+    /// layer folded into that layer. The same function, fewer operations (and none that int8
+    /// arithmetic lacks).
     ConvGraph folded() const;
     /// Writes the graph as a TorchScript module that stock torch::jit::load and Python's
     /// torch.jit.load run: forward(images in 0..1, [N, C, H, W]) -> logits [N, K]. Throws Error
@@ -77,9 +79,8 @@ public:
     /// The tensors by name ("n3.weight"), for a safetensors export of a float variant.
     std::vector<std::pair<std::string, torch::Tensor>> namedTensors() const;
 
-private:
-    /// Every node's output for @p normalised, in node order.
-    std::vector<torch::Tensor> outputs(const torch::Tensor &normalised, bool training) const;
+    /// Every node's output for @p normalised, in node order (what calibration observes).
+    std::vector<torch::Tensor> activations(const torch::Tensor &normalised, bool training = false) const;
 };
 
 /// The nodes that read node @p index's output (as input or input2).
