@@ -10,7 +10,9 @@
 #include "PowerSourcesPanel.h"
 #include "RecentProjects.h"
 #include "RunsTableModel.h"
+#include "ParetoPlot.h"
 #include "RunPage.h"
+#include "RunPartsView.h"
 #include "TestData.h"
 #include "carbon/CarbonForecast.h"
 #include "store/Database.h"
@@ -601,6 +603,33 @@ private Q_SLOTS:
         QCOMPARE(window.runsModel()->rowCount(), 0);
         QVERIFY(!QFileInfo::exists(checkpoint));
         QVERIFY(!page->isVisible());
+    }
+
+    // A run with parts (a compress run's variants) opens on them: a table of their figures and a
+    // plot of accuracy against energy per 1,000 inferences.
+    void aRunsVariantsShowOnItsPage()
+    {
+        RunReport report;
+        report.runId = 7;
+        report.name = QStringLiteral("squeeze");
+        report.parts = {{QStringLiteral("variant input"), {{QStringLiteral("accuracy"), 0.9}, {QStringLiteral("energy_per_1k_inferences_j"), 2.0}}},
+                        {QStringLiteral("variant 1-prune"), {{QStringLiteral("accuracy"), 0.88}, {QStringLiteral("energy_per_1k_inferences_j"), 1.0},
+                                                             {QStringLiteral("latency_ms_batch1"), 0.3}}},
+                        {QStringLiteral("variant 2-quantize"), {{QStringLiteral("accuracy"), 0.85}, {QStringLiteral("energy_per_1k_inferences_j"), 1.5}}}};
+        RunPage page;
+        page.setRun(report, {}, dir_.path());
+        QCOMPARE(page.tabs()->currentWidget(), page.partsView());
+        QCOMPARE(page.tabs()->tabText(page.tabs()->currentIndex()), QStringLiteral("Variants"));
+        QTableWidget *table = page.partsView()->table();
+        QCOMPARE(table->rowCount(), 3);
+        QCOMPARE(table->verticalHeaderItem(0)->text(), QStringLiteral("variant input")); // in the order the run reported them
+        QCOMPARE(table->horizontalHeaderItem(0)->text(), QStringLiteral("test accuracy"));
+        QCOMPARE(table->item(2, 2)->text(), QStringLiteral("–")); // a figure one part lacks
+        const std::vector<bool> &frontier = page.partsView()->plot()->frontier();
+        QCOMPARE(frontier, (std::vector<bool>{true, true, false})); // the int8 one is dominated by the pruned one
+        // A run without parts has no such tab.
+        page.setRun(RunReport(), {}, dir_.path());
+        QCOMPARE(page.tabs()->indexOf(page.partsView()), -1);
     }
 
     void theLivePageDrawsEachFinishedStep()

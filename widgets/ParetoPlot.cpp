@@ -73,8 +73,8 @@ void ParetoPlot::setPoints(const std::vector<ParetoPoint> &points, const ResultM
         auto *label = new QCPItemText(plot_);
         label->position->setCoords(x, y);
         label->setPositionAlignment(Qt::AlignLeft | Qt::AlignBottom);
-        label->setText(points[i].energySource.isEmpty() ? QStringLiteral(" %1").arg(points[i].runId)
-                                                        : QStringLiteral(" %1 (%2)").arg(points[i].runId).arg(points[i].energySource));
+        const QString name = points[i].label.isEmpty() ? QString::number(points[i].runId) : points[i].label;
+        label->setText(points[i].energySource.isEmpty() ? QStringLiteral(" %1").arg(name) : QStringLiteral(" %1 (%2)").arg(name, points[i].energySource));
         label->setColor(frontier_[i] ? plot_->palette().color(QPalette::Text) : kDominatedColour); // the theme re-colours it
     }
     std::sort(line.begin(), line.end());

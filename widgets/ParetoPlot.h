@@ -15,6 +15,7 @@ struct ParetoPoint {
     double cost = 0;      ///< the x axis' figure
     double objective = 0; ///< the y axis' figure
     QString energySource; ///< "measured", "estimated" or "mixed": said on the point
+    QString label;        ///< what the point is called; empty: its run id
 };
 
 /// An objective against a cost for compared runs (by default test accuracy against CO₂e, log

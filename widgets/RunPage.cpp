@@ -2,6 +2,7 @@
 
 #include "LivePowerPlot.h"
 #include "PlotExplorer.h"
+#include "RunPartsView.h"
 #include "PlotTheme.h"
 #include "QCustomPlotInclude.h"
 #include "report/ModelCard.h"
@@ -46,7 +47,8 @@ const QStringList &curveNames()
 RunPage::RunPage(QWidget *parent)
     : QWidget(parent), tabs_(new QTabWidget), summary_(new QLabel), power_(new LivePowerPlot), curves_(new QCustomPlot),
       phases_(new QTableWidget(0, 4)), configText_(readOnlyText()), hardware_(readOnlyText()), modelCard_(new QTextBrowser),
-      report_(new QPushButton(tr("&Report…"))), artifacts_(new QTableWidget(0, 5))
+      report_(new QPushButton(tr("&Report…"))), artifacts_(new QTableWidget(0, 5)),
+      parts_(new RunPartsView)
 {
     setObjectName(QStringLiteral("runPage"));
     summary_->setWordWrap(true);
@@ -172,6 +174,7 @@ void RunPage::setRun(const RunReport &r, const QList<ArtifactRecord> &artifacts,
     hardware_->setPlainText(QString::fromUtf8(QJsonDocument(r.hardware).toJson(QJsonDocument::Indented)));
     modelCard_->setMarkdown(ModelCard::withoutFrontMatter(ModelCard::render(r)));
     report_->setEnabled(true);
+    showParts(r.parts);
     artifacts_->setRowCount(int(artifacts.size()));
     for (int i = 0; i < artifacts.size(); ++i) {
         const ArtifactRecord &a = artifacts[i];
@@ -233,6 +236,26 @@ void RunPage::showCurves(const RunReport &r)
     rescaleCurves();
 }
 
+void RunPage::showParts(const std::vector<RunReport::Part> &parts)
+{
+    const int at = tabs_->indexOf(parts_);
+    if (parts.empty()) {
+        if (at >= 0)
+            tabs_->removeTab(at);
+        return;
+    }
+    parts_->setParts(parts);
+    // A compress run's variants are its result: its page opens on them.
+    const bool variants = parts.front().scope.startsWith(QLatin1String("variant "));
+    const QString title = variants ? tr("Variants") : tr("Parts");
+    if (at < 0)
+        tabs_->insertTab(1, parts_, title);
+    else
+        tabs_->setTabText(at, title);
+    if (variants)
+        tabs_->setCurrentWidget(parts_);
+}
+
 void RunPage::clear()
 {
     live_ = false;
@@ -248,6 +271,7 @@ void RunPage::clear()
     hardware_->clear();
     modelCard_->clear();
     report_->setEnabled(false);
+    showParts({});
 }
 
 void RunPage::beginLive(const QString &name, const QJsonObject &config)
@@ -267,6 +291,7 @@ void RunPage::beginLive(const QString &name, const QJsonObject &config)
     artifacts_->setRowCount(0);
     configText_->setPlainText(QString::fromUtf8(QJsonDocument(config).toJson(QJsonDocument::Indented)));
     hardware_->setPlainText(tr("Recorded with the run; shown here when it ends."));
+    showParts({});
     modelCard_->setMarkdown(tr("The model card is written when the run ends."));
     report_->setEnabled(false);
     showLiveSummary();

@@ -18,6 +18,7 @@ class QTextBrowser;
 namespace gw {
 
 class LivePowerPlot;
+class RunPartsView;
 
 /// One stored run, whole: its summary with where each figure comes from, its power and energy
 /// trace replayed from the store (phases shaded), its curves per epoch or round, its energy per
@@ -40,6 +41,9 @@ public:
     LivePowerPlot *powerPlot() const { return power_; }
     QCustomPlot *curvesPlot() const { return curves_; }
     QTableWidget *phaseTable() const { return phases_; }
+    /// The run's parts (variants, clients) side by side; its tab shows only for runs that have parts.
+    RunPartsView *partsView() const { return parts_; }
+    QTabWidget *tabs() const { return tabs_; }
     QString summaryText() const;
     /// The model card as shown (Markdown, front matter left out); empty while the run goes.
     QString modelCardText() const;
@@ -67,6 +71,8 @@ private:
     QCPGraph *curve(const QString &name);
     void rescaleCurves();
     void showLiveSummary();
+    /// The parts tab for @p parts, or none when there are none.
+    void showParts(const std::vector<RunReport::Part> &parts);
 
     qint64 runId_ = 0;
     QJsonObject config_;
@@ -84,6 +90,7 @@ private:
     QTextBrowser *modelCard_;
     QPushButton *report_;
     QTableWidget *artifacts_;
+    RunPartsView *parts_;
 };
 
 } // namespace gw

@@ -4,6 +4,7 @@
 
 #include <QDateTime>
 #include <QJsonObject>
+#include <QMap>
 #include <QString>
 #include <QStringList>
 #include <optional>
@@ -59,6 +60,13 @@ struct RunReport {
     std::vector<PhaseEnergy> phases;
     std::vector<PowerSample> samples;
     std::vector<MetricPoint> metrics;
+    /// The parts the run reported figures for (a compress run's variants, a federated run's
+    /// clients), in the order it reported them, each with its final figures.
+    struct Part {
+        QString scope;
+        QMap<QString, double> figures;
+    };
+    std::vector<Part> parts;
 };
 
 } // namespace gw

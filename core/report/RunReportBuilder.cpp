@@ -71,6 +71,8 @@ RunReport RunReportBuilder::fromStore(const RunRepository &repository, qint64 ru
     r.samples = repository.powerSamples(runId);
     r.metrics = repository.metrics(runId);
     r.phases = repository.phaseSplit(runId);
+    for (const QString &scope : repository.metricScopes(runId))
+        r.parts.push_back({scope, repository.finalMetrics(runId, scope)});
     r.cpuPowerW = meanPower(r.samples, [](const PowerSample &s) { return s.cpuPowerW; });
     r.gpuPowerW = meanPower(r.samples, [](const PowerSample &s) { return s.gpuPowerW; });
     r.ramPowerW = meanPower(r.samples, [](const PowerSample &s) { return s.ramPowerW; });

@@ -281,7 +281,8 @@ QMap<QString, double> RunRepository::finalMetrics(qint64 runId, const QString &s
 QStringList RunRepository::metricScopes(qint64 runId) const
 {
     QSqlQuery q(db_.connection());
-    q.prepare(QStringLiteral("SELECT DISTINCT scope FROM metrics WHERE run_id = ? AND scope <> '' ORDER BY scope"));
+    // In the order the run reported them (a compress run's input before its variants).
+    q.prepare(QStringLiteral("SELECT scope FROM metrics WHERE run_id = ? AND scope <> '' GROUP BY scope ORDER BY MIN(id)"));
     q.addBindValue(runId);
     db_.exec(q, "read the metric scopes");
     QStringList scopes;

@@ -44,7 +44,7 @@ public:
     std::vector<MetricPoint> metrics(qint64 runId, const QString &scope = QString()) const;
     /// The last value (highest step) of each figure of @p scope: what the run ended with.
     QMap<QString, double> finalMetrics(qint64 runId, const QString &scope = QString()) const;
-    /// The scopes the run reported figures for, besides the whole run.
+    /// The scopes the run reported figures for, besides the whole run, in the order it first did.
     QStringList metricScopes(qint64 runId) const;
     std::vector<PowerSample> powerSamples(qint64 runId) const;
     std::vector<EnergyWindow> energyWindows(qint64 runId) const;

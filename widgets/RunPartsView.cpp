@@ -1,0 +1,153 @@
+#include "RunPartsView.h"
+
+#include "ParetoPlot.h"
+#include "PlotExport.h"
+
+#include <QComboBox>
+#include <QFileDialog>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSplitter>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+namespace gw {
+
+namespace {
+
+/// A stored figure as an axis shows it: its name in words and which way is better.
+ResultMetric metricOf(const QString &name)
+{
+    static const QMap<QString, QPair<QString, QString>> known{
+        {QStringLiteral("accuracy"), {QStringLiteral("test accuracy"), QString()}},
+        {QStringLiteral("energy_per_1k_inferences_j"), {QStringLiteral("energy per 1,000 inferences"), QStringLiteral("J")}},
+        {QStringLiteral("latency_ms_batch1"), {QStringLiteral("latency at batch 1"), QStringLiteral("ms")}},
+        {QStringLiteral("throughput_batch64"), {QStringLiteral("throughput at batch 64"), QStringLiteral("images/s")}},
+        {QStringLiteral("file_bytes"), {QStringLiteral("file size"), QStringLiteral("bytes")}},
+        {QStringLiteral("compression_energy_j"), {QStringLiteral("energy to make it"), QStringLiteral("J")}},
+    };
+    const auto it = known.constFind(name);
+    ResultMetric m;
+    m.name = name;
+    m.title = it != known.cend() ? it->first : QString(name).replace(QLatin1Char('_'), QLatin1Char(' '));
+    m.unit = it != known.cend() ? it->second : QString();
+    m.higherIsBetter = name.contains(QLatin1String("accuracy")) || name.contains(QLatin1String("throughput"));
+    m.objective = m.higherIsBetter;
+    return m;
+}
+
+QString cell(double value)
+{
+    return QString::number(value, 'g', 5);
+}
+
+} // namespace
+
+RunPartsView::RunPartsView(QWidget *parent)
+    : QWidget(parent), table_(new QTableWidget), objective_(new QComboBox), cost_(new QComboBox), plot_(new ParetoPlot)
+{
+    table_->setObjectName(QStringLiteral("partsTable"));
+    table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    table_->setAlternatingRowColors(true);
+    table_->setTabKeyNavigation(false);
+    table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    objective_->setObjectName(QStringLiteral("partsObjective"));
+    cost_->setObjectName(QStringLiteral("partsCost"));
+    connect(objective_, &QComboBox::currentIndexChanged, this, &RunPartsView::updatePlot);
+    connect(cost_, &QComboBox::currentIndexChanged, this, &RunPartsView::updatePlot);
+    auto *exportButton = new QPushButton(tr("Export plot…"));
+    connect(exportButton, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export the plot"), QStringLiteral("parts.png"), tr("PNG (*.png);;SVG (*.svg);;PDF (*.pdf)"));
+        if (!path.isEmpty() && !plot_->save(path))
+            QMessageBox::warning(this, tr("Cannot export"), tr("%1: cannot be written").arg(path));
+    });
+    auto *axes = new QHBoxLayout;
+    axes->addWidget(new QLabel(tr("Plot:")));
+    axes->addWidget(objective_);
+    axes->addWidget(new QLabel(tr("against")));
+    axes->addWidget(cost_);
+    axes->addStretch(1);
+    axes->addWidget(exportButton);
+    auto *splitter = new QSplitter(Qt::Vertical);
+    splitter->addWidget(table_);
+    splitter->addWidget(plot_);
+    splitter->setChildrenCollapsible(false);
+    splitter->setStretchFactor(1, 2);
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addLayout(axes);
+    layout->addWidget(splitter, 1);
+}
+
+void RunPartsView::setParts(const std::vector<RunReport::Part> &parts)
+{
+    parts_ = parts;
+    QStringList names;
+    for (const RunReport::Part &p : parts)
+        for (auto it = p.figures.constBegin(); it != p.figures.constEnd(); ++it)
+            if (!names.contains(it.key()))
+                names << it.key();
+    // Accuracy and the energy per inference first: what a person compares parts by.
+    for (const QString &first : {QStringLiteral("energy_per_1k_inferences_j"), QStringLiteral("accuracy")})
+        if (names.removeAll(first) > 0)
+            names.prepend(first);
+    table_->clear();
+    table_->setRowCount(int(parts.size()));
+    table_->setColumnCount(int(names.size()));
+    QStringList headers;
+    for (const QString &n : names) {
+        const ResultMetric m = metricOf(n);
+        headers << (m.unit.isEmpty() ? m.title : QStringLiteral("%1 (%2)").arg(m.title, m.unit));
+    }
+    table_->setHorizontalHeaderLabels(headers);
+    QStringList rows;
+    for (int r = 0; r < int(parts.size()); ++r) {
+        rows << parts[std::size_t(r)].scope;
+        for (int c = 0; c < names.size(); ++c) {
+            const auto it = parts[std::size_t(r)].figures.constFind(names[c]);
+            auto *item = new QTableWidgetItem(it == parts[std::size_t(r)].figures.cend() ? QStringLiteral("–") : cell(*it));
+            item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+            table_->setItem(r, c, item);
+        }
+    }
+    table_->setVerticalHeaderLabels(rows);
+    {
+        const QSignalBlocker a(objective_), b(cost_);
+        objective_->clear();
+        cost_->clear();
+        for (const QString &n : names)
+            (metricOf(n).objective ? objective_ : cost_)->addItem(metricOf(n).title, n);
+    }
+    setAxes(QStringLiteral("accuracy"), QStringLiteral("energy_per_1k_inferences_j"));
+}
+
+void RunPartsView::setAxes(const QString &objective, const QString &cost)
+{
+    const QSignalBlocker a(objective_), b(cost_);
+    objective_->setCurrentIndex(std::max(0, objective_->findData(objective)));
+    cost_->setCurrentIndex(std::max(0, cost_->findData(cost)));
+    updatePlot();
+}
+
+void RunPartsView::updatePlot()
+{
+    const QString y = objective_->currentData().toString(), x = cost_->currentData().toString();
+    std::vector<ParetoPoint> points;
+    for (const RunReport::Part &p : parts_) {
+        if (!p.figures.contains(x) || !p.figures.contains(y))
+            continue;
+        ParetoPoint point;
+        point.cost = p.figures.value(x);
+        point.objective = p.figures.value(y);
+        point.label = p.scope.section(QLatin1Char(' '), 1); // "variant 2-quantize" -> "2-quantize"
+        if (point.label.isEmpty())
+            point.label = p.scope;
+        points.push_back(point);
+    }
+    plot_->setPoints(points, metricOf(x), metricOf(y));
+}
+
+} // namespace gw
