@@ -406,6 +406,57 @@ private Q_SLOTS:
         QCOMPARE(comparison.parameter(0, QStringLiteral("kind")), QStringLiteral("\"fixture-count\""));
     }
 
+    // The compression plugin's example on the store's latest kept model: a JSON summary with every
+    // variant's figures; the variants' TorchScript files run in Python (where python3-torch is).
+    void theCompressExampleCompressesTheLatestModel()
+    {
+        const QString data = dir_.filePath(QStringLiteral("compress-data"));
+        gw::test::writeBandDataset(data, 300, 60);
+        const QString db = dir_.filePath(QStringLiteral("compress.sqlite"));
+        const QString trainConfig = writeConfig(QStringLiteral("cnn.json"), QStringLiteral(
+            R"({"name": "cnn", "dataset": {"path": "%1"}, "training": {"epochs": 1, "threads": 1}, "energy": {"sample_hz": 10}})").arg(data).toUtf8());
+        const Result trained = workbench({QStringLiteral("run"), trainConfig, QStringLiteral("--db"), db});
+        QVERIFY2(trained.exitCode == 0, qPrintable(trained.err));
+        const QString example = QStringLiteral(GW_SOURCE_DIR "/resources/examples/compress-pipeline.json");
+        const Result r = workbench({QStringLiteral("run"), example, QStringLiteral("--db"), db, QStringLiteral("--dataset.path=") + data,
+                                    QStringLiteral("--dataset.train_subset=300"), QStringLiteral("--training.threads=1"),
+                                    QStringLiteral("--compress.prune.recovery_epochs=1"), QStringLiteral("--compress.measure.energy_samples=2"),
+                                    QStringLiteral("--energy.sample_hz=20"), QStringLiteral("--json")});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QJsonObject summary = QJsonDocument::fromJson(r.out.trimmed().split(QLatin1Char('\n')).last().toUtf8()).object();
+        QVERIFY2(summary.value(QStringLiteral("model_origin")).toString().startsWith(QStringLiteral("run 1 ")), qPrintable(r.out));
+        const QJsonArray variants = summary.value(QStringLiteral("variants")).toArray();
+        QCOMPARE(variants.size(), 3); // the input, pruned, then int8
+        QStringList files, engines;
+        for (const QJsonValue &v : variants) {
+            QVERIFY(v[QStringLiteral("accuracy")].toDouble() > 0);
+            QVERIFY(v[QStringLiteral("energy_per_1k_inferences_j")].toDouble() > 0);
+            files << v[QStringLiteral("torchscript")].toString();
+            engines << v[QStringLiteral("quantized_engine")].toString(QStringLiteral("onednn"));
+        }
+        QCOMPARE(variants[2][QStringLiteral("precision")].toString(), QStringLiteral("int8 static"));
+        // A run that kept no model is named.
+        const Result missing = workbench({QStringLiteral("run"), example, QStringLiteral("--db"), db, QStringLiteral("--model.run_id=42"),
+                                          QStringLiteral("--dataset.path=") + data, QStringLiteral("--json")});
+        QVERIFY(missing.exitCode != 0);
+        QVERIFY2(missing.err.contains(QStringLiteral("run 42")), qPrintable(missing.err));
+
+        QProcess probe;
+        probe.start(QStringLiteral("/usr/bin/python3"), {QStringLiteral("-c"), QStringLiteral("import torch")});
+        if (!probe.waitForFinished(60000) || probe.exitCode() != 0)
+            QSKIP("python3-torch is not installed: the variants' TorchScript files were not run in Python (installer/install-deps.sh --bench installs it)");
+        QString snippet = QStringLiteral("import torch\n");
+        for (int i = 0; i < files.size(); ++i)
+            snippet += QStringLiteral("torch.backends.quantized.engine = '%1'\nm = torch.jit.load('%2')\nassert m(torch.rand(2, 1, 28, 28)).shape == (2, 10)\n")
+                           .arg(engines[i], files[i]);
+        snippet += QStringLiteral("print('ran', %1)\n").arg(files.size());
+        QProcess python;
+        python.start(QStringLiteral("/usr/bin/python3"), {QStringLiteral("-c"), snippet});
+        QVERIFY(python.waitForFinished(120000));
+        QVERIFY2(python.exitCode() == 0, qPrintable(QString::fromUtf8(python.readAllStandardError())));
+        QCOMPARE(QString::fromUtf8(python.readAllStandardOutput()).trimmed(), QStringLiteral("ran 3"));
+    }
+
     void aStoredPretrainingRunResumesWithEveryParameter()
     {
         // A pretraining run stopped by Ctrl+C, as an early store kept it (training.mode "pretrain").
