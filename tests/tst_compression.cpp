@@ -340,6 +340,71 @@ private Q_SLOTS:
             QVERIFY(n.op != NodeOp::BatchNorm && n.op != NodeOp::Standardize);
     }
 
+    // Hinton's loss, against a value computed by hand: student logits (1, 2), teacher (2, 1), label 0,
+    // T = 2, alpha = 0.5: KL = 0.1224593, so 0.5 x 4 x 0.1224593 + 0.5 x 1.3132617 = 0.9015495.
+    void theDistillationLossIsHintons()
+    {
+        const torch::Tensor student = torch::tensor({{1.0F, 2.0F}}), teacher = torch::tensor({{2.0F, 1.0F}});
+        const torch::Tensor label = torch::tensor({0}, torch::kInt64);
+        QVERIFY(qAbs(distillationLoss(student, teacher, label, 2.0, 0.5).item<double>() - 0.9015495) < 1e-5);
+        // alpha 0: cross-entropy alone; a student that matches its teacher pays no distillation term.
+        QVERIFY(qAbs(distillationLoss(student, teacher, label, 2.0, 0.0).item<double>() - 1.3132617) < 1e-5);
+        QVERIFY(qAbs(distillationLoss(teacher, teacher, label, 4.0, 1.0).item<double>()) < 1e-6);
+    }
+
+    void studentsAreSmallAndWork_data()
+    {
+        QTest::addColumn<QString>("student");
+        for (const QString &name : studentNames())
+            QTest::newRow(qPrintable(name)) << name;
+    }
+
+    void studentsAreSmallAndWork()
+    {
+        QFETCH(QString, student);
+        const TrainedModel teacher = randomModel(QStringLiteral("gw-mobilenet"));
+        const ConvGraph graph = studentGraph(student, teacher.input, teacher.classNames, 1);
+        QCOMPARE(graph.forward(normalised(graph, images(2)), true).size(1), kClasses);
+        if (student.startsWith(QLatin1String("gw-mobilenet")))
+            QVERIFY(graph.multiplyAdds() * 3 < graphOf(teacher).multiplyAdds()); // at least 4x fewer at half width, 16x at a quarter
+        QVERIFY_THROWS_EXCEPTION(Error, studentGraph(QStringLiteral("giant"), teacher.input, teacher.classNames, 1));
+    }
+
+    // Distillation from a safetensors model: the student and its CE-only control are both measured;
+    // a student no smaller than its teacher is refused with both sizes named.
+    void distillationMakesAStudentAndItsControl()
+    {
+        const QString model = dir_.filePath(QStringLiteral("teacher.safetensors"));
+        ModelExport::writeSafetensors(randomModel(QStringLiteral("gw-mobilenet")), model, {});
+        const QString db = dir_.filePath(QStringLiteral("distil.sqlite"));
+        RunConfig config = RunConfig::defaultsFor(QStringLiteral("compress"));
+        config.dataset.path = dir_.filePath(QStringLiteral("bands"));
+        config.model.source = QStringLiteral("safetensors");
+        config.model.path = model;
+        config.training.threads = 1;
+        config.energy.sampleHz = 20;
+        RunParameters::find(QStringLiteral("compress.steps"))->set(config, "distil");
+        RunParameters::find(QStringLiteral("compress.distil.student"))->set(config, "gw-mobilenet-0.25");
+        RunParameters::find(QStringLiteral("compress.distil.epochs"))->set(config, 1);
+        RunParameters::find(QStringLiteral("compress.measure.energy_samples"))->set(config, 2);
+        const RunSummary s = runToEnd(config, db);
+        QVERIFY2(s.status == QStringLiteral("completed"), qPrintable(s.error));
+        const QJsonArray variants = s.extra.value(QStringLiteral("variants")).toArray();
+        QCOMPARE(variants.size(), 3);
+        QCOMPARE(variants[1][QStringLiteral("name")].toString(), QStringLiteral("1-distil"));
+        QCOMPARE(variants[2][QStringLiteral("name")].toString(), QStringLiteral("1-distil-control"));
+        QVERIFY(variants[1][QStringLiteral("multiply_adds")].toDouble() * 4 < variants[0][QStringLiteral("multiply_adds")].toDouble());
+        QVERIFY(variants[1][QStringLiteral("description")].toString().contains(QStringLiteral("T = 4")));
+        QVERIFY(variants[2][QStringLiteral("compression_energy_j")].toDouble() > 0);
+
+        RunParameters::find(QStringLiteral("compress.distil.student"))->set(config, "gw-mobilenet-0.5");
+        RunParameters::find(QStringLiteral("compress.steps"))->set(config, "distil, distil");
+        const RunSummary larger = runToEnd(config, db); // the second student (half width) is larger than the first (a quarter)
+        QCOMPARE(larger.status, QStringLiteral("failed"));
+        QVERIFY2(larger.error.contains(QStringLiteral("not smaller than its teacher")) && larger.error.contains(QStringLiteral("1-distil")),
+                 qPrintable(larger.error));
+    }
+
     void breakEvenIsWhenTheSavingsPayForTheCompression()
     {
         QCOMPARE(breakEvenInferences(100.0, 3.0, 1.0).value_or(-1), 50000.0); // 100 J at 2 mJ saved per inference

@@ -1,4 +1,5 @@
 #include "jobs/FineTuneWork.h"
+#include "jobs/LabelChoice.h"
 #include "jobs/ModelArtifacts.h"
 
 #include "Error.h"
@@ -26,30 +27,6 @@ namespace {
 // two forwards; a linear head is a rounding error beside a backbone.
 constexpr double kTrainStepWork = 3.0;
 constexpr double kHeadOnlyWork = 0.002;
-
-/// Which training samples carry a label in this run, and which of those validate.
-struct LabelSplit {
-    torch::Tensor train; ///< int64 indices into the training set
-    torch::Tensor validation;
-};
-
-LabelSplit chooseLabels(const ImageDataset &train, const RunConfig &config)
-{
-    std::vector<std::int64_t> order(std::size_t(train.size()));
-    std::iota(order.begin(), order.end(), 0);
-    std::mt19937_64 rng(config.seed);
-    std::shuffle(order.begin(), order.end(), rng);
-    const std::int64_t count = config.labels.count > 0 ? std::min(config.labels.count, train.size()) : train.size();
-    order.resize(std::size_t(count));
-    const auto validation = std::int64_t(std::llround(double(count) * config.training.validationFraction));
-    // Early stopping on fewer than ten samples would follow noise.
-    const std::int64_t held = validation >= 10 && validation < count ? validation : 0;
-    std::vector<std::int64_t> val(order.begin(), order.begin() + held);
-    std::vector<std::int64_t> fit(order.begin() + held, order.end());
-    std::sort(val.begin(), val.end());
-    std::sort(fit.begin(), fit.end());
-    return {torch::tensor(fit, torch::kInt64), torch::tensor(val, torch::kInt64)};
-}
 
 /// What the head sees: either cached features (linear probe) or images through the backbone.
 class FeatureSource {

@@ -162,4 +162,112 @@ ConvGraph graphOf(const TrainedModel &model)
     return graph;
 }
 
+QStringList studentNames()
+{
+    return {QStringLiteral("gw-mobilenet-0.5"), QStringLiteral("gw-mobilenet-0.25"), ModelExport::kSmallCnn};
+}
+
+ConvGraph studentGraph(const QString &name, const InputSpec &input, const QStringList &classNames, std::uint64_t seed)
+{
+    if (!studentNames().contains(name))
+        throw Error(QStringLiteral("unknown student '%1' (%2)").arg(name, studentNames().join(QStringLiteral(", "))));
+    torch::manual_seed(seed);
+    ConvGraph graph;
+    graph.architecture = name;
+    graph.input = input;
+    graph.classNames = classNames;
+    const std::int64_t classes = classNames.size();
+    const auto kaiming = [](std::int64_t out, std::int64_t in, int k) {
+        return torch::randn({out, in, k, k}) * std::sqrt(2.0 / double(in * k * k));
+    };
+    const auto conv = [&graph, &kaiming](const QString &layer, int from, std::int64_t in, std::int64_t out, int k, int stride, int padding,
+                                         std::int64_t groups, bool bias) {
+        GraphNode n;
+        n.op = NodeOp::Conv;
+        n.name = layer;
+        n.input = from;
+        n.weight = kaiming(out, in / groups, k);
+        if (bias)
+            n.bias = torch::zeros({out});
+        n.stride = stride;
+        n.padding = padding;
+        n.groups = groups;
+        return graph.add(std::move(n));
+    };
+    const auto batchNormRelu = [&graph](const QString &layer, int from, std::int64_t channels) {
+        GraphNode bn;
+        bn.op = NodeOp::BatchNorm;
+        bn.name = layer;
+        bn.input = from;
+        bn.weight = torch::ones({channels});
+        bn.bias = torch::zeros({channels});
+        bn.runningMean = torch::zeros({channels});
+        bn.runningVar = torch::ones({channels});
+        const int normed = graph.add(std::move(bn));
+        GraphNode relu;
+        relu.op = NodeOp::Relu;
+        relu.name = layer + QStringLiteral(" relu");
+        relu.input = normed;
+        return graph.add(std::move(relu));
+    };
+    const auto linear = [&graph](const QString &layer, int from, std::int64_t in, std::int64_t out) {
+        GraphNode n;
+        n.op = NodeOp::Linear;
+        n.name = layer;
+        n.input = from;
+        n.weight = torch::randn({out, in}) * std::sqrt(1.0 / double(in));
+        n.bias = torch::zeros({out});
+        return graph.add(std::move(n));
+    };
+    if (name == ModelExport::kSmallCnn) {
+        GraphNode pool;
+        pool.op = NodeOp::MaxPool;
+        pool.name = QStringLiteral("max-pool");
+        pool.kernel = 2;
+        pool.stride = 2;
+        int x = conv(QStringLiteral("conv1"), -1, input.channels, 16, 3, 1, 1, 1, true);
+        GraphNode relu;
+        relu.op = NodeOp::Relu;
+        relu.input = x;
+        x = graph.add(relu);
+        pool.input = x;
+        x = graph.add(pool);
+        x = conv(QStringLiteral("conv2"), x, 16, 32, 3, 1, 1, 1, true);
+        relu.input = x;
+        x = graph.add(relu);
+        pool.input = x;
+        x = graph.add(pool);
+        GraphNode flatten;
+        flatten.op = NodeOp::Flatten;
+        flatten.name = QStringLiteral("flatten");
+        flatten.input = x;
+        x = graph.add(flatten);
+        x = linear(QStringLiteral("fc1"), x, 32 * (input.rows / 4) * (input.cols / 4), 128);
+        relu.input = x;
+        x = graph.add(relu);
+        linear(QStringLiteral("fc2"), x, 128, classes);
+        return graph;
+    }
+    const double width = name.endsWith(QLatin1String("0.25")) ? 0.25 : 0.5;
+    const auto scaled = [width](int channels) { return std::max<std::int64_t>(8, std::int64_t(channels * width)); };
+    std::int64_t channels = scaled(32);
+    int x = batchNormRelu(QStringLiteral("stem.1"), conv(QStringLiteral("stem.0"), -1, input.channels, channels, 3, 1, 1, 1, false), channels);
+    const int widths[] = {64, 128, 128, 256, 256};
+    const int strides[] = {2, 1, 2, 1, 2};
+    for (int b = 0; b < 5; ++b) {
+        const QString p = QStringLiteral("blocks.%1.").arg(b);
+        x = batchNormRelu(p + QStringLiteral("dw_bn"), conv(p + QStringLiteral("dw"), x, channels, channels, 3, strides[b], 1, channels, false), channels);
+        const std::int64_t out = scaled(widths[b]);
+        x = batchNormRelu(p + QStringLiteral("pw_bn"), conv(p + QStringLiteral("pw"), x, channels, out, 1, 1, 0, 1, false), out);
+        channels = out;
+    }
+    GraphNode pool;
+    pool.op = NodeOp::GlobalAvgPool;
+    pool.name = QStringLiteral("average-pool");
+    pool.input = x;
+    x = graph.add(pool);
+    linear(QStringLiteral("head"), x, channels, classes);
+    return graph;
+}
+
 } // namespace gw::compression

@@ -10,4 +10,12 @@ namespace gw::compression {
 /// missing tensor, and a model without a head (a pretrained feature extractor: no accuracy to keep).
 ConvGraph graphOf(const TrainedModel &model);
 
+/// The students distillation can train: gw-mobilenet at half or a quarter of its widths, or the
+/// small CNN.
+QStringList studentNames();
+/// A student @p name for @p input images and @p classNames, with fresh weights (Kaiming-normal
+/// convolutions, batch norms at identity, a small random head), seeded. Throws Error for an
+/// unknown name.
+ConvGraph studentGraph(const QString &name, const InputSpec &input, const QStringList &classNames, std::uint64_t seed);
+
 } // namespace gw::compression

@@ -1,5 +1,6 @@
 #include "CompressKind.h"
 
+#include "ArchitectureGraphs.h"
 #include "CompressionWork.h"
 #include "Error.h"
 #include "config/RunConfig.h"
@@ -27,6 +28,11 @@ RunParameter numberParameter(const char *key, ParameterType type, const char *la
     return p;
 }
 
+RunParameter booleanParameter(const char *key, const char *label, const char *help, bool value)
+{
+    return RunParameters::pluginParameter(QString::fromLatin1(key), ParameterType::Boolean, QString::fromUtf8(label), QString::fromUtf8(help), value);
+}
+
 } // namespace
 
 QString CompressKind::title() const
@@ -36,13 +42,13 @@ QString CompressKind::title() const
 
 QString CompressKind::description() const
 {
-    return QStringLiteral("Makes smaller, faster variants of another run's model (pruning with recovery) and measures each the same way: "
+    return QStringLiteral("Makes smaller, faster variants of another run's model (pruning, distillation, int8) and measures each the same way: "
                           "accuracy, size, latency, energy per 1,000 inferences and when the compression pays for itself.");
 }
 
 QStringList CompressKind::knownSteps()
 {
-    return {QStringLiteral("prune"), QStringLiteral("unstructured"), QStringLiteral("quantize")};
+    return {QStringLiteral("prune"), QStringLiteral("unstructured"), QStringLiteral("distil"), QStringLiteral("quantize")};
 }
 
 QStringList CompressKind::stepsOf(const RunConfig &config)
@@ -59,6 +65,7 @@ std::vector<RunParameterSection> CompressKind::ownSections() const
     const QString page = QStringLiteral("Compression");
     return {{QStringLiteral("compress"), QStringLiteral("Compression"), page, id()},
             {QStringLiteral("compress.prune"), QStringLiteral("Pruning"), page, id()},
+            {QStringLiteral("compress.distil"), QStringLiteral("Distillation"), page, id()},
             {QStringLiteral("compress.quantize"), QStringLiteral("Quantization"), page, id()},
             {QStringLiteral("compress.measure"), QStringLiteral("Measuring"), page, id()}};
 }
@@ -68,10 +75,14 @@ std::vector<RunParameter> CompressKind::ownParameters() const
     RunParameter steps = RunParameters::pluginParameter(
         QStringLiteral("compress.steps"), ParameterType::Text, QStringLiteral("Steps"),
         QStringLiteral("The compression steps in order, separated by commas; each makes a variant from the one before: prune (structured, "
-                       "channels removed, then recovery training), unstructured (magnitude pruning: a size option, no speed), quantize "
-                       "(int8; the last step)."),
+                       "channels removed, then recovery training), unstructured (magnitude pruning: a size option, no speed), distil (a "
+                       "smaller student taught by the variant before), quantize (int8; the last step)."),
         "prune");
     return {steps,
+            choiceParameter("compress.labels", "Labelled data",
+                            "input-run: the labelled images the input run trained on (its seeded choice, or the labels an active-learning "
+                            "run gathered), so variants are compared on the same labels; dataset: the whole of this config's dataset.",
+                            {QStringLiteral("input-run"), QStringLiteral("dataset")}),
             numberParameter("compress.prune.ratio", ParameterType::Number, "Ratio",
                             "Share of the channels (prune) or weights (unstructured) to remove, 0 to 0.95.", 0.5, 0, 0.95),
             choiceParameter("compress.prune.criterion", "Criterion",
@@ -82,6 +93,17 @@ std::vector<RunParameter> CompressKind::ownParameters() const
                             {QStringLiteral("layer"), QStringLiteral("global")}),
             numberParameter("compress.prune.recovery_epochs", ParameterType::Integer, "Recovery epochs",
                             "Training after pruning, at most this many epochs (training.patience stops it earlier); 0: none.", 3, 0, 100),
+            choiceParameter("compress.distil.student", "Student",
+                            "The smaller network distillation trains: gw-mobilenet at half or a quarter of its widths, or the small CNN.",
+                            studentNames()),
+            numberParameter("compress.distil.temperature", ParameterType::Number, "Temperature",
+                            "Softens both networks' outputs in the distillation loss (Hinton et al.: 4).", 4, 0.1, 50),
+            numberParameter("compress.distil.alpha", ParameterType::Number, "Weight of the teacher",
+                            "The distillation term's share of the loss; the rest is cross-entropy with the labels.", 0.9, 0, 1),
+            numberParameter("compress.distil.epochs", ParameterType::Integer, "Epochs",
+                            "Distillation epochs at most (training.patience stops earlier); the control gets the same budget.", 10, 1, 1000),
+            booleanParameter("compress.distil.control", "CE-only control",
+                             "Also trains the same student on the labels alone with the same budget, to show what the teacher adds.", true),
             choiceParameter("compress.quantize.mode", "Mode",
                             "static: convolutions and linear layers in int8, activations calibrated on training images; dynamic: linear "
                             "layers only, activations quantized on the fly.",

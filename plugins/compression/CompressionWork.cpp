@@ -13,7 +13,10 @@
 #include "models/ModelExport.h"
 #include "models/Safetensors.h"
 #include "models/TorchRuntime.h"
+#include "jobs/LabelChoice.h"
 #include "store/ArtifactRepository.h"
+#include "store/LabelRepository.h"
+#include "store/RunRepository.h"
 
 #include <QDir>
 #include <QJsonArray>
@@ -45,15 +48,73 @@ qint64 latestRunWithModel(const Database &db, qint64 self)
     return latest;
 }
 
-/// The input model and where it came from, for people.
-std::pair<TrainedModel, QString> inputModel(RunContext &context)
+/// The input model, where it came from (for people), and the run that kept it (0: a file).
+struct InputModel {
+    TrainedModel model;
+    QString origin;
+    qint64 runId = 0;
+};
+
+InputModel inputModel(RunContext &context)
 {
     const RunConfig &config = context.config();
     if (config.model.source == QStringLiteral("safetensors"))
-        return {ModelExport::readSafetensors(config.model.path), config.model.path};
+        return {ModelExport::readSafetensors(config.model.path), config.model.path, 0};
     const qint64 runId = config.model.runId > 0 ? config.model.runId : latestRunWithModel(context.database(), context.runId());
     const QString file = context.inputArtifact(runId, QStringLiteral("model"), QStringLiteral("safetensors"));
-    return {ModelExport::readSafetensors(file), QStringLiteral("run %1 (%2)").arg(runId).arg(file)};
+    return {ModelExport::readSafetensors(file), QStringLiteral("run %1 (%2)").arg(runId).arg(file), runId};
+}
+
+/// The config of the run that kept the input model, when it can be read.
+std::optional<RunConfig> configOfRun(RunContext &context, qint64 runId)
+{
+    const std::optional<RunRecord> run = RunRepository(context.database()).run(runId);
+    if (!run)
+        return std::nullopt;
+    try {
+        return RunConfig::fromJsonText(run->paramsJson.toStdString(), QStringLiteral("run %1's stored config").arg(runId));
+    } catch (const Error &e) {
+        context.notice(QStringLiteral("%1: training on the config's dataset instead").arg(e.message()));
+        return std::nullopt;
+    }
+}
+
+/// What a compress run trains and validates on: by default the labelled images the input run
+/// trained on (its seeded choice, or an active-learning run's labels as given), so a variant is
+/// compared with its input on the same labels; or the config's dataset whole.
+TrainingSplit labelledSplit(RunContext &context, const ImageDataset &train, const std::optional<RunConfig> &inputConfig, qint64 inputRun)
+{
+    const RunConfig &config = context.config();
+    std::vector<std::int64_t> all(std::size_t(train.size()));
+    std::iota(all.begin(), all.end(), 0);
+    if (!inputConfig)
+        return TrainingSplit::of(train, all, config.seed);
+    if (inputConfig->kind == QStringLiteral("active-learning")) {
+        torch::Tensor labels = ImageTensors::labels(train).clone();
+        std::vector<std::int64_t> labelled;
+        for (const LabelRecord &l : LabelRepository(context.database()).current(inputRun))
+            if (l.sampleIndex >= 0 && l.sampleIndex < train.size()) {
+                labelled.push_back(l.sampleIndex);
+                labels[l.sampleIndex] = std::int64_t(l.label);
+            }
+        if (labelled.empty())
+            throw Error(QStringLiteral("run %1 (active learning) left no labels to train on: set compress.labels to 'dataset'").arg(inputRun));
+        TrainingSplit split = TrainingSplit::of(train, labelled, config.seed);
+        split.labels = labels;
+        context.notice(QStringLiteral("training on the %1 labels run %2 gathered (compress.labels: input-run)").arg(labelled.size()).arg(inputRun));
+        return split;
+    }
+    const LabelSplit chosen = chooseLabels(train, *inputConfig);
+    const auto vector = [](const torch::Tensor &t) { return std::vector<std::int64_t>(t.data_ptr<std::int64_t>(), t.data_ptr<std::int64_t>() + t.numel()); };
+    TrainingSplit split = TrainingSplit::of(train, vector(chosen.train), config.seed);
+    if (chosen.validation.numel() > 0) { // the input run's own validation samples
+        split.train = vector(chosen.train);
+        split.validation = vector(chosen.validation);
+    }
+    context.notice(QStringLiteral("training on the %1 labelled images run %2 trained on (compress.labels: input-run)")
+                       .arg(chosen.train.numel() + chosen.validation.numel())
+                       .arg(inputRun));
+    return split;
 }
 
 /// A variant in the making: its graph, what it is, what making it cost so far, and what to keep
@@ -78,18 +139,26 @@ WorkOutcome CompressionWork::execute(RunContext &context)
     const QStringList steps = CompressKind::stepsOf(config);
 
     MeasuredWindow loading(context, QStringLiteral("data"));
-    const auto [model, origin] = inputModel(context);
+    const InputModel input = inputModel(context);
+    const TrainedModel &model = input.model;
+    const QString origin = input.origin;
     const ConvGraph reference = graphOf(model);
-    const Datasets data = loadDatasets(config, model.input, context);
-    const ImageDataset train = trainingSubset(data.train, config, context);
+    const bool fromInputRun = parameter<std::string>(config, "compress.labels") == "input-run" && input.runId > 0;
+    const std::optional<RunConfig> inputConfig = fromInputRun ? configOfRun(context, input.runId) : std::nullopt;
+    // The input run's images (and, below, its labels), or the config's dataset.
+    RunConfig dataConfig = config;
+    if (inputConfig) {
+        dataConfig.dataset = inputConfig->dataset;
+        dataConfig.seed = inputConfig->seed;
+    }
+    const Datasets data = loadDatasets(dataConfig, model.input, context);
+    const ImageDataset train = trainingSubset(data.train, dataConfig, context);
+    const TrainingSplit split = labelledSplit(context, train, inputConfig, input.runId);
     loading.finish();
     outcome.summary.insert(QStringLiteral("model_origin"), origin);
     outcome.summary.insert(QStringLiteral("architecture"), model.architecture);
     context.workStarts();
 
-    std::vector<std::int64_t> indices(std::size_t(train.size()));
-    std::iota(indices.begin(), indices.end(), 0);
-    const TrainingSplit split = TrainingSplit::of(train, indices, config.seed);
     TrainingOptions training;
     training.maxEpochs = int(parameter<std::int64_t>(config, "compress.prune.recovery_epochs"));
     training.patience = config.training.patience;
@@ -104,7 +173,8 @@ WorkOutcome CompressionWork::execute(RunContext &context)
     VariantMeasurer measurer(context, data.test, measuring);
 
     // Progress: one unit per variant measured, and the recovery's images as a share of its step.
-    const double total = double(steps.size() + 1);
+    const bool controlled = steps.contains(QStringLiteral("distil")) && parameter<bool>(config, "compress.distil.control");
+    const double total = double(steps.size() + 1 + (controlled ? 1 : 0));
     double done = 0;
     const auto report = [&context, total](double units, const QString &message) {
         WorkProgress p{units, total, message};
@@ -203,6 +273,18 @@ WorkOutcome CompressionWork::execute(RunContext &context)
         outcome.cancelled = true;
         return outcome;
     }
+    // Trains @p graph for @p options' epochs (recovery or distillation), the bar following its images.
+    const auto trainFor = [&](ConvGraph &graph, const TrainingOptions &options, const std::vector<std::pair<int, torch::Tensor>> &masks,
+                              const StepLoss &loss, const QString &what) {
+        const std::int64_t images = std::int64_t(split.train.size()) * std::max(1, options.maxEpochs);
+        return trainGraph(graph, split, options, context.cancelFlag(), masks, loss, [&](std::int64_t seen) {
+            report(done + 0.9 * double(seen) / double(std::max<std::int64_t>(1, images)), what);
+        });
+    };
+    const auto trained = [](const TrainingResult &r, const char *what) {
+        return QStringLiteral("%1 %2 epochs (validation accuracy %3 %)").arg(r.epochs).arg(QLatin1String(what)).arg(r.validationAccuracy * 100, 0, 'f', 2);
+    };
+    int index = 0;
     for (int s = 0; s < steps.size(); ++s) {
         const QString step = steps[s];
         const double ratio = parameter<double>(config, "compress.prune.ratio");
@@ -210,53 +292,101 @@ WorkOutcome CompressionWork::execute(RunContext &context)
         next.graph = current.graph.clone();
         next.name = QStringLiteral("%1-%2").arg(s + 1).arg(step);
         MeasuredWindow making(context, QStringLiteral("compress"), QStringLiteral("variant %1").arg(next.name));
-        if (step == QStringLiteral("prune")) {
-            PruneOptions options;
-            options.ratio = ratio;
-            options.criterion = QString::fromStdString(parameter<std::string>(config, "compress.prune.criterion"));
-            options.global = parameter<std::string>(config, "compress.prune.scope") == "global";
-            const PruneReport pruned = ChannelPruner::prune(next.graph, options);
-            for (const QString &notice : pruned.notices)
-                context.notice(notice);
-            next.description = QStringLiteral("%1 % of the channels removed (%2, %3), %4")
-                                   .arg(ratio * 100, 0, 'g', 3)
-                                   .arg(options.criterion, options.global ? QStringLiteral("one global ranking") : QStringLiteral("per layer"));
-        } else if (step == QStringLiteral("quantize")) {
+        std::optional<Variant> control; // distillation's CE-only student, trained with the same budget
+        if (step == QStringLiteral("prune") || step == QStringLiteral("unstructured")) {
+            QString what;
+            if (step == QStringLiteral("prune")) {
+                PruneOptions options;
+                options.ratio = ratio;
+                options.criterion = QString::fromStdString(parameter<std::string>(config, "compress.prune.criterion"));
+                options.global = parameter<std::string>(config, "compress.prune.scope") == "global";
+                const PruneReport pruned = ChannelPruner::prune(next.graph, options);
+                for (const QString &notice : pruned.notices)
+                    context.notice(notice);
+                what = QStringLiteral("%1 % of the channels removed (%2, %3)")
+                           .arg(ratio * 100, 0, 'g', 3)
+                           .arg(options.criterion, options.global ? QStringLiteral("one global ranking") : QStringLiteral("per layer"));
+            } else {
+                next.masks = pruneMagnitudes(next.graph, ratio);
+                what = QStringLiteral("%1 % of the weights zeroed by magnitude (a size option: the layers keep their shapes, so it buys no speed)")
+                           .arg(ratio * 100, 0, 'g', 3);
+            }
+            TrainingResult recovered;
+            if (training.maxEpochs > 0) {
+                recovered = trainFor(next.graph, training, next.masks, nullptr, QStringLiteral("%1: recovery training").arg(next.name));
+                if (recovered.cancelled) {
+                    outcome.cancelled = true;
+                    break;
+                }
+            }
+            next.description = QStringLiteral("%1, %2").arg(what, training.maxEpochs > 0 ? trained(recovered, "recovery") : QStringLiteral("no recovery training"));
+        } else if (step == QStringLiteral("distil")) {
+            const QString studentName = QString::fromStdString(parameter<std::string>(config, "compress.distil.student"));
+            next.graph = studentGraph(studentName, current.graph.input, current.graph.classNames, config.seed);
+            next.masks.clear();
+            if (next.graph.parameterCount() >= current.graph.parameterCount())
+                throw Error(QStringLiteral("the student '%1' (%2 parameters) is not smaller than its teacher, variant %3 (%4 parameters): distil into "
+                                           "a smaller student (compress.distil.student)")
+                                .arg(studentName)
+                                .arg(next.graph.parameterCount())
+                                .arg(current.name)
+                                .arg(current.graph.parameterCount()));
+            TrainingOptions distilling = training;
+            distilling.maxEpochs = int(parameter<std::int64_t>(config, "compress.distil.epochs"));
+            const double temperature = parameter<double>(config, "compress.distil.temperature");
+            const double alpha = parameter<double>(config, "compress.distil.alpha");
+            const ConvGraph teacher = current.graph.folded();
+            const StepLoss hinton = [&teacher, temperature, alpha](const torch::Tensor &logits, const torch::Tensor &labels, const torch::Tensor &images) {
+                torch::Tensor taught;
+                {
+                    torch::NoGradGuard noGrad;
+                    taught = teacher.forward(images, false);
+                }
+                return distillationLoss(logits, taught, labels, temperature, alpha);
+            };
+            const TrainingResult distilled = trainFor(next.graph, distilling, {}, hinton, QStringLiteral("%1: distillation").arg(next.name));
+            if (distilled.cancelled) {
+                outcome.cancelled = true;
+                break;
+            }
+            next.description = QStringLiteral("student %1 distilled from variant %2 (T = %3, alpha = %4), %5")
+                                   .arg(studentName, current.name)
+                                   .arg(temperature)
+                                   .arg(alpha)
+                                   .arg(trained(distilled, "distillation"));
+            if (parameter<bool>(config, "compress.distil.control")) {
+                // Made after the distilled student is measured, in a window of its own (below).
+                control = Variant{next.name + QStringLiteral("-control"), QString(),
+                                  studentGraph(studentName, current.graph.input, current.graph.classNames, config.seed), current.compressionJ, {}, {}};
+            }
+        } else { // quantize, the last step
             next.int8Mode = QString::fromStdString(parameter<std::string>(config, "compress.quantize.mode"));
             next.masks.clear();
             next.description = next.int8Mode == QStringLiteral("static")
                                    ? QStringLiteral("int8: convolutions and linear layers, per-channel weights, activations calibrated on %1 "
-                                                    "training images, conv+ReLU fused%2")
+                                                    "training images, conv+ReLU fused")
                                          .arg(calibration(next.graph).size(0))
-                                   : QStringLiteral("int8 dynamic: linear layers only%2");
-        } else {
-            next.masks = pruneMagnitudes(next.graph, ratio);
-            next.description = QStringLiteral("%1 % of the weights zeroed by magnitude (a size option: the layers keep their shapes, so it "
-                                              "buys no speed), %2")
-                                   .arg(ratio * 100, 0, 'g', 3);
+                                   : QStringLiteral("int8 dynamic: linear layers only");
         }
-        const std::int64_t images = std::int64_t(split.train.size()) * std::max(1, training.maxEpochs);
-        const bool recovers = training.maxEpochs > 0 && next.int8Mode.isEmpty(); // int8 is calibrated, not trained
-        const TrainingResult recovered =
-            recovers ? trainGraph(next.graph, split, training, context.cancelFlag(), next.masks, nullptr,
-                                                [&](std::int64_t seen) {
-                                                    report(done + 0.9 * double(seen) / double(std::max<std::int64_t>(1, images)),
-                                                           QStringLiteral("%1: recovery training").arg(next.name));
-                                                })
-                                   : TrainingResult{};
-        if (recovered.cancelled) {
-            outcome.cancelled = true;
-            break;
-        }
-        next.description = next.int8Mode.isEmpty() ? next.description.arg(recovers ? QStringLiteral("%1 recovery epochs (validation accuracy %2 %)")
-                                                                               .arg(recovered.epochs)
-                                                                               .arg(recovered.validationAccuracy * 100, 0, 'f', 2)
-                                                                         : QStringLiteral("no recovery training"))
-                                                   : next.description.arg(QString());
         next.compressionJ = current.compressionJ;
-        if (!keepAndMeasure(next, s + 1, &making)) {
+        if (!keepAndMeasure(next, ++index, &making)) {
             outcome.cancelled = true;
             break;
+        }
+        if (control) {
+            MeasuredWindow controlling(context, QStringLiteral("compress"), QStringLiteral("variant %1").arg(control->name));
+            TrainingOptions budget = training;
+            budget.maxEpochs = int(parameter<std::int64_t>(config, "compress.distil.epochs"));
+            const TrainingResult plain = trainFor(control->graph, budget, {}, nullptr, QStringLiteral("%1: control training").arg(control->name));
+            if (plain.cancelled) {
+                outcome.cancelled = true;
+                break;
+            }
+            control->description = QStringLiteral("control: the same student trained on the labels alone (cross-entropy), %1").arg(trained(plain, "training"));
+            if (!keepAndMeasure(*control, ++index, &controlling)) {
+                outcome.cancelled = true;
+                break;
+            }
         }
         current = std::move(next);
     }

@@ -54,12 +54,27 @@ TrainingSplit TrainingSplit::of(const ImageDataset &data, std::vector<std::int64
     return split;
 }
 
-double graphAccuracy(const ConvGraph &graph, const ImageDataset &data, const std::vector<std::int64_t> &indices)
+torch::Tensor distillationLoss(const torch::Tensor &student, const torch::Tensor &teacher, const torch::Tensor &labels, double temperature,
+                               double alpha)
+{
+    const torch::Tensor softTeacher = torch::softmax(teacher / temperature, 1);
+    const torch::Tensor logStudent = torch::log_softmax(student / temperature, 1);
+    // KL(p || q) = sum p (log p - log q); the T^2 keeps the soft gradients' scale as T changes.
+    const torch::Tensor kl = (softTeacher * (torch::log(softTeacher.clamp_min(1e-12)) - logStudent)).sum(1).mean();
+    return alpha * temperature * temperature * kl + (1 - alpha) * torch::cross_entropy_loss(student, labels);
+}
+
+torch::Tensor TrainingSplit::labelsInForce() const
+{
+    return labels.defined() ? labels : ImageTensors::labels(*data);
+}
+
+double graphAccuracy(const ConvGraph &graph, const ImageDataset &data, const std::vector<std::int64_t> &indices, const torch::Tensor &given)
 {
     if (indices.empty())
         return 0;
     torch::NoGradGuard noGrad;
-    const torch::Tensor labels = ImageTensors::labels(data);
+    const torch::Tensor labels = given.defined() ? given : ImageTensors::labels(data);
     std::int64_t correct = 0;
     for (std::size_t first = 0; first < indices.size(); first += kEvaluationBatch) {
         const std::size_t count = std::min<std::size_t>(kEvaluationBatch, indices.size() - first);
@@ -83,10 +98,10 @@ TrainingResult trainGraph(ConvGraph &graph, const TrainingSplit &split, const Tr
             p.requires_grad_(false);
     };
     torch::optim::Adam optimizer(parameters, torch::optim::AdamOptions(options.lr).weight_decay(options.weightDecay));
-    const torch::Tensor allLabels = ImageTensors::labels(*split.data);
+    const torch::Tensor allLabels = split.labelsInForce();
     std::vector<std::int64_t> order = split.train;
     std::mt19937_64 random(options.seed);
-    result.validationAccuracy = graphAccuracy(graph, *split.data, split.validation);
+    result.validationAccuracy = graphAccuracy(graph, *split.data, split.validation, allLabels);
     std::vector<torch::Tensor> best = snapshot(graph);
     int sinceBest = 0;
     std::int64_t done = 0;
@@ -118,7 +133,7 @@ TrainingResult trainGraph(ConvGraph &graph, const TrainingSplit &split, const Tr
                 afterBatch(done);
         }
         result.epochs = epoch;
-        const double accuracy = graphAccuracy(graph, *split.data, split.validation);
+        const double accuracy = graphAccuracy(graph, *split.data, split.validation, allLabels);
         if (accuracy > result.validationAccuracy) {
             result.validationAccuracy = accuracy;
             best = snapshot(graph);

@@ -14,6 +14,11 @@ struct TrainingSplit {
     const ImageDataset *data = nullptr;
     std::vector<std::int64_t> train; ///< indices into data
     std::vector<std::int64_t> validation;
+    /// Labels of every image of data, where they are not the dataset's own (a person's, from an
+    /// active-learning run); undefined: the dataset's.
+    torch::Tensor labels;
+    /// The labels training and validation use.
+    torch::Tensor labelsInForce() const;
     /// A seeded split of @p data's indices @p indices: a tenth (at least one image) held out.
     static TrainingSplit of(const ImageDataset &data, std::vector<std::int64_t> indices, std::uint64_t seed);
 };
@@ -46,7 +51,14 @@ TrainingResult trainGraph(ConvGraph &graph, const TrainingSplit &split, const Tr
                           const std::vector<std::pair<int, torch::Tensor>> &masks = {}, const StepLoss &loss = nullptr,
                           const std::function<void(std::int64_t)> &afterBatch = nullptr);
 
-/// Accuracy (0-1) of @p graph on the images @p indices of @p data.
-double graphAccuracy(const ConvGraph &graph, const ImageDataset &data, const std::vector<std::int64_t> &indices);
+/// Hinton et al.'s distillation loss: @p alpha x T^2 x KL(softmax(teacher / T) || softmax(student / T))
+/// (mean over the batch) + (1 - @p alpha) x cross-entropy of the student with the labels.
+torch::Tensor distillationLoss(const torch::Tensor &studentLogits, const torch::Tensor &teacherLogits, const torch::Tensor &labels,
+                               double temperature, double alpha);
+
+/// Accuracy (0-1) of @p graph on the images @p indices of @p data, against @p labels (all of
+/// data's; undefined: the dataset's own).
+double graphAccuracy(const ConvGraph &graph, const ImageDataset &data, const std::vector<std::int64_t> &indices,
+                     const torch::Tensor &labels = torch::Tensor());
 
 } // namespace gw::compression
