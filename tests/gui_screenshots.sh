@@ -2,7 +2,8 @@
 # Screenshots of the workbench as a person sees it, under Xvfb: the first start on an empty store
 # (welcome panel), then three short runs are made headless (so the Compare view has something to
 # compare), then the window is started on the embedded default (bundled backbone, Fashion-MNIST) and
-# saved during the run (live view), with the Compare dock over every run, on a run's page, and at its
+# saved during the run (live view), with the Compare dock over every run, on a run's page, on a compress
+# run's variants (the compression plugin on run 1's small CNN), and at its
 # default size with an active-learning run waiting for the person (labeling dock); the comparison
 # report is written as PDF and every page rendered as a picture (pdftoppm, Debian's poppler-utils).
 # Look at the files: they are how the GUI is checked.
@@ -36,6 +37,11 @@ run scratch-lr '{"name": "scratch-2k-lr0.01", "dataset": {"train_subset": 2000},
 run probe-random '{"name": "probe-random-weights", "dataset": {"train_subset": 2000}, "model": {"source": "scratch"}, "labels": {"count": 500},
                    "training": {"mode": "linear-probe", "epochs": 30, "threads": 2}, "energy": {"country": "FRA"}}'
 
+# The compression plugin on the small CNN of run 1: pruned, then int8 (run 4).
+run compress '{"name": "compress-scratch-2k", "kind": "compress", "model": {"source": "run", "run_id": 1}, "training": {"threads": 2},
+               "compress": {"steps": "prune, quantize", "prune": {"recovery_epochs": 1}, "measure": {"energy_samples": 5}},
+               "energy": {"country": "FRA", "sample_hz": 5}}'
+
 echo "== window at rest" >&2
 xvfb-run "${screen[@]}" "$WORKBENCH" --db "$store" --screenshot "$OUT/main-window.png" --screenshot-after 2
 echo "== live view during the embedded default" >&2
@@ -48,6 +54,8 @@ echo "== new run dialog (generated from the run parameters)" >&2
 xvfb-run "${screen[@]}" "$WORKBENCH" --db "$store" --new-run --screenshot "$OUT/new-run-dialog.png" --screenshot-after 2
 echo "== a run's page" >&2
 xvfb-run "${screen[@]}" "$WORKBENCH" --db "$store" --open-run 3 --screenshot "$OUT/run-page.png" --screenshot-after 3
+echo "== a compress run's page: its variants, table and plot" >&2
+xvfb-run "${screen[@]}" "$WORKBENCH" --db "$store" --open-run 4 --screenshot "$OUT/variants.png" --screenshot-after 3
 echo "== labeling dock at the window's default size, a run waiting for the person" >&2
 printf '%s\n' '{"name": "labeling", "kind": "active-learning", "dataset": {"train_subset": 2000}, "model": {"source": "bundled"},
   "active_learning": {"oracle": "human", "initial": 20, "batch": 20, "budget": 200}, "energy": {"country": "FRA"}}' >"$work/labeling.json"
@@ -62,4 +70,4 @@ else
     echo "gui_screenshots.sh: pdftoppm is missing (apt-get install poppler-utils): the report's pages are not rendered" >&2
 fi
 ls -l "$OUT"/welcome.png "$OUT"/main-window.png "$OUT"/live-view.png "$OUT"/compare-view.png "$OUT"/compare-view-dark.png \
-    "$OUT"/new-run-dialog.png "$OUT"/run-page.png "$OUT"/labeling-default-size.png "$OUT"/report.pdf "$OUT"/report-page-*.png
+    "$OUT"/new-run-dialog.png "$OUT"/run-page.png "$OUT"/variants.png "$OUT"/labeling-default-size.png "$OUT"/report.pdf "$OUT"/report-page-*.png

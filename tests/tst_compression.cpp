@@ -350,6 +350,9 @@ private Q_SLOTS:
         // alpha 0: cross-entropy alone; a student that matches its teacher pays no distillation term.
         QVERIFY(qAbs(distillationLoss(student, teacher, label, 2.0, 0.0).item<double>() - 1.3132617) < 1e-5);
         QVERIFY(qAbs(distillationLoss(teacher, teacher, label, 4.0, 1.0).item<double>()) < 1e-6);
+        // An image without a label (-100) is taught by the teacher alone.
+        const torch::Tensor none = torch::tensor({-100}, torch::kInt64);
+        QVERIFY(qAbs(distillationLoss(student, teacher, none, 2.0, 0.5).item<double>() - 0.5 * 4 * 0.1224593) < 1e-5);
     }
 
     void studentsAreSmallAndWork_data()

@@ -102,6 +102,10 @@ std::vector<RunParameter> CompressKind::ownParameters() const
                             "The distillation term's share of the loss; the rest is cross-entropy with the labels.", 0.9, 0, 1),
             numberParameter("compress.distil.epochs", ParameterType::Integer, "Epochs",
                             "Distillation epochs at most (training.patience stops earlier); the control gets the same budget.", 10, 1, 1000),
+            numberParameter("compress.distil.unlabelled", ParameterType::Integer, "Unlabelled images",
+                            "Training images without a label (seeded choice) that the teacher labels for the student, besides the labelled "
+                            "ones; 0: the labelled ones only.",
+                            0, 0, 10000000),
             booleanParameter("compress.distil.control", "CE-only control",
                              "Also trains the same student on the labels alone with the same budget, to show what the teacher adds.", true),
             choiceParameter("compress.quantize.mode", "Mode",

@@ -21,6 +21,7 @@
 #include <QDir>
 #include <QJsonArray>
 #include <numeric>
+#include <random>
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
@@ -344,15 +345,35 @@ WorkOutcome CompressionWork::execute(RunContext &context)
                 }
                 return distillationLoss(logits, taught, labels, temperature, alpha);
             };
-            const TrainingResult distilled = trainFor(next.graph, distilling, {}, hinton, QStringLiteral("%1: distillation").arg(next.name));
+            // Images nobody labelled, for the teacher to label: a seeded choice among those not in the split.
+            TrainingSplit taughtSplit = split;
+            const std::int64_t wanted = parameter<std::int64_t>(config, "compress.distil.unlabelled");
+            if (wanted > 0) {
+                std::vector<bool> used(std::size_t(train.size()), false);
+                for (const std::vector<std::int64_t> *part : {&split.train, &split.validation})
+                    for (std::int64_t i : *part)
+                        used[std::size_t(i)] = true;
+                for (std::int64_t i = 0; i < train.size(); ++i)
+                    if (!used[std::size_t(i)])
+                        taughtSplit.unlabelled.push_back(i);
+                std::shuffle(taughtSplit.unlabelled.begin(), taughtSplit.unlabelled.end(), std::mt19937_64(config.seed));
+                taughtSplit.unlabelled.resize(std::min(taughtSplit.unlabelled.size(), std::size_t(wanted)));
+            }
+            const TrainingResult distilled = trainGraph(next.graph, taughtSplit, distilling, context.cancelFlag(), {}, hinton, [&](std::int64_t seen) {
+                const double images = double(taughtSplit.train.size() + taughtSplit.unlabelled.size()) * std::max(1, distilling.maxEpochs);
+                report(done + 0.9 * double(seen) / std::max(1.0, images), QStringLiteral("%1: distillation").arg(next.name));
+            });
             if (distilled.cancelled) {
                 outcome.cancelled = true;
                 break;
             }
-            next.description = QStringLiteral("student %1 distilled from variant %2 (T = %3, alpha = %4), %5")
+            next.description = QStringLiteral("student %1 distilled from variant %2 (T = %3, alpha = %4, %5 labelled and %6 teacher-labelled "
+                                              "images), %7")
                                    .arg(studentName, current.name)
                                    .arg(temperature)
                                    .arg(alpha)
+                                   .arg(taughtSplit.train.size())
+                                   .arg(taughtSplit.unlabelled.size())
                                    .arg(trained(distilled, "distillation"));
             if (parameter<bool>(config, "compress.distil.control")) {
                 // Made after the distilled student is measured, in a window of its own (below).

@@ -61,7 +61,10 @@ torch::Tensor distillationLoss(const torch::Tensor &student, const torch::Tensor
     const torch::Tensor logStudent = torch::log_softmax(student / temperature, 1);
     // KL(p || q) = sum p (log p - log q); the T^2 keeps the soft gradients' scale as T changes.
     const torch::Tensor kl = (softTeacher * (torch::log(softTeacher.clamp_min(1e-12)) - logStudent)).sum(1).mean();
-    return alpha * temperature * temperature * kl + (1 - alpha) * torch::cross_entropy_loss(student, labels);
+    const torch::Tensor labelled = labels.ge(0);
+    const torch::Tensor ce = labelled.any().item<bool>() ? torch::cross_entropy_loss(student.index({labelled}), labels.index({labelled}))
+                                                         : torch::zeros({}, student.options());
+    return alpha * temperature * temperature * kl + (1 - alpha) * ce;
 }
 
 torch::Tensor TrainingSplit::labelsInForce() const
@@ -98,8 +101,15 @@ TrainingResult trainGraph(ConvGraph &graph, const TrainingSplit &split, const Tr
             p.requires_grad_(false);
     };
     torch::optim::Adam optimizer(parameters, torch::optim::AdamOptions(options.lr).weight_decay(options.weightDecay));
-    const torch::Tensor allLabels = split.labelsInForce();
+    torch::Tensor allLabels = split.labelsInForce();
     std::vector<std::int64_t> order = split.train;
+    torch::Tensor batchLabels = allLabels;
+    if (loss && !split.unlabelled.empty()) {
+        // The teacher's images join the labelled ones; their labels are hidden from the loss.
+        order.insert(order.end(), split.unlabelled.begin(), split.unlabelled.end());
+        batchLabels = allLabels.clone();
+        batchLabels.index_put_({torch::tensor(split.unlabelled, torch::kInt64)}, -100);
+    }
     std::mt19937_64 random(options.seed);
     result.validationAccuracy = graphAccuracy(graph, *split.data, split.validation, allLabels);
     std::vector<torch::Tensor> best = snapshot(graph);
@@ -117,7 +127,7 @@ TrainingResult trainGraph(ConvGraph &graph, const TrainingSplit &split, const Tr
             const std::size_t count = std::min<std::size_t>(std::size_t(options.batchSize), order.size() - first);
             const torch::Tensor idx = indexTensor(order, first, count);
             const torch::Tensor images = ImageTensors::select(*split.data, idx, graph.input);
-            const torch::Tensor labels = allLabels.index_select(0, idx);
+            const torch::Tensor labels = batchLabels.index_select(0, idx);
             const torch::Tensor logits = graph.forward(images, true);
             const torch::Tensor value = loss ? loss(logits, labels, images) : torch::cross_entropy_loss(logits, labels);
             optimizer.zero_grad();

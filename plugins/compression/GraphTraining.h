@@ -14,6 +14,8 @@ struct TrainingSplit {
     const ImageDataset *data = nullptr;
     std::vector<std::int64_t> train; ///< indices into data
     std::vector<std::int64_t> validation;
+    /// Images without a label that a teacher may label (distillation); unused otherwise.
+    std::vector<std::int64_t> unlabelled;
     /// Labels of every image of data, where they are not the dataset's own (a person's, from an
     /// active-learning run); undefined: the dataset's.
     torch::Tensor labels;
@@ -39,8 +41,9 @@ struct TrainingResult {
     bool cancelled = false;
 };
 
-/// The loss a step minimises from the student's logits, the batch's labels and its images
-/// (distillation asks its teacher about the same images); nullptr: cross-entropy with the labels.
+/// The loss a step minimises from the student's logits, the batch's labels (-100 for an image
+/// without one) and its images (distillation asks its teacher about the same images); nullptr:
+/// cross-entropy with the labels. A split's unlabelled images join the batches only with a loss.
 using StepLoss = std::function<torch::Tensor(const torch::Tensor &logits, const torch::Tensor &labels, const torch::Tensor &images)>;
 
 /// Trains a ConvGraph's tensors with Adam (batch statistics in its batch norms), one validation
@@ -52,7 +55,8 @@ TrainingResult trainGraph(ConvGraph &graph, const TrainingSplit &split, const Tr
                           const std::function<void(std::int64_t)> &afterBatch = nullptr);
 
 /// Hinton et al.'s distillation loss: @p alpha x T^2 x KL(softmax(teacher / T) || softmax(student / T))
-/// (mean over the batch) + (1 - @p alpha) x cross-entropy of the student with the labels.
+/// (mean over the batch) + (1 - @p alpha) x cross-entropy of the student with the labels (over the
+/// images that have one: label -100 marks one without).
 torch::Tensor distillationLoss(const torch::Tensor &studentLogits, const torch::Tensor &teacherLogits, const torch::Tensor &labels,
                                double temperature, double alpha);
 
