@@ -331,6 +331,49 @@ private Q_SLOTS:
         QVERIFY_THROWS_EXCEPTION(Error, Int8Export::write(folded, QStringLiteral("int4"), normalised(folded, raw), file));
     }
 
+    // The simulated int8 forward (quantization-aware training's) computes what the int8 file does.
+    void fakeQuantizationSimulatesTheInt8Form()
+    {
+        const ConvGraph folded = graphOf(randomModel(QStringLiteral("gw-mobilenet"))).folded();
+        const torch::Tensor raw = images(32);
+        const FakeQuantization scales = Int8Export::calibrate(folded, normalised(folded, raw));
+        QCOMPARE(scales.scale.size(), folded.nodes.size());
+        const QString file = dir_.filePath(QStringLiteral("fake.pt"));
+        Int8Export::write(folded, QStringLiteral("static"), normalised(folded, raw), file);
+        Int8Export::useEngine(Int8Export::engines().first());
+        torch::jit::Module int8 = torch::jit::load(file.toStdString());
+        torch::NoGradGuard noGrad;
+        const torch::Tensor simulated = folded.forward(normalised(folded, raw), false, &scales);
+        const torch::Tensor exact = folded.forward(normalised(folded, raw));
+        const torch::Tensor real = int8.forward({raw}).toTensor();
+        // Nearer the int8 file than the float graph is, or as near.
+        QVERIFY2(maxDifference(simulated, real) <= maxDifference(exact, real) * 1.05,
+                 qPrintable(QStringLiteral("%1 against %2").arg(maxDifference(simulated, real)).arg(maxDifference(exact, real))));
+    }
+
+    void quantizationAwareTrainingWritesAStaticInt8Variant()
+    {
+        const QString model = dir_.filePath(QStringLiteral("qat.safetensors"));
+        ModelExport::writeSafetensors(randomModel(QStringLiteral("gw-mobilenet")), model, {});
+        RunConfig config = RunConfig::defaultsFor(QStringLiteral("compress"));
+        config.dataset.path = dir_.filePath(QStringLiteral("bands"));
+        config.model.source = QStringLiteral("safetensors");
+        config.model.path = model;
+        config.training.threads = 1;
+        config.energy.sampleHz = 20;
+        RunParameters::find(QStringLiteral("compress.steps"))->set(config, "quantize");
+        RunParameters::find(QStringLiteral("compress.quantize.mode"))->set(config, "qat");
+        RunParameters::find(QStringLiteral("compress.quantize.qat_epochs"))->set(config, 1);
+        RunParameters::find(QStringLiteral("compress.measure.energy_samples"))->set(config, 2);
+        const RunSummary s = runToEnd(config, dir_.filePath(QStringLiteral("qat.sqlite")));
+        QVERIFY2(s.status == QStringLiteral("completed"), qPrintable(s.error));
+        const QJsonObject variant = s.extra.value(QStringLiteral("variants")).toArray().at(1).toObject();
+        QCOMPARE(variant.value(QStringLiteral("precision")).toString(), QStringLiteral("int8 static"));
+        QVERIFY2(variant.value(QStringLiteral("description")).toString().contains(QStringLiteral("quantization-aware")),
+                 qPrintable(variant.value(QStringLiteral("description")).toString()));
+        QVERIFY(variant.value(QStringLiteral("compression_energy_j")).toDouble() > 0);
+    }
+
     // Folding the standardisation into the head and the batch norms into their convolutions keeps
     // the function and leaves no operation int8 lacks.
     void foldingLeavesOnlyInt8Operations()

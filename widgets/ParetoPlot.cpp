@@ -92,12 +92,12 @@ void ParetoPlot::setPoints(const std::vector<ParetoPoint> &points, const ResultM
     for (const auto &[x, y] : line)
         frontierLine->addData(x, y);
     QCPGraph *optimal = plot_->addGraph();
-    optimal->setName(QStringLiteral("Pareto-optimal run"));
+    optimal->setName(QStringLiteral("Pareto-optimal %1").arg(noun_));
     optimal->setLineStyle(QCPGraph::lsNone);
     optimal->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, kFrontierColour, kFrontierColour, 9));
     optimal->setData(fx, fy);
     QCPGraph *dominated = plot_->addGraph();
-    dominated->setName(QStringLiteral("dominated run"));
+    dominated->setName(QStringLiteral("dominated %1").arg(noun_));
     dominated->setLineStyle(QCPGraph::lsNone);
     dominated->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, kDominatedColour, 8));
     dominated->setData(dx, dy);

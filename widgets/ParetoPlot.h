@@ -31,6 +31,8 @@ public:
     /// Saves the plot as PNG, SVG or PDF by the file's extension, on a light print theme; false on failure.
     bool save(const QString &path, int width = 800, int height = 500);
     QCustomPlot *plot() const { return plot_; }
+    /// What a point is, for the legend ("run" by default; "variant", "client").
+    void setPointNoun(const QString &noun) { noun_ = noun; }
     /// Which of the last points are on the frontier (same order).
     const std::vector<bool> &frontier() const { return frontier_; }
 
@@ -46,6 +48,7 @@ private:
     /// What was last drawn, to draw it again after zooming.
     std::vector<ParetoPoint> points_;
     ResultMetric cost_, objective_;
+    QString noun_ = QStringLiteral("run");
 };
 
 } // namespace gw

@@ -121,6 +121,8 @@ void RunPartsView::setParts(const std::vector<RunReport::Part> &parts)
         for (const QString &n : names)
             (metricOf(n).objective ? objective_ : cost_)->addItem(metricOf(n).title, n);
     }
+    // "variant 2-quantize" is a variant, "client 17" a client: the legend says which.
+    plot_->setPointNoun(parts.empty() ? QStringLiteral("part") : parts.front().scope.section(QLatin1Char(' '), 0, 0));
     setAxes(QStringLiteral("accuracy"), QStringLiteral("energy_per_1k_inferences_j"));
 }
 

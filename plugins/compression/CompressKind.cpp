@@ -110,8 +110,11 @@ std::vector<RunParameter> CompressKind::ownParameters() const
                              "Also trains the same student on the labels alone with the same budget, to show what the teacher adds.", true),
             choiceParameter("compress.quantize.mode", "Mode",
                             "static: convolutions and linear layers in int8, activations calibrated on training images; dynamic: linear "
-                            "layers only, activations quantized on the fly.",
-                            {QStringLiteral("static"), QStringLiteral("dynamic")}),
+                            "layers only, activations quantized on the fly; qat: static after quantization-aware fine-tuning (int8 "
+                            "rounding simulated in training).",
+                            {QStringLiteral("static"), QStringLiteral("dynamic"), QStringLiteral("qat")}),
+            numberParameter("compress.quantize.qat_epochs", ParameterType::Integer, "QAT epochs",
+                            "Quantization-aware fine-tuning epochs at most (mode qat), at a tenth of training.lr.", 2, 1, 100),
             numberParameter("compress.quantize.calibration_batches", ParameterType::Integer, "Calibration batches",
                             "Training batches (training.batch_size images each) whose activations set the int8 scales.", 8, 1, 1000),
             choiceParameter("compress.quantize.engine", "Engine",

@@ -381,13 +381,29 @@ WorkOutcome CompressionWork::execute(RunContext &context)
                                   studentGraph(studentName, current.graph.input, current.graph.classNames, config.seed), current.compressionJ, {}, {}};
             }
         } else { // quantize, the last step
-            next.int8Mode = QString::fromStdString(parameter<std::string>(config, "compress.quantize.mode"));
+            const QString mode = QString::fromStdString(parameter<std::string>(config, "compress.quantize.mode"));
+            next.int8Mode = mode == QStringLiteral("dynamic") ? mode : QStringLiteral("static");
             next.masks.clear();
-            next.description = next.int8Mode == QStringLiteral("static")
-                                   ? QStringLiteral("int8: convolutions and linear layers, per-channel weights, activations calibrated on %1 "
+            next.description = mode == QStringLiteral("dynamic")
+                                   ? QStringLiteral("int8 dynamic: linear layers only")
+                                   : QStringLiteral("int8: convolutions and linear layers, per-channel weights, activations calibrated on %1 "
                                                     "training images, conv+ReLU fused")
-                                         .arg(calibration(next.graph).size(0))
-                                   : QStringLiteral("int8 dynamic: linear layers only");
+                                         .arg(calibration(next.graph).size(0));
+            if (mode == QStringLiteral("qat")) {
+                // Fine-tuned on the inference form with int8 rounding simulated, then calibrated again and written as static.
+                next.graph = current.graph.folded();
+                const FakeQuantization scales = Int8Export::calibrate(next.graph, calibration(next.graph));
+                TrainingOptions aware = training;
+                aware.maxEpochs = int(parameter<std::int64_t>(config, "compress.quantize.qat_epochs"));
+                aware.lr = training.lr / 10; // small steps: the weights are nearly right already
+                aware.fake = &scales;
+                const TrainingResult tuned = trainFor(next.graph, aware, {}, nullptr, QStringLiteral("%1: quantization-aware training").arg(next.name));
+                if (tuned.cancelled) {
+                    outcome.cancelled = true;
+                    break;
+                }
+                next.description = QStringLiteral("%1, after %2").arg(next.description, trained(tuned, "quantization-aware training"));
+            }
         }
         next.compressionJ = current.compressionJ;
         if (!keepAndMeasure(next, ++index, &making)) {

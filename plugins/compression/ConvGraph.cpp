@@ -43,8 +43,18 @@ int ConvGraph::add(GraphNode node)
     return int(nodes.size()) - 1;
 }
 
-std::vector<torch::Tensor> ConvGraph::activations(const torch::Tensor &x, bool training) const
+std::vector<torch::Tensor> ConvGraph::activations(const torch::Tensor &image, bool training, const FakeQuantization *fake) const
 {
+    const auto rounded = [fake](const torch::Tensor &t, std::size_t node) {
+        return fake ? torch::fake_quantize_per_tensor_affine(t, fake->scale[node], fake->zero[node], 0, 255) : t;
+    };
+    const auto weightOf = [fake](const torch::Tensor &w) {
+        if (!fake)
+            return w;
+        const torch::Tensor scales = (w.detach().flatten(1).abs().amax(1) / 127.0).clamp_min(1e-8).to(torch::kFloat32);
+        return torch::fake_quantize_per_channel_affine(w, scales, torch::zeros({w.size(0)}, torch::kInt32), 0, -128, 127);
+    };
+    const torch::Tensor x = fake ? torch::fake_quantize_per_tensor_affine(image, fake->inputScale, fake->inputZero, 0, 255) : image;
     std::vector<torch::Tensor> out(nodes.size());
     const auto in = [&](int i) -> const torch::Tensor & { return i < 0 ? x : out[std::size_t(i)]; };
     for (std::size_t i = 0; i < nodes.size(); ++i) {
@@ -52,26 +62,26 @@ std::vector<torch::Tensor> ConvGraph::activations(const torch::Tensor &x, bool t
         const torch::Tensor &a = in(n.input);
         switch (n.op) {
         case NodeOp::Conv:
-            out[i] = torch::conv2d(a, n.weight, n.bias, n.stride, n.padding, 1, n.groups);
+            out[i] = rounded(torch::conv2d(a, weightOf(n.weight), n.bias, n.stride, n.padding, 1, n.groups), i);
             break;
         case NodeOp::BatchNorm:
             out[i] = torch::batch_norm(a, n.weight, n.bias, n.runningMean, n.runningVar, training, kBatchNormMomentum, kBatchNormEps, false);
             break;
-        case NodeOp::Relu: out[i] = torch::relu(a); break;
+        case NodeOp::Relu: out[i] = rounded(torch::relu(a), i); break;
         case NodeOp::MaxPool: out[i] = torch::max_pool2d(a, n.kernel, n.stride, n.padding); break;
-        case NodeOp::Add: out[i] = a + in(n.input2); break;
+        case NodeOp::Add: out[i] = rounded(a + in(n.input2), i); break;
         case NodeOp::GlobalAvgPool: out[i] = a.mean({2, 3}); break;
         case NodeOp::Flatten: out[i] = a.flatten(1); break;
-        case NodeOp::Linear: out[i] = torch::linear(a, n.weight, n.bias); break;
+        case NodeOp::Linear: out[i] = rounded(torch::linear(a, weightOf(n.weight), n.bias), i); break;
         case NodeOp::Standardize: out[i] = (a - n.mean) / n.std; break;
         }
     }
     return out;
 }
 
-torch::Tensor ConvGraph::forward(const torch::Tensor &x, bool training) const
+torch::Tensor ConvGraph::forward(const torch::Tensor &x, bool training, const FakeQuantization *fake) const
 {
-    return activations(x, training).back();
+    return activations(x, training, fake).back();
 }
 
 std::vector<std::vector<std::int64_t>> ConvGraph::shapes() const

@@ -36,6 +36,17 @@ struct GraphNode {
     int kernel = 2; ///< MaxPool
 };
 
+/// Int8 arithmetic simulated in float, for quantization-aware training: activations rounded as
+/// their int8 form would round them (per-tensor quint8, the given scale and zero point, after the
+/// image, every convolution, linear layer, addition and ReLU), weights of convolutions and linear
+/// layers rounded per output channel to symmetric int8. Gradients pass straight through the rounding.
+struct FakeQuantization {
+    double inputScale = 1;
+    std::int64_t inputZero = 0;
+    std::vector<double> scale;        ///< per node
+    std::vector<std::int64_t> zero;   ///< per node
+};
+
 /// A trained image classifier as a graph of plain operations over its own tensors: what the
 /// compression steps rewrite (pruning removes channels from the tensors of every node that shares
 /// them, quantization replaces the operations, distillation trains a new graph) and what becomes
@@ -54,7 +65,7 @@ public:
     /// Logits of normalised images. @p training: batch statistics in the batch norms (which
     /// update their running statistics), for recovery fine-tuning; gradients flow when the
     /// tensors require them.
-    torch::Tensor forward(const torch::Tensor &normalised, bool training = false) const;
+    torch::Tensor forward(const torch::Tensor &normalised, bool training = false, const FakeQuantization *fake = nullptr) const;
     /// Each node's output shape for one image ([C, H, W] or [F]).
     std::vector<std::vector<std::int64_t>> shapes() const;
     /// Weights, biases, batch-norm scales and shifts: what training changes.
@@ -80,7 +91,7 @@ public:
     std::vector<std::pair<std::string, torch::Tensor>> namedTensors() const;
 
     /// Every node's output for @p normalised, in node order (what calibration observes).
-    std::vector<torch::Tensor> activations(const torch::Tensor &normalised, bool training = false) const;
+    std::vector<torch::Tensor> activations(const torch::Tensor &normalised, bool training = false, const FakeQuantization *fake = nullptr) const;
 };
 
 /// The nodes that read node @p index's output (as input or input2).

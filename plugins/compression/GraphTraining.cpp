@@ -72,7 +72,8 @@ torch::Tensor TrainingSplit::labelsInForce() const
     return labels.defined() ? labels : ImageTensors::labels(*data);
 }
 
-double graphAccuracy(const ConvGraph &graph, const ImageDataset &data, const std::vector<std::int64_t> &indices, const torch::Tensor &given)
+double graphAccuracy(const ConvGraph &graph, const ImageDataset &data, const std::vector<std::int64_t> &indices, const torch::Tensor &given,
+                     const FakeQuantization *fake)
 {
     if (indices.empty())
         return 0;
@@ -82,7 +83,7 @@ double graphAccuracy(const ConvGraph &graph, const ImageDataset &data, const std
     for (std::size_t first = 0; first < indices.size(); first += kEvaluationBatch) {
         const std::size_t count = std::min<std::size_t>(kEvaluationBatch, indices.size() - first);
         const torch::Tensor idx = indexTensor(indices, first, count);
-        const torch::Tensor logits = graph.forward(ImageTensors::select(data, idx, graph.input), false);
+        const torch::Tensor logits = graph.forward(ImageTensors::select(data, idx, graph.input), false, fake);
         correct += logits.argmax(1).eq(labels.index_select(0, idx)).sum().item<std::int64_t>();
     }
     return double(correct) / double(indices.size());
@@ -111,7 +112,7 @@ TrainingResult trainGraph(ConvGraph &graph, const TrainingSplit &split, const Tr
         batchLabels.index_put_({torch::tensor(split.unlabelled, torch::kInt64)}, -100);
     }
     std::mt19937_64 random(options.seed);
-    result.validationAccuracy = graphAccuracy(graph, *split.data, split.validation, allLabels);
+    result.validationAccuracy = graphAccuracy(graph, *split.data, split.validation, allLabels, options.fake);
     std::vector<torch::Tensor> best = snapshot(graph);
     int sinceBest = 0;
     std::int64_t done = 0;
@@ -128,7 +129,7 @@ TrainingResult trainGraph(ConvGraph &graph, const TrainingSplit &split, const Tr
             const torch::Tensor idx = indexTensor(order, first, count);
             const torch::Tensor images = ImageTensors::select(*split.data, idx, graph.input);
             const torch::Tensor labels = batchLabels.index_select(0, idx);
-            const torch::Tensor logits = graph.forward(images, true);
+            const torch::Tensor logits = graph.forward(images, true, options.fake);
             const torch::Tensor value = loss ? loss(logits, labels, images) : torch::cross_entropy_loss(logits, labels);
             optimizer.zero_grad();
             value.backward();
@@ -143,7 +144,7 @@ TrainingResult trainGraph(ConvGraph &graph, const TrainingSplit &split, const Tr
                 afterBatch(done);
         }
         result.epochs = epoch;
-        const double accuracy = graphAccuracy(graph, *split.data, split.validation, allLabels);
+        const double accuracy = graphAccuracy(graph, *split.data, split.validation, allLabels, options.fake);
         if (accuracy > result.validationAccuracy) {
             result.validationAccuracy = accuracy;
             best = snapshot(graph);

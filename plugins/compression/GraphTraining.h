@@ -32,6 +32,8 @@ struct TrainingOptions {
     double lr = 1e-3;
     double weightDecay = 0;
     std::uint64_t seed = 1;
+    /// Quantization-aware training: the forward passes (and the validation) round as int8 would.
+    const FakeQuantization *fake = nullptr;
 };
 
 /// What a training ended with.
@@ -63,6 +65,6 @@ torch::Tensor distillationLoss(const torch::Tensor &studentLogits, const torch::
 /// Accuracy (0-1) of @p graph on the images @p indices of @p data, against @p labels (all of
 /// data's; undefined: the dataset's own).
 double graphAccuracy(const ConvGraph &graph, const ImageDataset &data, const std::vector<std::int64_t> &indices,
-                     const torch::Tensor &labels = torch::Tensor());
+                     const torch::Tensor &labels = torch::Tensor(), const FakeQuantization *fake = nullptr);
 
 } // namespace gw::compression

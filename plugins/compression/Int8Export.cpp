@@ -165,6 +165,21 @@ QString Int8Export::fasterEngine(const QString &path, const torch::Tensor &image
     return best;
 }
 
+FakeQuantization Int8Export::calibrate(const ConvGraph &graph, const torch::Tensor &calibration)
+{
+    torch::NoGradGuard noGrad;
+    FakeQuantization scales;
+    for (const torch::Tensor &seen : graph.activations(calibration)) {
+        const QParams q = observed(seen);
+        scales.scale.push_back(q.scale);
+        scales.zero.push_back(q.zero);
+    }
+    const QParams input = observed(calibration);
+    scales.inputScale = input.scale;
+    scales.inputZero = input.zero;
+    return scales;
+}
+
 QStringList Int8Export::write(const ConvGraph &graph, const QString &mode, const torch::Tensor &calibration, const QString &path)
 {
     if (mode != QStringLiteral("static") && mode != QStringLiteral("dynamic"))
@@ -178,10 +193,10 @@ QStringList Int8Export::write(const ConvGraph &graph, const QString &mode, const
     std::vector<QParams> qp(n);
     QParams inputQp;
     if (isStatic) {
-        const std::vector<torch::Tensor> seen = graph.activations(calibration);
+        const FakeQuantization scales = calibrate(graph, calibration);
         for (std::size_t i = 0; i < n; ++i)
-            qp[i] = observed(seen[i]);
-        inputQp = observed(calibration);
+            qp[i] = {scales.scale[i], scales.zero[i]};
+        inputQp = {scales.inputScale, scales.inputZero};
     }
 
     torch::jit::Module module("GreenWorkbenchInt8Model");

@@ -26,6 +26,10 @@ public:
     /// throughput, median of a few passes); leaves that engine in force.
     static QString fasterEngine(const QString &path, const torch::Tensor &images);
 
+    /// The int8 scales of @p folded's activations, observed (min/max) on @p calibration
+    /// (normalised images): what the static form uses, and what quantization-aware training rounds to.
+    static FakeQuantization calibrate(const ConvGraph &folded, const torch::Tensor &calibration);
+
     /// Writes @p folded (ConvGraph::folded) in int8 form @p mode ("static" or "dynamic") to @p path;
     /// @p calibration: normalised training images (static). Returns notices of layers left in float.
     static QStringList write(const ConvGraph &folded, const QString &mode, const torch::Tensor &calibration, const QString &path);
