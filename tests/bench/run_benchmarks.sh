@@ -10,12 +10,14 @@
 # CO2 per round, query time on the full pool), and GUI responsiveness: the live plot's replot with an
 # hour of 10 Hz samples (36,000 points per series) beside a minute of them, and the worst stall of the
 # GUI thread's event loop during a real training run feeding the live plot at 10 Hz, and idle CPU: the
-# window's CPU with nothing running and while an active-learning run waits for the person (goal < 1 %).
+# window's CPU with nothing running and while an active-learning run waits for the person (goal < 1 %), and
+# compression: the compression plugin on a fine-tuned gw-mobilenet and the small CNN (int8, pruning + int8,
+# distillation) beside torch.ao.quantization's int8 of the same models (tests/bench/compression.py).
 #
 #   tests/bench/run_benchmarks.sh [--threads N] [--repeats N] [--quick] [--only SECTIONS]
 #                                 [--seed N] [--red-epochs N] [--smoke]
 #
-# SECTIONS: a comma-separated choice of throughput, sampler, red-green, active-learning, gui, idle (default: all); the
+# SECTIONS: a comma-separated choice of throughput, sampler, red-green, active-learning, gui, idle, compression (default: all); the
 # sections not run keep their figures from the results file, and red-green takes its PyTorch peer
 # from there. --threads, when given, and --seed also go into the red-green configs; --red-epochs sets
 # red's epochs (default 8). --quick shrinks red to 10,000 samples and 2 epochs; --smoke (red on 2,000
@@ -38,7 +40,7 @@ threads_given=
 quick=0
 smoke=0
 repeats=
-sections=throughput,sampler,red-green,active-learning,gui,idle
+sections=throughput,sampler,red-green,active-learning,gui,idle,compression
 seed=
 red_epochs=
 usage() {
@@ -68,8 +70,8 @@ done
 [[ "${seed:-0}" =~ ^[0-9]+$ ]] || { echo "run_benchmarks.sh: --seed expects a number >= 0, got '$seed'" >&2; exit 2; }
 for section in ${sections//,/ }; do
     case "$section" in
-        throughput|sampler|red-green|active-learning|gui|idle) ;;
-        *) echo "run_benchmarks.sh: unknown section '$section' (throughput, sampler, red-green, active-learning, gui, idle)" >&2; exit 2 ;;
+        throughput|sampler|red-green|active-learning|gui|idle|compression) ;;
+        *) echo "run_benchmarks.sh: unknown section '$section' (throughput, sampler, red-green, active-learning, gui, idle, compression)" >&2; exit 2 ;;
     esac
 done
 want() { [[ ",$sections," == *",$1,"* ]]; }
@@ -81,8 +83,8 @@ else
 fi
 
 # Fail before a long build rather than after it.
-if want throughput && ! "$PYTHON" -c 'import torch' 2>/dev/null; then
-    echo "run_benchmarks.sh: $PYTHON cannot import torch, which the PyTorch baseline needs." >&2
+if { want throughput || want compression; } && ! "$PYTHON" -c 'import torch' 2>/dev/null; then
+    echo "run_benchmarks.sh: $PYTHON cannot import torch, which the PyTorch baselines (throughput, compression) need." >&2
     echo "Install it with: $REPO/installer/install-deps.sh --bench" >&2
     exit 3
 fi
@@ -92,7 +94,8 @@ if want throughput; then targets+=(bench_train_throughput); fi
 if want sampler; then targets+=(bench_sampler_overhead); fi
 if want gui; then targets+=(bench_gui_responsiveness); fi
 if want idle; then targets+=(bench_idle_cpu); fi
-if { want red-green || want active-learning; } && [ -z "${WORKBENCH:-}" ]; then targets+=(green-workbench); fi
+if { want red-green || want active-learning || want compression; } && [ -z "${WORKBENCH:-}" ]; then targets+=(green-workbench); fi
+if want compression && [ -z "${WORKBENCH:-}" ]; then targets+=(gw_compression); fi # the plugin of the compress kind
 if [ ${#targets[@]} -gt 0 ]; then
     configure_args=(-DGW_BUILD_TESTS=ON -DGW_BUILD_BENCHMARKS=ON)
     if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
@@ -249,6 +252,15 @@ if want active-learning; then
     "$PYTHON" "$REPO/tests/bench/active_learning.py" "$workbench" "${al_args[@]}"
 fi
 
+if want compression; then
+    workbench=${WORKBENCH:-$BUILD_DIR/app/green-workbench}
+    [ -x "$workbench" ] || { echo "run_benchmarks.sh: $workbench is not an executable green-workbench" >&2; exit 1; }
+    compression_args=(--output "$runs/compression.json" --threads "$threads")
+    if [ "$smoke" = 1 ]; then compression_args+=(--smoke); fi
+    # It prints its table; the results file gets the whole document.
+    "$PYTHON" "$REPO/tests/bench/compression.py" "$workbench" "${compression_args[@]}"
+fi
+
 mkdir -p "$(dirname "$OUT")"
 "$PYTHON" - "$runs" "$OUT" "$threads" "$repeats" "$quick" "$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
     "$sections" <<'PY'
@@ -263,6 +275,7 @@ red_green_runs = next((d for d in documents if d.get("benchmark") == "red_green"
 active_learning = next((d for d in documents if d.get("benchmark") == "active_learning"), None)
 gui = next((d for d in documents if d.get("benchmark") == "gui_responsiveness"), None)
 idle = next((d for d in documents if d.get("benchmark") == "idle_cpu"), None)
+compression = next((d for d in documents if d.get("benchmark") == "compression"), None)
 if sampler is not None:
     for rate in sampler["rates"]:
         rate["share_of_goal"] = rate["cpu_percent_of_core"] / sampler["goal_percent_of_core"]
@@ -310,9 +323,9 @@ try:
 except (OSError, ValueError):
     previous = {}
 fresh = {"summary": summary, "ratio_engine_over_pytorch": ratio, "sampler": sampler, "red_green": None,
-         "active_learning": active_learning, "gui": gui, "idle": idle, "runs": results}
+         "active_learning": active_learning, "gui": gui, "idle": idle, "compression": compression, "runs": results}
 section_keys = {"throughput": ("summary", "ratio_engine_over_pytorch", "runs"), "sampler": ("sampler",), "red-green": ("red_green",),
-                "active-learning": ("active_learning",), "gui": ("gui",), "idle": ("idle",)}
+                "active-learning": ("active_learning",), "gui": ("gui",), "idle": ("idle",), "compression": ("compression",)}
 section_dates = {}
 for section, keys in section_keys.items():
     if section in sections:
