@@ -353,15 +353,7 @@ private Q_SLOTS:
 
     void quantizationAwareTrainingWritesAStaticInt8Variant()
     {
-        const QString model = dir_.filePath(QStringLiteral("qat.safetensors"));
-        ModelExport::writeSafetensors(randomModel(QStringLiteral("gw-mobilenet")), model, {});
-        RunConfig config = RunConfig::defaultsFor(QStringLiteral("compress"));
-        config.dataset.path = dir_.filePath(QStringLiteral("bands"));
-        config.model.source = QStringLiteral("safetensors");
-        config.model.path = model;
-        config.training.threads = 1;
-        config.energy.sampleHz = 20;
-        RunParameters::find(QStringLiteral("compress.steps"))->set(config, "quantize");
+        RunConfig config = compressRandomModel(QStringLiteral("qat"), "quantize");
         RunParameters::find(QStringLiteral("compress.quantize.mode"))->set(config, "qat");
         RunParameters::find(QStringLiteral("compress.quantize.qat_epochs"))->set(config, 1);
         RunParameters::find(QStringLiteral("compress.measure.energy_samples"))->set(config, 2);
@@ -420,16 +412,8 @@ private Q_SLOTS:
     // a student no smaller than its teacher is refused with both sizes named.
     void distillationMakesAStudentAndItsControl()
     {
-        const QString model = dir_.filePath(QStringLiteral("teacher.safetensors"));
-        ModelExport::writeSafetensors(randomModel(QStringLiteral("gw-mobilenet")), model, {});
         const QString db = dir_.filePath(QStringLiteral("distil.sqlite"));
-        RunConfig config = RunConfig::defaultsFor(QStringLiteral("compress"));
-        config.dataset.path = dir_.filePath(QStringLiteral("bands"));
-        config.model.source = QStringLiteral("safetensors");
-        config.model.path = model;
-        config.training.threads = 1;
-        config.energy.sampleHz = 20;
-        RunParameters::find(QStringLiteral("compress.steps"))->set(config, "distil");
+        RunConfig config = compressRandomModel(QStringLiteral("teacher"), "distil");
         RunParameters::find(QStringLiteral("compress.distil.student"))->set(config, "gw-mobilenet-0.25");
         RunParameters::find(QStringLiteral("compress.distil.epochs"))->set(config, 1);
         RunParameters::find(QStringLiteral("compress.measure.energy_samples"))->set(config, 2);
@@ -535,6 +519,21 @@ private Q_SLOTS:
     }
 
 private:
+    /// A compress config of @p steps on a random gw-mobilenet classifier saved as @p name.safetensors.
+    RunConfig compressRandomModel(const QString &name, const char *steps)
+    {
+        const QString model = dir_.filePath(name + QStringLiteral(".safetensors"));
+        ModelExport::writeSafetensors(randomModel(QStringLiteral("gw-mobilenet")), model, {});
+        RunConfig config = RunConfig::defaultsFor(QStringLiteral("compress"));
+        config.dataset.path = dir_.filePath(QStringLiteral("bands"));
+        config.model.source = QStringLiteral("safetensors");
+        config.model.path = model;
+        config.training.threads = 1;
+        config.energy.sampleHz = 20;
+        RunParameters::find(QStringLiteral("compress.steps"))->set(config, steps);
+        return config;
+    }
+
     static RunSummary runToEnd(const RunConfig &config, const QString &db)
     {
         auto *job = new RunJob(config, db);

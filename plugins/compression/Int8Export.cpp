@@ -229,6 +229,16 @@ QStringList Int8Export::write(const ConvGraph &graph, const QString &mode, const
         return readers.size() == 1 && graph.nodes[std::size_t(readers.front())].op == NodeOp::Relu ? readers.front() : -1;
     };
 
+    /// Node @p i's int8 output, with its ReLU @p relu (-1: none) done inside the same operation.
+    const auto fuse = [&](std::size_t i, int relu) {
+        quantized[i] = true;
+        if (relu < 0)
+            return;
+        skip[std::size_t(relu)] = true;
+        name[std::size_t(relu)] = name[i];
+        quantized[std::size_t(relu)] = true;
+    };
+
     std::ostringstream code;
     code << "def forward(self, images: Tensor) -> Tensor:\n"
          << "        x = (images - self.input_mean) / self.input_std\n";
@@ -260,28 +270,19 @@ QStringList Int8Export::write(const ConvGraph &graph, const QString &mode, const
             const QParams out = relu >= 0 ? qp[std::size_t(relu)] : qp[i];
             code << "ops.quantized." << (relu >= 0 ? "conv2d_relu" : "conv2d") << "(" << asInt8(node.input) << ", self." << p << "packed, "
                  << number(out.scale) << ", " << out.zero << ")";
-            quantized[i] = true;
-            if (relu >= 0) {
-                skip[std::size_t(relu)] = true;
-                name[std::size_t(relu)] = v;
-                quantized[std::size_t(relu)] = true;
-            }
+            fuse(i, relu);
             break;
         }
         case NodeOp::Linear: {
-            if (isStatic) {
-                module.register_attribute(p + "packed", linearType,
-                                          packer().run_method("linear", quantizedWeight(node.weight),
-                                                              node.bias.defined() ? c10::IValue(node.bias.detach().contiguous()) : c10::IValue()));
+            // Each layer packs its own weights: a pack used by static and then dynamic linear gives NaN on oneDNN.
+            module.register_attribute(p + "packed", linearType,
+                                      packer().run_method("linear", quantizedWeight(node.weight),
+                                                          node.bias.defined() ? c10::IValue(node.bias.detach().contiguous()) : c10::IValue()));
+            if (isStatic)
                 code << "ops.quantized.linear(" << asInt8(node.input) << ", self." << p << "packed, " << number(qp[i].scale) << ", " << qp[i].zero << ")";
-                quantized[i] = true;
-            } else {
-                // A pack of its own: one shared with static linear gives NaN on oneDNN for some batch sizes.
-                module.register_attribute(p + "packed", linearType,
-                                          packer().run_method("linear", quantizedWeight(node.weight),
-                                                              node.bias.defined() ? c10::IValue(node.bias.detach().contiguous()) : c10::IValue()));
+            else
                 code << "ops.quantized.linear_dynamic(" << asFloat(node.input) << ", self." << p << "packed, False)";
-            }
+            quantized[i] = isStatic;
             break;
         }
         case NodeOp::Add: {
@@ -293,12 +294,7 @@ QStringList Int8Export::write(const ConvGraph &graph, const QString &mode, const
             const QParams out = relu >= 0 ? qp[std::size_t(relu)] : qp[i];
             code << "ops.quantized." << (relu >= 0 ? "add_relu" : "add") << "(" << asInt8(node.input) << ", " << asInt8(node.input2) << ", "
                  << number(out.scale) << ", " << out.zero << ")";
-            quantized[i] = true;
-            if (relu >= 0) {
-                skip[std::size_t(relu)] = true;
-                name[std::size_t(relu)] = v;
-                quantized[std::size_t(relu)] = true;
-            }
+            fuse(i, relu);
             break;
         }
         // These keep the domain of their input (int8 ones keep its scale).
