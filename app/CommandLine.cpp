@@ -210,7 +210,8 @@ QString CommandLine::usage()
         "  green-workbench export --run ID --format codecarbon|modelcard|json|model [--db FILE] [--output FILE]\n"
         "                       CodeCarbon emissions.csv (appended; default ./emissions.csv),\n"
         "                       Hugging Face model card or JSON (default: stdout); --output - is stdout;\n"
-        "                       model: the run's trained model (FILE.safetensors, else TorchScript), hash-checked\n"
+        "                       model: the run's trained model (FILE.safetensors, else TorchScript), hash-checked;\n"
+        "                       --role \"variant NAME\": a compress run's variant instead\n"
         "  green-workbench artifacts [--run ID] [--db FILE] [--json]\n"
         "                       the models runs kept (format, size, SHA-256, parameters, file)\n"
         "  green-workbench schedule CONFIG.json --deadline TIME [--forecast FILE.csv] [--duration-s N]\n"
@@ -450,7 +451,7 @@ RunSummary CommandLine::runInForeground(const RunConfig &config, const QString &
 int CommandLine::exportRun(const QStringList &arguments)
 {
     CommandArguments args(QStringLiteral("export"), {kDb, {QStringLiteral("--run"), QStringLiteral("ID")}, {QStringLiteral("--format"), QStringLiteral("FORMAT")},
-                                                     {QStringLiteral("--output"), QStringLiteral("FILE")}});
+                                                     {QStringLiteral("--output"), QStringLiteral("FILE")}, {QStringLiteral("--role"), QStringLiteral("ROLE")}});
     args.parse(arguments);
     const QString format = args.value(QStringLiteral("--format")), output = args.value(QStringLiteral("--output"));
     const qint64 id = requireRunId(args.value(QStringLiteral("--run")), "export");
@@ -458,7 +459,7 @@ int CommandLine::exportRun(const QStringList &arguments)
     if (!formats.contains(format))
         throw Error(QStringLiteral("--format must be one of %1").arg(formats.join(QStringLiteral(", "))));
     if (format == QStringLiteral("model"))
-        return exportModel(id, output, databaseOf(args));
+        return exportModel(id, args.has(QStringLiteral("--role")) ? args.value(QStringLiteral("--role")) : QStringLiteral("model"), output, databaseOf(args));
 
     const Database db(databaseOf(args));
     const RunReport report = RunReportBuilder::fromStore(RunRepository(db), id, db.path());
@@ -535,7 +536,7 @@ int CommandLine::schedule(const QStringList &arguments)
     return run(args.positional() + args.reassemble({QStringLiteral("--db"), QStringLiteral("--json")}), &plan);
 }
 
-int CommandLine::exportModel(qint64 runId, const QString &output, const QString &db)
+int CommandLine::exportModel(qint64 runId, const QString &role, const QString &output, const QString &db)
 {
     if (output.isEmpty() || toStandardOutput(output))
         throw Error(QStringLiteral("--format model needs --output FILE (FILE.safetensors for the weights, any other name for TorchScript)"));
@@ -543,14 +544,14 @@ int CommandLine::exportModel(qint64 runId, const QString &output, const QString 
     if (!RunRepository(store).run(runId))
         throw Error(QStringLiteral("%1: there is no run %2").arg(db).arg(runId));
     const QString format = output.endsWith(QStringLiteral(".safetensors"), Qt::CaseInsensitive) ? QStringLiteral("safetensors") : QStringLiteral("torchscript");
-    const std::optional<ArtifactRecord> artifact = ArtifactRepository(store).find(runId, QStringLiteral("model"), format);
+    const std::optional<ArtifactRecord> artifact = ArtifactRepository(store).find(runId, role, format);
     if (!artifact)
-        throw Error(QStringLiteral("%1: run %2 kept no %3 model (green-workbench artifacts --run %2 lists what it kept)").arg(db).arg(runId).arg(format));
+        throw Error(QStringLiteral("%1: run %2 kept no %3 as %4 (green-workbench artifacts --run %2 lists what it kept)").arg(db).arg(runId).arg(role, format));
     const QString file = ArtifactRepository::verifiedPath(*artifact, Database::cacheDirectoryOf(db));
     AtomicFile::writeWhole(output, readWholeFile(file, std::numeric_limits<qint64>::max()), QStringLiteral("the model"));
-    printErr(QStringLiteral("run %1's model (%2, %3 parameters, SHA-256 %4) written to %5\n")
+    printErr(QStringLiteral("run %1's %2 (%3, %4 parameters, SHA-256 %5) written to %6\n")
                  .arg(runId)
-                 .arg(format)
+                 .arg(role, format)
                  .arg(artifact->parameters)
                  .arg(artifact->sha256.left(16), output));
     return 0;
@@ -578,12 +579,15 @@ int CommandLine::artifacts(const QStringList &arguments)
         printOut(QString::fromUtf8(QJsonDocument(array).toJson(QJsonDocument::Compact)) + QLatin1Char('\n'));
         return 0;
     }
+    int roleWidth = 6; // "model", or a compress run's "variant 2-quantize"
+    for (const ArtifactRecord &a : list)
+        roleWidth = std::max(roleWidth, int(a.role.size()));
     printOut(QStringLiteral("%1  %2  %3  %4  %5  %6  %7\n")
-                 .arg(QStringLiteral("run"), 4).arg(QStringLiteral("role"), -6).arg(QStringLiteral("format"), -11).arg(QStringLiteral("bytes"), 10)
+                 .arg(QStringLiteral("run"), 4).arg(QStringLiteral("role"), -roleWidth).arg(QStringLiteral("format"), -11).arg(QStringLiteral("bytes"), 10)
                  .arg(QStringLiteral("parameters"), 10).arg(QStringLiteral("sha256"), -16).arg(QStringLiteral("file")));
     for (const ArtifactRecord &a : list)
         printOut(QStringLiteral("%1  %2  %3  %4  %5  %6  %7\n")
-                     .arg(a.runId, 4).arg(a.role, -6).arg(a.format, -11).arg(a.bytes, 10).arg(a.parameters, 10).arg(a.sha256.left(16), -16)
+                     .arg(a.runId, 4).arg(a.role, -roleWidth).arg(a.format, -11).arg(a.bytes, 10).arg(a.parameters, 10).arg(a.sha256.left(16), -16)
                      .arg(QDir(cache).filePath(a.path)));
     if (list.isEmpty())
         printOut(runId > 0 ? QStringLiteral("(run %1 kept no artifacts)\n").arg(runId) : QStringLiteral("(no artifacts in %1)\n").arg(store.path()));

@@ -59,7 +59,7 @@ private:
     static int labels(const QStringList &arguments);
     static int plugins(const QStringList &arguments);
     static int artifacts(const QStringList &arguments);
-    static int exportModel(qint64 runId, const QString &output, const QString &db);
+    static int exportModel(qint64 runId, const QString &role, const QString &output, const QString &db);
 };
 
 } // namespace gw

@@ -435,6 +435,13 @@ private Q_SLOTS:
             engines << v[QStringLiteral("quantized_engine")].toString(QStringLiteral("onednn"));
         }
         QCOMPARE(variants[2][QStringLiteral("precision")].toString(), QStringLiteral("int8 static"));
+        // Variants export like any kept model, by their role.
+        const QString exported = dir_.filePath(QStringLiteral("int8.pt"));
+        const Result out = workbench({QStringLiteral("export"), QStringLiteral("--run"), QString::number(summary.value(QStringLiteral("run_id")).toInt()),
+                                      QStringLiteral("--format"), QStringLiteral("model"), QStringLiteral("--role"), QStringLiteral("variant 2-quantize"),
+                                      QStringLiteral("--output"), exported, QStringLiteral("--db"), db});
+        QVERIFY2(out.exitCode == 0, qPrintable(out.err));
+        QCOMPARE(QFileInfo(exported).size(), QFileInfo(files[2]).size());
         // A run that kept no model is named.
         const Result missing = workbench({QStringLiteral("run"), example, QStringLiteral("--db"), db, QStringLiteral("--model.run_id=42"),
                                           QStringLiteral("--dataset.path=") + data, QStringLiteral("--json")});
