@@ -11,6 +11,7 @@
 #include "GraphTraining.h"
 #include "Int8Export.h"
 #include "TestData.h"
+#include "TorchScriptGraphs.h"
 #include "VariantMeasurer.h"
 #include "extension/RunKindRegistry.h"
 #include "jobs/JobRunner.h"
@@ -211,6 +212,54 @@ private Q_SLOTS:
         }
         QVERIFY(after <= before - std::int64_t(0.95 * double(before)) + std::int64_t(report.groups.size()));
         QCOMPARE(graph.forward(normalised(graph, images(2))).size(1), kClasses);
+    }
+
+    // A TorchScript classifier is read back layer by layer: the workbench's own file, and one
+    // written as plain TorchScript (as Python would script it); an operation the steps do not know
+    // is named, with the file.
+    void torchScriptClassifiersAreReadLayerByLayer()
+    {
+        const TrainedModel model = randomModel(QStringLiteral("gw-mobilenet"));
+        const QString file = dir_.filePath(QStringLiteral("workbench-model.pt"));
+        ModelExport::writeTorchScript(model, file);
+        const ConvGraph graph = graphOfTorchScript(file, InputSpec{1, 28, 28, {0.0}, {1.0}});
+        QVERIFY(qAbs(graph.input.mean.front() - 0.3) < 1e-6); // the module's own normalisation
+        const torch::Tensor raw = images(3);
+        torch::NoGradGuard noGrad;
+        QVERIFY(maxDifference(graph.forward(normalised(graph, raw)), ModelExport::predict(model, raw)) < 1e-4);
+        QCOMPARE(graph.classNames.size(), kClasses);
+
+        torch::jit::Module scripted("Plain");
+        scripted.register_buffer("w1", torch::randn({8, 1, 3, 3}) * 0.3);
+        scripted.register_buffer("b1", torch::zeros({8}));
+        scripted.register_buffer("fc", torch::randn({4, 8 * 14 * 14}) * 0.05);
+        scripted.define(R"(
+def forward(self, x: Tensor) -> Tensor:
+    y = torch.relu(torch.conv2d(x, self.w1, self.b1, [1, 1], [1, 1], [1, 1], 1))
+    y = torch.max_pool2d(y, [2], [], [0], [1], False)
+    return torch.linear(torch.flatten(y, 1), self.fc, None)
+)");
+        const QString plain = dir_.filePath(QStringLiteral("plain.pt"));
+        scripted.save(plain.toStdString());
+        const ConvGraph plainGraph = graphOfTorchScript(plain, InputSpec{1, 28, 28, {0.0}, {1.0}});
+        QVERIFY(maxDifference(plainGraph.forward(raw), scripted.forward({raw}).toTensor()) < 1e-5);
+        ConvGraph pruned = plainGraph.clone();
+        ChannelPruner::prune(pruned, PruneOptions{}); // the flatten's column blocks follow the conv
+        QCOMPARE(pruned.nodes.back().weight.size(1), 4 * 14 * 14);
+
+        torch::jit::Module odd("Odd");
+        odd.define("def forward(self, x: Tensor) -> Tensor:\n    return torch.sigmoid(x).flatten(1)\n");
+        const QString oddFile = dir_.filePath(QStringLiteral("odd.pt"));
+        odd.save(oddFile.toStdString());
+        try {
+            graphOfTorchScript(oddFile, InputSpec{});
+            QFAIL("a module with sigmoid was taken");
+        } catch (const Error &e) {
+            QVERIFY2(e.message().contains(QStringLiteral("aten::sigmoid")) && e.message().contains(oddFile), qPrintable(e.message()));
+        }
+        const QString notAModule = dir_.filePath(QStringLiteral("not-a-module.pt"));
+        test::writeBytes(notAModule, "not a zip at all");
+        QVERIFY_THROWS_EXCEPTION(Error, graphOfTorchScript(notAModule, InputSpec{}));
     }
 
     void badInputIsRefusedWithItsName()
@@ -514,7 +563,8 @@ private Q_SLOTS:
         };
         QCOMPARE(refused(R"({"kind": "compress", "compress": {"prune": {"ratio": 0.99}}})", QStringLiteral("compress.prune.ratio")), QString());
         QCOMPARE(refused(R"({"kind": "compress", "compress": {"steps": "prune, shrink"}})", QStringLiteral("'shrink'")), QString());
-        QCOMPARE(refused(R"({"kind": "compress", "model": {"source": "torchscript", "path": "m.pt"}})", QStringLiteral("'torchscript'")), QString());
+        QCOMPARE(refused(R"({"kind": "compress", "model": {"source": "torchscript", "path": "m.pt"}})", QStringLiteral("'model.input_size'")), QString());
+        QCOMPARE(refused(R"({"kind": "compress", "model": {"source": "bundled"}})", QStringLiteral("'bundled'")), QString());
         QCOMPARE(refused(R"({"kind": "compress", "compress": {"steps": "quantize, prune"}})", QStringLiteral("last step")), QString());
     }
 

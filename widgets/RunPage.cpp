@@ -174,7 +174,7 @@ void RunPage::setRun(const RunReport &r, const QList<ArtifactRecord> &artifacts,
     hardware_->setPlainText(QString::fromUtf8(QJsonDocument(r.hardware).toJson(QJsonDocument::Indented)));
     modelCard_->setMarkdown(ModelCard::withoutFrontMatter(ModelCard::render(r)));
     report_->setEnabled(true);
-    showParts(r.parts);
+    showParts(r.parts, r.energySource);
     artifacts_->setRowCount(int(artifacts.size()));
     for (int i = 0; i < artifacts.size(); ++i) {
         const ArtifactRecord &a = artifacts[i];
@@ -236,7 +236,7 @@ void RunPage::showCurves(const RunReport &r)
     rescaleCurves();
 }
 
-void RunPage::showParts(const std::vector<RunReport::Part> &parts)
+void RunPage::showParts(const std::vector<RunReport::Part> &parts, const QString &energySource)
 {
     const int at = tabs_->indexOf(parts_);
     if (parts.empty()) {
@@ -244,7 +244,7 @@ void RunPage::showParts(const std::vector<RunReport::Part> &parts)
             tabs_->removeTab(at);
         return;
     }
-    parts_->setParts(parts);
+    parts_->setParts(parts, energySource);
     // A compress run's variants are its result: its page opens on them.
     const bool variants = parts.front().scope.startsWith(QLatin1String("variant "));
     const QString title = variants ? tr("Variants") : tr("Parts");

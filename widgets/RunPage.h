@@ -72,7 +72,7 @@ private:
     void rescaleCurves();
     void showLiveSummary();
     /// The parts tab for @p parts, or none when there are none.
-    void showParts(const std::vector<RunReport::Part> &parts);
+    void showParts(const std::vector<RunReport::Part> &parts, const QString &energySource = QString());
 
     qint64 runId_ = 0;
     QJsonObject config_;

@@ -47,7 +47,7 @@ QString cell(double value)
 } // namespace
 
 RunPartsView::RunPartsView(QWidget *parent)
-    : QWidget(parent), table_(new QTableWidget), objective_(new QComboBox), cost_(new QComboBox), plot_(new ParetoPlot)
+    : QWidget(parent), table_(new QTableWidget), provenance_(new QLabel), objective_(new QComboBox), cost_(new QComboBox), plot_(new ParetoPlot)
 {
     table_->setObjectName(QStringLiteral("partsTable"));
     table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -78,12 +78,18 @@ RunPartsView::RunPartsView(QWidget *parent)
     splitter->setStretchFactor(1, 2);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
+    provenance_->setWordWrap(true);
+    layout->addWidget(provenance_);
     layout->addLayout(axes);
     layout->addWidget(splitter, 1);
 }
 
-void RunPartsView::setParts(const std::vector<RunReport::Part> &parts)
+void RunPartsView::setParts(const std::vector<RunReport::Part> &parts, const QString &energySource)
 {
+    provenance_->setText(energySource.isEmpty() ? QString()
+                                                : tr("Energy figures are %1 (the run's energy source); every part was measured in the same run, "
+                                                     "the same way.")
+                                                      .arg(energySource));
     parts_ = parts;
     QStringList names;
     for (const RunReport::Part &p : parts)

@@ -4,6 +4,7 @@
 #include <QWidget>
 
 class QComboBox;
+class QLabel;
 class QTableWidget;
 
 namespace gw {
@@ -18,7 +19,8 @@ class RunPartsView : public QWidget {
 public:
     explicit RunPartsView(QWidget *parent = nullptr);
 
-    void setParts(const std::vector<RunReport::Part> &parts);
+    /// @p energySource: whether the run's energy figures are measured or estimated, said above the table.
+    void setParts(const std::vector<RunReport::Part> &parts, const QString &energySource = QString());
     QTableWidget *table() const { return table_; }
     ParetoPlot *plot() const { return plot_; }
     /// The figure on each axis (names as stored: "accuracy", "energy_per_1k_inferences_j").
@@ -29,6 +31,7 @@ private:
 
     std::vector<RunReport::Part> parts_;
     QTableWidget *table_;
+    QLabel *provenance_;
     QComboBox *objective_;
     QComboBox *cost_;
     ParetoPlot *plot_;

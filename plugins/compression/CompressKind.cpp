@@ -131,7 +131,7 @@ std::vector<RunParameter> CompressKind::ownParameters() const
 QStringList CompressKind::sharedKeys() const
 {
     return {QStringLiteral("dataset"),          QStringLiteral("model.source"),        QStringLiteral("model.run_id"),
-            QStringLiteral("model.path"),       QStringLiteral("training.batch_size"), QStringLiteral("training.lr"),
+            QStringLiteral("model.path"),       QStringLiteral("model.input_size"), QStringLiteral("training.batch_size"), QStringLiteral("training.lr"),
             QStringLiteral("training.weight_decay"), QStringLiteral("training.patience"), QStringLiteral("training.threads"),
             QStringLiteral("energy")};
 }
@@ -155,12 +155,15 @@ void CompressKind::check(const RunConfig &config, const QString &origin) const
         throw Error::in(origin, QStringLiteral("'compress.steps': quantize must be the last step (the steps before it work on float weights)"));
     if (steps.count(QStringLiteral("quantize")) > 1)
         throw Error::in(origin, QStringLiteral("'compress.steps': quantize appears more than once"));
-    if (config.model.source != QStringLiteral("run") && config.model.source != QStringLiteral("safetensors"))
-        throw Error::in(origin, QStringLiteral("a compress run takes another run's model (model.source 'run') or a workbench safetensors file "
-                                               "('safetensors'); a '%1' model has no layers the steps can see")
-                                    .arg(config.model.source));
-    if (config.model.source == QStringLiteral("safetensors") && config.model.path.isEmpty())
-        throw Error::in(origin, QStringLiteral("'model.path' is required for model.source 'safetensors'"));
+    const QString source = config.model.source;
+    if (source != QStringLiteral("run") && source != QStringLiteral("safetensors") && source != QStringLiteral("torchscript"))
+        throw Error::in(origin, QStringLiteral("a compress run takes another run's model (model.source 'run'), a workbench safetensors file "
+                                               "('safetensors') or a TorchScript classifier ('torchscript'); a '%1' model is no trained classifier")
+                                    .arg(source));
+    if (source != QStringLiteral("run") && config.model.path.isEmpty())
+        throw Error::in(origin, QStringLiteral("'model.path' is required for model.source '%1'").arg(source));
+    if (source == QStringLiteral("torchscript") && !config.model.inputSize)
+        throw Error::in(origin, QStringLiteral("'model.input_size' ([channels, height, width]) is required for a TorchScript model"));
 }
 
 std::unique_ptr<RunWork> CompressKind::createWork(const RunConfig &) const

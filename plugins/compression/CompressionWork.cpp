@@ -1,6 +1,7 @@
 #include "CompressionWork.h"
 
 #include "ArchitectureGraphs.h"
+#include "TorchScriptGraphs.h"
 #include "ChannelPruner.h"
 #include "CompressKind.h"
 #include "Error.h"
@@ -49,9 +50,9 @@ qint64 latestRunWithModel(const Database &db, qint64 self)
     return latest;
 }
 
-/// The input model, where it came from (for people), and the run that kept it (0: a file).
+/// The input model as a graph, where it came from (for people), and the run that kept it (0: a file).
 struct InputModel {
-    TrainedModel model;
+    ConvGraph graph;
     QString origin;
     qint64 runId = 0;
 };
@@ -60,10 +61,19 @@ InputModel inputModel(RunContext &context)
 {
     const RunConfig &config = context.config();
     if (config.model.source == QStringLiteral("safetensors"))
-        return {ModelExport::readSafetensors(config.model.path), config.model.path, 0};
+        return {graphOf(ModelExport::readSafetensors(config.model.path)), config.model.path, 0};
+    if (config.model.source == QStringLiteral("torchscript")) {
+        InputSpec input;
+        input.channels = (*config.model.inputSize)[0];
+        input.rows = (*config.model.inputSize)[1];
+        input.cols = (*config.model.inputSize)[2];
+        input.mean.assign(std::size_t(input.channels), 0.0);
+        input.std.assign(std::size_t(input.channels), 1.0);
+        return {graphOfTorchScript(config.model.path, input), config.model.path, 0};
+    }
     const qint64 runId = config.model.runId > 0 ? config.model.runId : latestRunWithModel(context.database(), context.runId());
     const QString file = context.inputArtifact(runId, QStringLiteral("model"), QStringLiteral("safetensors"));
-    return {ModelExport::readSafetensors(file), QStringLiteral("run %1 (%2)").arg(runId).arg(file), runId};
+    return {graphOf(ModelExport::readSafetensors(file)), QStringLiteral("run %1 (%2)").arg(runId).arg(file), runId};
 }
 
 /// The config of the run that kept the input model, when it can be read.
@@ -141,9 +151,8 @@ WorkOutcome CompressionWork::execute(RunContext &context)
 
     MeasuredWindow loading(context, QStringLiteral("data"));
     const InputModel input = inputModel(context);
-    const TrainedModel &model = input.model;
     const QString origin = input.origin;
-    const ConvGraph reference = graphOf(model);
+    const ConvGraph &reference = input.graph;
     const bool fromInputRun = parameter<std::string>(config, "compress.labels") == "input-run" && input.runId > 0;
     const std::optional<RunConfig> inputConfig = fromInputRun ? configOfRun(context, input.runId) : std::nullopt;
     // The input run's images (and, below, its labels), or the config's dataset.
@@ -152,12 +161,12 @@ WorkOutcome CompressionWork::execute(RunContext &context)
         dataConfig.dataset = inputConfig->dataset;
         dataConfig.seed = inputConfig->seed;
     }
-    const Datasets data = loadDatasets(dataConfig, model.input, context);
+    const Datasets data = loadDatasets(dataConfig, reference.input, context);
     const ImageDataset train = trainingSubset(data.train, dataConfig, context);
     const TrainingSplit split = labelledSplit(context, train, inputConfig, input.runId);
     loading.finish();
     outcome.summary.insert(QStringLiteral("model_origin"), origin);
-    outcome.summary.insert(QStringLiteral("architecture"), model.architecture);
+    outcome.summary.insert(QStringLiteral("architecture"), reference.architecture);
     context.workStarts();
 
     TrainingOptions training;
