@@ -457,6 +457,29 @@ def forward(self, x: Tensor) -> Tensor:
         QVERIFY_THROWS_EXCEPTION(Error, studentGraph(QStringLiteral("giant"), teacher.input, teacher.classNames, 1));
     }
 
+    // A student named by the config: any width of gw-mobilenet, or a model file from its own weights.
+    void aStudentMayBeNamed()
+    {
+        const TrainedModel teacher = randomModel(QStringLiteral("gw-mobilenet"));
+        const qint64 half = studentGraph(QStringLiteral("gw-mobilenet-0.5"), teacher.input, teacher.classNames, 1).multiplyAdds();
+        QVERIFY(studentGraph(QStringLiteral("gw-mobilenet-0.75"), teacher.input, teacher.classNames, 1).multiplyAdds() > half);
+        QVERIFY(!isStudentName(QStringLiteral("gw-mobilenet-1.5")));
+        QVERIFY(!isStudentName(QStringLiteral("gw-mobilenet-0")));
+        const QString file = dir_.filePath(QStringLiteral("student.safetensors"));
+        const TrainedModel small = randomModel(ModelExport::kSmallCnn);
+        ModelExport::writeSafetensors(small, file, {});
+        const ConvGraph fromFile = studentGraph(file, teacher.input, teacher.classNames, 1);
+        torch::NoGradGuard noGrad;
+        QVERIFY(maxDifference(fromFile.forward(normalised(fromFile, images(2))), ModelExport::predict(small, images(2))) < 1e-4); // its own weights
+        QStringList five = teacher.classNames.mid(0, 5);
+        try {
+            studentGraph(file, teacher.input, five, 1);
+            QFAIL("a student of other classes was taken");
+        } catch (const Error &e) {
+            QVERIFY2(e.message().contains(file) && e.message().contains(QStringLiteral("10 classes")), qPrintable(e.message()));
+        }
+    }
+
     // Distillation from a safetensors model: the student and its CE-only control are both measured;
     // a student no smaller than its teacher is refused with both sizes named.
     void distillationMakesAStudentAndItsControl()
@@ -565,6 +588,7 @@ def forward(self, x: Tensor) -> Tensor:
         QCOMPARE(refused(R"({"kind": "compress", "compress": {"steps": "prune, shrink"}})", QStringLiteral("'shrink'")), QString());
         QCOMPARE(refused(R"({"kind": "compress", "model": {"source": "torchscript", "path": "m.pt"}})", QStringLiteral("'model.input_size'")), QString());
         QCOMPARE(refused(R"({"kind": "compress", "model": {"source": "bundled"}})", QStringLiteral("'bundled'")), QString());
+        QCOMPARE(refused(R"({"kind": "compress", "compress": {"steps": "distil", "distil": {"student": "giant"}}})", QStringLiteral("'giant'")), QString());
         QCOMPARE(refused(R"({"kind": "compress", "compress": {"steps": "quantize, prune"}})", QStringLiteral("last step")), QString());
     }
 

@@ -1,6 +1,10 @@
 #include "ArchitectureGraphs.h"
 
 #include "Error.h"
+#include "TorchScriptGraphs.h"
+
+#include <QRegularExpression>
+#include <optional>
 
 #include <algorithm>
 #include <torch/torch.h>
@@ -167,10 +171,47 @@ QStringList studentNames()
     return {QStringLiteral("gw-mobilenet-0.5"), QStringLiteral("gw-mobilenet-0.25"), ModelExport::kSmallCnn};
 }
 
+namespace {
+
+/// The width of "gw-mobilenet-W", or nothing for another name.
+std::optional<double> mobileNetWidth(const QString &name)
+{
+    static const QRegularExpression pattern(QStringLiteral("^gw-mobilenet-([0-9]*\\.?[0-9]+)$"));
+    const QRegularExpressionMatch m = pattern.match(name);
+    if (!m.hasMatch())
+        return std::nullopt;
+    const double width = m.captured(1).toDouble();
+    return width > 0 && width <= 1 ? std::optional<double>(width) : std::nullopt;
+}
+
+bool isModelFile(const QString &name)
+{
+    return name.endsWith(QLatin1String(".safetensors")) || name.endsWith(QLatin1String(".pt"));
+}
+
+} // namespace
+
+bool isStudentName(const QString &name)
+{
+    return name == ModelExport::kSmallCnn || mobileNetWidth(name) || isModelFile(name);
+}
+
 ConvGraph studentGraph(const QString &name, const InputSpec &input, const QStringList &classNames, std::uint64_t seed)
 {
-    if (!studentNames().contains(name))
-        throw Error(QStringLiteral("unknown student '%1' (%2)").arg(name, studentNames().join(QStringLiteral(", "))));
+    if (!isStudentName(name))
+        throw Error(QStringLiteral("unknown student '%1' (gw-mobilenet-W with 0 < W <= 1, such as %2, or a .safetensors or .pt model file)")
+                        .arg(name, studentNames().join(QStringLiteral(", "))));
+    if (isModelFile(name)) {
+        ConvGraph own = name.endsWith(QLatin1String(".pt")) ? graphOfTorchScript(name, input) : graphOf(ModelExport::readSafetensors(name));
+        if (own.input.channels != input.channels || own.input.rows != input.rows || own.input.cols != input.cols)
+            throw Error::in(name, QStringLiteral("the student takes %1x%2x%3 images, its teacher %4x%5x%6")
+                                      .arg(own.input.channels).arg(own.input.rows).arg(own.input.cols)
+                                      .arg(input.channels).arg(input.rows).arg(input.cols));
+        if (own.nodes.back().weight.size(0) != classNames.size())
+            throw Error::in(name, QStringLiteral("the student gives %1 classes, its teacher %2").arg(own.nodes.back().weight.size(0)).arg(classNames.size()));
+        own.classNames = classNames;
+        return own;
+    }
     torch::manual_seed(seed);
     ConvGraph graph;
     graph.architecture = name;
@@ -248,7 +289,7 @@ ConvGraph studentGraph(const QString &name, const InputSpec &input, const QStrin
         linear(QStringLiteral("fc2"), x, 128, classes);
         return graph;
     }
-    const double width = name.endsWith(QLatin1String("0.25")) ? 0.25 : 0.5;
+    const double width = *mobileNetWidth(name);
     const auto scaled = [width](int channels) { return std::max<std::int64_t>(8, std::int64_t(channels * width)); };
     std::int64_t channels = scaled(32);
     int x = batchNormRelu(QStringLiteral("stem.1"), conv(QStringLiteral("stem.0"), -1, input.channels, channels, 3, 1, 1, 1, false), channels);

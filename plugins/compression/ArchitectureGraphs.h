@@ -10,12 +10,17 @@ namespace gw::compression {
 /// missing tensor, and a model without a head (a pretrained feature extractor: no accuracy to keep).
 ConvGraph graphOf(const TrainedModel &model);
 
-/// The students distillation can train: gw-mobilenet at half or a quarter of its widths, or the
-/// small CNN.
+/// The students distillation offers by name: gw-mobilenet at half or a quarter of its widths, or the
+/// small CNN. Any width is named the same way ("gw-mobilenet-0.75"), and a model file can be a student.
 QStringList studentNames();
-/// A student @p name for @p input images and @p classNames, with fresh weights (Kaiming-normal
-/// convolutions, batch norms at identity, a small random head), seeded. Throws Error for an
-/// unknown name.
+/// The student @p name for @p input images and @p classNames:
+///  - "gw-mobilenet-W" (0 < W <= 1: every width times W, at least 8) or "small-cnn", with fresh
+///    weights (Kaiming-normal convolutions, batch norms at identity, a small random head), seeded;
+///  - a workbench safetensors model or a TorchScript classifier file, starting from its own weights
+///    (it must take the same images and give the same classes).
+/// Throws Error naming what is wrong.
 ConvGraph studentGraph(const QString &name, const InputSpec &input, const QStringList &classNames, std::uint64_t seed);
+/// Whether @p name names a student studentGraph can make (a file is checked when it is made).
+bool isStudentName(const QString &name);
 
 } // namespace gw::compression

@@ -93,9 +93,11 @@ std::vector<RunParameter> CompressKind::ownParameters() const
                             {QStringLiteral("layer"), QStringLiteral("global")}),
             numberParameter("compress.prune.recovery_epochs", ParameterType::Integer, "Recovery epochs",
                             "Training after pruning, at most this many epochs (training.patience stops it earlier); 0: none.", 3, 0, 100),
-            choiceParameter("compress.distil.student", "Student",
-                            "The smaller network distillation trains: gw-mobilenet at half or a quarter of its widths, or the small CNN.",
-                            studentNames()),
+            RunParameters::pluginParameter(QStringLiteral("compress.distil.student"), ParameterType::Text, QStringLiteral("Student"),
+                                           QStringLiteral("The smaller network distillation trains: gw-mobilenet-W (every width times W, e.g. "
+                                                          "gw-mobilenet-0.5, gw-mobilenet-0.25) or small-cnn from fresh weights, or a .safetensors "
+                                                          "or .pt model file from its own weights."),
+                                           "gw-mobilenet-0.5"),
             numberParameter("compress.distil.temperature", ParameterType::Number, "Temperature",
                             "Softens both networks' outputs in the distillation loss (Hinton et al.: 4).", 4, 0.1, 50),
             numberParameter("compress.distil.alpha", ParameterType::Number, "Weight of the teacher",
@@ -155,6 +157,11 @@ void CompressKind::check(const RunConfig &config, const QString &origin) const
         throw Error::in(origin, QStringLiteral("'compress.steps': quantize must be the last step (the steps before it work on float weights)"));
     if (steps.count(QStringLiteral("quantize")) > 1)
         throw Error::in(origin, QStringLiteral("'compress.steps': quantize appears more than once"));
+    const QString student = QString::fromStdString(RunParameters::find(QStringLiteral("compress.distil.student"))->get(config).get<std::string>());
+    if (steps.contains(QStringLiteral("distil")) && !isStudentName(student))
+        throw Error::in(origin, QStringLiteral("'compress.distil.student' '%1' is no student: gw-mobilenet-W with 0 < W <= 1 (e.g. gw-mobilenet-0.5), "
+                                               "small-cnn, or a .safetensors or .pt model file")
+                                    .arg(student));
     const QString source = config.model.source;
     if (source != QStringLiteral("run") && source != QStringLiteral("safetensors") && source != QStringLiteral("torchscript"))
         throw Error::in(origin, QStringLiteral("a compress run takes another run's model (model.source 'run'), a workbench safetensors file "
