@@ -380,6 +380,23 @@ def forward(self, x: Tensor) -> Tensor:
         QVERIFY_THROWS_EXCEPTION(Error, Int8Export::write(folded, QStringLiteral("int4"), normalised(folded, raw), file));
     }
 
+    // A layer int8 cannot do runs in float between int8 layers, named in the notices, and the file still runs.
+    void aLayerInt8CannotDoFallsBackToFloat()
+    {
+        const ConvGraph unfolded = graphOf(randomModel(QStringLiteral("gw-mobilenet"))); // batch norms and the standardisation left in
+        const torch::Tensor raw = images(16);
+        const QString file = dir_.filePath(QStringLiteral("fallback.pt"));
+        const QStringList notices = Int8Export::write(unfolded, QStringLiteral("static"), normalised(unfolded, raw), file);
+        QVERIFY2(notices.join(QLatin1Char('\n')).contains(QStringLiteral("'blocks.0.dw_bn' (batch norm) runs in float")), qPrintable(notices.join(QLatin1Char('\n'))));
+        QVERIFY(notices.join(QLatin1Char('\n')).contains(QStringLiteral("(standardisation) runs in float")));
+        Int8Export::useEngine(Int8Export::engines().first());
+        torch::jit::Module loaded = torch::jit::load(file.toStdString());
+        torch::NoGradGuard noGrad;
+        const torch::Tensor expected = unfolded.forward(normalised(unfolded, raw));
+        const double range = (expected.max() - expected.min()).item<double>();
+        QVERIFY(maxDifference(loaded.forward({raw}).toTensor(), expected) <= 0.1 * range);
+    }
+
     // The simulated int8 forward (quantization-aware training's) computes what the int8 file does.
     void fakeQuantizationSimulatesTheInt8Form()
     {
@@ -561,6 +578,7 @@ def forward(self, x: Tensor) -> Tensor:
         for (const ArtifactRecord &a : ArtifactRepository(store).list(s.runId))
             kept += a.role.startsWith(QStringLiteral("variant "));
         QCOMPARE(kept, 7); // TorchScript of each, safetensors of the float ones
+        QVERIFY(ArtifactRepository(store).find(s.runId, QStringLiteral("variants"), QStringLiteral("json"))); // what each variant is, for the window
         const QJsonObject int8 = variants[3].toObject();
         QCOMPARE(int8.value(QStringLiteral("precision")).toString(), QStringLiteral("int8 static"));
         QVERIFY(Int8Export::engines().contains(int8.value(QStringLiteral("quantized_engine")).toString()));

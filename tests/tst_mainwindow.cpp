@@ -616,15 +616,25 @@ private Q_SLOTS:
                         {QStringLiteral("variant 1-prune"), {{QStringLiteral("accuracy"), 0.88}, {QStringLiteral("energy_per_1k_inferences_j"), 1.0},
                                                              {QStringLiteral("latency_ms_batch1"), 0.3}}},
                         {QStringLiteral("variant 2-quantize"), {{QStringLiteral("accuracy"), 0.85}, {QStringLiteral("energy_per_1k_inferences_j"), 1.5}}}};
+        // The run's table of variants (an artifact) says what each one is.
+        test::writeBytes(dir_.filePath(QStringLiteral("variants.json")),
+                         R"([{"name": "input", "description": "the input model"}, {"name": "2-quantize", "description": "int8: calibrated"}])");
+        ArtifactRecord table;
+        table.role = QStringLiteral("variants");
+        table.format = QStringLiteral("json");
+        table.path = QStringLiteral("variants.json");
         RunPage page;
-        page.setRun(report, {}, dir_.path());
+        page.setRun(report, {table}, dir_.path());
         QCOMPARE(page.tabs()->currentWidget(), page.partsView());
         QCOMPARE(page.tabs()->tabText(page.tabs()->currentIndex()), QStringLiteral("Variants"));
-        QTableWidget *table = page.partsView()->table();
-        QCOMPARE(table->rowCount(), 3);
-        QCOMPARE(table->verticalHeaderItem(0)->text(), QStringLiteral("variant input")); // in the order the run reported them
-        QCOMPARE(table->horizontalHeaderItem(0)->text(), QStringLiteral("test accuracy"));
-        QCOMPARE(table->item(2, 2)->text(), QStringLiteral("–")); // a figure one part lacks
+        QTableWidget *parts = page.partsView()->table();
+        QCOMPARE(parts->rowCount(), 3);
+        QCOMPARE(parts->verticalHeaderItem(0)->text(), QStringLiteral("variant input")); // in the order the run reported them
+        QCOMPARE(parts->horizontalHeaderItem(0)->text(), QStringLiteral("test accuracy"));
+        QCOMPARE(parts->item(2, 2)->text(), QStringLiteral("–")); // a figure one part lacks
+        QCOMPARE(parts->horizontalHeaderItem(3)->text(), QStringLiteral("What it is"));
+        QCOMPARE(parts->item(2, 3)->text(), QStringLiteral("int8: calibrated"));
+        QCOMPARE(parts->item(1, 3)->text(), QString()); // a variant the table does not describe
         const std::vector<bool> &frontier = page.partsView()->plot()->frontier();
         QCOMPARE(frontier, (std::vector<bool>{true, true, false})); // the int8 one is dominated by the pruned one
         // A run without parts has no such tab.

@@ -8,6 +8,8 @@
 #include "report/ModelCard.h"
 
 #include <QDir>
+#include <QFile>
+#include <QJsonArray>
 #include <QHeaderView>
 #include <QJsonObject>
 #include <QJsonDocument>
@@ -174,7 +176,16 @@ void RunPage::setRun(const RunReport &r, const QList<ArtifactRecord> &artifacts,
     hardware_->setPlainText(QString::fromUtf8(QJsonDocument(r.hardware).toJson(QJsonDocument::Indented)));
     modelCard_->setMarkdown(ModelCard::withoutFrontMatter(ModelCard::render(r)));
     report_->setEnabled(true);
-    showParts(r.parts, r.energySource);
+    // A compress run keeps its variants' table: what each variant is goes beside its figures.
+    QMap<QString, QString> descriptions;
+    for (const ArtifactRecord &a : artifacts)
+        if (a.role == QStringLiteral("variants") && a.format == QStringLiteral("json")) {
+            QFile table(QDir(cacheDirectory).filePath(a.path));
+            if (table.open(QIODevice::ReadOnly))
+                for (const QJsonValue &v : QJsonDocument::fromJson(table.readAll()).array())
+                    descriptions.insert(QStringLiteral("variant %1").arg(v[QStringLiteral("name")].toString()), v[QStringLiteral("description")].toString());
+        }
+    showParts(r.parts, r.energySource, descriptions);
     artifacts_->setRowCount(int(artifacts.size()));
     for (int i = 0; i < artifacts.size(); ++i) {
         const ArtifactRecord &a = artifacts[i];
@@ -236,7 +247,7 @@ void RunPage::showCurves(const RunReport &r)
     rescaleCurves();
 }
 
-void RunPage::showParts(const std::vector<RunReport::Part> &parts, const QString &energySource)
+void RunPage::showParts(const std::vector<RunReport::Part> &parts, const QString &energySource, const QMap<QString, QString> &descriptions)
 {
     const int at = tabs_->indexOf(parts_);
     if (parts.empty()) {
@@ -244,7 +255,7 @@ void RunPage::showParts(const std::vector<RunReport::Part> &parts, const QString
             tabs_->removeTab(at);
         return;
     }
-    parts_->setParts(parts, energySource);
+    parts_->setParts(parts, energySource, descriptions);
     // A compress run's variants are its result: its page opens on them.
     const bool variants = parts.front().scope.startsWith(QLatin1String("variant "));
     const QString title = variants ? tr("Variants") : tr("Parts");

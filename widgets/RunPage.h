@@ -72,7 +72,8 @@ private:
     void rescaleCurves();
     void showLiveSummary();
     /// The parts tab for @p parts, or none when there are none.
-    void showParts(const std::vector<RunReport::Part> &parts, const QString &energySource = QString());
+    void showParts(const std::vector<RunReport::Part> &parts, const QString &energySource = QString(),
+                   const QMap<QString, QString> &descriptions = {});
 
     qint64 runId_ = 0;
     QJsonObject config_;

@@ -84,7 +84,7 @@ RunPartsView::RunPartsView(QWidget *parent)
     layout->addWidget(splitter, 1);
 }
 
-void RunPartsView::setParts(const std::vector<RunReport::Part> &parts, const QString &energySource)
+void RunPartsView::setParts(const std::vector<RunReport::Part> &parts, const QString &energySource, const QMap<QString, QString> &descriptions)
 {
     provenance_->setText(energySource.isEmpty() ? QString()
                                                 : tr("Energy figures are %1 (the run's energy source); every part was measured in the same run, "
@@ -102,12 +102,15 @@ void RunPartsView::setParts(const std::vector<RunReport::Part> &parts, const QSt
             names.prepend(first);
     table_->clear();
     table_->setRowCount(int(parts.size()));
-    table_->setColumnCount(int(names.size()));
+    const bool described = !descriptions.isEmpty();
+    table_->setColumnCount(int(names.size()) + (described ? 1 : 0));
     QStringList headers;
     for (const QString &n : names) {
         const ResultMetric m = metricOf(n);
         headers << (m.unit.isEmpty() ? m.title : QStringLiteral("%1 (%2)").arg(m.title, m.unit));
     }
+    if (described)
+        headers << tr("What it is");
     table_->setHorizontalHeaderLabels(headers);
     QStringList rows;
     for (int r = 0; r < int(parts.size()); ++r) {
@@ -117,6 +120,12 @@ void RunPartsView::setParts(const std::vector<RunReport::Part> &parts, const QSt
             auto *item = new QTableWidgetItem(it == parts[std::size_t(r)].figures.cend() ? QStringLiteral("–") : cell(*it));
             item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
             table_->setItem(r, c, item);
+        }
+        if (described) {
+            const QString text = descriptions.value(parts[std::size_t(r)].scope);
+            auto *item = new QTableWidgetItem(text);
+            item->setToolTip(text);
+            table_->setItem(r, int(names.size()), item);
         }
     }
     table_->setVerticalHeaderLabels(rows);

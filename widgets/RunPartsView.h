@@ -20,7 +20,9 @@ public:
     explicit RunPartsView(QWidget *parent = nullptr);
 
     /// @p energySource: whether the run's energy figures are measured or estimated, said above the table.
-    void setParts(const std::vector<RunReport::Part> &parts, const QString &energySource = QString());
+    /// @p descriptions: what each part is, by its scope ("variant 2-quantize" -> "int8: ..."), in a last column.
+    void setParts(const std::vector<RunReport::Part> &parts, const QString &energySource = QString(),
+                  const QMap<QString, QString> &descriptions = {});
     QTableWidget *table() const { return table_; }
     ParetoPlot *plot() const { return plot_; }
     /// The figure on each axis (names as stored: "accuracy", "energy_per_1k_inferences_j").

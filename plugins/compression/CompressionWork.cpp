@@ -18,9 +18,11 @@
 #include "store/ArtifactRepository.h"
 #include "store/LabelRepository.h"
 #include "store/RunRepository.h"
+#include "util/Files.h"
 
 #include <QDir>
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <numeric>
 #include <random>
 #include <nlohmann/json.hpp>
@@ -437,6 +439,10 @@ WorkOutcome CompressionWork::execute(RunContext &context)
         current = std::move(next);
     }
     outcome.summary.insert(QStringLiteral("variants"), variants);
+    // The variants' table with what each is, kept with the run: the window shows it beside their figures.
+    const QString table = QDir(folder).filePath(QStringLiteral("variants.json"));
+    AtomicFile::writeWhole(table, QJsonDocument(variants).toJson(QJsonDocument::Indented), QStringLiteral("the variants' table"));
+    context.recordArtifact(QStringLiteral("variants"), QStringLiteral("json"), table, 0);
     return outcome;
 }
 
