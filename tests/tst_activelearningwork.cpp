@@ -2,6 +2,7 @@
 // random-weights backbone: every strategy, every stopping rule, the noisy oracle, label import,
 // and what is stored per round.
 #include "ConstantPowerSource.h"
+#include "ScriptedRun.h"
 #include "TestData.h"
 #include "activelearning/InteractiveOracle.h"
 #include "activelearning/LabelTransfer.h"
@@ -47,17 +48,7 @@ private:
         return c;
     }
 
-    RunSummary run(const RunConfig &config)
-    {
-        auto *job = new RunJob(config, store());
-        job->setPowerSource(std::make_unique<test::ConstantPowerSource>(20.0, 2.0));
-        JobRunner runner(job);
-        QSignalSpy finished(job, &RunJob::finished);
-        runner.start();
-        if (!finished.wait(120000))
-            return {};
-        return finished.at(0).at(0).value<RunSummary>();
-    }
+    RunSummary run(const RunConfig &config) { return test::runScripted(config, store()); }
 
 private Q_SLOTS:
     void initTestCase()

@@ -5,7 +5,7 @@
 #include "ArchitectureGraphs.h"
 #include "ChannelPruner.h"
 #include "CompressKind.h"
-#include "ConstantPowerSource.h"
+#include "ScriptedRun.h"
 #include "ConvGraph.h"
 #include "Error.h"
 #include "GraphTraining.h"
@@ -626,17 +626,7 @@ private:
         return config;
     }
 
-    static RunSummary runToEnd(const RunConfig &config, const QString &db)
-    {
-        auto *job = new RunJob(config, db);
-        job->setPowerSource(std::make_unique<test::ConstantPowerSource>(20.0, 2.0));
-        JobRunner runner(job);
-        QSignalSpy finished(job, &RunJob::finished);
-        runner.start();
-        if (!finished.wait(120000))
-            return {};
-        return finished.at(0).at(0).value<RunSummary>();
-    }
+    static RunSummary runToEnd(const RunConfig &config, const QString &db) { return test::runScripted(config, db); }
 };
 
 QTEST_GUILESS_MAIN(TestCompression)

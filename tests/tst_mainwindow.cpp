@@ -627,6 +627,11 @@ private Q_SLOTS:
         page.setRun(report, {table}, dir_.path());
         QCOMPARE(page.tabs()->currentWidget(), page.partsView());
         QCOMPARE(page.tabs()->tabText(page.tabs()->currentIndex()), QStringLiteral("Variants"));
+        // A run with variants needs no more height than one without: the window keeps its default size.
+        RunPage plain;
+        plain.setRun(RunReport(), {}, dir_.path());
+        QVERIFY2(page.minimumSizeHint().height() <= plain.minimumSizeHint().height(),
+                 qPrintable(QStringLiteral("%1 > %2").arg(page.minimumSizeHint().height()).arg(plain.minimumSizeHint().height())));
         QTableWidget *parts = page.partsView()->table();
         QCOMPARE(parts->rowCount(), 3);
         QCOMPARE(parts->verticalHeaderItem(0)->text(), QStringLiteral("variant input")); // in the order the run reported them

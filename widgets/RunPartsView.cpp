@@ -2,6 +2,7 @@
 
 #include "ParetoPlot.h"
 #include "PlotExport.h"
+#include "QCustomPlotInclude.h"
 
 #include <QComboBox>
 #include <QFileDialog>
@@ -50,6 +51,8 @@ RunPartsView::RunPartsView(QWidget *parent)
     : QWidget(parent), table_(new QTableWidget), provenance_(new QLabel), objective_(new QComboBox), cost_(new QComboBox), plot_(new ParetoPlot)
 {
     table_->setObjectName(QStringLiteral("partsTable"));
+    table_->setMinimumHeight(60);
+    plot_->plot()->setMinimumHeight(150);
     table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
     table_->setAlternatingRowColors(true);
     table_->setTabKeyNavigation(false);
@@ -70,6 +73,7 @@ RunPartsView::RunPartsView(QWidget *parent)
     axes->addWidget(new QLabel(tr("against")));
     axes->addWidget(cost_);
     axes->addStretch(1);
+    axes->addWidget(provenance_); // one line: a run page with parts is no taller than one without
     axes->addWidget(exportButton);
     auto *splitter = new QSplitter(Qt::Vertical);
     splitter->addWidget(table_);
@@ -78,18 +82,17 @@ RunPartsView::RunPartsView(QWidget *parent)
     splitter->setStretchFactor(1, 2);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    provenance_->setWordWrap(true);
-    layout->addWidget(provenance_);
     layout->addLayout(axes);
     layout->addWidget(splitter, 1);
 }
 
 void RunPartsView::setParts(const std::vector<RunReport::Part> &parts, const QString &energySource, const QMap<QString, QString> &descriptions)
 {
-    provenance_->setText(energySource.isEmpty() ? QString()
-                                                : tr("Energy figures are %1 (the run's energy source); every part was measured in the same run, "
-                                                     "the same way.")
-                                                      .arg(energySource));
+    provenance_->setText(energySource.isEmpty() ? QString() : tr("energy: %1").arg(energySource));
+    provenance_->setToolTip(energySource.isEmpty() ? QString()
+                                                   : tr("Energy figures are %1 (the run's energy source); every part was measured in the same run, "
+                                                        "the same way.")
+                                                         .arg(energySource));
     parts_ = parts;
     QStringList names;
     for (const RunReport::Part &p : parts)
