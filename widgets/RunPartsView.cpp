@@ -9,11 +9,13 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLocale>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSplitter>
 #include <QTableWidget>
 #include <QVBoxLayout>
+#include <cmath>
 
 namespace gw {
 
@@ -42,6 +44,9 @@ ResultMetric metricOf(const QString &name)
 
 QString cell(double value)
 {
+    // Counts (bytes, parameters, multiply-adds) whole and grouped, "832,160" rather than "8.3216e+05".
+    if (std::abs(value) >= 1000 && value == std::floor(value) && std::abs(value) < 1e15)
+        return QLocale(QLocale::English).toString(qint64(value));
     return QString::number(value, 'g', 5);
 }
 
