@@ -1,0 +1,74 @@
+#include "UpdateCodec.h"
+
+#include "Error.h"
+
+#include <cmath>
+#include <torch/torch.h>
+
+namespace gw::federated {
+
+std::int64_t EncodedUpdate::wireBytes() const
+{
+    const std::int64_t count = indices.defined() ? indices.numel() : length;
+    return (indices.defined() ? 4 * count : 0) + (eightBit ? count + 4 : 4 * count);
+}
+
+torch::Tensor EncodedUpdate::decode() const
+{
+    const torch::Tensor v = eightBit ? values.to(torch::kFloat32) * scale : values;
+    if (!indices.defined())
+        return v.clone();
+    torch::Tensor dense = torch::zeros({length});
+    dense.index_put_({indices}, v);
+    return dense;
+}
+
+EncodedUpdate UpdateCodec::encode(int client, const torch::Tensor &update)
+{
+    torch::NoGradGuard noGrad;
+    const std::int64_t n = update.numel();
+    torch::Tensor full = update.detach().to(torch::kFloat32).flatten();
+    if (errorFeedback_)
+        full = full + residual(client, n);
+    EncodedUpdate out;
+    out.length = n;
+    torch::Tensor kept = full;
+    if (topK_ < 1) {
+        const std::int64_t k = std::max<std::int64_t>(1, std::int64_t(std::llround(topK_ * double(n))));
+        out.indices = std::get<0>(std::get<1>(full.abs().topk(k)).sort());
+        kept = full.index_select(0, out.indices);
+    }
+    if (eightBit_) {
+        out.eightBit = true;
+        out.scale = std::max(kept.abs().max().item<double>() / 127.0, 1e-12);
+        out.values = (kept / out.scale).round().clamp(-127, 127).to(torch::kInt8);
+    } else {
+        out.values = kept.clone();
+    }
+    if (errorFeedback_)
+        residuals_[client] = full - out.decode(); // what was not sent, rounding included, goes next round
+    return out;
+}
+
+torch::Tensor UpdateCodec::residual(int client, std::int64_t length) const
+{
+    const auto it = residuals_.find(client);
+    return it == residuals_.end() ? torch::zeros({length}) : it->second;
+}
+
+torch::Tensor weightedMean(const std::vector<torch::Tensor> &updates, const std::vector<double> &weights)
+{
+    if (updates.empty() || updates.size() != weights.size())
+        throw Error(QStringLiteral("FedAvg needs one weight per update and at least one update (got %1 and %2)").arg(updates.size()).arg(weights.size()));
+    double total = 0;
+    torch::Tensor sum = torch::zeros_like(updates.front());
+    for (std::size_t i = 0; i < updates.size(); ++i) {
+        sum += updates[i] * weights[i];
+        total += weights[i];
+    }
+    if (!(total > 0))
+        throw Error(QStringLiteral("FedAvg's weights sum to %1: no client reported any samples").arg(total));
+    return sum / total;
+}
+
+} // namespace gw::federated
