@@ -2,10 +2,13 @@
 // minimum-size rule), FedAvg's weighted mean, top-k with error feedback (mass conserved over rounds),
 // 8-bit updates, and the bytes a known sparse update takes on the wire.
 #include "ClientPartition.h"
+#include "DeviceProfiles.h"
+#include "RoundClock.h"
 #include "Error.h"
 #include "UpdateCodec.h"
 
 #include <QtTest>
+#include <cmath>
 #include <random>
 #include <set>
 #include <torch/torch.h>
@@ -157,6 +160,69 @@ private Q_SLOTS:
         // Without feedback the remainder is simply lost.
         UpdateCodec lossy(0.05, false, false);
         QCOMPARE(lossy.residual(3, 500).abs().sum().item<double>(), 0.0);
+    }
+
+    void deviceProfilesReadAndBadOnesAreNamed()
+    {
+        const QByteArray good = "# a comment\n"
+                                "device_class,seconds_per_sample,busy_w,idle_w,uplink_mbps,downlink_mbps,network_j_per_byte,available_from_h,available_to_h,region\n"
+                                "phone,0.01,4,0.5,10,40,2e-7,22,6,FRA\n"
+                                "laptop,0.002,30,8,50,100,5e-8,0,24,DEU\n";
+        const std::vector<DeviceProfile> profiles = readDeviceProfiles(good, QStringLiteral("devices.csv"));
+        QCOMPARE(profiles.size(), std::size_t(2));
+        QCOMPARE(profiles[0].busyW, 4.0);
+        QVERIFY(profiles[0].availableAt(23) && profiles[0].availableAt(3) && !profiles[0].availableAt(12)); // overnight
+        QCOMPARE(profiles[0].hoursLeftAt(23), 7.0);
+        QVERIFY(std::isinf(profiles[1].hoursLeftAt(12)));
+        const auto refused = [](const QByteArray &csv, const QString &expected) {
+            try {
+                readDeviceProfiles(csv, QStringLiteral("devices.csv"));
+                return QStringLiteral("accepted");
+            } catch (const Error &e) {
+                return e.message().contains(expected) && e.message().contains(QStringLiteral("devices.csv")) ? QString() : e.message();
+            }
+        };
+        QCOMPARE(refused("device_class,seconds_per_sample,busy_w,idle_w,uplink_mbps,downlink_mbps,network_j_per_byte,available_from_h,region\n",
+                         QStringLiteral("available_to_h")), QString()); // a missing column is named
+        QCOMPARE(refused(good + "tablet,0.01,-3,0.5,10,40,2e-7,0,24,FRA\n", QStringLiteral("busy_w must be between 0")), QString());
+        QCOMPARE(refused(good + "tablet,0.01,3,0.5,10,40,2e-7,0,25,FRA\n", QStringLiteral("available_to_h must be between 0 and 24")), QString());
+        QCOMPARE(refused(good + "tablet,0.01,3,0.5,10,40,2e-7,0,24,XXX\n", QStringLiteral("region 'XXX'")), QString());
+        QCOMPARE(refused(good + "tablet,fast,3,0.5,10,40,2e-7,0,24,FRA\n", QStringLiteral("devices.csv:5")), QString()); // the line
+    }
+
+    // Crafted devices: one on time, one past the deadline, one that goes off mid-round, one off at the
+    // start. The round completes with the first and waits for the deadline; energy as modelled.
+    void aRoundKeepsWhoFinishesAndDropsTheRest()
+    {
+        DeviceProfile fast{QStringLiteral("fast"), 0.01, 10, 1, 8, 8, 1e-6, 0, 24, QStringLiteral("FRA")};
+        DeviceProfile slow = fast;
+        slow.secondsPerSample = 1;
+        DeviceProfile leaving = fast;
+        leaving.secondsPerSample = 0.5;
+        leaving.availableFromH = 0;
+        leaving.availableToH = 10.0 + 20.0 / 3600.0; // goes off 20 s into a round starting at 10:00
+        DeviceProfile asleep = fast;
+        asleep.availableFromH = 22;
+        asleep.availableToH = 6;
+        RoundPlan plan;
+        plan.startHour = 10;
+        plan.deadlineS = 60;
+        plan.downlinkBytes = 1'000'000; // 1 s at 8 Mbit/s
+        plan.intensity = [](const QString &region, double) { return region == QStringLiteral("FRA") ? 50.0 : 400.0; };
+        const RoundTiming t = simulateRound({{1, fast, 100, 1'000'000}, {2, slow, 100, 1'000'000}, {3, leaving, 100, 1'000'000}, {4, asleep, 100, 1'000'000}}, plan);
+        QCOMPARE(t.clients.size(), std::size_t(4));
+        QVERIFY(t.clients[0].kept);
+        QCOMPARE(t.clients[0].durationS, 3.0); // 1 s down, 1 s training, 1 s up
+        QCOMPARE(t.clients[0].energyJ, 10 * 3.0 + 1e-6 * 2'000'000);
+        QVERIFY(qAbs(t.clients[0].co2eG - t.clients[0].energyJ / 3.6e6 * 50) < 1e-12);
+        QVERIFY(!t.clients[1].kept && t.clients[1].dropped.startsWith(QStringLiteral("past the deadline")));
+        QCOMPARE(t.clients[1].durationS, 60.0); // it worked until the deadline
+        QVERIFY(!t.clients[2].kept && t.clients[2].dropped.startsWith(QStringLiteral("went offline after 20 s")));
+        QVERIFY(!t.clients[3].kept && t.clients[3].dropped == QStringLiteral("offline at the round's start"));
+        QCOMPARE(t.clients[3].energyJ, 0.0);
+        QCOMPARE(t.durationS, 60.0); // the server waited for the straggler until the deadline
+        // Without the straggler the round lasts as long as its slowest kept client.
+        QCOMPARE(simulateRound({{1, fast, 100, 1'000'000}, {3, leaving, 100, 1'000'000}}, plan).durationS, 3.0);
     }
 };
 

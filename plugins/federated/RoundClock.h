@@ -1,0 +1,49 @@
+#pragma once
+#include "DeviceProfiles.h"
+
+#include <QString>
+#include <functional>
+#include <vector>
+
+namespace gw::federated {
+
+/// A selected client as a round sees it: its device and how many samples it trains on.
+struct RoundClient {
+    int client = 0;
+    DeviceProfile device;
+    std::int64_t samples = 0;
+    std::int64_t uplinkBytes = 0; ///< its update as it would be sent
+};
+
+/// What the round asks of everyone.
+struct RoundPlan {
+    double startHour = 0;         ///< the simulated clock at the round's start (hours since the simulation began)
+    double deadlineS = 0;         ///< stragglers past it are dropped (0: no deadline)
+    int localEpochs = 1;
+    std::int64_t downlinkBytes = 0; ///< the global model sent to each client
+    /// g CO2e per kWh of @p region's grid at hour @p hour (the bundled table, or a forecast).
+    std::function<double(const QString &region, double hour)> intensity;
+};
+
+/// One client's round, modelled: kept, or dropped and why; its time, energy and CO2e on its device.
+struct ClientRound {
+    int client = 0;
+    bool kept = false;
+    QString dropped; ///< empty when kept: "past the deadline", "went offline after 12 s", "offline at the round's start"
+    double durationS = 0;
+    double energyJ = 0;  ///< modelled: the device busy for its time, plus the network's energy per byte moved
+    double co2eG = 0;    ///< at its grid's intensity at the round's hour
+};
+
+struct RoundTiming {
+    std::vector<ClientRound> clients;
+    double durationS = 0; ///< as long as its slowest kept client, or the deadline when a straggler was waited for
+};
+
+/// The simulated clock of one federated round: each client receives the global model, trains on its
+/// samples for the local epochs and sends its update, at its device's speed and bandwidth. A client
+/// offline at the start, one whose availability ends mid-round, and one past the deadline are dropped;
+/// what they spent until then is still counted.
+RoundTiming simulateRound(const std::vector<RoundClient> &clients, const RoundPlan &plan);
+
+} // namespace gw::federated
