@@ -235,13 +235,7 @@ void ModelExport::writeTorchScript(const TrainedModel &model, const QString &pat
     else
         for (const auto &[name, tensor] : model.backbone)
             module.register_buffer(attribute(name), stored(tensor));
-    const auto channelStats = [&model](const std::vector<double> &values) {
-        std::vector<float> v(values.begin(), values.end());
-        v.resize(std::size_t(model.input.channels), v.empty() ? 0.0F : v.back());
-        return torch::tensor(v).view({1, model.input.channels, 1, 1});
-    };
-    module.register_buffer("input_mean", channelStats(model.input.mean));
-    module.register_buffer("input_std", channelStats(model.input.std));
+    registerInputNormalisation(module, model.input);
     std::ostringstream source;
     source << "def forward(self, images: Tensor) -> Tensor:\n"
            << "        x = (images - self.input_mean) / self.input_std\n"
@@ -262,6 +256,18 @@ void ModelExport::writeTorchScript(const TrainedModel &model, const QString &pat
     std::ostringstream bytes;
     module.save(bytes);
     AtomicFile::writeWhole(path, QByteArray::fromStdString(bytes.str()), QStringLiteral("the TorchScript model"));
+}
+
+void ModelExport::registerInputNormalisation(torch::jit::Module &module, const InputSpec &input)
+{
+    // One value per channel; a shorter list repeats its last value (a grey mean for RGB input).
+    const auto perChannel = [&input](const std::vector<double> &values) {
+        std::vector<float> v(values.begin(), values.end());
+        v.resize(std::size_t(input.channels), v.empty() ? 0.0F : v.back());
+        return torch::tensor(v).view({1, input.channels, 1, 1});
+    };
+    module.register_buffer("input_mean", perChannel(input.mean));
+    module.register_buffer("input_std", perChannel(input.std));
 }
 
 torch::Tensor ModelExport::predict(const TrainedModel &model, const torch::Tensor &images)

@@ -62,6 +62,9 @@ public:
     static inline const QString kScriptedBackboneName = QStringLiteral("backbone");
     /// The TrainedModel in a safetensors artifact written by writeSafetensors.
     static TrainedModel readSafetensors(const QString &path);
+    /// Registers @p input's per-channel mean and std on @p module as the buffers input_mean and
+    /// input_std ([1, C, 1, 1]) that every TorchScript form the workbench writes normalises images with.
+    static void registerInputNormalisation(torch::jit::Module &module, const InputSpec &input);
     /// The workbench's own forward pass of @p model (float32), for checking the TorchScript one.
     static torch::Tensor predict(const TrainedModel &model, const torch::Tensor &images);
 };

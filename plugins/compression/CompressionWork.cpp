@@ -196,11 +196,9 @@ WorkOutcome CompressionWork::execute(RunContext &context)
     };
 
     // Int8 scales come from the activations of a few training batches; engines race on a batch of 64.
-    const auto calibration = [&](const ConvGraph &graph) {
-        const std::int64_t count = std::min<std::int64_t>(train.size(), parameter<std::int64_t>(config, "compress.quantize.calibration_batches")
-                                                                            * config.training.batchSize);
-        return ImageTensors::batch(train, 0, count, graph.input);
-    };
+    const std::int64_t calibrationImages =
+        std::min<std::int64_t>(train.size(), parameter<std::int64_t>(config, "compress.quantize.calibration_batches") * config.training.batchSize);
+    const auto calibration = [&](const ConvGraph &graph) { return ImageTensors::batch(train, 0, calibrationImages, graph.input); };
     const auto throughputBatch = [&](const ConvGraph &graph) {
         InputSpec raw = graph.input; // the shipped module takes images in 0..1
         raw.mean.assign(raw.mean.size(), 0.0);
@@ -399,7 +397,7 @@ WorkOutcome CompressionWork::execute(RunContext &context)
                                    ? QStringLiteral("int8 dynamic: linear layers only")
                                    : QStringLiteral("int8: convolutions and linear layers, per-channel weights, activations calibrated on %1 "
                                                     "training images, conv+ReLU fused")
-                                         .arg(calibration(next.graph).size(0));
+                                         .arg(calibrationImages);
             if (mode == QStringLiteral("qat")) {
                 // Fine-tuned on the inference form with int8 rounding simulated, then calibrated again and written as static.
                 next.graph = current.graph.folded();

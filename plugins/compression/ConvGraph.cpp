@@ -1,6 +1,8 @@
 #include "ConvGraph.h"
 
 #include "Error.h"
+#include "TorchScriptSource.h"
+#include "models/ModelExport.h"
 #include "util/Files.h"
 
 #include <sstream>
@@ -30,11 +32,6 @@ qint64 nonzeroOf(const torch::Tensor &t)
 }
 
 /// "[a, a]": a TorchScript int list of two equal values.
-std::string pair(int v)
-{
-    return "[" + std::to_string(v) + ", " + std::to_string(v) + "]";
-}
-
 } // namespace
 
 int ConvGraph::add(GraphNode node)
@@ -219,13 +216,7 @@ std::vector<std::pair<std::string, torch::Tensor>> ConvGraph::namedTensors() con
 void ConvGraph::writeTorchScript(const QString &path) const
 {
     torch::jit::Module module("GreenWorkbenchCompressedModel");
-    const auto channelStats = [this](const std::vector<double> &values) {
-        std::vector<float> v(values.begin(), values.end());
-        v.resize(std::size_t(input.channels), v.empty() ? 0.0F : v.back());
-        return torch::tensor(v).view({1, input.channels, 1, 1});
-    };
-    module.register_buffer("input_mean", channelStats(input.mean));
-    module.register_buffer("input_std", channelStats(input.std));
+    ModelExport::registerInputNormalisation(module, input);
     std::ostringstream code;
     code << "def forward(self, images: Tensor) -> Tensor:\n"
          << "        x = (images - self.input_mean) / self.input_std\n";

@@ -1,6 +1,8 @@
 #include "Int8Export.h"
 
 #include "Error.h"
+#include "TorchScriptSource.h"
+#include "models/ModelExport.h"
 #include "util/Files.h"
 
 #include <ATen/Context.h>
@@ -93,11 +95,6 @@ std::string number(double v)
     std::ostringstream out;
     out << std::setprecision(17) << v;
     return out.str();
-}
-
-std::string pair(int v)
-{
-    return "[" + std::to_string(v) + ", " + std::to_string(v) + "]";
 }
 
 QString opName(NodeOp op)
@@ -200,13 +197,7 @@ QStringList Int8Export::write(const ConvGraph &graph, const QString &mode, const
     }
 
     torch::jit::Module module("GreenWorkbenchInt8Model");
-    const auto channelStats = [&graph](const std::vector<double> &values) {
-        std::vector<float> v(values.begin(), values.end());
-        v.resize(std::size_t(graph.input.channels), v.empty() ? 0.0F : v.back());
-        return torch::tensor(v).view({1, graph.input.channels, 1, 1});
-    };
-    module.register_buffer("input_mean", channelStats(graph.input.mean));
-    module.register_buffer("input_std", channelStats(graph.input.std));
+    ModelExport::registerInputNormalisation(module, graph.input);
     const c10::ClassTypePtr convType = torch::getCustomClass(kConvPacked);
     const c10::ClassTypePtr linearType = torch::getCustomClass(kLinearPacked);
 
