@@ -528,6 +528,28 @@ RunParameter RunParameters::pluginParameter(const QString &key, ParameterType ty
     return p;
 }
 
+RunParameter RunParameters::pluginChoice(const char *key, const char *label, const char *help, const QStringList &choices)
+{
+    RunParameter p = pluginParameter(QString::fromLatin1(key), ParameterType::Choice, QString::fromUtf8(label), QString::fromUtf8(help),
+                                     choices.front().toStdString());
+    p.choices = choices;
+    return p;
+}
+
+RunParameter RunParameters::pluginNumber(const char *key, ParameterType type, const char *label, const char *help, double value, double min, double max)
+{
+    RunParameter p = pluginParameter(QString::fromLatin1(key), type, QString::fromUtf8(label), QString::fromUtf8(help),
+                                     type == ParameterType::Integer ? json(std::int64_t(value)) : json(value));
+    p.min = min;
+    p.max = max;
+    return p;
+}
+
+RunParameter RunParameters::pluginBoolean(const char *key, const char *label, const char *help, bool value)
+{
+    return pluginParameter(QString::fromLatin1(key), ParameterType::Boolean, QString::fromUtf8(label), QString::fromUtf8(help), value);
+}
+
 const RunParameter *RunParameters::find(const QString &key)
 {
     for (const RunParameter &p : all())

@@ -86,6 +86,17 @@ public:
     /// reads as @p defaultValue until set. Set limits, choices and units on the result.
     static RunParameter pluginParameter(const QString &key, ParameterType type, const QString &label, const QString &help,
                                         const nlohmann::json &defaultValue);
+    /// pluginParameter() of the usual shapes: a choice whose default is the first of @p choices, a
+    /// number (Integer or Number) within [@p min, @p max], and a switch.
+    static RunParameter pluginChoice(const char *key, const char *label, const char *help, const QStringList &choices);
+    static RunParameter pluginNumber(const char *key, ParameterType type, const char *label, const char *help, double value, double min, double max);
+    static RunParameter pluginBoolean(const char *key, const char *label, const char *help, bool value);
+    /// The value of a plugin's parameter @p key in @p config (its default when unset).
+    template <typename T>
+    static T value(const RunConfig &config, const char *key)
+    {
+        return find(QString::fromLatin1(key))->get(config).template get<T>();
+    }
 
     /// Where the dotted @p key ("training.epochs") sits in a config's JSON tree.
     static nlohmann::json::json_pointer pointer(const QString &key);

@@ -3,6 +3,8 @@
 #include "Error.h"
 
 #include <QFile>
+#include <cmath>
+#include <limits>
 
 namespace gw {
 
@@ -77,5 +79,27 @@ QString csvField(const QString &value)
     return QLatin1Char('"') + escaped + QLatin1Char('"');
 }
 
+
+QString CsvTable::text(std::size_t row, const QString &name) const
+{
+    return rows[row].value(column(name)).trimmed();
+}
+
+double CsvTable::number(std::size_t row, const QString &name, const QString &origin, double min, double max) const
+{
+    const QString where = QStringLiteral("%1:%2").arg(origin).arg(lineNumbers[row]);
+    bool ok = false;
+    const QString field = text(row, name);
+    const double v = field.toDouble(&ok);
+    if (!ok || !std::isfinite(v))
+        throw Error::in(where, QStringLiteral("%1 '%2' is not a number").arg(name, field));
+    if (v < min || v > max) {
+        if (max < std::numeric_limits<double>::max())
+            throw Error::in(where, QStringLiteral("%1 must be between %2 and %3 (got %4)").arg(name).arg(min).arg(max).arg(v));
+        throw Error::in(where, min == 0 ? QStringLiteral("%1 must not be negative (got %2)").arg(name).arg(v)
+                                        : QStringLiteral("%1 must be at least %2 (got %3)").arg(name).arg(min).arg(v));
+    }
+    return v;
+}
 
 } // namespace gw

@@ -19,6 +19,11 @@ struct CsvTable {
     /// Throws gw::Error naming @p origin when a column in @p requiredColumns is missing.
     static CsvTable parse(const QByteArray &text, const QString &origin, const QStringList &requiredColumns);
     int column(const QString &name) const { return header.indexOf(name); }
+    /// Row @p row's field in @p column, trimmed ("" when the row is short or the column absent).
+    QString text(std::size_t row, const QString &column) const;
+    /// Row @p row's field in @p column as a number within [@p min, @p max]; throws gw::Error naming
+    /// "<origin>:<line>", the column and the value otherwise.
+    double number(std::size_t row, const QString &column, const QString &origin, double min, double max) const;
 };
 
 /// @p value as one CSV field: quoted (with "" for a quote) only when it holds a comma, a quote or a

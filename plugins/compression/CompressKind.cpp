@@ -11,27 +11,9 @@ namespace gw::compression {
 
 namespace {
 
-RunParameter choiceParameter(const char *key, const char *label, const char *help, const QStringList &choices)
-{
-    RunParameter p = RunParameters::pluginParameter(QString::fromLatin1(key), ParameterType::Choice, QString::fromUtf8(label), QString::fromUtf8(help),
-                                                    choices.front().toStdString());
-    p.choices = choices;
-    return p;
-}
-
-RunParameter numberParameter(const char *key, ParameterType type, const char *label, const char *help, double value, double min, double max)
-{
-    RunParameter p = RunParameters::pluginParameter(QString::fromLatin1(key), type, QString::fromUtf8(label), QString::fromUtf8(help),
-                                                    type == ParameterType::Integer ? nlohmann::json(std::int64_t(value)) : nlohmann::json(value));
-    p.min = min;
-    p.max = max;
-    return p;
-}
-
-RunParameter booleanParameter(const char *key, const char *label, const char *help, bool value)
-{
-    return RunParameters::pluginParameter(QString::fromLatin1(key), ParameterType::Boolean, QString::fromUtf8(label), QString::fromUtf8(help), value);
-}
+const auto choiceParameter = &RunParameters::pluginChoice;
+const auto numberParameter = &RunParameters::pluginNumber;
+const auto booleanParameter = &RunParameters::pluginBoolean;
 
 } // namespace
 

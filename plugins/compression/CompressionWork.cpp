@@ -35,7 +35,7 @@ namespace {
 template <typename T>
 T parameter(const RunConfig &config, const char *key)
 {
-    return RunParameters::find(QString::fromLatin1(key))->get(config).template get<T>();
+    return RunParameters::value<T>(config, key);
 }
 
 /// The newest run of the store, other than @p self, that kept a model as safetensors.

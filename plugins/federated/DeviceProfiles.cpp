@@ -4,10 +4,27 @@
 #include "energy/ReferenceTables.h"
 #include "util/CsvTable.h"
 
+#include <QFile>
 #include <cmath>
 #include <limits>
 
+// Resources of a static library are registered by hand, outside any namespace.
+static void registerFederatedResources()
+{
+    Q_INIT_RESOURCE(federated);
+}
+
 namespace gw::federated {
+
+QByteArray bundledDeviceProfiles()
+{
+    static const bool registered = (registerFederatedResources(), true);
+    Q_UNUSED(registered);
+    QFile file(QStringLiteral(":/federated/device-profiles.csv"));
+    if (!file.open(QIODevice::ReadOnly))
+        throw Error(QStringLiteral("the bundled device profiles are missing from this build (:/federated/device-profiles.csv)"));
+    return file.readAll();
+}
 
 bool DeviceProfile::availableAt(double hour) const
 {
@@ -36,19 +53,9 @@ std::vector<DeviceProfile> readDeviceProfiles(const QByteArray &csv, const QStri
     const CsvTable table = CsvTable::parse(csv, origin, columns);
     std::vector<DeviceProfile> profiles;
     for (std::size_t r = 0; r < table.rows.size(); ++r) {
-        const QStringList &row = table.rows[r];
         const int line = table.lineNumbers[r];
-        const auto text = [&](const QString &column) { return row.value(table.column(column)).trimmed(); };
-        const auto number = [&](const QString &column, double max) {
-            bool ok = false;
-            const double v = text(column).toDouble(&ok);
-            if (!ok || !std::isfinite(v))
-                throw Error::in(QStringLiteral("%1:%2").arg(origin).arg(line), QStringLiteral("%1 '%2' is not a number").arg(column, text(column)));
-            if (v < 0 || v > max)
-                throw Error::in(QStringLiteral("%1:%2").arg(origin).arg(line),
-                                QStringLiteral("%1 must be between 0 and %2 (got %3)").arg(column).arg(max).arg(v));
-            return v;
-        };
+        const auto text = [&](const QString &column) { return table.text(r, column); };
+        const auto number = [&](const QString &column, double max) { return table.number(r, column, origin, 0, max); };
         constexpr double kAny = std::numeric_limits<double>::max();
         DeviceProfile p;
         p.deviceClass = text(QStringLiteral("device_class"));
@@ -63,6 +70,7 @@ std::vector<DeviceProfile> readDeviceProfiles(const QByteArray &csv, const QStri
         p.availableFromH = number(QStringLiteral("available_from_h"), 24);
         p.availableToH = number(QStringLiteral("available_to_h"), 24);
         p.region = text(QStringLiteral("region")).toUpper();
+        p.share = table.column(QStringLiteral("share")) >= 0 ? number(QStringLiteral("share"), kAny) : 1.0;
         if (p.uplinkMbps == 0 || p.downlinkMbps == 0 || p.secondsPerSample == 0)
             throw Error::in(QStringLiteral("%1:%2").arg(origin).arg(line),
                             QStringLiteral("seconds_per_sample, uplink_mbps and downlink_mbps must be above 0 (a device that never finishes)"));

@@ -16,6 +16,7 @@ struct DeviceProfile {
     double availableFromH = 0;   ///< hours of the simulated day it is on: [from, to), wrapping past midnight when from > to
     double availableToH = 24;
     QString region;              ///< ISO 3166 alpha-3, for its grid's carbon intensity
+    double share = 1;            ///< how many clients have it, relative to the other rows (optional column "share")
 
     /// Whether it is on at hour @p hour of the day (any real number; taken modulo 24).
     bool availableAt(double hour) const;
@@ -25,9 +26,13 @@ struct DeviceProfile {
 
 /// Device profiles from a CSV anyone can edit: the header names the columns device_class,
 /// seconds_per_sample, busy_w, idle_w, uplink_mbps, downlink_mbps, network_j_per_byte,
-/// available_from_h, available_to_h and region ('#' lines are comments). Throws Error naming the file,
+/// available_from_h, available_to_h and region, and optionally share ('#' lines are comments). Throws Error naming the file,
 /// the line and the column for a missing column, a value that is not a number, a negative time, power
 /// or bandwidth, an hour outside 0-24, or a region the bundled intensity table does not know.
 std::vector<DeviceProfile> readDeviceProfiles(const QByteArray &csv, const QString &origin);
+
+/// The bundled profiles' CSV (resources/device-profiles.csv: phones, laptops, desktops and
+/// Raspberry Pis in six grids, with where each figure comes from).
+QByteArray bundledDeviceProfiles();
 
 } // namespace gw::federated

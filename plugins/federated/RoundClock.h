@@ -21,9 +21,20 @@ struct RoundPlan {
     double deadlineS = 0;         ///< stragglers past it are dropped (0: no deadline)
     int localEpochs = 1;
     std::int64_t downlinkBytes = 0; ///< the global model sent to each client
+    /// Over-commit: of the clients that finish, only the first @p keepFirst are kept; the others are
+    /// stopped when the last of those finishes (0: keep all).
+    int keepFirst = 0;
     /// g CO2e per kWh of @p region's grid at hour @p hour (the bundled table, or a forecast).
     std::function<double(const QString &region, double hour)> intensity;
 };
+
+/// What a client's round takes when nothing cuts it short: its time (download, local epochs,
+/// upload) and its device's energy (busy for that time, plus the network's energy per byte).
+struct ModelledCost {
+    double seconds = 0;
+    double energyJ = 0;
+};
+ModelledCost modelledCost(const RoundClient &client, const RoundPlan &plan);
 
 /// One client's round, modelled: kept, or dropped and why; its time, energy and CO2e on its device.
 struct ClientRound {
@@ -43,7 +54,8 @@ struct RoundTiming {
 /// The simulated clock of one federated round: each client receives the global model, trains on its
 /// samples for the local epochs and sends its update, at its device's speed and bandwidth. A client
 /// offline at the start, one whose availability ends mid-round, and one past the deadline are dropped;
-/// what they spent until then is still counted.
+/// what they spent until then is still counted. With over-commit, the clients that finish after the
+/// first RoundPlan::keepFirst are dropped too, stopped when the last kept one finishes.
 RoundTiming simulateRound(const std::vector<RoundClient> &clients, const RoundPlan &plan);
 
 } // namespace gw::federated

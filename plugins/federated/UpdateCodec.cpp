@@ -7,10 +7,14 @@
 
 namespace gw::federated {
 
+std::int64_t EncodedUpdate::wireBytes(std::int64_t count, bool sparse, bool eightBit)
+{
+    return (sparse ? 4 * count : 0) + (eightBit ? count + 4 : 4 * count);
+}
+
 std::int64_t EncodedUpdate::wireBytes() const
 {
-    const std::int64_t count = indices.defined() ? indices.numel() : length;
-    return (indices.defined() ? 4 * count : 0) + (eightBit ? count + 4 : 4 * count);
+    return wireBytes(indices.defined() ? indices.numel() : length, indices.defined(), eightBit);
 }
 
 torch::Tensor EncodedUpdate::decode() const
@@ -34,7 +38,7 @@ EncodedUpdate UpdateCodec::encode(int client, const torch::Tensor &update)
     out.length = n;
     torch::Tensor kept = full;
     if (topK_ < 1) {
-        const std::int64_t k = std::max<std::int64_t>(1, std::int64_t(std::llround(topK_ * double(n))));
+        const std::int64_t k = keptCount(n);
         out.indices = std::get<0>(std::get<1>(full.abs().topk(k)).sort());
         kept = full.index_select(0, out.indices);
     }
@@ -48,6 +52,16 @@ EncodedUpdate UpdateCodec::encode(int client, const torch::Tensor &update)
     if (errorFeedback_)
         residuals_[client] = full - out.decode(); // what was not sent, rounding included, goes next round
     return out;
+}
+
+std::int64_t UpdateCodec::keptCount(std::int64_t length) const
+{
+    return topK_ < 1 ? std::max<std::int64_t>(1, std::int64_t(std::llround(topK_ * double(length)))) : length;
+}
+
+std::int64_t UpdateCodec::wireBytesFor(std::int64_t length) const
+{
+    return EncodedUpdate::wireBytes(keptCount(length), topK_ < 1, eightBit_);
 }
 
 torch::Tensor UpdateCodec::residual(int client, std::int64_t length) const

@@ -17,6 +17,8 @@ struct EncodedUpdate {
     /// The bytes it takes on the wire: 4 per index (int32 positions: models here stay under 2^31
     /// parameters), 4 per float32 value or 1 per 8-bit code plus the 4-byte scale.
     std::int64_t wireBytes() const;
+    /// The same for @p count values, with their indices when @p sparse.
+    static std::int64_t wireBytes(std::int64_t count, bool sparse, bool eightBit);
     /// The dense vector the server rebuilds.
     torch::Tensor decode() const;
 };
@@ -30,6 +32,11 @@ public:
 
     /// Encodes client @p client's update @p update (float32, flat).
     EncodedUpdate encode(int client, const torch::Tensor &update);
+    /// The bytes an update of @p length entries takes once encoded (known before it is made: the
+    /// simulated clock needs it to time the upload).
+    std::int64_t wireBytesFor(std::int64_t length) const;
+    /// How many entries top-k keeps of @p length.
+    std::int64_t keptCount(std::int64_t length) const;
     /// What client @p client still holds back (zeros when nothing).
     torch::Tensor residual(int client, std::int64_t length) const;
 

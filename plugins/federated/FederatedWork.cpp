@@ -1,0 +1,483 @@
+#include "FederatedWork.h"
+
+#include "ClientPartition.h"
+#include "ClientSelection.h"
+#include "DeviceProfiles.h"
+#include "Error.h"
+#include "FederatedKind.h"
+#include "LocalTraining.h"
+#include "RegionalIntensity.h"
+#include "RoundClock.h"
+#include "ServerOptimizer.h"
+#include "UpdateCodec.h"
+#include "config/RunConfig.h"
+#include "jobs/DatasetEmbedding.h"
+#include "jobs/ModelArtifacts.h"
+#include "models/ImageTensors.h"
+#include "models/TorchRuntime.h"
+#include "store/ArtifactRepository.h"
+#include "util/Files.h"
+
+#include <QElapsedTimer>
+#include <QFile>
+#include <QJsonArray>
+#include <cmath>
+#include <numeric>
+#include <random>
+#include <torch/torch.h>
+
+namespace gw::federated {
+
+namespace {
+
+template <typename T>
+T parameter(const RunConfig &config, const char *key)
+{
+    return RunParameters::value<T>(config, key);
+}
+
+QString optionalPath(const RunConfig &config, const char *key)
+{
+    const nlohmann::json v = RunParameters::find(QString::fromLatin1(key))->get(config);
+    return v.is_string() ? QString::fromStdString(v.get<std::string>()) : QString();
+}
+
+QByteArray readWhole(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        throw Error::in(path, QStringLiteral("cannot read it (%1)").arg(file.errorString()));
+    return file.readAll();
+}
+
+/// Each client's device: a profile drawn by the profiles' shares, its speed and bandwidth varied
+/// by a log-normal factor of sigma @p spread (seeded), so clients of one class are not all alike.
+std::vector<DeviceProfile> assignDevices(const std::vector<DeviceProfile> &profiles, int clients, double spread, std::uint64_t seed)
+{
+    std::mt19937_64 rng(seed ^ 0x6465766963657321ULL);
+    std::vector<double> shares;
+    for (const DeviceProfile &p : profiles)
+        shares.push_back(p.share);
+    if (std::accumulate(shares.begin(), shares.end(), 0.0) <= 0)
+        shares.assign(shares.size(), 1.0);
+    std::discrete_distribution<std::size_t> draw(shares.begin(), shares.end());
+    std::normal_distribution<double> normal(0.0, 1.0);
+    std::vector<DeviceProfile> devices;
+    for (int c = 0; c < clients; ++c) {
+        DeviceProfile d = profiles[draw(rng)];
+        const double speed = std::exp(spread * normal(rng)), link = std::exp(spread * normal(rng));
+        d.secondsPerSample *= speed;
+        d.uplinkMbps /= link;
+        d.downlinkMbps /= link;
+        devices.push_back(d);
+    }
+    return devices;
+}
+
+/// The partition the config asks for, over @p labels.
+Partition partitionOf(const RunConfig &config, const torch::Tensor &labels, int clients)
+{
+    const std::int64_t n = labels.size(0);
+    if (clients > n)
+        throw Error(QStringLiteral("%1 clients but only %2 training samples: every client needs at least one (fewer clients, or more data)")
+                        .arg(clients)
+                        .arg(n));
+    const std::string kind = parameter<std::string>(config, "federated.partition");
+    if (kind == "iid")
+        return ClientPartition::iid(n, clients, config.seed);
+    const std::vector<std::int64_t> y(labels.data_ptr<std::int64_t>(), labels.data_ptr<std::int64_t>() + n);
+    if (kind == "dirichlet")
+        return ClientPartition::dirichlet(y, clients, parameter<double>(config, "federated.alpha"), config.seed,
+                                          int(parameter<std::int64_t>(config, "federated.min_size")));
+    return ClientPartition::shards(y, clients, config.seed, int(parameter<std::int64_t>(config, "federated.shards_per_client")));
+}
+
+/// What the server knows of a client, and the client's running totals.
+struct ClientTally {
+    std::vector<std::int64_t> train, holdout;
+    torch::Tensor trainIndex, holdoutIndex;
+    DeviceProfile device;
+    int selected = 0, kept = 0, dropped = 0;
+    QString lastDrop;
+    double modelledJ = 0, co2eG = 0, machineJ = 0;
+    double utility = 0;
+    bool explored = false;
+    int lastSelectedRound = 0;
+    std::optional<double> accuracy; ///< the global model on its held-out share, last evaluated
+};
+
+torch::Tensor indexTensor(const std::vector<std::int64_t> &v)
+{
+    return torch::tensor(torch::ArrayRef<std::int64_t>(v.data(), v.size()), torch::kInt64);
+}
+
+/// The round figures reached at a moment: for the target's row of the summary.
+struct Reached {
+    int round = 0;
+    double co2eG = 0, modelledJ = 0, machineJ = 0, wallS = 0, uplinkBytes = 0, simulatedH = 0;
+    QJsonObject toJson() const
+    {
+        return {{QStringLiteral("round"), round},           {QStringLiteral("modelled_co2e_g"), co2eG},
+                {QStringLiteral("modelled_energy_j"), modelledJ}, {QStringLiteral("machine_energy_j"), machineJ},
+                {QStringLiteral("wall_s"), wallS},          {QStringLiteral("uplink_bytes"), uplinkBytes},
+                {QStringLiteral("simulated_hours"), simulatedH}};
+    }
+};
+
+} // namespace
+
+WorkOutcome FederatedWork::execute(RunContext &context)
+{
+    const RunConfig &config = context.config();
+    TorchRuntime::setThreads(config.training.threads);
+    QElapsedTimer wall;
+    wall.start();
+    WorkOutcome outcome;
+    const int clients = int(parameter<std::int64_t>(config, "federated.clients"));
+    const int perRound = FederatedKind::clientsPerRound(config);
+    const int rounds = int(parameter<std::int64_t>(config, "federated.rounds"));
+
+    // Data, partition, devices and grids: inside the data window.
+    MeasuredWindow loading(context, QStringLiteral("data"));
+    InputSpec spec;
+    if (config.model.inputSize)
+        spec = InputSpec{(*config.model.inputSize)[0], (*config.model.inputSize)[1], (*config.model.inputSize)[2], {0.0}, {1.0}};
+    const Datasets data = loadDatasets(config, spec, context);
+    if (config.dataset.kind == QStringLiteral("fashion-mnist") || !config.model.inputSize) {
+        spec.rows = data.train.rows;
+        spec.cols = data.train.cols;
+    }
+    spec.channels = 1; // the small CNN takes grey images; ImageTensors averages colour ones
+    if (spec.rows % 4 != 0 || spec.cols % 4 != 0 || spec.rows < 4 || spec.cols < 4)
+        throw Error(QStringLiteral("%1: images of %2x%3 pixels; the small CNN needs sides that are multiples of 4 (set model.input_size, e.g. "
+                                   "[1, 28, 28])")
+                        .arg(config.dataset.path)
+                        .arg(spec.rows)
+                        .arg(spec.cols));
+    torch::Tensor trainX = ImageTensors::batch(data.train, 0, data.train.size(), spec);
+    const double mean = trainX.mean().item<double>(), std = std::max(1e-6, trainX.std().item<double>());
+    trainX.sub_(mean).div_(std);
+    torch::Tensor testX = ImageTensors::batch(data.test, 0, data.test.size(), spec).sub_(mean).div_(std);
+    const torch::Tensor trainY = ImageTensors::labels(data.train), testY = ImageTensors::labels(data.test);
+    spec.mean = {mean};
+    spec.std = {std};
+    const int classes = std::max<int>(int(data.train.classNames.size()), int(trainY.max().item<std::int64_t>()) + 1);
+
+    const Partition partition = partitionOf(config, trainY, clients);
+    const QString profilesPath = optionalPath(config, "federated.profiles");
+    const std::vector<DeviceProfile> profiles =
+        profilesPath.isEmpty() ? readDeviceProfiles(bundledDeviceProfiles(), QStringLiteral("the bundled device profiles"))
+                               : readDeviceProfiles(readWhole(profilesPath), profilesPath);
+    const QString forecastPath = optionalPath(config, "federated.forecast");
+    const RegionalIntensity grid = forecastPath.isEmpty() ? RegionalIntensity() : RegionalIntensity::fromForecastCsv(readWhole(forecastPath), forecastPath);
+    const std::vector<DeviceProfile> devices = assignDevices(profiles, clients, parameter<double>(config, "federated.device_spread"), config.seed);
+    const double holdout = parameter<double>(config, "federated.holdout");
+    std::vector<ClientTally> tally(static_cast<std::size_t>(clients));
+    for (int c = 0; c < clients; ++c) {
+        ClientTally &t = tally[std::size_t(c)];
+        t.device = devices[std::size_t(c)];
+        const std::vector<std::int64_t> &mine = partition[std::size_t(c)];
+        // Its held-out share: the last of its (already shuffled) samples, never all of them.
+        const std::size_t kept = mine.size() <= 1 ? mine.size() : std::max<std::size_t>(1, mine.size() - std::size_t(std::floor(holdout * double(mine.size()))));
+        t.train.assign(mine.begin(), mine.begin() + std::ptrdiff_t(kept));
+        t.holdout.assign(mine.begin() + std::ptrdiff_t(kept), mine.end());
+        t.trainIndex = indexTensor(t.train);
+        t.holdoutIndex = indexTensor(t.holdout);
+    }
+
+    // The model to start from.
+    FederatedModel model(spec.rows, spec.cols, classes, config.seed);
+    QString modelOrigin = QStringLiteral("small CNN from seeded random weights");
+    if (config.model.source != QStringLiteral("scratch")) {
+        QString file = config.model.path;
+        if (config.model.source == QStringLiteral("run")) {
+            if (config.model.runId <= 0)
+                throw Error(QStringLiteral("model.source 'run' needs model.run_id: the run whose kept small CNN the federation starts from"));
+            file = context.inputArtifact(config.model.runId, QStringLiteral("model"), QStringLiteral("safetensors"));
+        }
+        const TrainedModel start = ModelExport::readSafetensors(file);
+        if (start.architecture != ModelExport::kSmallCnn)
+            throw Error::in(file, QStringLiteral("holds a %1 model; a federated run trains the small CNN (train one with the train kind, or start "
+                                                 "from scratch)")
+                                      .arg(start.architecture));
+        model.loadStateDict(start.backbone, file);
+        modelOrigin = config.model.source == QStringLiteral("run") ? QStringLiteral("run %1's small CNN (%2)").arg(config.model.runId).arg(file) : file;
+    }
+    loading.finish();
+    context.workStarts();
+
+    LocalTraining local;
+    local.epochs = int(parameter<std::int64_t>(config, "federated.local_epochs"));
+    local.batchSize = config.training.batchSize;
+    local.learningRate = config.training.learningRate;
+    const QString algorithm = QString::fromStdString(parameter<std::string>(config, "federated.algorithm"));
+    if (algorithm == QStringLiteral("fedprox"))
+        local.proximalMu = parameter<double>(config, "federated.mu");
+    const nlohmann::json serverLrValue = RunParameters::find(QStringLiteral("federated.server_lr"))->get(config);
+    const double serverLr = serverLrValue.is_number() ? serverLrValue.get<double>() : ServerOptimizer::defaultLearningRate(algorithm);
+    ServerOptimizer server(algorithm, serverLr, parameter<double>(config, "federated.server_momentum"));
+    UpdateCodec codec(parameter<double>(config, "federated.top_k"), parameter<bool>(config, "federated.error_feedback"),
+                      parameter<bool>(config, "federated.eight_bit"));
+    SelectionOptions selection;
+    selection.policy = QString::fromStdString(parameter<std::string>(config, "federated.selection"));
+    selection.count = perRound;
+    selection.overcommit = parameter<double>(config, "federated.overcommit");
+    selection.fairnessFloor = parameter<double>(config, "federated.fairness_floor");
+    selection.carbonExponent = parameter<double>(config, "federated.carbon_exponent");
+    selection.totalClients = clients;
+    std::mt19937_64 selectionRng(config.seed ^ 0x73656c6563742121ULL);
+
+    RoundPlan plan;
+    plan.localEpochs = local.epochs;
+    plan.deadlineS = parameter<double>(config, "federated.deadline_s");
+    plan.downlinkBytes = 4 * model.size(); // the global model in float32
+    plan.keepFirst = selection.overcommit > 1 ? perRound : 0;
+    plan.intensity = [&grid](const QString &region, double hour) { return grid.at(region, hour); };
+    const std::int64_t uplinkBytes = codec.wireBytesFor(model.size());
+    const double intervalH = parameter<double>(config, "federated.round_interval_min") / 60.0;
+    const int evalEvery = int(parameter<std::int64_t>(config, "federated.eval_every"));
+    const int clientEvalEvery = int(parameter<std::int64_t>(config, "federated.client_eval_every"));
+    const double target = parameter<double>(config, "federated.target_accuracy");
+    const bool stopAtTarget = parameter<bool>(config, "federated.stop_at_target");
+
+    torch::Tensor global = model.weights();
+    double clockH = parameter<double>(config, "federated.start_hour");
+    double totalCo2e = 0, totalModelledJ = 0, totalUplink = 0, totalDownlink = 0;
+    int roundsDone = 0, keptUpdates = 0, droppedUpdates = 0, skippedHours = 0;
+    std::optional<double> accuracy;
+    std::optional<Reached> reached;
+    QJsonArray roundLog;
+    const double totalWork = double(rounds) * perRound;
+    const auto report = [&](double done, const QString &message) {
+        WorkProgress p{done, totalWork, message};
+        p.mayEndEarly = stopAtTarget;
+        context.progress(p);
+    };
+    const auto evaluateClients = [&](int round) {
+        MeasuredWindow window(context, QStringLiteral("eval"));
+        model.setWeights(global);
+        for (ClientTally &t : tally)
+            if (!t.holdout.empty())
+                t.accuracy = model.accuracy(trainX.index_select(0, t.holdoutIndex), trainY.index_select(0, t.holdoutIndex));
+        std::vector<double> values;
+        for (const ClientTally &t : tally)
+            if (t.accuracy)
+                values.push_back(*t.accuracy);
+        if (values.empty())
+            return;
+        std::sort(values.begin(), values.end());
+        context.metric(round, QStringLiteral("client_accuracy_mean"), std::accumulate(values.begin(), values.end(), 0.0) / double(values.size()));
+        context.metric(round, QStringLiteral("client_accuracy_p10"), values[values.size() / 10]);
+    };
+
+    for (int round = 1; round <= rounds; ++round) {
+        // The clients online at the round's start; when none is, the clock moves on to when one is.
+        std::vector<Candidate> candidates;
+        for (int waited = 0;; ++waited) {
+            candidates.clear();
+            for (int c = 0; c < clients; ++c) {
+                const ClientTally &t = tally[std::size_t(c)];
+                if (!t.device.availableAt(clockH) || t.train.empty())
+                    continue;
+                RoundClient rc{c, t.device, std::int64_t(t.train.size()), uplinkBytes};
+                plan.startHour = clockH;
+                const ModelledCost cost = modelledCost(rc, plan);
+                candidates.push_back({c, rc.samples, cost.seconds, cost.energyJ, grid.at(t.device.region, clockH), t.utility, t.explored, t.lastSelectedRound});
+            }
+            if (!candidates.empty())
+                break;
+            if (waited >= 96)
+                throw Error(QStringLiteral("no client is online at any hour of the simulated day: check available_from_h and available_to_h in %1")
+                                .arg(profilesPath.isEmpty() ? QStringLiteral("the device profiles") : profilesPath));
+            clockH += 0.25;
+            ++skippedHours;
+        }
+        plan.startHour = clockH;
+        const std::vector<int> chosen = ClientSelection::select(candidates, round, selection, selectionRng);
+        std::vector<RoundClient> roundClients;
+        for (int c : chosen)
+            roundClients.push_back({c, tally[std::size_t(c)].device, std::int64_t(tally[std::size_t(c)].train.size()), uplinkBytes});
+        const RoundTiming timing = simulateRound(roundClients, plan);
+
+        // Train the clients whose updates arrive, each in its own measured window.
+        std::vector<torch::Tensor> updates;
+        std::vector<double> weights;
+        double roundCo2e = 0, roundModelledJ = 0, roundUplink = 0, roundDownlink = 0;
+        int kept = 0, dropped = 0;
+        for (std::size_t i = 0; i < chosen.size(); ++i) {
+            const int c = chosen[i];
+            ClientTally &t = tally[std::size_t(c)];
+            const ClientRound &r = timing.clients[i];
+            ++t.selected;
+            t.lastSelectedRound = round;
+            t.modelledJ += r.energyJ;
+            t.co2eG += r.co2eG;
+            roundModelledJ += r.energyJ;
+            roundCo2e += r.co2eG;
+            roundDownlink += r.dropped.startsWith(QLatin1String("offline")) ? 0 : double(plan.downlinkBytes);
+            if (!r.kept) {
+                ++t.dropped;
+                ++dropped;
+                t.lastDrop = QStringLiteral("round %1: %2").arg(round).arg(r.dropped);
+                continue;
+            }
+            report(double(round - 1) * perRound + double(kept), QStringLiteral("round %1 of %2: client %3").arg(round).arg(rounds).arg(c));
+            MeasuredWindow window(context, QStringLiteral("train"), QStringLiteral("client %1, round %2").arg(c).arg(round));
+            local.seed = config.seed * 1000003ULL + std::uint64_t(round) * 7919ULL + std::uint64_t(c);
+            const LocalResult result = trainLocally(model, global, trainX.index_select(0, t.trainIndex), trainY.index_select(0, t.trainIndex), local,
+                                                    context.cancelFlag());
+            t.machineJ += window.finish().energyJ;
+            if (result.cancelled) {
+                outcome.cancelled = true;
+                break;
+            }
+            const EncodedUpdate sent = codec.encode(c, result.update);
+            roundUplink += double(sent.wireBytes());
+            updates.push_back(sent.decode());
+            weights.push_back(double(t.train.size()));
+            t.utility = result.statisticalUtility;
+            t.explored = true;
+            ++t.kept;
+            ++kept;
+        }
+        if (outcome.cancelled)
+            break;
+        keptUpdates += kept;
+        droppedUpdates += dropped;
+        totalCo2e += roundCo2e;
+        totalModelledJ += roundModelledJ;
+        totalUplink += roundUplink;
+        totalDownlink += roundDownlink;
+        if (!updates.empty()) {
+            MeasuredWindow aggregate(context, QStringLiteral("aggregate"));
+            server.step(global, weightedMean(updates, weights));
+        } else {
+            context.notice(QStringLiteral("round %1: every selected client was dropped; the global model stays as it was").arg(round));
+        }
+        roundsDone = round;
+        WorkStep step(QStringLiteral("round"), round, rounds);
+        if (round % evalEvery == 0 || round == rounds) {
+            MeasuredWindow window(context, QStringLiteral("eval"));
+            model.setWeights(global);
+            accuracy = model.accuracy(testX, testY);
+            step.add(QStringLiteral("test_accuracy"), *accuracy);
+        }
+        if (clientEvalEvery > 0 && round % clientEvalEvery == 0)
+            evaluateClients(round);
+        const double simulatedH = clockH + timing.durationS / 3600.0 - parameter<double>(config, "federated.start_hour");
+        step.add(QStringLiteral("modelled_co2e_g"), totalCo2e)
+            .add(QStringLiteral("modelled_energy_j"), totalModelledJ)
+            .add(QStringLiteral("machine_energy_j"), context.energyJ())
+            .add(QStringLiteral("clients_kept"), kept)
+            .add(QStringLiteral("clients_dropped"), dropped)
+            .add(QStringLiteral("uplink_bytes"), totalUplink)
+            .add(QStringLiteral("downlink_bytes"), totalDownlink)
+            .add(QStringLiteral("round_s"), timing.durationS)
+            .add(QStringLiteral("simulated_hours"), simulatedH);
+        context.stepFinished(step);
+        roundLog.append(QJsonObject{{QStringLiteral("round"), round},
+                                    {QStringLiteral("hour"), std::fmod(clockH, 24.0)},
+                                    {QStringLiteral("selected"), int(chosen.size())},
+                                    {QStringLiteral("kept"), kept},
+                                    {QStringLiteral("dropped"), dropped},
+                                    {QStringLiteral("duration_s"), timing.durationS},
+                                    {QStringLiteral("modelled_co2e_g"), roundCo2e},
+                                    {QStringLiteral("test_accuracy"), accuracy ? QJsonValue(*accuracy) : QJsonValue()}});
+        if (!reached && accuracy && *accuracy >= target && (round % evalEvery == 0 || round == rounds)) {
+            reached = Reached{round, totalCo2e, totalModelledJ, context.energyJ(), wall.nsecsElapsed() / 1e9, totalUplink, simulatedH};
+            if (stopAtTarget)
+                break;
+        }
+        clockH += std::max(timing.durationS / 3600.0, intervalH);
+        report(double(round) * perRound, QStringLiteral("round %1 of %2 done").arg(round).arg(rounds));
+    }
+    if (skippedHours > 0)
+        context.notice(QStringLiteral("the clock waited %1 h in all for a client to come online").arg(skippedHours * 0.25));
+
+    // Totals, per client and for the run.
+    if (!outcome.cancelled && roundsDone > 0) {
+        evaluateClients(roundsDone);
+        if (reached)
+            context.metric(roundsDone, QStringLiteral("rounds_to_target"), reached->round);
+    }
+    QJsonArray perClient;
+    for (int c = 0; c < clients; ++c) {
+        const ClientTally &t = tally[std::size_t(c)];
+        QJsonObject entry{{QStringLiteral("client"), c},
+                          {QStringLiteral("device_class"), t.device.deviceClass},
+                          {QStringLiteral("region"), t.device.region},
+                          {QStringLiteral("samples"), qint64(t.train.size())},
+                          {QStringLiteral("held_out"), qint64(t.holdout.size())},
+                          {QStringLiteral("selected"), t.selected},
+                          {QStringLiteral("kept"), t.kept},
+                          {QStringLiteral("dropped"), t.dropped},
+                          {QStringLiteral("modelled_energy_j"), t.modelledJ},
+                          {QStringLiteral("modelled_co2e_g"), t.co2eG},
+                          {QStringLiteral("machine_energy_j"), t.machineJ},
+                          {QStringLiteral("accuracy"), t.accuracy ? QJsonValue(*t.accuracy) : QJsonValue()}};
+        if (!t.lastDrop.isEmpty())
+            entry.insert(QStringLiteral("last_drop"), t.lastDrop);
+        perClient.append(entry);
+        if (t.selected == 0)
+            continue;
+        const QString scope = QStringLiteral("client %1").arg(c);
+        context.metric(roundsDone, QStringLiteral("selected"), t.selected, scope);
+        context.metric(roundsDone, QStringLiteral("dropped"), t.dropped, scope);
+        context.metric(roundsDone, QStringLiteral("modelled_energy_j"), t.modelledJ, scope);
+        context.metric(roundsDone, QStringLiteral("modelled_co2e_g"), t.co2eG, scope);
+        context.metric(roundsDone, QStringLiteral("machine_energy_j"), t.machineJ, scope);
+        if (t.accuracy)
+            context.metric(roundsDone, QStringLiteral("accuracy"), *t.accuracy, scope);
+    }
+    outcome.accuracy = accuracy;
+    outcome.labelsUsed = trainY.size(0);
+    QJsonObject &s = outcome.summary;
+    s.insert(QStringLiteral("model_source"), config.model.source);
+    s.insert(QStringLiteral("model_origin"), modelOrigin);
+    s.insert(QStringLiteral("federated"),
+             QJsonObject{{QStringLiteral("rounds"), roundsDone},
+                         {QStringLiteral("clients"), clients},
+                         {QStringLiteral("clients_per_round"), perRound},
+                         {QStringLiteral("algorithm"), algorithm},
+                         {QStringLiteral("server_lr"), serverLr},
+                         {QStringLiteral("selection"), selection.policy},
+                         {QStringLiteral("partition"), QString::fromStdString(parameter<std::string>(config, "federated.partition"))},
+                         {QStringLiteral("accuracy"), accuracy ? QJsonValue(*accuracy) : QJsonValue()},
+                         {QStringLiteral("target_accuracy"), target},
+                         {QStringLiteral("reached_target"), reached ? QJsonValue(reached->toJson()) : QJsonValue()},
+                         {QStringLiteral("updates_kept"), keptUpdates},
+                         {QStringLiteral("updates_dropped"), droppedUpdates},
+                         {QStringLiteral("modelled_energy_j"), totalModelledJ},
+                         {QStringLiteral("modelled_co2e_g"), totalCo2e},
+                         {QStringLiteral("modelled_note"),
+                          QStringLiteral("the clients' devices and networks as the profiles model them; never added to this machine's energy")},
+                         {QStringLiteral("machine_energy_j"), context.energyJ()},
+                         {QStringLiteral("machine_energy_source"), context.energySource()},
+                         {QStringLiteral("uplink_bytes"), totalUplink},
+                         {QStringLiteral("downlink_bytes"), totalDownlink},
+                         {QStringLiteral("update_bytes"), double(uplinkBytes)},
+                         {QStringLiteral("update_wire_format"),
+                          QStringLiteral("%1 entries of %2: %3%4")
+                              .arg(codec.keptCount(model.size()))
+                              .arg(model.size())
+                              .arg(codec.keptCount(model.size()) < model.size() ? QStringLiteral("int32 index + ") : QString(),
+                                   parameter<bool>(config, "federated.eight_bit") ? QStringLiteral("int8 value, one float32 scale")
+                                                                                  : QStringLiteral("float32 value"))},
+                         {QStringLiteral("simulated_hours"), clockH - parameter<double>(config, "federated.start_hour")},
+                         {QStringLiteral("profiles"), profilesPath.isEmpty() ? QStringLiteral("bundled") : profilesPath},
+                         {QStringLiteral("forecast"), forecastPath.isEmpty() ? QJsonValue() : QJsonValue(forecastPath)},
+                         {QStringLiteral("per_round"), roundLog},
+                         {QStringLiteral("per_client"), perClient}});
+    if (!outcome.cancelled && roundsDone > 0) {
+        TrainedModel kept;
+        kept.architecture = ModelExport::kSmallCnn;
+        kept.input = spec;
+        model.setWeights(global);
+        kept.backbone = model.stateDict();
+        kept.classNames = data.train.classNames;
+        ModelArtifacts::keep(context, kept, s);
+    }
+    return outcome;
+}
+
+} // namespace gw::federated

@@ -1,0 +1,105 @@
+#include "LocalTraining.h"
+
+#include "models/StateDict.h"
+#include "models/TorchRuntime.h"
+
+#include <algorithm>
+#include <numeric>
+#include <random>
+#include <torch/torch.h>
+
+namespace gw::federated {
+
+FederatedModel::FederatedModel(int rows, int cols, int classes, std::uint64_t seed)
+{
+    TorchRuntime::seed(seed);
+    net_ = SmallCnn(rows, cols, classes);
+    net_->train();
+    size_ = weights().numel();
+}
+
+torch::Tensor FederatedModel::weights() const
+{
+    torch::NoGradGuard noGrad;
+    return torch::nn::utils::parameters_to_vector(net_->parameters()).detach().clone();
+}
+
+void FederatedModel::setWeights(const torch::Tensor &flat)
+{
+    torch::NoGradGuard noGrad;
+    torch::nn::utils::vector_to_parameters(flat, net_->parameters());
+}
+
+NamedTensors FederatedModel::stateDict() const
+{
+    return stateDictOf(*net_);
+}
+
+void FederatedModel::loadStateDict(const NamedTensors &tensors, const QString &origin)
+{
+    gw::loadStateDict(*net_, tensors, origin);
+}
+
+double FederatedModel::accuracy(const torch::Tensor &x, const torch::Tensor &y)
+{
+    const std::int64_t n = x.size(0);
+    if (n == 0)
+        return 0;
+    torch::NoGradGuard noGrad;
+    net_->eval();
+    std::int64_t correct = 0;
+    for (std::int64_t start = 0; start < n; start += 1024) {
+        const std::int64_t end = std::min(n, start + 1024);
+        correct += net_->forward(x.slice(0, start, end)).argmax(1).eq(y.slice(0, start, end)).sum().item<std::int64_t>();
+    }
+    net_->train();
+    return double(correct) / double(n);
+}
+
+LocalResult trainLocally(FederatedModel &model, const torch::Tensor &global, const torch::Tensor &x, const torch::Tensor &y,
+                         const LocalTraining &t, const std::atomic_bool &cancel)
+{
+    LocalResult result;
+    model.setWeights(global);
+    auto parameters = model.net()->parameters();
+    torch::optim::SGD sgd(parameters, torch::optim::SGDOptions(t.learningRate));
+    const std::int64_t n = x.size(0);
+    std::vector<std::int64_t> order(std::size_t(n), 0);
+    std::iota(order.begin(), order.end(), 0);
+    std::mt19937_64 rng(t.seed);
+    double squaredLossSum = 0, lossSum = 0;
+    for (int epoch = 0; epoch < t.epochs; ++epoch) {
+        std::shuffle(order.begin(), order.end(), rng);
+        const bool last = epoch == t.epochs - 1;
+        for (std::int64_t start = 0; start < n; start += t.batchSize) {
+            if (cancel.load()) {
+                result.cancelled = true;
+                return result;
+            }
+            const std::int64_t end = std::min(n, start + t.batchSize);
+            const torch::Tensor index = torch::from_blob(order.data() + start, {end - start}, torch::kInt64);
+            const torch::Tensor bx = x.index_select(0, index), by = y.index_select(0, index);
+            sgd.zero_grad();
+            const torch::Tensor perSample = torch::nn::functional::cross_entropy(
+                model.net()->forward(bx), by, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
+            torch::Tensor loss = perSample.mean();
+            if (t.proximalMu > 0)
+                loss = loss + 0.5 * t.proximalMu * (torch::nn::utils::parameters_to_vector(parameters) - global).square().sum();
+            loss.backward();
+            sgd.step();
+            if (last) {
+                const torch::Tensor detached = perSample.detach();
+                squaredLossSum += detached.square().sum().item<double>();
+                lossSum += detached.sum().item<double>();
+            }
+        }
+    }
+    if (n > 0) {
+        result.statisticalUtility = double(n) * std::sqrt(squaredLossSum / double(n));
+        result.meanLoss = lossSum / double(n);
+    }
+    result.update = model.weights() - global;
+    return result;
+}
+
+} // namespace gw::federated
