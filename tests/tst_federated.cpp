@@ -2,10 +2,22 @@
 // minimum-size rule), FedAvg's weighted mean, top-k with error feedback (mass conserved over rounds),
 // 8-bit updates, and the bytes a known sparse update takes on the wire.
 #include "ClientPartition.h"
+#include "ClientSelection.h"
 #include "DeviceProfiles.h"
-#include "RoundClock.h"
 #include "Error.h"
+#include "FederatedKind.h"
+#include "LocalTraining.h"
+#include "RegionalIntensity.h"
+#include "RoundClock.h"
+#include "ScriptedRun.h"
+#include "ServerOptimizer.h"
+#include "TestData.h"
 #include "UpdateCodec.h"
+#include "config/RunConfig.h"
+#include "energy/ReferenceTables.h"
+#include "extension/RunKindRegistry.h"
+#include "store/ArtifactRepository.h"
+#include "store/Database.h"
 
 #include <QtTest>
 #include <cmath>
@@ -51,11 +63,66 @@ double classesPerClient(const Partition &parts, const std::vector<std::int64_t> 
     return total / double(parts.size());
 }
 
+/// A candidate of the selection tests: explored, equal unless a test says otherwise.
+Candidate candidate(int client, double intensity = 100, double seconds = 10, double energy = 100, double utility = 1)
+{
+    Candidate c;
+    c.client = client;
+    c.samples = 100;
+    c.expectedS = seconds;
+    c.expectedEnergyJ = energy;
+    c.intensity = intensity;
+    c.utility = utility;
+    c.explored = true;
+    c.lastSelectedRound = 1;
+    return c;
+}
+
+/// How often each client is chosen over @p draws selections.
+std::map<int, int> tally(const std::vector<Candidate> &candidates, const SelectionOptions &options, int draws, int round = 2)
+{
+    std::mt19937_64 rng(5);
+    std::map<int, int> chosen;
+    for (int d = 0; d < draws; ++d)
+        for (int c : ClientSelection::select(candidates, round, options, rng))
+            ++chosen[c];
+    return chosen;
+}
+
 } // namespace
 
 class TestFederated : public QObject {
     Q_OBJECT
+private:
+    QTemporaryDir dir_;
+
+    /// A federated config over the tiny band dataset: @p clients clients, 3 per round, 3 rounds.
+    RunConfig tinyRun(int clients = 10) const
+    {
+        RunConfig c = RunConfig::defaultsFor(QStringLiteral("federated"));
+        c.name = QStringLiteral("tiny-federation");
+        c.dataset.path = dir_.filePath(QStringLiteral("bands"));
+        c.training.threads = 1;
+        c.energy.sampleHz = 20;
+        const auto set = [&c](const char *key, const nlohmann::json &v) { RunParameters::find(QString::fromLatin1(key))->set(c, v); };
+        set("federated.clients", clients);
+        set("federated.per_round", 3);
+        set("federated.rounds", 3);
+        set("federated.partition", "dirichlet");
+        set("federated.alpha", 0.5);
+        set("federated.min_size", 5);
+        set("federated.client_eval_every", 2);
+        return c;
+    }
+    static void set(RunConfig &c, const char *key, const nlohmann::json &v) { RunParameters::find(QString::fromLatin1(key))->set(c, v); }
+
 private Q_SLOTS:
+    void initTestCase()
+    {
+        RunKindRegistry::instance().add(std::make_shared<FederatedKind>(), QStringLiteral("tst_federated"));
+        test::writeBandDataset(dir_.filePath(QStringLiteral("bands")), 300, 60);
+    }
+
     void iidDealsEvenlyAndIsSeeded()
     {
         const Partition a = ClientPartition::iid(1003, 10, 7);
@@ -184,7 +251,7 @@ private Q_SLOTS:
         };
         QCOMPARE(refused("device_class,seconds_per_sample,busy_w,idle_w,uplink_mbps,downlink_mbps,network_j_per_byte,available_from_h,region\n",
                          QStringLiteral("available_to_h")), QString()); // a missing column is named
-        QCOMPARE(refused(good + "tablet,0.01,-3,0.5,10,40,2e-7,0,24,FRA\n", QStringLiteral("busy_w must be between 0")), QString());
+        QCOMPARE(refused(good + "tablet,0.01,-3,0.5,10,40,2e-7,0,24,FRA\n", QStringLiteral("busy_w must not be negative (got -3)")), QString());
         QCOMPARE(refused(good + "tablet,0.01,3,0.5,10,40,2e-7,0,25,FRA\n", QStringLiteral("available_to_h must be between 0 and 24")), QString());
         QCOMPARE(refused(good + "tablet,0.01,3,0.5,10,40,2e-7,0,24,XXX\n", QStringLiteral("region 'XXX'")), QString());
         QCOMPARE(refused(good + "tablet,fast,3,0.5,10,40,2e-7,0,24,FRA\n", QStringLiteral("devices.csv:5")), QString()); // the line
@@ -223,6 +290,251 @@ private Q_SLOTS:
         QCOMPARE(t.durationS, 60.0); // the server waited for the straggler until the deadline
         // Without the straggler the round lasts as long as its slowest kept client.
         QCOMPARE(simulateRound({{1, fast, 100, 1'000'000}, {3, leaving, 100, 1'000'000}}, plan).durationS, 3.0);
+    }
+
+    void overCommitKeepsTheFirstToFinish()
+    {
+        DeviceProfile d{QStringLiteral("d"), 0.01, 10, 1, 8, 8, 0, 0, 24, QStringLiteral("FRA")};
+        RoundPlan plan;
+        plan.downlinkBytes = 1'000'000; // 1 s down
+        plan.keepFirst = 2;
+        // 1 s down + 1, 2 and 3 s of training + no upload.
+        const RoundTiming t = simulateRound({{1, d, 300, 0}, {2, d, 100, 0}, {3, d, 200, 0}}, plan);
+        QVERIFY(t.clients[1].kept && t.clients[2].kept);
+        QVERIFY(!t.clients[0].kept);
+        QCOMPARE(t.clients[0].dropped, QStringLiteral("over-committed: finished after the first 2"));
+        QCOMPARE(t.clients[0].durationS, 3.0); // stopped when the second finished
+        QCOMPARE(t.clients[0].energyJ, 30.0);
+        QCOMPARE(t.durationS, 3.0);
+    }
+
+    void selectionPoliciesPickTheExpectedClients()
+    {
+        SelectionOptions o;
+        o.count = 2;
+        o.totalClients = 20;
+        o.fairnessFloor = 0;
+        // Carbon: two clients on a clean grid win nearly every draw against eighteen on a dirty one.
+        std::vector<Candidate> grid;
+        for (int i = 0; i < 20; ++i)
+            grid.push_back(candidate(i, i == 4 || i == 11 ? 20 : 700));
+        o.policy = QStringLiteral("carbon");
+        std::map<int, int> chosen = tally(grid, o, 100);
+        QVERIFY2(chosen[4] >= 95 && chosen[11] >= 95, qPrintable(QStringLiteral("%1 %2").arg(chosen[4]).arg(chosen[11])));
+        // ... and with the preference off it is a uniform draw.
+        o.carbonExponent = 0;
+        chosen = tally(grid, o, 1000);
+        QVERIFY(chosen[4] < 200 && chosen[11] < 200);
+        // Random is uniform (each about 100 of 1,000 draws of 2 in 20), and the same seed repeats it.
+        o.policy = QStringLiteral("random");
+        chosen = tally(grid, o, 1000);
+        for (const auto &[client, n] : chosen)
+            QVERIFY2(n > 60 && n < 140, qPrintable(QStringLiteral("client %1: %2").arg(client).arg(n)));
+        QCOMPARE(tally(grid, o, 10), tally(grid, o, 10));
+        // Oort: of equal utility, the slow client is penalised; of equal speed, the useful one wins.
+        o.policy = QStringLiteral("oort");
+        o.exploration = 0;
+        o.count = 1;
+        chosen = tally({candidate(0, 100, 10), candidate(1, 100, 100), candidate(2, 100, 10, 100, 0.05), candidate(3, 100, 12, 100, 0.05)}, o, 50, 20);
+        QCOMPARE(chosen[0], 50);
+        // Energy-aware: the same, with a client that needs ten times the energy left out.
+        o.policy = QStringLiteral("energy");
+        chosen = tally({candidate(0, 100, 10, 1000), candidate(1, 100, 10, 100), candidate(2, 100, 10, 100, 0.1), candidate(3, 100, 10, 120, 0.1)}, o, 50, 20);
+        QCOMPARE(chosen[1], 50);
+        // Oort explores: a client never tried takes the exploration share.
+        o.policy = QStringLiteral("oort");
+        o.exploration = 1;
+        std::vector<Candidate> mixed{candidate(0), candidate(1)};
+        mixed[1].explored = false;
+        QCOMPARE(tally(mixed, o, 10)[1], 10);
+        // Over-commit asks more: ceil(3 x 1.5) = 5.
+        o.policy = QStringLiteral("random");
+        o.count = 3;
+        o.overcommit = 1.5;
+        std::mt19937_64 rng(1);
+        QCOMPARE(ClientSelection::select(grid, 1, o, rng).size(), std::size_t(5));
+    }
+
+    void theFairnessFloorStarvesNoClient()
+    {
+        SelectionOptions o;
+        o.policy = QStringLiteral("carbon");
+        o.count = 2;
+        o.totalClients = 20;
+        o.fairnessFloor = 0.5; // every client within ceil(20 / (2 x 0.5)) = 20 rounds
+        QCOMPARE(ClientSelection::maxWaitRounds(o), 20);
+        std::vector<Candidate> grid;
+        for (int i = 0; i < 20; ++i)
+            grid.push_back(candidate(i, i < 2 ? 20 : 700));
+        std::mt19937_64 rng(3);
+        std::vector<int> last(20, 0);
+        for (int round = 1; round <= 100; ++round) {
+            for (Candidate &c : grid)
+                c.lastSelectedRound = last[std::size_t(c.client)];
+            for (int c : ClientSelection::select(grid, round, o, rng))
+                last[std::size_t(c)] = round;
+            for (int c = 0; c < 20; ++c)
+                QVERIFY2(round - last[std::size_t(c)] <= 20, qPrintable(QStringLiteral("client %1 waited since round %2").arg(c).arg(last[std::size_t(c)])));
+        }
+    }
+
+    void serverOptimizersStepAsPublished()
+    {
+        const torch::Tensor delta = torch::tensor({1.0f, -2.0f});
+        torch::Tensor w = torch::zeros({2});
+        ServerOptimizer(QStringLiteral("fedavg"), 1.0).step(w, delta);
+        QVERIFY(torch::allclose(w, delta));
+        ServerOptimizer momentum(QStringLiteral("fedavgm"), 1.0, 0.9);
+        w = torch::zeros({2});
+        momentum.step(w, delta);
+        momentum.step(w, delta); // v = 0.9 delta + delta
+        QVERIFY(torch::allclose(w, delta * 2.9));
+        ServerOptimizer adam(QStringLiteral("fedadam"), 0.1, 0.9, 0.99, 1e-3);
+        w = torch::zeros({2});
+        adam.step(w, delta);
+        const torch::Tensor m = delta * 0.1, v = torch::full({2}, 1e-6) * 0.99 + delta.square() * 0.01;
+        QVERIFY(torch::allclose(w, 0.1 * m / (v.sqrt() + 1e-3)));
+        QCOMPARE(ServerOptimizer::defaultLearningRate(QStringLiteral("fedadam")), std::pow(10.0, -1.5));
+        QVERIFY_THROWS_EXCEPTION(Error, ServerOptimizer(QStringLiteral("fedsgd"), 1.0));
+    }
+
+    void fedProxKeepsClientsNearTheGlobalModel()
+    {
+        FederatedModel model(8, 8, 3, 1);
+        torch::manual_seed(2);
+        const torch::Tensor x = torch::randn({64, 1, 8, 8}), y = torch::randint(0, 3, {64}, torch::kInt64);
+        const torch::Tensor global = model.weights(), before = global.clone();
+        std::atomic_bool cancel{false};
+        LocalTraining t;
+        t.epochs = 3;
+        t.batchSize = 8;
+        t.learningRate = 0.1;
+        const LocalResult free = trainLocally(model, global, x, y, t, cancel);
+        t.proximalMu = 5;
+        const LocalResult held = trainLocally(model, global, x, y, t, cancel);
+        QVERIFY2(held.update.norm().item<double>() < 0.8 * free.update.norm().item<double>(),
+                 qPrintable(QStringLiteral("%1 vs %2").arg(held.update.norm().item<double>()).arg(free.update.norm().item<double>())));
+        QVERIFY(free.statisticalUtility > 0);
+        QVERIFY(torch::equal(global, before)); // clients train copies: the global weights stay as sent
+        // The same seed trains the same update; a cancel stops before the first batch.
+        t.proximalMu = 0;
+        QVERIFY(torch::equal(trainLocally(model, global, x, y, t, cancel).update, free.update));
+        cancel = true;
+        QVERIFY(trainLocally(model, global, x, y, t, cancel).cancelled);
+    }
+
+    void regionalForecastsFollowTheDay()
+    {
+        const RegionalIntensity grid = RegionalIntensity::fromForecastCsv("region,hour,intensity_g_per_kwh\nFRA,6,30\nFRA,18,90\nDEU,0,400\n",
+                                                                          QStringLiteral("day.csv"));
+        QCOMPARE(grid.at(QStringLiteral("FRA"), 7), 30.0);
+        QCOMPARE(grid.at(QStringLiteral("FRA"), 19), 90.0);
+        QCOMPARE(grid.at(QStringLiteral("FRA"), 2), 90.0);      // before 6:00: the day's last value, wrapped
+        QCOMPARE(grid.at(QStringLiteral("FRA"), 24 + 7), 30.0); // the next day repeats it
+        QCOMPARE(grid.at(QStringLiteral("POL"), 7), CarbonIntensityTable::bundled().resolve(QStringLiteral("POL")).intensityGPerKwh);
+        QVERIFY(grid.sourceOf(QStringLiteral("FRA")).contains(QStringLiteral("day.csv")));
+        const auto refused = [](const QByteArray &csv, const QString &expected) {
+            try {
+                RegionalIntensity::fromForecastCsv(csv, QStringLiteral("day.csv"));
+            } catch (const Error &e) {
+                return e.message().contains(expected) ? QString() : e.message();
+            }
+            return QStringLiteral("accepted");
+        };
+        QCOMPARE(refused("region,hour\nFRA,6\n", QStringLiteral("intensity_g_per_kwh")), QString());
+        QCOMPARE(refused("region,hour,intensity_g_per_kwh\nFRA,6,-1\n", QStringLiteral("day.csv:2")), QString());
+        QCOMPARE(refused("region,hour,intensity_g_per_kwh\nFRA,25,10\n", QStringLiteral("hour must be between 0 and 24")), QString());
+        QCOMPARE(refused("region,hour,intensity_g_per_kwh\nFRA,6,10\nFRA,6,20\n", QStringLiteral("two values for hour 6")), QString());
+    }
+
+    void badConfigsAreNamed()
+    {
+        const auto refused = [](const std::string &federated, const QString &expected, const std::string &extra = std::string()) {
+            const std::string text = R"({"kind": "federated", "federated": )" + federated + extra + "}";
+            try {
+                RunConfig::fromJsonText(text, QStringLiteral("fl.json"));
+            } catch (const Error &e) {
+                return e.message().contains(expected) && e.message().contains(QStringLiteral("fl.json")) ? QString() : e.message();
+            }
+            return QStringLiteral("accepted");
+        };
+        QCOMPARE(refused(R"({"partition": "dirichlet", "alpha": 0})", QStringLiteral("'federated.alpha' must be above 0")), QString());
+        QCOMPARE(refused(R"({"fraction": 0})", QStringLiteral("'federated.fraction' is 0")), QString());
+        QCOMPARE(refused(R"({"clients": 10, "per_round": 11})", QStringLiteral("more than the 10 clients")), QString());
+        QCOMPARE(refused(R"({"clients": 500})", QStringLiteral("500 clients but only 100 training samples"), R"(, "dataset": {"train_subset": 100})"),
+                 QString());
+        QCOMPARE(refused(R"({})", QStringLiteral("trains the small CNN"), R"(, "model": {"source": "bundled"})"), QString());
+        QCOMPARE(refused(R"({"top_k": 0})", QStringLiteral("federated.top_k")), QString());
+    }
+
+    // The acceptance run: the same config and seed give the same numbers twice; every client's
+    // totals add up to the run's; the final model is kept; bad inputs fail the run with their names.
+    void aRunIsSeededAndAccountsForEveryClient()
+    {
+        const RunConfig config = tinyRun();
+        const RunSummary first = test::runScripted(config, dir_.filePath(QStringLiteral("a.db")));
+        const RunSummary second = test::runScripted(config, dir_.filePath(QStringLiteral("b.db")));
+        QCOMPARE(first.status, QStringLiteral("completed"));
+        QCOMPARE(second.status, QStringLiteral("completed"));
+        const QJsonObject a = first.extra.value(QStringLiteral("federated")).toObject(), b = second.extra.value(QStringLiteral("federated")).toObject();
+        QCOMPARE(a.value(QStringLiteral("rounds")).toInt(), 3);
+        for (const char *key : {"accuracy", "modelled_co2e_g", "modelled_energy_j", "uplink_bytes", "downlink_bytes", "updates_kept"})
+            QCOMPARE(a.value(QLatin1String(key)).toDouble(), b.value(QLatin1String(key)).toDouble());
+        double co2e = 0;
+        int selected = 0;
+        const QJsonArray clients = a.value(QStringLiteral("per_client")).toArray();
+        QCOMPARE(clients.size(), 10);
+        for (int i = 0; i < clients.size(); ++i) {
+            const QJsonObject c = clients[i].toObject();
+            QCOMPARE(c.value(QStringLiteral("selected")).toInt(), b.value(QStringLiteral("per_client")).toArray()[i].toObject().value(QStringLiteral("selected")).toInt());
+            co2e += c.value(QStringLiteral("modelled_co2e_g")).toDouble();
+            selected += c.value(QStringLiteral("selected")).toInt();
+            if (c.value(QStringLiteral("kept")).toInt() > 0)
+                QVERIFY(c.value(QStringLiteral("machine_energy_j")).toDouble() > 0); // measured (here: scripted) apart from the model
+        }
+        QCOMPARE(selected, 9);
+        QVERIFY(qAbs(co2e - a.value(QStringLiteral("modelled_co2e_g")).toDouble()) < 1e-9);
+        QVERIFY(a.value(QStringLiteral("machine_energy_j")).toDouble() > 0);
+        QCOMPARE(a.value(QStringLiteral("uplink_bytes")).toDouble(), 9 * a.value(QStringLiteral("update_bytes")).toDouble());
+        const Database db(dir_.filePath(QStringLiteral("a.db")));
+        QVERIFY(ArtifactRepository(db).find(first.runId, QStringLiteral("model"), QStringLiteral("safetensors")).has_value());
+
+        // A client that goes offline mid-round is dropped; the rounds complete with the others.
+        QFile profiles(dir_.filePath(QStringLiteral("profiles.csv")));
+        QVERIFY(profiles.open(QIODevice::WriteOnly));
+        profiles.write("device_class,seconds_per_sample,busy_w,idle_w,uplink_mbps,downlink_mbps,network_j_per_byte,available_from_h,available_to_h,region,share\n"
+                       "steady,0.01,5,1,10,10,1e-6,0,24,FRA,1\n"
+                       "leaving,0.01,5,1,10,10,1e-6,0,0.0002,SWE,1\n"); // off 0.72 s into the simulated day
+        profiles.close();
+        RunConfig leaving = tinyRun();
+        set(leaving, "federated.profiles", profiles.fileName().toStdString());
+        set(leaving, "federated.partition", "iid");
+        set(leaving, "federated.round_interval_min", 0);
+        const RunSummary dropped = test::runScripted(leaving, dir_.filePath(QStringLiteral("c.db")));
+        QCOMPARE(dropped.status, QStringLiteral("completed"));
+        const QJsonObject d = dropped.extra.value(QStringLiteral("federated")).toObject();
+        QCOMPARE(d.value(QStringLiteral("rounds")).toInt(), 3);
+        QVERIFY(d.value(QStringLiteral("updates_dropped")).toInt() > 0);
+        bool named = false;
+        for (const QJsonValue &c : d.value(QStringLiteral("per_client")).toArray())
+            named |= c.toObject().value(QStringLiteral("last_drop")).toString().contains(QStringLiteral("went offline"));
+        QVERIFY(named);
+
+        // Bad inputs fail the run, named.
+        QFile bad(dir_.filePath(QStringLiteral("bad.csv")));
+        QVERIFY(bad.open(QIODevice::WriteOnly));
+        bad.write("device_class,seconds_per_sample,busy_w\nphone,0.01,4\n");
+        bad.close();
+        RunConfig badProfiles = tinyRun();
+        set(badProfiles, "federated.profiles", bad.fileName().toStdString());
+        RunSummary failed = test::runScripted(badProfiles, dir_.filePath(QStringLiteral("d.db")));
+        QCOMPARE(failed.status, QStringLiteral("failed"));
+        QVERIFY2(failed.error.contains(QStringLiteral("bad.csv")) && failed.error.contains(QStringLiteral("idle_w")), qPrintable(failed.error));
+        RunConfig crowded = tinyRun(400); // 300 training images
+        set(crowded, "federated.partition", "iid");
+        failed = test::runScripted(crowded, dir_.filePath(QStringLiteral("e.db")));
+        QCOMPARE(failed.status, QStringLiteral("failed"));
+        QVERIFY2(failed.error.contains(QStringLiteral("400 clients but only 300 training samples")), qPrintable(failed.error));
     }
 };
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
 #include <set>
 
 namespace gw::federated {
@@ -111,14 +112,20 @@ std::vector<int> ClientSelection::select(const std::vector<Candidate> &c, int ro
             if (chosen.size() < wanted && taken.insert(i).second)
                 chosen.push_back(i);
     };
-    // The fairness floor first: those who waited longest, up to every slot.
+    // The fairness floor first, earliest deadline first: each client's deadline is its last round
+    // plus the longest wait; as many as cannot all fit in the rounds left before their deadlines
+    // (count per round) are taken now, those who waited longest first.
     if (const int maxWait = maxWaitRounds(o); maxWait > 0) {
-        std::vector<std::size_t> starved;
-        for (std::size_t i = 0; i < c.size(); ++i)
-            if (round - c[i].lastSelectedRound >= maxWait)
-                starved.push_back(i);
-        std::stable_sort(starved.begin(), starved.end(), [&c](std::size_t a, std::size_t b) { return c[a].lastSelectedRound < c[b].lastSelectedRound; });
-        take(starved);
+        std::vector<std::size_t> byDeadline(c.size());
+        std::iota(byDeadline.begin(), byDeadline.end(), std::size_t(0));
+        std::stable_sort(byDeadline.begin(), byDeadline.end(), [&c](std::size_t a, std::size_t b) { return c[a].lastSelectedRound < c[b].lastSelectedRound; });
+        long long needNow = 0;
+        for (std::size_t i = 0; i < byDeadline.size(); ++i) {
+            const long long roundsAfterThis = (long long)c[byDeadline[i]].lastSelectedRound + maxWait - round;
+            needNow = std::max(needNow, (long long)(i + 1) - (long long)o.count * roundsAfterThis);
+        }
+        byDeadline.resize(std::min(byDeadline.size(), std::size_t(std::max(0LL, needNow))));
+        take(byDeadline);
     }
     std::vector<std::size_t> rest;
     for (std::size_t i = 0; i < c.size(); ++i)

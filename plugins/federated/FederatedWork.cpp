@@ -243,6 +243,7 @@ WorkOutcome FederatedWork::execute(RunContext &context)
     torch::Tensor global = model.weights();
     double clockH = parameter<double>(config, "federated.start_hour");
     double totalCo2e = 0, totalModelledJ = 0, totalUplink = 0, totalDownlink = 0;
+    double simulatingS = 0; // this machine's time in the clients' training and the aggregation
     int roundsDone = 0, keptUpdates = 0, droppedUpdates = 0, skippedHours = 0;
     std::optional<double> accuracy;
     std::optional<Reached> reached;
@@ -326,7 +327,9 @@ WorkOutcome FederatedWork::execute(RunContext &context)
             local.seed = config.seed * 1000003ULL + std::uint64_t(round) * 7919ULL + std::uint64_t(c);
             const LocalResult result = trainLocally(model, global, trainX.index_select(0, t.trainIndex), trainY.index_select(0, t.trainIndex), local,
                                                     context.cancelFlag());
-            t.machineJ += window.finish().energyJ;
+            const MeasuredCost spent = window.finish();
+            t.machineJ += spent.energyJ;
+            simulatingS += spent.durationS;
             if (result.cancelled) {
                 outcome.cancelled = true;
                 break;
@@ -351,6 +354,7 @@ WorkOutcome FederatedWork::execute(RunContext &context)
         if (!updates.empty()) {
             MeasuredWindow aggregate(context, QStringLiteral("aggregate"));
             server.step(global, weightedMean(updates, weights));
+            simulatingS += aggregate.finish().durationS;
         } else {
             context.notice(QStringLiteral("round %1: every selected client was dropped; the global model stays as it was").arg(round));
         }
@@ -453,6 +457,7 @@ WorkOutcome FederatedWork::execute(RunContext &context)
                           QStringLiteral("the clients' devices and networks as the profiles model them; never added to this machine's energy")},
                          {QStringLiteral("machine_energy_j"), context.energyJ()},
                          {QStringLiteral("machine_energy_source"), context.energySource()},
+                         {QStringLiteral("client_training_and_aggregation_s"), simulatingS},
                          {QStringLiteral("uplink_bytes"), totalUplink},
                          {QStringLiteral("downlink_bytes"), totalDownlink},
                          {QStringLiteral("update_bytes"), double(uplinkBytes)},

@@ -26,8 +26,14 @@ torch::Tensor FederatedModel::weights() const
 
 void FederatedModel::setWeights(const torch::Tensor &flat)
 {
+    // Copied in: torch::nn::utils::vector_to_parameters would make the parameters views of @p flat,
+    // and training would then change the global weights themselves.
     torch::NoGradGuard noGrad;
-    torch::nn::utils::vector_to_parameters(flat, net_->parameters());
+    std::int64_t at = 0;
+    for (torch::Tensor &p : net_->parameters()) {
+        p.copy_(flat.slice(0, at, at + p.numel()).view_as(p));
+        at += p.numel();
+    }
 }
 
 NamedTensors FederatedModel::stateDict() const

@@ -19,48 +19,24 @@ Prints a table on stdout and writes the JSON to --output.
 
     tests/bench/compression.py WORKBENCH --output FILE [--store DIR] [--threads N] [--smoke]
 """
-import argparse, gzip, json, os, statistics, struct, subprocess, sys, tempfile, time
+import argparse, json, os, statistics, struct, sys, tempfile, time
+
+from benchlib import idx, run
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-DATA = "/usr/share/datasets/fashion-mnist"
 PASSES = 30
 WARM_UP = 5
 
 
 # ---------------------------------------------------------------- the workbench
-def run(workbench, store, config):
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-        json.dump(config, f)
-        path = f.name
-    try:
-        done = subprocess.run([workbench, "run", path, "--db", store, "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    finally:
-        os.unlink(path)
-    try:
-        summary = json.loads(done.stdout.strip().splitlines()[-1])
-    except (IndexError, ValueError):
-        summary = {"status": "failed", "error": (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1]}
-    if summary.get("status") != "completed":
-        sys.exit(f"compression.py: {config['name']}: {summary.get('status')}: {summary.get('error')}")
-    return summary
-
-
 def artifact(store, run_id, name):
     return os.path.join(os.path.splitext(store)[0] + ".cache", "artifacts", f"run-{run_id}", name)
 
 
 # ---------------------------------------------------------------- data and the input models in Python
-def idx(name):
-    with gzip.open(os.path.join(DATA, name), "rb") as f:
-        raw = f.read()
-    dims = raw[3]
-    shape = struct.unpack(">" + "I" * dims, raw[4:4 + 4 * dims])
-    return torch.frombuffer(bytearray(raw[4 + 4 * dims:]), dtype=torch.uint8).reshape(shape)
-
-
 def safetensors(path):
     with open(path, "rb") as f:
         size = struct.unpack("<Q", f.read(8))[0]
