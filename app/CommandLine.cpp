@@ -379,6 +379,8 @@ RunSummary CommandLine::runInForeground(const RunConfig &config, const QString &
             printErr(QStringLiteral("run %1 started; store: %2\n").arg(id).arg(db));
         });
         QObject::connect(job, &RunJob::stepFinished, qApp, [showBar](const QVariantMap &step) {
+            if (step.value(QStringLiteral("detail")).toBool())
+                return; // a part's figures (a client's): in the summary and the store, too many for lines
             QStringList figures;
             for (const QVariant &name : step.value(QStringLiteral("names")).toList())
                 figures << QStringLiteral("%1 %2").arg(name.toString().replace(QLatin1Char('_'), QLatin1Char(' ')))

@@ -406,6 +406,47 @@ private Q_SLOTS:
         QCOMPARE(comparison.parameter(0, QStringLiteral("kind")), QStringLiteral("\"fixture-count\""));
     }
 
+    // The federated plugin's examples, shrunk to the band dataset: a JSON summary with rounds,
+    // accuracy, modelled CO2e, machine energy and per-client totals; the same seed twice gives the
+    // same numbers; the final model is exported like any kept model.
+    void theFederatedExamplesRunAndRepeat()
+    {
+        const QString data = dir_.filePath(QStringLiteral("federated-data"));
+        gw::test::writeBandDataset(data, 300, 60);
+        for (const char *name : {"federated-iid.json", "federated-dirichlet.json"}) {
+            const QString example = QStringLiteral(GW_SOURCE_DIR "/resources/examples/") + QLatin1String(name);
+            QJsonObject twice[2];
+            for (int i = 0; i < 2; ++i) {
+                const QString db = dir_.filePath(QStringLiteral("fl-%1-%2.sqlite").arg(QLatin1String(name)).arg(i));
+                const Result r = workbench({QStringLiteral("run"), example, QStringLiteral("--db"), db, QStringLiteral("--dataset.path=") + data,
+                                            QStringLiteral("--federated.clients=20"), QStringLiteral("--federated.per_round=4"),
+                                            QStringLiteral("--federated.rounds=3"), QStringLiteral("--federated.min_size=5"),
+                                            QStringLiteral("--training.threads=1"), QStringLiteral("--energy.sample_hz=20"), QStringLiteral("--json")});
+                QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+                twice[i] = QJsonDocument::fromJson(r.out.trimmed().split(QLatin1Char('\n')).last().toUtf8()).object();
+                if (i == 1) {
+                    const QString exported = dir_.filePath(QStringLiteral("federated.pt"));
+                    const Result out = workbench({QStringLiteral("export"), QStringLiteral("--run"), QStringLiteral("1"), QStringLiteral("--format"),
+                                                  QStringLiteral("model"), QStringLiteral("--output"), exported, QStringLiteral("--db"), db});
+                    QVERIFY2(out.exitCode == 0, qPrintable(out.err));
+                    QVERIFY(QFileInfo(exported).size() > 0);
+                }
+            }
+            const QJsonObject f = twice[0].value(QStringLiteral("federated")).toObject(), g = twice[1].value(QStringLiteral("federated")).toObject();
+            QCOMPARE(f.value(QStringLiteral("rounds")).toInt(), 3);
+            QVERIFY(f.value(QStringLiteral("accuracy")).toDouble() > 0);
+            QVERIFY(f.value(QStringLiteral("modelled_co2e_g")).toDouble() > 0);
+            QVERIFY(f.value(QStringLiteral("machine_energy_j")).toDouble() > 0);
+            QCOMPARE(f.value(QStringLiteral("per_client")).toArray().size(), 20);
+            for (const char *key : {"accuracy", "modelled_co2e_g", "modelled_energy_j", "uplink_bytes"})
+                QCOMPARE(f.value(QLatin1String(key)).toDouble(), g.value(QLatin1String(key)).toDouble());
+            const QJsonArray a = f.value(QStringLiteral("per_client")).toArray(), b = g.value(QStringLiteral("per_client")).toArray();
+            for (int c = 0; c < a.size(); ++c) // this machine's measured energy differs between runs; the rest does not
+                for (const char *key : {"selected", "kept", "dropped", "modelled_co2e_g", "accuracy", "device_class", "region"})
+                    QCOMPARE(a[c].toObject().value(QLatin1String(key)), b[c].toObject().value(QLatin1String(key)));
+        }
+    }
+
     // The compression plugin's example on the store's latest kept model: a JSON summary with every
     // variant's figures; the variants' TorchScript files run in Python (where python3-torch is).
     void theCompressExampleCompressesTheLatestModel()

@@ -16,7 +16,9 @@
 #include "config/RunConfig.h"
 #include "energy/ReferenceTables.h"
 #include "extension/RunKindRegistry.h"
+#include "report/ResultAxes.h"
 #include "store/ArtifactRepository.h"
+#include "store/RunRepository.h"
 #include "store/Database.h"
 
 #include <QtTest>
@@ -498,6 +500,18 @@ private Q_SLOTS:
         QCOMPARE(a.value(QStringLiteral("uplink_bytes")).toDouble(), 9 * a.value(QStringLiteral("update_bytes")).toDouble());
         const Database db(dir_.filePath(QStringLiteral("a.db")));
         QVERIFY(ArtifactRepository(db).find(first.runId, QStringLiteral("model"), QStringLiteral("safetensors")).has_value());
+        // Every client's figures are stored under its scope (the Clients tab), with its last totals.
+        const RunRepository runs(db);
+        QCOMPARE(runs.metricScopes(first.runId).size(), 10);
+        const QJsonObject client0 = clients[0].toObject();
+        const QMap<QString, double> stored = runs.finalMetrics(first.runId, QStringLiteral("client 0"));
+        QCOMPARE(stored.value(QStringLiteral("selected")), client0.value(QStringLiteral("selected")).toDouble());
+        QCOMPARE(stored.value(QStringLiteral("modelled_co2e_g")), client0.value(QStringLiteral("modelled_co2e_g")).toDouble());
+        // Federated runs compare by accuracy against their clients' modelled CO2e.
+        const QList<RunRecord> records = runs.listRuns();
+        const std::vector<ResultMetric> axes = ResultAxes::of(records);
+        QCOMPARE(ResultAxes::defaults(axes, records), (std::pair<QString, QString>(QStringLiteral("accuracy"), QStringLiteral("modelled_co2e_g"))));
+        QVERIFY(ResultAxes::find(axes, QStringLiteral("rounds_to_target")));
 
         // A client that goes offline mid-round is dropped; the rounds complete with the others.
         QFile profiles(dir_.filePath(QStringLiteral("profiles.csv")));

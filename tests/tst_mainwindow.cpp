@@ -694,6 +694,51 @@ private Q_SLOTS:
         QVERIFY(page.summaryText().contains(QStringLiteral("0.0100 Wh")));
     }
 
+    // A federated run live: accuracy per round on the left axis, the clients' modelled CO2e and this
+    // machine's own on the right (apart), and each client's running figures in a Clients tab.
+    void theLivePageFollowsAFederatedRunAndItsClients()
+    {
+        RunPage page;
+        page.beginLive(QStringLiteral("federation"), QJsonObject{{QStringLiteral("kind"), QStringLiteral("federated")},
+                                                                 {QStringLiteral("federated"), QJsonObject{{QStringLiteral("clients"), 3}}}});
+        QCOMPARE(page.curvesPlot()->xAxis->label(), QStringLiteral("round"));
+        const auto round = [](int step, double accuracy, double modelled, double machine) {
+            return QVariantMap{{QStringLiteral("noun"), QStringLiteral("round")}, {QStringLiteral("step"), step}, {QStringLiteral("scope"), QString()},
+                               {QStringLiteral("names"), QVariantList{QStringLiteral("test_accuracy"), QStringLiteral("modelled_co2e_g"), QStringLiteral("machine_co2e_g")}},
+                               {QStringLiteral("test_accuracy"), accuracy}, {QStringLiteral("modelled_co2e_g"), modelled}, {QStringLiteral("machine_co2e_g"), machine}};
+        };
+        const auto client = [](int c, int step, double co2e) {
+            return QVariantMap{{QStringLiteral("noun"), QStringLiteral("round")}, {QStringLiteral("step"), step},
+                               {QStringLiteral("scope"), QStringLiteral("client %1").arg(c)}, {QStringLiteral("detail"), true},
+                               {QStringLiteral("names"), QVariantList{QStringLiteral("modelled_co2e_g"), QStringLiteral("selected")}},
+                               {QStringLiteral("modelled_co2e_g"), co2e}, {QStringLiteral("selected"), double(step)}};
+        };
+        page.addLiveStep(round(1, 0.5, 2.0, 0.01));
+        page.addLiveStep(client(0, 1, 1.0));
+        page.addLiveStep(client(2, 1, 1.0));
+        page.addLiveStep(round(2, 0.6, 4.0, 0.02));
+        page.addLiveStep(client(0, 2, 3.0));
+        QCPGraph *modelled = nullptr, *accuracy = nullptr;
+        for (int g = 0; g < page.curvesPlot()->graphCount(); ++g) {
+            QCPGraph *graph = page.curvesPlot()->graph(g);
+            if (graph->name() == QStringLiteral("clients' CO₂e, modelled"))
+                modelled = graph;
+            if (graph->name() == QStringLiteral("test accuracy"))
+                accuracy = graph;
+        }
+        QVERIFY(modelled && accuracy);
+        QCOMPARE(modelled->valueAxis(), page.curvesPlot()->yAxis2);
+        QCOMPARE(accuracy->valueAxis(), page.curvesPlot()->yAxis);
+        QCOMPARE(page.curvesPlot()->graphCount(), 3);
+        QTRY_VERIFY(page.tabs()->indexOf(page.partsView()) >= 0); // refreshed once for a round's clients
+        QCOMPARE(page.tabs()->tabText(page.tabs()->indexOf(page.partsView())), QStringLiteral("Clients"));
+        QTableWidget *table = page.partsView()->table();
+        QCOMPARE(table->rowCount(), 2);
+        QCOMPARE(table->verticalHeaderItem(0)->text(), QStringLiteral("client 0"));
+        QCOMPARE(table->item(0, 0)->text(), QStringLiteral("3")); // its latest running total
+        QCOMPARE(table->horizontalHeaderItem(0)->text(), QStringLiteral("CO₂e, modelled (g)"));
+    }
+
     void everyControlIsReachableWithTheKeyboard()
     {
         MainWindow window(dir_.filePath(QStringLiteral("keyboard.sqlite")));

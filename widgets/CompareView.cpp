@@ -130,7 +130,7 @@ void CompareView::setRuns(const QList<RunRecord> &runs, const std::vector<RunSer
     model_->setRuns(runs, reused);
     table_->setColumnHidden(0, true); // a reset model shows every column again
     axes_ = ResultAxes::of(runs);
-    const auto [objective, cost] = ResultAxes::defaults(axes_);
+    const auto [objective, cost] = ResultAxes::defaults(axes_, runs);
     {
         const QSignalBlocker quietObjective(objective_), quietCost(cost_);
         objective_->clear();

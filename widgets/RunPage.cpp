@@ -17,6 +17,7 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QTabWidget>
+#include <QTimer>
 #include <QTextBrowser>
 #include <QTableWidget>
 #include <QVBoxLayout>
@@ -40,8 +41,32 @@ const QStringList &curveNames()
 {
     static const QStringList names{QStringLiteral("train_loss"), QStringLiteral("train_accuracy"), QStringLiteral("val_accuracy"),
                                    QStringLiteral("test_accuracy"), QStringLiteral("contrastive_loss"), QStringLiteral("al_test_accuracy"),
-                                   QStringLiteral("al_val_accuracy")};
+                                   QStringLiteral("al_val_accuracy"), QStringLiteral("modelled_co2e_g"), QStringLiteral("machine_co2e_g")};
     return names;
+}
+
+/// Curves in grams (a federated run's CO2e so far) go on the right-hand axis.
+bool onGramsAxis(const QString &name)
+{
+    return name.endsWith(QLatin1String("_co2e_g"));
+}
+
+/// A curve's name in the legend.
+QString curveTitle(const QString &name)
+{
+    if (name == QStringLiteral("modelled_co2e_g"))
+        return QStringLiteral("clients' CO₂e, modelled");
+    if (name == QStringLiteral("machine_co2e_g"))
+        return QStringLiteral("this machine's CO₂e");
+    return QString(name).replace(QLatin1Char('_'), QLatin1Char(' '));
+}
+
+/// The x axis of a run's curves: a federated run's are per round.
+QString stepAxisLabel(const QJsonObject &config)
+{
+    if (config.contains(QStringLiteral("federated")))
+        return QObject::tr("round");
+    return config.value(QStringLiteral("active_learning")).toObject().value(QStringLiteral("enabled")).toBool() ? QObject::tr("labels") : QObject::tr("epoch");
 }
 
 } // namespace
@@ -50,9 +75,15 @@ RunPage::RunPage(QWidget *parent)
     : QWidget(parent), tabs_(new QTabWidget), summary_(new QLabel), power_(new LivePowerPlot), curves_(new QCustomPlot),
       phases_(new QTableWidget(0, 4)), configText_(readOnlyText()), hardware_(readOnlyText()), modelCard_(new QTextBrowser),
       report_(new QPushButton(tr("&Report…"))), artifacts_(new QTableWidget(0, 5)),
-      parts_(new RunPartsView)
+      parts_(new RunPartsView), partsRefresh_(new QTimer(this))
 {
     setObjectName(QStringLiteral("runPage"));
+    partsRefresh_->setSingleShot(true);
+    partsRefresh_->setInterval(500);
+    connect(partsRefresh_, &QTimer::timeout, this, [this] {
+        if (live_)
+            showParts(liveParts_);
+    });
     summary_->setWordWrap(true);
     summary_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     summary_->setAlignment(Qt::AlignTop | Qt::AlignLeft);
@@ -202,11 +233,16 @@ void RunPage::setRun(const RunReport &r, const QList<ArtifactRecord> &artifacts,
 
 QCPGraph *RunPage::curve(const QString &name)
 {
-    const QString shown = QString(name).replace(QLatin1Char('_'), QLatin1Char(' '));
+    const QString shown = curveTitle(name);
     for (int g = 0; g < curves_->graphCount(); ++g)
         if (curves_->graph(g)->name() == shown)
             return curves_->graph(g);
-    QCPGraph *graph = curves_->addGraph();
+    const bool grams = onGramsAxis(name);
+    if (grams) {
+        curves_->yAxis2->setVisible(true);
+        curves_->yAxis2->setLabel(tr("CO₂e so far (g)"));
+    }
+    QCPGraph *graph = curves_->addGraph(curves_->xAxis, grams ? curves_->yAxis2 : curves_->yAxis);
     graph->setName(shown);
     // Each curve keeps its colour from run to run: a person learns that test accuracy is, say, orange.
     graph->setPen(QPen(seriesColour(int(curveNames().indexOf(name))), 2));
@@ -216,14 +252,20 @@ QCPGraph *RunPage::curve(const QString &name)
 
 void RunPage::rescaleCurves()
 {
-    double maxX = 1, maxY = 1;
-    for (int g = 0; g < curves_->graphCount(); ++g)
+    double maxX = 1, maxY = 1, maxGrams = 0;
+    bool grams = false;
+    for (int g = 0; g < curves_->graphCount(); ++g) {
+        const bool right = curves_->graph(g)->valueAxis() == curves_->yAxis2;
+        grams = grams || right;
         for (auto it = curves_->graph(g)->data()->constBegin(); it != curves_->graph(g)->data()->constEnd(); ++it) {
             maxX = std::max(maxX, it->key);
-            maxY = std::max(maxY, it->value);
+            (right ? maxGrams : maxY) = std::max(right ? maxGrams : maxY, it->value);
         }
+    }
+    curves_->yAxis2->setVisible(grams);
     curves_->xAxis->setRange(0, maxX * 1.05);
     curves_->yAxis->setRange(0, maxY * 1.05);
+    curves_->yAxis2->setRange(0, std::max(maxGrams, 1e-6) * 1.05);
     curves_->replot(QCustomPlot::rpQueuedReplot);
 }
 
@@ -235,7 +277,7 @@ void RunPage::showCurves(const RunReport &r)
     bool perLabel = false;
     for (const MetricPoint &m : r.metrics)
         perLabel = perLabel || m.name.startsWith(QLatin1String("al_"));
-    curves_->xAxis->setLabel(perLabel ? tr("labels") : tr("epoch"));
+    curves_->xAxis->setLabel(perLabel ? tr("labels") : stepAxisLabel(r.params));
     curves_->yAxis->setLabel(tr("accuracy (0–1) or loss"));
     for (const QString &name : curveNames()) {
         if (perLabel != name.startsWith(QLatin1String("al_")))
@@ -258,13 +300,28 @@ void RunPage::showParts(const std::vector<RunReport::Part> &parts, const QString
     parts_->setParts(parts, energySource, descriptions);
     // A compress run's variants are its result: its page opens on them.
     const bool variants = parts.front().scope.startsWith(QLatin1String("variant "));
-    const QString title = variants ? tr("Variants") : tr("Parts");
+    const bool clients = parts.front().scope.startsWith(QLatin1String("client "));
+    const QString title = variants ? tr("Variants") : clients ? tr("Clients") : tr("Parts");
     if (at < 0)
         tabs_->insertTab(1, parts_, title);
     else
         tabs_->setTabText(at, title);
     if (variants)
         tabs_->setCurrentWidget(parts_);
+}
+
+void RunPage::addLivePart(const QString &scope, const QVariantMap &step)
+{
+    auto part = std::find_if(liveParts_.begin(), liveParts_.end(), [&scope](const RunReport::Part &p) { return p.scope == scope; });
+    if (part == liveParts_.end()) {
+        liveParts_.push_back({scope, {}});
+        part = std::prev(liveParts_.end());
+    }
+    for (const QVariant &name : step.value(QStringLiteral("names")).toList())
+        part->figures.insert(name.toString(), step.value(name.toString()).toDouble());
+    // A federated round reports ten clients at once: the table is rebuilt once for them all.
+    if (!partsRefresh_->isActive())
+        partsRefresh_->start();
 }
 
 void RunPage::clear()
@@ -295,13 +352,14 @@ void RunPage::beginLive(const QString &name, const QJsonObject &config)
     config_ = config;
     power_->clear();
     curves_->clearGraphs();
-    const bool activeLearning = config.value(QStringLiteral("active_learning")).toObject().value(QStringLiteral("enabled")).toBool();
-    curves_->xAxis->setLabel(activeLearning ? tr("labels") : tr("epoch"));
+    curves_->xAxis->setLabel(stepAxisLabel(config));
+    liveParts_.clear();
     rescaleCurves();
     phases_->setRowCount(0);
     artifacts_->setRowCount(0);
     configText_->setPlainText(QString::fromUtf8(QJsonDocument(config).toJson(QJsonDocument::Indented)));
     hardware_->setPlainText(tr("Recorded with the run; shown here when it ends."));
+    partsRefresh_->stop();
     showParts({});
     modelCard_->setMarkdown(tr("The model card is written when the run ends."));
     report_->setEnabled(false);
@@ -330,8 +388,12 @@ void RunPage::addLiveSample(const PowerSample &sample)
 
 void RunPage::addLiveStep(const QVariantMap &step)
 {
-    if (!live_ || !step.value(QStringLiteral("scope")).toString().isEmpty())
-        return; // parts of a run (clients, variants) have their own pages of figures
+    if (!live_)
+        return;
+    if (const QString scope = step.value(QStringLiteral("scope")).toString(); !scope.isEmpty()) {
+        addLivePart(scope, step); // parts of a run (clients, variants) have their own tab of figures
+        return;
+    }
     const double x = step.value(QStringLiteral("step")).toDouble();
     const bool perLabel = step.contains(QStringLiteral("labels"));
     for (const QVariant &entry : step.value(QStringLiteral("names")).toList()) {

@@ -6,6 +6,8 @@
 #include <QVariantMap>
 #include <QWidget>
 
+class QTimer;
+
 class QCPGraph;
 class QCustomPlot;
 class QLabel;
@@ -74,6 +76,8 @@ private:
     /// The parts tab for @p parts, or none when there are none.
     void showParts(const std::vector<RunReport::Part> &parts, const QString &energySource = QString(),
                    const QMap<QString, QString> &descriptions = {});
+    /// A live run's step of one part (a client, a variant): its figures join the parts tab.
+    void addLivePart(const QString &scope, const QVariantMap &step);
 
     qint64 runId_ = 0;
     QJsonObject config_;
@@ -92,6 +96,8 @@ private:
     QPushButton *report_;
     QTableWidget *artifacts_;
     RunPartsView *parts_;
+    std::vector<RunReport::Part> liveParts_;
+    QTimer *partsRefresh_;
 };
 
 } // namespace gw

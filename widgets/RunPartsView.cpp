@@ -31,6 +31,11 @@ ResultMetric metricOf(const QString &name)
         {QStringLiteral("throughput_batch64"), {QStringLiteral("throughput at batch 64"), QStringLiteral("images/s")}},
         {QStringLiteral("file_bytes"), {QStringLiteral("file size"), QStringLiteral("bytes")}},
         {QStringLiteral("compression_energy_j"), {QStringLiteral("energy to make it"), QStringLiteral("J")}},
+        {QStringLiteral("modelled_co2e_g"), {QStringLiteral("CO₂e, modelled"), QStringLiteral("g")}},
+        {QStringLiteral("modelled_energy_j"), {QStringLiteral("device energy, modelled"), QStringLiteral("J")}},
+        {QStringLiteral("machine_energy_j"), {QStringLiteral("this machine's energy simulating it"), QStringLiteral("J")}},
+        {QStringLiteral("selected"), {QStringLiteral("times selected"), QString()}},
+        {QStringLiteral("dropped"), {QStringLiteral("times dropped"), QString()}},
     };
     const auto it = known.constFind(name);
     ResultMetric m;
@@ -104,8 +109,8 @@ void RunPartsView::setParts(const std::vector<RunReport::Part> &parts, const QSt
         for (auto it = p.figures.constBegin(); it != p.figures.constEnd(); ++it)
             if (!names.contains(it.key()))
                 names << it.key();
-    // Accuracy and the energy per inference first: what a person compares parts by.
-    for (const QString &first : {QStringLiteral("energy_per_1k_inferences_j"), QStringLiteral("accuracy")})
+    // Accuracy and the energy per inference (a client's CO2e) first: what a person compares parts by.
+    for (const QString &first : {QStringLiteral("modelled_co2e_g"), QStringLiteral("energy_per_1k_inferences_j"), QStringLiteral("accuracy")})
         if (names.removeAll(first) > 0)
             names.prepend(first);
     table_->clear();
@@ -137,6 +142,8 @@ void RunPartsView::setParts(const std::vector<RunReport::Part> &parts, const QSt
         }
     }
     table_->setVerticalHeaderLabels(rows);
+    // A person's choice of axes stays while the same parts are refreshed (a live run's clients).
+    const QString chosenObjective = objective_->currentData().toString(), chosenCost = cost_->currentData().toString();
     {
         const QSignalBlocker a(objective_), b(cost_);
         objective_->clear();
@@ -146,7 +153,9 @@ void RunPartsView::setParts(const std::vector<RunReport::Part> &parts, const QSt
     }
     // "variant 2-quantize" is a variant, "client 17" a client: the legend says which.
     plot_->setPointNoun(parts.empty() ? QStringLiteral("part") : parts.front().scope.section(QLatin1Char(' '), 0, 0));
-    setAxes(QStringLiteral("accuracy"), QStringLiteral("energy_per_1k_inferences_j"));
+    const QString cost = names.contains(QStringLiteral("energy_per_1k_inferences_j")) ? QStringLiteral("energy_per_1k_inferences_j")
+                                                                                       : QStringLiteral("modelled_co2e_g");
+    setAxes(names.contains(chosenObjective) ? chosenObjective : QStringLiteral("accuracy"), names.contains(chosenCost) ? chosenCost : cost);
 }
 
 void RunPartsView::setAxes(const QString &objective, const QString &cost)

@@ -51,6 +51,9 @@ public:
     /// What a run of this kind reports as its result; the first objective and the first cost are
     /// the default axes of a comparison.
     virtual std::vector<ResultMetric> resultMetrics() const = 0;
+    /// The cost a comparison of runs of this kind alone opens on: the machine's emissions, unless
+    /// the kind has a figure that says more (a federated run: its clients' modelled CO2e).
+    virtual QString comparedCost() const { return QStringLiteral("emissions_g"); }
 
     /// Whether a run of this kind reads @p parameterKey (its own, or a shared key it uses).
     bool uses(const QString &parameterKey) const;

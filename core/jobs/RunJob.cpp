@@ -190,7 +190,8 @@ public:
         QVariantMap shown{{QStringLiteral("noun"), step.noun},
                           {QStringLiteral("step"), step.step},
                           {QStringLiteral("steps"), step.steps},
-                          {QStringLiteral("scope"), step.scope}};
+                          {QStringLiteral("scope"), step.scope},
+                          {QStringLiteral("detail"), step.detail}};
         QVariantList names;
         for (const auto &[name, value] : step.values) {
             metric(step.step, name, value, step.scope);

@@ -41,6 +41,9 @@ struct WorkStep {
     qint64 step = 0;  ///< 1-based
     qint64 steps = 0; ///< how many the work expects (0: not known)
     QString scope;    ///< empty: the run as a whole
+    /// One of many parts' figures (a federated client's each round): stored, and shown in the views
+    /// of parts, but not printed line by line.
+    bool detail = false;
     QList<QPair<QString, double>> values;
     WorkStep &add(const QString &name, double value)
     {

@@ -33,7 +33,7 @@ std::vector<ResultMetric> ResultAxes::of(const QList<RunRecord> &runs)
     return objectives;
 }
 
-std::pair<QString, QString> ResultAxes::defaults(const std::vector<ResultMetric> &metrics)
+std::pair<QString, QString> ResultAxes::defaults(const std::vector<ResultMetric> &metrics, const QList<RunRecord> &runs)
 {
     QString objective, cost;
     for (const ResultMetric &m : metrics) {
@@ -46,6 +46,13 @@ std::pair<QString, QString> ResultAxes::defaults(const std::vector<ResultMetric>
         objective = QStringLiteral("accuracy");
     if (find(metrics, QStringLiteral("emissions_g")))
         cost = QStringLiteral("emissions_g");
+    QStringList kinds;
+    for (const RunRecord &run : runs)
+        if (!kinds.contains(kindOf(run)))
+            kinds << kindOf(run);
+    if (kinds.size() == 1)
+        if (const RunKind *kind = RunKindRegistry::instance().find(kinds.front()); kind && find(metrics, kind->comparedCost()))
+            cost = kind->comparedCost();
     return {objective, cost};
 }
 

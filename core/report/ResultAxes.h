@@ -20,7 +20,8 @@ public:
     static std::vector<ResultMetric> of(const QList<RunRecord> &runs);
     /// The axes a comparison opens on: accuracy against emissions when the runs have those (they
     /// always did), else the first objective against the first cost.
-    static std::pair<QString, QString> defaults(const std::vector<ResultMetric> &metrics);
+    /// Runs all of one kind open on that kind's compared cost (RunKind::comparedCost) instead.
+    static std::pair<QString, QString> defaults(const std::vector<ResultMetric> &metrics, const QList<RunRecord> &runs = {});
     /// @p metric of @p run: accuracy, emissions_g and energy_kwh from its totals, the others from
     /// @p results (the last value of each of the run's metrics); nothing when it has none.
     static std::optional<double> value(const RunRecord &run, const QMap<QString, double> &results, const QString &metric);

@@ -181,7 +181,7 @@ std::unique_ptr<RunWork> FederatedKind::createWork(const RunConfig &) const
 
 std::vector<ResultMetric> FederatedKind::resultMetrics() const
 {
-    return {{QStringLiteral("test_accuracy"), QStringLiteral("Test accuracy"), QString(), true, true},
+    return {{QStringLiteral("accuracy"), QStringLiteral("Test accuracy"), QString(), true, true},
             {QStringLiteral("modelled_co2e_g"), QStringLiteral("Modelled CO₂e of the clients"), QStringLiteral("g CO₂e"), false, false},
             {QStringLiteral("rounds_to_target"), QStringLiteral("Rounds to the target accuracy"), QString(), false, false},
             {QStringLiteral("modelled_energy_j"), QStringLiteral("Modelled energy of the clients"), QStringLiteral("J"), false, false},

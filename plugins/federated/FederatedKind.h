@@ -21,6 +21,7 @@ public:
     void check(const RunConfig &config, const QString &origin) const override;
     std::unique_ptr<RunWork> createWork(const RunConfig &config) const override;
     std::vector<ResultMetric> resultMetrics() const override;
+    QString comparedCost() const override { return QStringLiteral("modelled_co2e_g"); }
 
     /// Clients whose updates a round aggregates: federated.per_round, or the fraction of the clients.
     static int clientsPerRound(const RunConfig &config);

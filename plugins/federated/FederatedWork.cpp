@@ -254,6 +254,22 @@ WorkOutcome FederatedWork::execute(RunContext &context)
         p.mayEndEarly = stopAtTarget;
         context.progress(p);
     };
+    // A client's running totals as a step of its own (scope "client N"): the live per-client view
+    // and, as its last values, the client's figures in the store.
+    const auto reportClient = [&](int c, int round) {
+        const ClientTally &t = tally[std::size_t(c)];
+        WorkStep step(QStringLiteral("round"), round, rounds, QStringLiteral("client %1").arg(c));
+        step.detail = true;
+        if (t.accuracy)
+            step.add(QStringLiteral("accuracy"), *t.accuracy);
+        step.add(QStringLiteral("modelled_co2e_g"), t.co2eG)
+            .add(QStringLiteral("modelled_energy_j"), t.modelledJ)
+            .add(QStringLiteral("machine_energy_j"), t.machineJ)
+            .add(QStringLiteral("selected"), t.selected)
+            .add(QStringLiteral("dropped"), t.dropped)
+            .add(QStringLiteral("samples"), double(t.train.size()));
+        context.stepFinished(step);
+    };
     const auto evaluateClients = [&](int round) {
         MeasuredWindow window(context, QStringLiteral("eval"));
         model.setWeights(global);
@@ -269,6 +285,8 @@ WorkOutcome FederatedWork::execute(RunContext &context)
         std::sort(values.begin(), values.end());
         context.metric(round, QStringLiteral("client_accuracy_mean"), std::accumulate(values.begin(), values.end(), 0.0) / double(values.size()));
         context.metric(round, QStringLiteral("client_accuracy_p10"), values[values.size() / 10]);
+        for (int c = 0; c < clients; ++c)
+            reportClient(c, round);
     };
 
     for (int round = 1; round <= rounds; ++round) {
@@ -368,10 +386,14 @@ WorkOutcome FederatedWork::execute(RunContext &context)
         }
         if (clientEvalEvery > 0 && round % clientEvalEvery == 0)
             evaluateClients(round);
+        else
+            for (int c : chosen)
+                reportClient(c, round);
         const double simulatedH = clockH + timing.durationS / 3600.0 - parameter<double>(config, "federated.start_hour");
         step.add(QStringLiteral("modelled_co2e_g"), totalCo2e)
             .add(QStringLiteral("modelled_energy_j"), totalModelledJ)
             .add(QStringLiteral("machine_energy_j"), context.energyJ())
+            .add(QStringLiteral("machine_co2e_g"), context.emissionsG())
             .add(QStringLiteral("clients_kept"), kept)
             .add(QStringLiteral("clients_dropped"), dropped)
             .add(QStringLiteral("uplink_bytes"), totalUplink)
@@ -422,16 +444,6 @@ WorkOutcome FederatedWork::execute(RunContext &context)
         if (!t.lastDrop.isEmpty())
             entry.insert(QStringLiteral("last_drop"), t.lastDrop);
         perClient.append(entry);
-        if (t.selected == 0)
-            continue;
-        const QString scope = QStringLiteral("client %1").arg(c);
-        context.metric(roundsDone, QStringLiteral("selected"), t.selected, scope);
-        context.metric(roundsDone, QStringLiteral("dropped"), t.dropped, scope);
-        context.metric(roundsDone, QStringLiteral("modelled_energy_j"), t.modelledJ, scope);
-        context.metric(roundsDone, QStringLiteral("modelled_co2e_g"), t.co2eG, scope);
-        context.metric(roundsDone, QStringLiteral("machine_energy_j"), t.machineJ, scope);
-        if (t.accuracy)
-            context.metric(roundsDone, QStringLiteral("accuracy"), *t.accuracy, scope);
     }
     outcome.accuracy = accuracy;
     outcome.labelsUsed = trainY.size(0);

@@ -18,7 +18,7 @@ median of --repeats; the ratio is workbench / PyTorch.
 
 Prints a table on stdout and writes the JSON to --output.
 
-    tests/bench/federated.py WORKBENCH --output FILE [--store DIR] [--threads N] [--seeds N]
+    tests/bench/federated.py WORKBENCH --output FILE [--store DIR] [--threads N] [--seeds N] [--resume]
                              [--max-rounds N] [--only partitions,selection,updates,throughput] [--smoke]
 """
 import argparse, json, os, random, statistics, sys, tempfile, time
@@ -34,6 +34,7 @@ EXPERIMENTS = {
     "selection": [
         ("IID energy-aware", {"partition": "iid", "selection": "energy"}),
         ("IID carbon-aware", {"partition": "iid", "selection": "carbon"}),
+        ("Dir(0.5) energy-aware", {"partition": "dirichlet", "alpha": 0.5, "selection": "energy"}),
         ("Dir(0.5) carbon-aware", {"partition": "dirichlet", "alpha": 0.5, "selection": "carbon"}),
     ],
     "updates": [
@@ -145,6 +146,7 @@ def main():
     p.add_argument("--target", type=float, default=0.85)
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--only", default="partitions,selection,updates,throughput")
+    p.add_argument("--resume", action="store_true", help="keep the experiments the output file already holds")
     p.add_argument("--smoke", action="store_true", help="tiny inputs: checks the script, not the figures")
     a = p.parse_args()
     if a.smoke:
@@ -154,19 +156,29 @@ def main():
     store = os.path.join(store_dir, "federated.db")
     result = {"benchmark": "federated", "threads": a.threads, "seeds": a.seeds, "max_rounds": a.max_rounds, "target": a.target,
               "experiments": []}
-    baseline = [("IID", {"partition": "iid"}), ("Dir(0.5)", {"partition": "dirichlet", "alpha": 0.5})]
-    done = {}
-    for section in ("partitions", "selection", "updates"):
-        if section not in wanted:
-            continue
-        todo = EXPERIMENTS[section]
-        if section != "partitions":  # random selection and dense updates are the partitions' runs
-            todo = [b for b in baseline if b[0] not in done] + todo
-        for label, federated in todo:
-            if label in done:
-                continue
-            done[label] = experiment(a.workbench, store, label, federated, a.seeds, a)
-            result["experiments"].append(done[label])
+    # Most telling first, so a run stopped early still answers the main questions: the results file
+    # is written after every experiment, and --resume keeps the experiments it already holds.
+    order = ["IID", "Dir(0.5)", "IID carbon-aware", "IID energy-aware", "IID top-1 % + EF", "IID top-1 %", "Dir(0.1)",
+             "Dir(0.5) carbon-aware", "Dir(0.5) energy-aware", "IID top-10 % + EF", "IID top-10 %"]
+    sections = {label: section for section, entries in EXPERIMENTS.items() for label, _ in entries}
+    settings = {label: federated for entries in EXPERIMENTS.values() for label, federated in entries}
+    baselines = {"selection": ["IID", "Dir(0.5)"], "updates": ["IID"]}
+    needed = [label for label in order if sections[label] in wanted]
+    for section, labels in baselines.items():
+        if section in wanted:
+            needed += [label for label in labels if label not in needed]
+    needed = [label for label in order if label in needed]
+    kept = {}
+    if a.resume and os.path.exists(a.output):
+        with open(a.output) as f:
+            previous = json.load(f)
+        kept = {e["experiment"]: e for e in previous.get("experiments", []) if len(e["seeds"]) == a.seeds}
+        if "throughput" in previous and "throughput" not in wanted:
+            result["throughput"] = previous["throughput"]
+    for label in needed:
+        result["experiments"].append(kept.get(label) or experiment(a.workbench, store, label, settings[label], a.seeds, a))
+        with open(a.output, "w") as f:
+            json.dump(result, f, indent=1)
     if "throughput" in wanted:
         rounds = 2 if a.smoke else 10
         ours, theirs = [], []
