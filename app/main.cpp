@@ -1,6 +1,7 @@
 #include "Appearance.h"
 #include "CommandLine.h"
 #include "MainWindow.h"
+#include "RunPage.h"
 #include "CompareView.h"
 #include "RunsTableModel.h"
 
@@ -73,7 +74,11 @@ int main(int argc, char *argv[])
     parser.addOption(reportOption);
     parser.addOption(appearanceOption);
     parser.addOption(screenshotOption);
+    const QCommandLineOption runTabOption(QStringLiteral("run-tab"),
+                                          QStringLiteral("With --screenshot: the tab of the run's page to show (Summary, Curves, Clients, ...)."),
+                                          QStringLiteral("TITLE"));
     parser.addOption(screenshotAfterOption);
+    parser.addOption(runTabOption);
     parser.process(app);
 
     gw::MainWindow window(parser.value(dbOption));
@@ -116,7 +121,11 @@ int main(int argc, char *argv[])
         // For documentation and the screenshot script: what a person would see at that moment.
         const QString file = parser.value(screenshotOption);
         const int afterMs = int(parser.value(screenshotAfterOption).toDouble() * 1000);
-        QTimer::singleShot(afterMs, &window, [&window, file] {
+        const QString tab = parser.value(runTabOption);
+        QTimer::singleShot(afterMs, &window, [&window, file, tab] {
+            const bool tabShown = !tab.isEmpty() && (int(window.livePage()->showTab(tab)) | int(window.runPage()->showTab(tab)));
+            if (!tab.isEmpty() && !tabShown)
+                std::fprintf(stderr, "green-workbench: --run-tab: no tab '%s' on the run's page\n", qPrintable(tab));
             // A dialog in front (--new-run) is what the person looks at.
             QWidget *shown = QApplication::activeModalWidget() ? QApplication::activeModalWidget() : &window;
             QByteArray png;

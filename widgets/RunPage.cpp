@@ -5,6 +5,8 @@
 #include "RunPartsView.h"
 #include "PlotTheme.h"
 #include "QCustomPlotInclude.h"
+#include "extension/RunKind.h"
+#include "extension/RunKindRegistry.h"
 #include "report/ModelCard.h"
 
 #include <QDir>
@@ -14,6 +16,7 @@
 #include <QJsonObject>
 #include <QJsonDocument>
 #include <QLabel>
+#include <QLocale>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QTabWidget>
@@ -59,6 +62,28 @@ QString curveTitle(const QString &name)
     if (name == QStringLiteral("machine_co2e_g"))
         return QStringLiteral("this machine's CO₂e");
     return QString(name).replace(QLatin1Char('_'), QLatin1Char(' '));
+}
+
+/// Rows for the figures a run's kind reports beyond accuracy, energy and emissions (a federated
+/// run's modelled CO2e and rounds to the target, a compress run's latency): their last values.
+QString kindResultRows(const QString &kindId, const std::vector<MetricPoint> &metrics)
+{
+    const RunKind *kind = RunKindRegistry::instance().find(kindId);
+    if (!kind)
+        return QString();
+    QString rows;
+    for (const ResultMetric &m : kind->resultMetrics()) {
+        if (m.name == QStringLiteral("accuracy") || m.name == QStringLiteral("emissions_g") || m.name == QStringLiteral("energy_kwh"))
+            continue;
+        std::optional<std::pair<qint64, double>> last;
+        for (const MetricPoint &p : metrics)
+            if (p.name == m.name && (!last || p.step >= last->first))
+                last = std::make_pair(p.step, p.value);
+        const QString value = last ? QStringLiteral("%1 %2").arg(QLocale(QLocale::English).toString(last->second, 'g', 6), m.unit.toHtmlEscaped())
+                                   : QObject::tr("–");
+        rows += QStringLiteral("<tr><td>%1</td><td>%2</td></tr>").arg(m.title.toHtmlEscaped(), value.trimmed());
+    }
+    return rows;
 }
 
 /// The x axis of a run's curves: a federated run's are per round.
@@ -157,6 +182,7 @@ void RunPage::setRun(const RunReport &r, const QList<ArtifactRecord> &artifacts,
            "<tr><td>Labels used</td><td>%9</td></tr>"
            "<tr><td>Energy</td><td>%10 Wh, <b>%11</b> (CPU %12 Wh %13, GPU %14 Wh %15, RAM %16 Wh %17; PUE %18; %19)</td></tr>"
            "<tr><td>Emissions</td><td>%20 g CO₂e at %21 g/kWh (%22)</td></tr>"
+           "%25"
            "<tr><td>Tags</td><td>%23</td></tr>"
            "<tr><td>Notes</td><td>%24</td></tr>"
            "</table>")
@@ -180,7 +206,8 @@ void RunPage::setRun(const RunReport &r, const QList<ArtifactRecord> &artifacts,
             .arg(r.intensityGPerKwh, 0, 'f', 0)
             .arg(r.intensityOrigin.toHtmlEscaped())
             .arg(r.tags.isEmpty() ? tr("none (right-click the run: Rename, tag and annotate)") : r.tags.join(QStringLiteral(", ")).toHtmlEscaped(),
-                 r.notes.isEmpty() ? QStringLiteral("–") : r.notes.toHtmlEscaped().replace(QLatin1Char('\n'), QStringLiteral("<br>"))));
+                 r.notes.isEmpty() ? QStringLiteral("–") : r.notes.toHtmlEscaped().replace(QLatin1Char('\n'), QStringLiteral("<br>")))
+            .arg(kindResultRows(kind, r.metrics)));
 
     power_->clear();
     power_->setProvenance(tr("Replayed from the store: %1 samples at %2 Hz (%3).").arg(r.samples.size()).arg(r.sampleHz).arg(r.energySource));
@@ -207,14 +234,18 @@ void RunPage::setRun(const RunReport &r, const QList<ArtifactRecord> &artifacts,
     hardware_->setPlainText(QString::fromUtf8(QJsonDocument(r.hardware).toJson(QJsonDocument::Indented)));
     modelCard_->setMarkdown(ModelCard::withoutFrontMatter(ModelCard::render(r)));
     report_->setEnabled(true);
-    // A compress run keeps its variants' table: what each variant is goes beside its figures.
+    // A compress run keeps its variants' table, a federated run its clients': what each part is
+    // goes beside its figures.
     QMap<QString, QString> descriptions;
     for (const ArtifactRecord &a : artifacts)
-        if (a.role == QStringLiteral("variants") && a.format == QStringLiteral("json")) {
+        if ((a.role == QStringLiteral("variants") || a.role == QStringLiteral("clients")) && a.format == QStringLiteral("json")) {
             QFile table(QDir(cacheDirectory).filePath(a.path));
             if (table.open(QIODevice::ReadOnly))
-                for (const QJsonValue &v : QJsonDocument::fromJson(table.readAll()).array())
-                    descriptions.insert(QStringLiteral("variant %1").arg(v[QStringLiteral("name")].toString()), v[QStringLiteral("description")].toString());
+                for (const QJsonValue &v : QJsonDocument::fromJson(table.readAll()).array()) {
+                    const QString scope = v[QStringLiteral("scope")].isString() ? v[QStringLiteral("scope")].toString()
+                                                                                : QStringLiteral("variant %1").arg(v[QStringLiteral("name")].toString());
+                    descriptions.insert(scope, v[QStringLiteral("description")].toString());
+                }
         }
     showParts(r.parts, r.energySource, descriptions);
     artifacts_->setRowCount(int(artifacts.size()));
@@ -250,6 +281,13 @@ QCPGraph *RunPage::curve(const QString &name)
     return graph;
 }
 
+void RunPage::placeLegend(const QJsonObject &config)
+{
+    // A federated run's accuracy and CO2e both climb to the right: the legend goes where they start.
+    const Qt::Alignment corner = config.contains(QStringLiteral("federated")) ? Qt::AlignTop | Qt::AlignLeft : Qt::AlignTop | Qt::AlignRight;
+    curves_->axisRect()->insetLayout()->setInsetAlignment(0, corner);
+}
+
 void RunPage::rescaleCurves()
 {
     double maxX = 1, maxY = 1, maxGrams = 0;
@@ -278,6 +316,7 @@ void RunPage::showCurves(const RunReport &r)
     for (const MetricPoint &m : r.metrics)
         perLabel = perLabel || m.name.startsWith(QLatin1String("al_"));
     curves_->xAxis->setLabel(perLabel ? tr("labels") : stepAxisLabel(r.params));
+    placeLegend(r.params);
     curves_->yAxis->setLabel(tr("accuracy (0–1) or loss"));
     for (const QString &name : curveNames()) {
         if (perLabel != name.startsWith(QLatin1String("al_")))
@@ -324,6 +363,16 @@ void RunPage::addLivePart(const QString &scope, const QVariantMap &step)
         partsRefresh_->start();
 }
 
+bool RunPage::showTab(const QString &title)
+{
+    for (int i = 0; i < tabs_->count(); ++i)
+        if (tabs_->tabText(i).remove(QLatin1Char('&')).compare(title, Qt::CaseInsensitive) == 0) {
+            tabs_->setCurrentIndex(i);
+            return true;
+        }
+    return false;
+}
+
 void RunPage::clear()
 {
     live_ = false;
@@ -353,6 +402,7 @@ void RunPage::beginLive(const QString &name, const QJsonObject &config)
     power_->clear();
     curves_->clearGraphs();
     curves_->xAxis->setLabel(stepAxisLabel(config));
+    placeLegend(config);
     liveParts_.clear();
     rescaleCurves();
     phases_->setRowCount(0);

@@ -34,6 +34,8 @@ class RunPartsView;
 class RunPage : public QWidget {
     Q_OBJECT
 public:
+    /// Shows the tab titled @p title ("Curves", "Clients"; mnemonics ignored); false when there is none.
+    bool showTab(const QString &title);
     explicit RunPage(QWidget *parent = nullptr);
 
     void setRun(const RunReport &report, const QList<ArtifactRecord> &artifacts, const QString &cacheDirectory);
@@ -72,6 +74,7 @@ private:
     /// The graph of the curve @p name (see curveNames()), made on first use.
     QCPGraph *curve(const QString &name);
     void rescaleCurves();
+    void placeLegend(const QJsonObject &config);
     void showLiveSummary();
     /// The parts tab for @p parts, or none when there are none.
     void showParts(const std::vector<RunReport::Part> &parts, const QString &energySource = QString(),

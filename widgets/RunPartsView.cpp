@@ -31,6 +31,7 @@ ResultMetric metricOf(const QString &name)
         {QStringLiteral("throughput_batch64"), {QStringLiteral("throughput at batch 64"), QStringLiteral("images/s")}},
         {QStringLiteral("file_bytes"), {QStringLiteral("file size"), QStringLiteral("bytes")}},
         {QStringLiteral("compression_energy_j"), {QStringLiteral("energy to make it"), QStringLiteral("J")}},
+        {QStringLiteral("held_out_accuracy"), {QStringLiteral("accuracy on its held-out share"), QString()}},
         {QStringLiteral("modelled_co2e_g"), {QStringLiteral("CO₂e, modelled"), QStringLiteral("g")}},
         {QStringLiteral("modelled_energy_j"), {QStringLiteral("device energy, modelled"), QStringLiteral("J")}},
         {QStringLiteral("machine_energy_j"), {QStringLiteral("this machine's energy simulating it"), QStringLiteral("J")}},
@@ -110,7 +111,8 @@ void RunPartsView::setParts(const std::vector<RunReport::Part> &parts, const QSt
             if (!names.contains(it.key()))
                 names << it.key();
     // Accuracy and the energy per inference (a client's CO2e) first: what a person compares parts by.
-    for (const QString &first : {QStringLiteral("modelled_co2e_g"), QStringLiteral("energy_per_1k_inferences_j"), QStringLiteral("accuracy")})
+    for (const QString &first : {QStringLiteral("modelled_co2e_g"), QStringLiteral("energy_per_1k_inferences_j"), QStringLiteral("held_out_accuracy"),
+                                 QStringLiteral("accuracy")})
         if (names.removeAll(first) > 0)
             names.prepend(first);
     table_->clear();

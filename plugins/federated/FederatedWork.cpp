@@ -18,7 +18,9 @@
 #include "store/ArtifactRepository.h"
 #include "util/Files.h"
 
+#include <QDir>
 #include <QElapsedTimer>
+#include <QJsonDocument>
 #include <QFile>
 #include <QJsonArray>
 #include <cmath>
@@ -261,7 +263,7 @@ WorkOutcome FederatedWork::execute(RunContext &context)
         WorkStep step(QStringLiteral("round"), round, rounds, QStringLiteral("client %1").arg(c));
         step.detail = true;
         if (t.accuracy)
-            step.add(QStringLiteral("accuracy"), *t.accuracy);
+            step.add(QStringLiteral("held_out_accuracy"), *t.accuracy);
         step.add(QStringLiteral("modelled_co2e_g"), t.co2eG)
             .add(QStringLiteral("modelled_energy_j"), t.modelledJ)
             .add(QStringLiteral("machine_energy_j"), t.machineJ)
@@ -289,6 +291,9 @@ WorkOutcome FederatedWork::execute(RunContext &context)
             reportClient(c, round);
     };
 
+    // Every client in the view from the start, in order, with its share of the data.
+    for (int c = 0; c < clients; ++c)
+        reportClient(c, 0);
     for (int round = 1; round <= rounds; ++round) {
         // The clients online at the round's start; when none is, the clock moves on to when one is.
         std::vector<Candidate> candidates;
@@ -485,6 +490,20 @@ WorkOutcome FederatedWork::execute(RunContext &context)
                          {QStringLiteral("forecast"), forecastPath.isEmpty() ? QJsonValue() : QJsonValue(forecastPath)},
                          {QStringLiteral("per_round"), roundLog},
                          {QStringLiteral("per_client"), perClient}});
+    // What each client is, for the Clients tab's "What it is" column.
+    QJsonArray described;
+    for (int c = 0; c < clients; ++c) {
+        const ClientTally &t = tally[std::size_t(c)];
+        described.append(QJsonObject{{QStringLiteral("scope"), QStringLiteral("client %1").arg(c)},
+                                     {QStringLiteral("description"), QStringLiteral("%1 on the %2 grid, %3 samples (%4 held out)%5")
+                                                                         .arg(t.device.deviceClass, t.device.region)
+                                                                         .arg(t.train.size())
+                                                                         .arg(t.holdout.size())
+                                                                         .arg(t.lastDrop.isEmpty() ? QString() : QStringLiteral("; last dropped in ") + t.lastDrop)}});
+    }
+    const QString clientsFile = QDir(context.artifactDirectory()).filePath(QStringLiteral("clients.json"));
+    AtomicFile::writeWhole(clientsFile, QJsonDocument(described).toJson(QJsonDocument::Indented), QStringLiteral("the clients' table"));
+    context.recordArtifact(QStringLiteral("clients"), QStringLiteral("json"), clientsFile, 0);
     if (!outcome.cancelled && roundsDone > 0) {
         TrainedModel kept;
         kept.architecture = ModelExport::kSmallCnn;
