@@ -737,6 +737,8 @@ private Q_SLOTS:
         QCOMPARE(table->verticalHeaderItem(0)->text(), QStringLiteral("client 0"));
         QCOMPARE(table->item(0, 0)->text(), QStringLiteral("3")); // its latest running total
         QCOMPARE(table->horizontalHeaderItem(0)->text(), QStringLiteral("CO₂e, modelled (g)"));
+        // Two run pages (centre and dock) with their parts fit the window's default width.
+        QVERIFY2(page.minimumSizeHint().width() <= 540, qPrintable(QString::number(page.minimumSizeHint().width())));
     }
 
     void everyControlIsReachableWithTheKeyboard()

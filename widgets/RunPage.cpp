@@ -16,7 +16,6 @@
 #include <QJsonObject>
 #include <QJsonDocument>
 #include <QLabel>
-#include <QLocale>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QTabWidget>
@@ -79,7 +78,7 @@ QString kindResultRows(const QString &kindId, const std::vector<MetricPoint> &me
         for (const MetricPoint &p : metrics)
             if (p.name == m.name && (!last || p.step >= last->first))
                 last = std::make_pair(p.step, p.value);
-        const QString value = last ? QStringLiteral("%1 %2").arg(QLocale(QLocale::English).toString(last->second, 'g', 6), m.unit.toHtmlEscaped())
+        const QString value = last ? QStringLiteral("%1 %2").arg(QString::number(last->second, 'g', 6), m.unit.toHtmlEscaped())
                                    : QObject::tr("–");
         rows += QStringLiteral("<tr><td>%1</td><td>%2</td></tr>").arg(m.title.toHtmlEscaped(), value.trimmed());
     }

@@ -70,6 +70,13 @@ RunPartsView::RunPartsView(QWidget *parent)
     table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     objective_->setObjectName(QStringLiteral("partsObjective"));
     cost_->setObjectName(QStringLiteral("partsCost"));
+    // Long figure names ("accuracy on its held-out share") may shrink: a run's page must fit a dock.
+    for (QComboBox *axis : {objective_, cost_}) {
+        axis->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        axis->setMinimumContentsLength(8);
+    }
+    // "energy: measured" gives way first when the dock is narrow; its tooltip keeps the whole of it.
+    provenance_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     connect(objective_, &QComboBox::currentIndexChanged, this, &RunPartsView::updatePlot);
     connect(cost_, &QComboBox::currentIndexChanged, this, &RunPartsView::updatePlot);
     auto *exportButton = new QPushButton(tr("Export plot…"));
