@@ -21,12 +21,14 @@ for f in usr/bin/green-workbench usr/share/applications/org.greenai.Workbench.de
          usr/share/metainfo/org.greenai.Workbench.metainfo.xml usr/share/icons/hicolor/128x128/apps/org.greenai.Workbench.png; do
   [[ -e "$root/$f" ]] || { echo "test.sh: $(basename "$deb") lacks /$f" >&2; exit 1; }
 done
-# The compression plugin ships where the installed binary looks for plugins, its libraries resolved.
-plugin="$root/usr/lib/green-workbench/plugins/libgw_compression.so"
-[[ -e "$plugin" ]] || { echo "test.sh: $(basename "$deb") lacks the compression plugin (/usr/lib/green-workbench/plugins)" >&2; exit 1; }
-if ldd "$plugin" | grep -q "not found"; then
-  echo "test.sh: the packaged compression plugin has unresolved libraries:" >&2; ldd "$plugin" | grep "not found" >&2; exit 1
-fi
+# The plugins ship where the installed binary looks for them, their libraries resolved.
+for name in compression federated; do
+  plugin="$root/usr/lib/green-workbench/plugins/libgw_$name.so"
+  [[ -e "$plugin" ]] || { echo "test.sh: $(basename "$deb") lacks the $name plugin (/usr/lib/green-workbench/plugins)" >&2; exit 1; }
+  if ldd "$plugin" | grep -q "not found"; then
+    echo "test.sh: the packaged $name plugin has unresolved libraries:" >&2; ldd "$plugin" | grep "not found" >&2; exit 1
+  fi
+done
 "$root/usr/bin/green-workbench" --version
 echo "test.sh: $(basename "$deb") unpacks and starts"
 echo "test.sh: total $(( $(date +%s) - start )) s"

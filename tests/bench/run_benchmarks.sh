@@ -12,12 +12,15 @@
 # GUI thread's event loop during a real training run feeding the live plot at 10 Hz, and idle CPU: the
 # window's CPU with nothing running and while an active-learning run waits for the person (goal < 1 %), and
 # compression: the compression plugin on a fine-tuned gw-mobilenet and the small CNN (int8, pruning + int8,
-# distillation) beside torch.ao.quantization's int8 of the same models (tests/bench/compression.py).
+# distillation) beside torch.ao.quantization's int8 of the same models (tests/bench/compression.py), and
+# federated: the federated plugin's FedAvg on 100 clients to 85 % (IID, Dirichlet 0.5 and 0.1; random,
+# energy- and carbon-aware selection; top-k with and without error feedback; 3 seeds) and its client updates
+# per second beside a plain PyTorch FedAvg loop (tests/bench/federated.py; FEDERATED_ARGS passes options).
 #
 #   tests/bench/run_benchmarks.sh [--threads N] [--repeats N] [--quick] [--only SECTIONS]
 #                                 [--seed N] [--red-epochs N] [--smoke]
 #
-# SECTIONS: a comma-separated choice of throughput, sampler, red-green, active-learning, gui, idle, compression (default: all); the
+# SECTIONS: a comma-separated choice of throughput, sampler, red-green, active-learning, gui, idle, compression, federated (default: all); the
 # sections not run keep their figures from the results file, and red-green takes its PyTorch peer
 # from there. --threads, when given, and --seed also go into the red-green configs; --red-epochs sets
 # red's epochs (default 8). --quick shrinks red to 10,000 samples and 2 epochs; --smoke (red on 2,000
@@ -40,7 +43,7 @@ threads_given=
 quick=0
 smoke=0
 repeats=
-sections=throughput,sampler,red-green,active-learning,gui,idle,compression
+sections=throughput,sampler,red-green,active-learning,gui,idle,compression,federated
 seed=
 red_epochs=
 usage() {
@@ -70,8 +73,8 @@ done
 [[ "${seed:-0}" =~ ^[0-9]+$ ]] || { echo "run_benchmarks.sh: --seed expects a number >= 0, got '$seed'" >&2; exit 2; }
 for section in ${sections//,/ }; do
     case "$section" in
-        throughput|sampler|red-green|active-learning|gui|idle|compression) ;;
-        *) echo "run_benchmarks.sh: unknown section '$section' (throughput, sampler, red-green, active-learning, gui, idle, compression)" >&2; exit 2 ;;
+        throughput|sampler|red-green|active-learning|gui|idle|compression|federated) ;;
+        *) echo "run_benchmarks.sh: unknown section '$section' (throughput, sampler, red-green, active-learning, gui, idle, compression, federated)" >&2; exit 2 ;;
     esac
 done
 want() { [[ ",$sections," == *",$1,"* ]]; }
@@ -83,8 +86,8 @@ else
 fi
 
 # Fail before a long build rather than after it.
-if { want throughput || want compression; } && ! "$PYTHON" -c 'import torch' 2>/dev/null; then
-    echo "run_benchmarks.sh: $PYTHON cannot import torch, which the PyTorch baselines (throughput, compression) need." >&2
+if { want throughput || want compression || want federated; } && ! "$PYTHON" -c 'import torch' 2>/dev/null; then
+    echo "run_benchmarks.sh: $PYTHON cannot import torch, which the PyTorch baselines (throughput, compression, federated) need." >&2
     echo "Install it with: $REPO/installer/install-deps.sh --bench" >&2
     exit 3
 fi
@@ -94,8 +97,9 @@ if want throughput; then targets+=(bench_train_throughput); fi
 if want sampler; then targets+=(bench_sampler_overhead); fi
 if want gui; then targets+=(bench_gui_responsiveness); fi
 if want idle; then targets+=(bench_idle_cpu); fi
-if { want red-green || want active-learning || want compression; } && [ -z "${WORKBENCH:-}" ]; then targets+=(green-workbench); fi
+if { want red-green || want active-learning || want compression || want federated; } && [ -z "${WORKBENCH:-}" ]; then targets+=(green-workbench); fi
 if want compression && [ -z "${WORKBENCH:-}" ]; then targets+=(gw_compression); fi # the plugin of the compress kind
+if want federated && [ -z "${WORKBENCH:-}" ]; then targets+=(gw_federated); fi    # the plugin of the federated kind
 if [ ${#targets[@]} -gt 0 ]; then
     configure_args=(-DGW_BUILD_TESTS=ON -DGW_BUILD_BENCHMARKS=ON)
     if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
@@ -261,6 +265,16 @@ if want compression; then
     "$PYTHON" "$REPO/tests/bench/compression.py" "$workbench" "${compression_args[@]}"
 fi
 
+if want federated; then
+    workbench=${WORKBENCH:-$BUILD_DIR/app/green-workbench}
+    [ -x "$workbench" ] || { echo "run_benchmarks.sh: $workbench is not an executable green-workbench" >&2; exit 1; }
+    federated_args=(--output "$runs/federated.json" --threads "$threads" --repeats "$repeats")
+    if [ "$smoke" = 1 ]; then federated_args+=(--smoke); fi
+    # shellcheck disable=SC2206 # FEDERATED_ARGS is a list of options on purpose
+    federated_args+=(${FEDERATED_ARGS:-})
+    "$PYTHON" "$REPO/tests/bench/federated.py" "$workbench" "${federated_args[@]}"
+fi
+
 mkdir -p "$(dirname "$OUT")"
 "$PYTHON" - "$runs" "$OUT" "$threads" "$repeats" "$quick" "$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
     "$sections" <<'PY'
@@ -276,6 +290,7 @@ active_learning = next((d for d in documents if d.get("benchmark") == "active_le
 gui = next((d for d in documents if d.get("benchmark") == "gui_responsiveness"), None)
 idle = next((d for d in documents if d.get("benchmark") == "idle_cpu"), None)
 compression = next((d for d in documents if d.get("benchmark") == "compression"), None)
+federated = next((d for d in documents if d.get("benchmark") == "federated"), None)
 if sampler is not None:
     for rate in sampler["rates"]:
         rate["share_of_goal"] = rate["cpu_percent_of_core"] / sampler["goal_percent_of_core"]
@@ -323,9 +338,10 @@ try:
 except (OSError, ValueError):
     previous = {}
 fresh = {"summary": summary, "ratio_engine_over_pytorch": ratio, "sampler": sampler, "red_green": None,
-         "active_learning": active_learning, "gui": gui, "idle": idle, "compression": compression, "runs": results}
+         "active_learning": active_learning, "gui": gui, "idle": idle, "compression": compression, "federated": federated, "runs": results}
 section_keys = {"throughput": ("summary", "ratio_engine_over_pytorch", "runs"), "sampler": ("sampler",), "red-green": ("red_green",),
-                "active-learning": ("active_learning",), "gui": ("gui",), "idle": ("idle",), "compression": ("compression",)}
+                "active-learning": ("active_learning",), "gui": ("gui",), "idle": ("idle",), "compression": ("compression",),
+                "federated": ("federated",)}
 section_dates = {}
 for section, keys in section_keys.items():
     if section in sections:
