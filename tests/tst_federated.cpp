@@ -544,6 +544,17 @@ private Q_SLOTS:
         RunSummary failed = test::runScripted(badProfiles, dir_.filePath(QStringLiteral("d.db")));
         QCOMPARE(failed.status, QStringLiteral("failed"));
         QVERIFY2(failed.error.contains(QStringLiteral("bad.csv")) && failed.error.contains(QStringLiteral("idle_w")), qPrintable(failed.error));
+        // An image folder of colour images: the small CNN gets them grey, at their own 12x12 size.
+        const QString folder = dir_.filePath(QStringLiteral("squares"));
+        QVERIFY(test::writeColourSquareFolder(folder, 20, 3));
+        RunConfig squares = tinyRun(6);
+        squares.dataset.kind = QStringLiteral("image-folder");
+        squares.dataset.path = folder;
+        set(squares, "federated.partition", "iid");
+        const RunSummary colour = test::runScripted(squares, dir_.filePath(QStringLiteral("f.db")));
+        QVERIFY2(colour.status == QStringLiteral("completed"), qPrintable(colour.error));
+        QCOMPARE(colour.extra.value(QStringLiteral("federated")).toObject().value(QStringLiteral("rounds")).toInt(), 3);
+
         RunConfig crowded = tinyRun(400); // 300 training images
         set(crowded, "federated.partition", "iid");
         failed = test::runScripted(crowded, dir_.filePath(QStringLiteral("e.db")));
