@@ -419,7 +419,12 @@ WorkOutcome FederatedWork::execute(RunContext &context)
             if (stopAtTarget)
                 break;
         }
-        clockH += std::max(timing.durationS / 3600.0, intervalH);
+        // The server waits for its kept clients, and learns of a dropped one when it drops: a round of
+        // drops alone still moves the clock on (to when the last of them went).
+        double waitedS = timing.durationS;
+        for (const ClientRound &r : timing.clients)
+            waitedS = std::max(waitedS, r.durationS);
+        clockH += std::max(waitedS / 3600.0, intervalH);
         report(double(round) * perRound, QStringLiteral("round %1 of %2 done").arg(round).arg(rounds));
     }
     if (skippedHours > 0)
