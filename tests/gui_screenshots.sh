@@ -3,7 +3,7 @@
 # (welcome panel), then three short runs are made headless (so the Compare view has something to
 # compare), then the window is started on the embedded default (bundled backbone, Fashion-MNIST) and
 # saved during the run (live view), with the Compare dock over every run, on a run's page, on a compress
-# run's variants (the compression plugin on run 1's small CNN), and at its
+# run's variants (the compression plugin on run 1's small CNN), on a federated run's curves and clients, and at its
 # default size with an active-learning run waiting for the person (labeling dock); the comparison
 # report is written as PDF and every page rendered as a picture (pdftoppm, Debian's poppler-utils).
 # Look at the files: they are how the GUI is checked.
@@ -42,6 +42,11 @@ run compress '{"name": "compress-scratch-2k", "kind": "compress", "model": {"sou
                "compress": {"steps": "prune, quantize", "prune": {"recovery_epochs": 1}, "measure": {"energy_samples": 5}},
                "energy": {"country": "FRA", "sample_hz": 5}}'
 
+# The federated plugin's Dirichlet example, shrunk: 30 clients, 5 per round, 6 rounds (run 5).
+echo "== headless run: federated" >&2
+"$WORKBENCH" run "$REPO/resources/examples/federated-dirichlet.json" --db "$store" --federated.clients=30 --federated.per_round=5 \
+    --federated.rounds=6 --federated.client_eval_every=3 --training.threads=2 --json | tail -n 1 | cut -c 1-200
+
 echo "== window at rest" >&2
 xvfb-run "${screen[@]}" "$WORKBENCH" --db "$store" --screenshot "$OUT/main-window.png" --screenshot-after 2
 echo "== live view during the embedded default" >&2
@@ -56,6 +61,9 @@ echo "== a run's page" >&2
 xvfb-run "${screen[@]}" "$WORKBENCH" --db "$store" --open-run 3 --screenshot "$OUT/run-page.png" --screenshot-after 3
 echo "== a compress run's page: its variants, table and plot" >&2
 xvfb-run "${screen[@]}" "$WORKBENCH" --db "$store" --open-run 4 --screenshot "$OUT/variants.png" --screenshot-after 3
+echo "== a federated run's page: its curves (accuracy, CO2e modelled and measured) and its clients" >&2
+xvfb-run "${screen[@]}" "$WORKBENCH" --db "$store" --open-run 5 --run-tab Curves --screenshot "$OUT/federated-curves.png" --screenshot-after 3
+xvfb-run "${screen[@]}" "$WORKBENCH" --db "$store" --open-run 5 --run-tab Clients --screenshot "$OUT/federated-clients.png" --screenshot-after 3
 echo "== labeling dock at the window's default size, a run waiting for the person" >&2
 printf '%s\n' '{"name": "labeling", "kind": "active-learning", "dataset": {"train_subset": 2000}, "model": {"source": "bundled"},
   "active_learning": {"oracle": "human", "initial": 20, "batch": 20, "budget": 200}, "energy": {"country": "FRA"}}' >"$work/labeling.json"
@@ -70,4 +78,4 @@ else
     echo "gui_screenshots.sh: pdftoppm is missing (apt-get install poppler-utils): the report's pages are not rendered" >&2
 fi
 ls -l "$OUT"/welcome.png "$OUT"/main-window.png "$OUT"/live-view.png "$OUT"/compare-view.png "$OUT"/compare-view-dark.png \
-    "$OUT"/new-run-dialog.png "$OUT"/run-page.png "$OUT"/variants.png "$OUT"/labeling-default-size.png "$OUT"/report.pdf "$OUT"/report-page-*.png
+    "$OUT"/new-run-dialog.png "$OUT"/run-page.png "$OUT"/variants.png "$OUT"/federated-curves.png "$OUT"/federated-clients.png "$OUT"/labeling-default-size.png "$OUT"/report.pdf "$OUT"/report-page-*.png

@@ -43,7 +43,8 @@ const QStringList &curveNames()
 {
     static const QStringList names{QStringLiteral("train_loss"), QStringLiteral("train_accuracy"), QStringLiteral("val_accuracy"),
                                    QStringLiteral("test_accuracy"), QStringLiteral("contrastive_loss"), QStringLiteral("al_test_accuracy"),
-                                   QStringLiteral("al_val_accuracy"), QStringLiteral("modelled_co2e_g"), QStringLiteral("machine_co2e_g")};
+                                   QStringLiteral("al_val_accuracy"), QStringLiteral("client_accuracy_mean"), QStringLiteral("modelled_co2e_g"),
+                                   QStringLiteral("machine_co2e_g")};
     return names;
 }
 

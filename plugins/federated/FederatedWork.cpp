@@ -282,18 +282,18 @@ WorkOutcome FederatedWork::execute(RunContext &context)
         for (const ClientTally &t : tally)
             if (t.accuracy)
                 values.push_back(*t.accuracy);
-        if (values.empty())
-            return;
-        std::sort(values.begin(), values.end());
-        context.metric(round, QStringLiteral("client_accuracy_mean"), std::accumulate(values.begin(), values.end(), 0.0) / double(values.size()));
-        context.metric(round, QStringLiteral("client_accuracy_p10"), values[values.size() / 10]);
+        if (!values.empty()) {
+            std::sort(values.begin(), values.end());
+            context.metric(round, QStringLiteral("client_accuracy_mean"), std::accumulate(values.begin(), values.end(), 0.0) / double(values.size()));
+            context.metric(round, QStringLiteral("client_accuracy_p10"), values[values.size() / 10]);
+        }
         for (int c = 0; c < clients; ++c)
             reportClient(c, round);
     };
 
-    // Every client in the view from the start, in order, with its share of the data.
-    for (int c = 0; c < clients; ++c)
-        reportClient(c, 0);
+    // Every client in the view from the start, in order, with its share of the data and what the
+    // starting model does on it (the curve's first point, and the axis the Clients plot opens on).
+    evaluateClients(0);
     for (int round = 1; round <= rounds; ++round) {
         // The clients online at the round's start; when none is, the clock moves on to when one is.
         std::vector<Candidate> candidates;
