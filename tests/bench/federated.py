@@ -66,6 +66,7 @@ def experiment(workbench, store, label, federated, seeds, a):
         reached = f.get("reached_target")
         rows.append({"seed": seed, "reached": reached is not None, "rounds": reached["round"] if reached else None,
                      "modelled_co2e_g": reached["modelled_co2e_g"] if reached else None,
+                     "modelled_energy_j": reached["modelled_energy_j"] if reached else None,
                      "machine_energy_j": reached["machine_energy_j"] if reached else None,
                      "wall_s": reached["wall_s"] if reached else None,
                      "uplink_bytes": reached["uplink_bytes"] if reached else None,
@@ -78,8 +79,8 @@ def experiment(workbench, store, label, federated, seeds, a):
 
 def medians(rows):
     out = {}
-    for key in ("rounds", "modelled_co2e_g", "machine_energy_j", "wall_s", "uplink_bytes", "final_accuracy"):
-        values = [r[key] for r in rows if r[key] is not None]
+    for key in ("rounds", "modelled_co2e_g", "modelled_energy_j", "machine_energy_j", "wall_s", "uplink_bytes", "final_accuracy"):
+        values = [r.get(key) for r in rows if r.get(key) is not None]
         out[key] = statistics.median(values) if values and len(values) == len(rows) else None
     out["reached"] = sum(1 for r in rows if r["reached"])
     return out
@@ -147,8 +148,13 @@ def main():
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--only", default="partitions,selection,updates,throughput")
     p.add_argument("--resume", action="store_true", help="keep the experiments the output file already holds")
+    p.add_argument("--table-only", action="store_true", help="print the table of the output file and stop")
     p.add_argument("--smoke", action="store_true", help="tiny inputs: checks the script, not the figures")
     a = p.parse_args()
+    if a.table_only:
+        with open(a.output) as f:
+            print(table(json.load(f)))
+        return
     if a.smoke:
         a.seeds, a.max_rounds, a.repeats = 1, 2, 1
     wanted = a.only.split(",")
@@ -195,12 +201,15 @@ def main():
 def table(result):
     lines = [f"Federated (FedAvg, 100 clients, 10 per round, E=1, B=32; to {result['target'] * 100:.0f} % test accuracy; medians of "
              f"{result['seeds']} seeds; at most {result['max_rounds']} rounds)",
-             f"{'experiment':<24}{'reached':>8}{'rounds':>8}{'CO2e g (model)':>16}{'machine J':>11}{'wall s':>8}{'uplink MB':>11}{'acc at end':>11}"]
-    fmt = lambda v, spec: "-" if v is None else format(v, spec)
+             f"{'experiment':<24}{'reached':>8}{'rounds':>8}{'CO2e g (model)':>16}{'kJ (model)':>12}{'machine J':>11}{'wall s':>8}{'uplink MB':>11}"
+             f"{'acc at end':>11}"]
+    fmt = lambda v, spec: format("-", spec.split(".")[0]) if v is None else format(v, spec)
     byname = {e["experiment"]: e["median"] for e in result["experiments"]}
     for e in result["experiments"]:
         m = e["median"]
+        modelled_kj = None if m.get("modelled_energy_j") is None else m["modelled_energy_j"] / 1e3
         lines.append(f"{e['experiment']:<24}{m['reached']:>5}/{len(e['seeds']):<2}{fmt(m['rounds'], '>8.0f')}{fmt(m['modelled_co2e_g'], '>16.2f')}"
+                     f"{fmt(modelled_kj, '>12.1f')}"
                      f"{fmt(m['machine_energy_j'], '>11.0f')}{fmt(m['wall_s'], '>8.1f')}"
                      f"{fmt(None if m['uplink_bytes'] is None else m['uplink_bytes'] / 1e6, '>11.2f')}{fmt(m['final_accuracy'], '>11.4f')}")
     for base in ("IID", "Dir(0.5)"):
