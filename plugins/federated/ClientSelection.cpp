@@ -38,28 +38,44 @@ std::vector<std::size_t> weightedDraw(const std::vector<std::size_t> &pool, cons
     return chosen;
 }
 
+/// The least device energy a round of any online candidate needs.
+double leastEnergy(const std::vector<Candidate> &c)
+{
+    double least = std::numeric_limits<double>::infinity();
+    for (const Candidate &x : c)
+        if (x.expectedEnergyJ > 0)
+            least = std::min(least, x.expectedEnergyJ);
+    return least;
+}
+
+/// The energy-aware penalty: (least / its energy)^beta, so every joule above the cheapest online
+/// client's round costs utility (1 for the cheapest).
+double energyWeight(const Candidate &x, double leastJ, const SelectionOptions &o)
+{
+    return x.expectedEnergyJ > 0 && std::isfinite(leastJ) ? std::pow(leastJ / x.expectedEnergyJ, o.energyPenalty) : 1.0;
+}
+
 /// Oort's score for an explored candidate: its utility (scaled by the largest) plus the staleness
 /// bonus sqrt(0.1 ln(round) / last round), times its duration penalty, and for the energy-aware
-/// policy its energy penalty.
+/// policy its energy weight.
 std::vector<double> oortScores(const std::vector<Candidate> &c, const std::vector<std::size_t> &pool, int round, const SelectionOptions &o)
 {
     double maxUtility = 0;
-    std::vector<double> durations, energies;
+    std::vector<double> durations;
     for (std::size_t i : pool) {
         maxUtility = std::max(maxUtility, c[i].utility);
         durations.push_back(c[i].expectedS);
-        energies.push_back(c[i].expectedEnergyJ);
     }
     const double preferredS = median(durations);
-    const double preferredJ = median(energies);
+    const double leastJ = leastEnergy(c);
     std::vector<double> scores;
     for (std::size_t i : pool) {
         double score = (maxUtility > 0 ? c[i].utility / maxUtility : 0) +
                        std::sqrt(0.1 * std::log(std::max(1, round)) / std::max(1, c[i].lastSelectedRound));
         if (c[i].expectedS > preferredS && c[i].expectedS > 0)
             score *= std::pow(preferredS / c[i].expectedS, o.durationPenalty);
-        if (o.policy == QStringLiteral("energy") && c[i].expectedEnergyJ > preferredJ && c[i].expectedEnergyJ > 0)
-            score *= std::pow(preferredJ / c[i].expectedEnergyJ, o.energyPenalty);
+        if (o.policy == QStringLiteral("energy"))
+            score *= energyWeight(c[i], leastJ, o);
         scores.push_back(score);
     }
     return scores;
@@ -153,9 +169,16 @@ std::vector<int> ClientSelection::select(const std::vector<Candidate> &c, int ro
         std::size_t exploring = std::min(unexplored.size(), std::size_t(std::llround(o.exploration * double(slots))));
         if (explored.size() < slots - exploring) // too few known: explore the rest
             exploring = std::min(unexplored.size(), slots - explored.size());
-        std::shuffle(unexplored.begin(), unexplored.end(), rng);
         take(exploit(c, explored, slots - exploring, round, o, rng));
-        take(unexplored);
+        if (o.policy == QStringLiteral("energy")) { // explores the cheap first, too
+            std::vector<double> weights;
+            for (std::size_t i : unexplored)
+                weights.push_back(energyWeight(c[i], leastEnergy(c), o));
+            take(weightedDraw(unexplored, weights, unexplored.size(), rng));
+        } else {
+            std::shuffle(unexplored.begin(), unexplored.end(), rng);
+            take(unexplored);
+        }
     }
     take(rest); // whatever a policy left short: fill from the rest in order
     std::vector<int> clients;

@@ -29,7 +29,7 @@ struct SelectionOptions {
     double overcommit = 1;   ///< selects ceil(count x overcommit); the clock keeps the first count to finish
     double exploration = 0.1;     ///< Oort's share of the slots for clients never tried
     double durationPenalty = 2;   ///< Oort's alpha: utility x (T / t)^alpha for a client slower than T
-    double energyPenalty = 2;     ///< energy: utility x (E / e)^beta for a client needing more than E
+    double energyPenalty = 2;     ///< energy: utility x (E_least / e)^beta, E_least the cheapest online client's round
     double carbonExponent = 2;    ///< carbon: weight (c_min / c)^gamma, c = expected CO2e per sample
     /// Every client online long enough is selected within ceil(clients / (count x floor)) rounds of its
     /// last selection (0: off; random selection needs none).
@@ -39,8 +39,8 @@ struct SelectionOptions {
 
 /// The selection policies: random (uniform), Oort (Lai et al., OSDI 2021: statistical utility with a
 /// staleness bonus, a penalty for clients slower than the preferred round time, and a share of the
-/// slots explored), energy-aware (the same utility with a penalty for clients whose round needs more
-/// energy than the median), and carbon-aware (a weighted draw that prefers the clients whose round
+/// slots explored), energy-aware (the same utility times (least energy / its energy)^beta, the cheap
+/// explored first too), and carbon-aware (a weighted draw that prefers the clients whose round
 /// emits least per sample at this simulated hour: their device's energy at their grid's intensity).
 /// Every policy but random keeps the fairness floor. The same generator state gives the same choice.
 class ClientSelection {

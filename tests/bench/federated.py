@@ -71,7 +71,8 @@ def experiment(workbench, store, label, federated, seeds, a):
                      "wall_s": reached["wall_s"] if reached else None,
                      "uplink_bytes": reached["uplink_bytes"] if reached else None,
                      "final_accuracy": f["accuracy"], "rounds_run": f["rounds"],
-                     "update_bytes": f["update_bytes"], "update_wire_format": f["update_wire_format"]})
+                     "update_bytes": f["update_bytes"], "update_wire_format": f["update_wire_format"],
+                     "accuracy_by_round": [r["test_accuracy"] for r in f["per_round"]]})
         print(f"  {label} seed {seed}: " + (f"85 % at round {rows[-1]['rounds']}" if reached else
                                             f"not reached in {f['rounds']} rounds ({f['accuracy']:.4f})"), file=sys.stderr, flush=True)
     return {"experiment": label, "federated": federated, "seeds": rows, "median": medians(rows)}
@@ -217,10 +218,27 @@ def table(result):
             if base in byname and other in byname and byname[base]["modelled_co2e_g"] and byname[other]["modelled_co2e_g"]:
                 lines.append(f"{other} vs random: CO2e x{byname[other]['modelled_co2e_g'] / byname[base]['modelled_co2e_g']:.2f}, "
                              f"rounds x{byname[other]['rounds'] / byname[base]['rounds']:.2f}")
+    experiments = {e["experiment"]: e for e in result["experiments"]}
+
+    def accuracy_at(label, round_):
+        """Median over seeds of the test accuracy after ROUND rounds (the last one when a run stopped before)."""
+        curves = [s.get("accuracy_by_round") for s in experiments[label]["seeds"]]
+        if not all(curves):
+            return None
+        return statistics.median(curve[min(round_, len(curve)) - 1] for curve in curves)
+
     for other in ("IID top-1 % + EF", "IID top-1 %", "IID top-10 % + EF", "IID top-10 %"):
-        if "IID" in byname and other in byname and byname[other]["uplink_bytes"] and byname["IID"]["uplink_bytes"]:
-            lines.append(f"{other} vs dense: uplink bytes to target x{byname['IID']['uplink_bytes'] / byname[other]['uplink_bytes']:.1f} fewer, "
-                         f"rounds x{byname[other]['rounds'] / byname['IID']['rounds']:.2f}")
+        if "IID" not in byname or other not in byname or not byname["IID"]["rounds"]:
+            continue
+        dense_rounds = int(byname["IID"]["rounds"])
+        line = f"{other} vs dense: "
+        if byname[other]["uplink_bytes"] and byname["IID"]["uplink_bytes"]:
+            line += (f"uplink bytes to target x{byname['IID']['uplink_bytes'] / byname[other]['uplink_bytes']:.1f} fewer, "
+                     f"rounds x{byname[other]['rounds'] / byname['IID']['rounds']:.2f}; ")
+        mine, dense = accuracy_at(other, dense_rounds), accuracy_at("IID", dense_rounds)
+        if mine is not None and dense is not None:
+            line += f"after dense's {dense_rounds} rounds {mine:.4f} vs {dense:.4f} ({(mine - dense) * 100:+.1f} points)"
+        lines.append(line.rstrip("; "))
     if "throughput" in result:
         t = result["throughput"]
         lines.append(f"Throughput: workbench {statistics.median(t['workbench_updates_per_s']):.2f} client updates/s, PyTorch FedAvg loop "
