@@ -713,20 +713,28 @@ private Q_SLOTS:
                                {QStringLiteral("names"), QVariantList{QStringLiteral("modelled_co2e_g"), QStringLiteral("selected")}},
                                {QStringLiteral("modelled_co2e_g"), co2e}, {QStringLiteral("selected"), double(step)}};
         };
+        PowerSample sample;
+        sample.elapsedS = 1;
+        sample.intervalS = 1;
+        sample.source = QStringLiteral("estimated");
+        page.addLiveSample(sample);
         page.addLiveStep(round(1, 0.5, 2.0, 0.01));
         page.addLiveStep(client(0, 1, 1.0));
         page.addLiveStep(client(2, 1, 1.0));
         page.addLiveStep(round(2, 0.6, 4.0, 0.02));
         page.addLiveStep(client(0, 2, 3.0));
-        QCPGraph *modelled = nullptr, *accuracy = nullptr;
+        QCPGraph *modelled = nullptr, *accuracy = nullptr, *machine = nullptr;
         for (int g = 0; g < page.curvesPlot()->graphCount(); ++g) {
             QCPGraph *graph = page.curvesPlot()->graph(g);
+            if (graph->name() == QStringLiteral("this machine's CO₂e, estimated")) // labelled as measured or estimated
+                machine = graph;
             if (graph->name() == QStringLiteral("clients' CO₂e, modelled"))
                 modelled = graph;
             if (graph->name() == QStringLiteral("test accuracy"))
                 accuracy = graph;
         }
-        QVERIFY(modelled && accuracy);
+        QVERIFY(modelled && accuracy && machine);
+        QCOMPARE(machine->dataCount(), 2);
         QCOMPARE(modelled->valueAxis(), page.curvesPlot()->yAxis2);
         QCOMPARE(accuracy->valueAxis(), page.curvesPlot()->yAxis);
         QCOMPARE(page.curvesPlot()->graphCount(), 3);

@@ -171,6 +171,7 @@ void RunPage::setRun(const RunReport &r, const QList<ArtifactRecord> &artifacts,
     live_ = false;
     runId_ = r.runId;
     config_ = r.params;
+    energySource_ = r.energySource;
     const QString kind = r.params.value(QStringLiteral("kind")).toString();
     summary_->setText(
         tr("<h3>Run %1: %2</h3>"
@@ -264,10 +265,16 @@ void RunPage::setRun(const RunReport &r, const QList<ArtifactRecord> &artifacts,
 
 QCPGraph *RunPage::curve(const QString &name)
 {
-    const QString shown = curveTitle(name);
+    // This machine's figures say whether they were measured or estimated; the title may follow the
+    // source, so a curve is found by the figure it draws.
+    const QString shown = name == QStringLiteral("machine_co2e_g") && !energySource_.isEmpty()
+                              ? QStringLiteral("%1, %2").arg(curveTitle(name), energySource_)
+                              : curveTitle(name);
     for (int g = 0; g < curves_->graphCount(); ++g)
-        if (curves_->graph(g)->name() == shown)
+        if (curves_->graph(g)->property("figure").toString() == name) {
+            curves_->graph(g)->setName(shown);
             return curves_->graph(g);
+        }
     const bool grams = onGramsAxis(name);
     if (grams) {
         curves_->yAxis2->setVisible(true);
@@ -275,6 +282,7 @@ QCPGraph *RunPage::curve(const QString &name)
     }
     QCPGraph *graph = curves_->addGraph(curves_->xAxis, grams ? curves_->yAxis2 : curves_->yAxis);
     graph->setName(shown);
+    graph->setProperty("figure", name);
     // Each curve keeps its colour from run to run: a person learns that test accuracy is, say, orange.
     graph->setPen(QPen(seriesColour(int(curveNames().indexOf(name))), 2));
     graph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 4));
@@ -398,6 +406,7 @@ void RunPage::beginLive(const QString &name, const QJsonObject &config)
     liveName_ = name;
     liveStart_ = QDateTime::currentDateTimeUtc();
     lastSample_ = PowerSample();
+    energySource_.clear();
     config_ = config;
     power_->clear();
     curves_->clearGraphs();
@@ -431,6 +440,7 @@ void RunPage::addLiveSample(const PowerSample &sample)
     if (!live_)
         return;
     lastSample_ = sample;
+    energySource_ = sample.source;
     power_->addSample(sample);
     if (tabs_->currentWidget() == summary_)
         showLiveSummary(); // a hidden label needs no new text at every sample

@@ -88,6 +88,7 @@ private:
     QString liveName_;
     QDateTime liveStart_;
     PowerSample lastSample_;
+    QString energySource_; ///< measured or estimated: this machine's curves say which
     QTabWidget *tabs_;
     QLabel *summary_;
     LivePowerPlot *power_;
