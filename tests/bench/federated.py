@@ -182,8 +182,11 @@ def main():
         kept = {e["experiment"]: e for e in previous.get("experiments", []) if len(e["seeds"]) == a.seeds}
         if "throughput" in previous and "throughput" not in wanted:
             result["throughput"] = previous["throughput"]
-    for label in needed:
-        result["experiments"].append(kept.get(label) or experiment(a.workbench, store, label, settings[label], a.seeds, a))
+    for label in order:  # the sections not run keep their experiments
+        if label in needed:
+            result["experiments"].append(kept.get(label) or experiment(a.workbench, store, label, settings[label], a.seeds, a))
+        elif label in kept:
+            result["experiments"].append(kept[label])
         with open(a.output, "w") as f:
             json.dump(result, f, indent=1)
     if "throughput" in wanted:
