@@ -123,7 +123,9 @@ int main(int argc, char *argv[])
         const int afterMs = int(parser.value(screenshotAfterOption).toDouble() * 1000);
         const QString tab = parser.value(runTabOption);
         QTimer::singleShot(afterMs, &window, [&window, file, tab] {
-            const bool tabShown = !tab.isEmpty() && (int(window.livePage()->showTab(tab)) | int(window.runPage()->showTab(tab)));
+            bool tabShown = false;
+            for (gw::RunPage *page : {window.livePage(), window.runPage()}) // both: whichever the person looks at
+                tabShown = (!tab.isEmpty() && page->showTab(tab)) || tabShown;
             if (!tab.isEmpty() && !tabShown)
                 std::fprintf(stderr, "green-workbench: --run-tab: no tab '%s' on the run's page\n", qPrintable(tab));
             // A dialog in front (--new-run) is what the person looks at.

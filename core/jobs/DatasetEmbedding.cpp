@@ -21,16 +21,8 @@ BackboneSpec backboneSpec(const RunConfig &config)
     spec.path = config.model.path;
     spec.featureModule = config.model.featureModule;
     spec.seed = config.seed;
-    if (config.model.inputSize) {
-        InputSpec input;
-        input.channels = (*config.model.inputSize)[0];
-        input.rows = (*config.model.inputSize)[1];
-        input.cols = (*config.model.inputSize)[2];
-        // Without statistics of their own, inputs are centred on the middle grey.
-        input.mean.assign(std::size_t(input.channels), 0.5);
-        input.std.assign(std::size_t(input.channels), 0.5);
-        spec.input = input;
-    }
+    if (config.model.inputSize) // without statistics of their own, inputs are centred on the middle grey
+        spec.input = InputSpec::ofShape(*config.model.inputSize, 0.5, 0.5);
     return spec;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 #include <QString>
+#include <array>
 #include <torch/types.h>
 #include <string>
 #include <utility>
@@ -18,6 +19,8 @@ struct InputSpec {
 
     /// A stable description ("1x28x28 mean=0.2860 std=0.3530"): part of the embedding cache key.
     QString describe() const;
+    /// [channels, rows, cols] (a config's model.input_size), every channel normalised with @p mean and @p std.
+    static InputSpec ofShape(const std::array<int, 3> &shape, double mean, double std);
 };
 
 /// A pretrained (or randomly initialised) feature extractor: images in, one feature vector per

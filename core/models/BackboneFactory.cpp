@@ -15,6 +15,12 @@
 
 namespace gw {
 
+InputSpec InputSpec::ofShape(const std::array<int, 3> &shape, double mean, double std)
+{
+    const std::size_t channels = std::size_t(shape[0]);
+    return InputSpec{shape[0], shape[1], shape[2], std::vector<double>(channels, mean), std::vector<double>(channels, std)};
+}
+
 QString InputSpec::describe() const
 {
     QStringList means, stds;

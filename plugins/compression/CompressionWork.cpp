@@ -64,15 +64,8 @@ InputModel inputModel(RunContext &context)
     const RunConfig &config = context.config();
     if (config.model.source == QStringLiteral("safetensors"))
         return {graphOf(ModelExport::readSafetensors(config.model.path)), config.model.path, 0};
-    if (config.model.source == QStringLiteral("torchscript")) {
-        InputSpec input;
-        input.channels = (*config.model.inputSize)[0];
-        input.rows = (*config.model.inputSize)[1];
-        input.cols = (*config.model.inputSize)[2];
-        input.mean.assign(std::size_t(input.channels), 0.0);
-        input.std.assign(std::size_t(input.channels), 1.0);
-        return {graphOfTorchScript(config.model.path, input), config.model.path, 0};
-    }
+    if (config.model.source == QStringLiteral("torchscript"))
+        return {graphOfTorchScript(config.model.path, InputSpec::ofShape(*config.model.inputSize, 0.0, 1.0)), config.model.path, 0};
     const qint64 runId = config.model.runId > 0 ? config.model.runId : latestRunWithModel(context.database(), context.runId());
     const QString file = context.inputArtifact(runId, QStringLiteral("model"), QStringLiteral("safetensors"));
     return {graphOf(ModelExport::readSafetensors(file)), QStringLiteral("run %1 (%2)").arg(runId).arg(file), runId};

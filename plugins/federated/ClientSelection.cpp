@@ -171,9 +171,10 @@ std::vector<int> ClientSelection::select(const std::vector<Candidate> &c, int ro
             exploring = std::min(unexplored.size(), slots - explored.size());
         take(exploit(c, explored, slots - exploring, round, o, rng));
         if (o.policy == QStringLiteral("energy")) { // explores the cheap first, too
+            const double leastJ = leastEnergy(c);
             std::vector<double> weights;
             for (std::size_t i : unexplored)
-                weights.push_back(energyWeight(c[i], leastEnergy(c), o));
+                weights.push_back(energyWeight(c[i], leastJ, o));
             take(weightedDraw(unexplored, weights, unexplored.size(), rng));
         } else {
             std::shuffle(unexplored.begin(), unexplored.end(), rng);

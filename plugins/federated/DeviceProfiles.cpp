@@ -3,8 +3,8 @@
 #include "Error.h"
 #include "energy/ReferenceTables.h"
 #include "util/CsvTable.h"
+#include "util/Files.h"
 
-#include <QFile>
 #include <cmath>
 #include <limits>
 
@@ -20,10 +20,7 @@ QByteArray bundledDeviceProfiles()
 {
     static const bool registered = (registerFederatedResources(), true);
     Q_UNUSED(registered);
-    QFile file(QStringLiteral(":/federated/device-profiles.csv"));
-    if (!file.open(QIODevice::ReadOnly))
-        throw Error(QStringLiteral("the bundled device profiles are missing from this build (:/federated/device-profiles.csv)"));
-    return file.readAll();
+    return readWholeFile(QStringLiteral(":/federated/device-profiles.csv"));
 }
 
 bool DeviceProfile::availableAt(double hour) const

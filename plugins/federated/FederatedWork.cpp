@@ -21,7 +21,6 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QJsonDocument>
-#include <QFile>
 #include <QJsonArray>
 #include <cmath>
 #include <numeric>
@@ -42,14 +41,6 @@ QString optionalPath(const RunConfig &config, const char *key)
 {
     const nlohmann::json v = RunParameters::find(QString::fromLatin1(key))->get(config);
     return v.is_string() ? QString::fromStdString(v.get<std::string>()) : QString();
-}
-
-QByteArray readWhole(const QString &path)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        throw Error::in(path, QStringLiteral("cannot read it (%1)").arg(file.errorString()));
-    return file.readAll();
 }
 
 /// Each client's device: a profile drawn by the profiles' shares, its speed and bandwidth varied
@@ -143,7 +134,7 @@ WorkOutcome FederatedWork::execute(RunContext &context)
     MeasuredWindow loading(context, QStringLiteral("data"));
     InputSpec spec;
     if (config.model.inputSize)
-        spec = InputSpec{(*config.model.inputSize)[0], (*config.model.inputSize)[1], (*config.model.inputSize)[2], {0.0}, {1.0}};
+        spec = InputSpec::ofShape(*config.model.inputSize, 0.0, 1.0);
     const Datasets data = loadDatasets(config, spec, context);
     if (config.dataset.kind == QStringLiteral("fashion-mnist") || !config.model.inputSize) {
         spec.rows = data.train.rows;
@@ -169,9 +160,9 @@ WorkOutcome FederatedWork::execute(RunContext &context)
     const QString profilesPath = optionalPath(config, "federated.profiles");
     const std::vector<DeviceProfile> profiles =
         profilesPath.isEmpty() ? readDeviceProfiles(bundledDeviceProfiles(), QStringLiteral("the bundled device profiles"))
-                               : readDeviceProfiles(readWhole(profilesPath), profilesPath);
+                               : readDeviceProfiles(readWholeFile(profilesPath), profilesPath);
     const QString forecastPath = optionalPath(config, "federated.forecast");
-    const RegionalIntensity grid = forecastPath.isEmpty() ? RegionalIntensity() : RegionalIntensity::fromForecastCsv(readWhole(forecastPath), forecastPath);
+    const RegionalIntensity grid = forecastPath.isEmpty() ? RegionalIntensity() : RegionalIntensity::fromForecastCsv(readWholeFile(forecastPath), forecastPath);
     const std::vector<DeviceProfile> devices = assignDevices(profiles, clients, parameter<double>(config, "federated.device_spread"), config.seed);
     const double holdout = parameter<double>(config, "federated.holdout");
     std::vector<ClientTally> tally(static_cast<std::size_t>(clients));
@@ -243,7 +234,8 @@ WorkOutcome FederatedWork::execute(RunContext &context)
     const bool stopAtTarget = parameter<bool>(config, "federated.stop_at_target");
 
     torch::Tensor global = model.weights();
-    double clockH = parameter<double>(config, "federated.start_hour");
+    const double startHour = parameter<double>(config, "federated.start_hour");
+    double clockH = startHour;
     double totalCo2e = 0, totalModelledJ = 0, totalUplink = 0, totalDownlink = 0;
     double simulatingS = 0; // this machine's time in the clients' training and the aggregation
     int roundsDone = 0, keptUpdates = 0, droppedUpdates = 0, skippedHours = 0;
@@ -299,12 +291,12 @@ WorkOutcome FederatedWork::execute(RunContext &context)
         std::vector<Candidate> candidates;
         for (int waited = 0;; ++waited) {
             candidates.clear();
+            plan.startHour = clockH;
             for (int c = 0; c < clients; ++c) {
                 const ClientTally &t = tally[std::size_t(c)];
                 if (!t.device.availableAt(clockH) || t.train.empty())
                     continue;
                 RoundClient rc{c, t.device, std::int64_t(t.train.size()), uplinkBytes};
-                plan.startHour = clockH;
                 const ModelledCost cost = modelledCost(rc, plan);
                 candidates.push_back({c, rc.samples, cost.seconds, cost.energyJ, grid.at(t.device.region, clockH), t.utility, t.explored, t.lastSelectedRound});
             }
@@ -316,7 +308,6 @@ WorkOutcome FederatedWork::execute(RunContext &context)
             clockH += 0.25;
             ++skippedHours;
         }
-        plan.startHour = clockH;
         const std::vector<int> chosen = ClientSelection::select(candidates, round, selection, selectionRng);
         std::vector<RoundClient> roundClients;
         for (int c : chosen)
@@ -394,7 +385,7 @@ WorkOutcome FederatedWork::execute(RunContext &context)
         else
             for (int c : chosen)
                 reportClient(c, round);
-        const double simulatedH = clockH + timing.durationS / 3600.0 - parameter<double>(config, "federated.start_hour");
+        const double simulatedH = clockH + timing.durationS / 3600.0 - startHour;
         step.add(QStringLiteral("modelled_co2e_g"), totalCo2e)
             .add(QStringLiteral("modelled_energy_j"), totalModelledJ)
             .add(QStringLiteral("machine_energy_j"), context.energyJ())
@@ -490,7 +481,7 @@ WorkOutcome FederatedWork::execute(RunContext &context)
                               .arg(codec.keptCount(model.size()) < model.size() ? QStringLiteral("int32 index + ") : QString(),
                                    parameter<bool>(config, "federated.eight_bit") ? QStringLiteral("int8 value, one float32 scale")
                                                                                   : QStringLiteral("float32 value"))},
-                         {QStringLiteral("simulated_hours"), clockH - parameter<double>(config, "federated.start_hour")},
+                         {QStringLiteral("simulated_hours"), clockH - startHour},
                          {QStringLiteral("profiles"), profilesPath.isEmpty() ? QStringLiteral("bundled") : profilesPath},
                          {QStringLiteral("forecast"), forecastPath.isEmpty() ? QJsonValue() : QJsonValue(forecastPath)},
                          {QStringLiteral("per_round"), roundLog},

@@ -21,7 +21,7 @@ FederatedModel::FederatedModel(int rows, int cols, int classes, std::uint64_t se
 torch::Tensor FederatedModel::weights() const
 {
     torch::NoGradGuard noGrad;
-    return torch::nn::utils::parameters_to_vector(net_->parameters()).detach().clone();
+    return torch::nn::utils::parameters_to_vector(net_->parameters()).detach(); // a new tensor: cat copies
 }
 
 void FederatedModel::setWeights(const torch::Tensor &flat)
