@@ -413,7 +413,7 @@ private Q_SLOTS:
     {
         const QString data = dir_.filePath(QStringLiteral("federated-data"));
         gw::test::writeBandDataset(data, 300, 60);
-        for (const char *name : {"federated-iid.json", "federated-dirichlet.json"}) {
+        for (const char *name : {"federated-iid.json", "federated-dirichlet.json", "federated-bundled.json"}) {
             const QString example = QStringLiteral(GW_SOURCE_DIR "/resources/examples/") + QLatin1String(name);
             QJsonObject twice[2];
             for (int i = 0; i < 2; ++i) {

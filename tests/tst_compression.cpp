@@ -16,6 +16,8 @@
 #include "extension/RunKindRegistry.h"
 #include "jobs/JobRunner.h"
 #include "jobs/RunJob.h"
+#include "models/GwMobileNet.h"
+#include "models/SmallCnn.h"
 #include "models/BackboneFactory.h"
 #include "data/FashionMnist.h"
 #include "models/ImageTensors.h"
@@ -139,6 +141,15 @@ private Q_SLOTS:
         loaded.eval();
         QVERIFY(maxDifference(loaded.forward({raw}).toTensor(), expected) < 1e-3);
         QCOMPARE(graph.multiplyAdds(), folded.multiplyAdds());
+    }
+
+    // The engine's own counts, which the federated plugin models clients' compute from, agree with
+    // the graph's count of the same models (whose heads are linear layers over the features).
+    void theModelsCountTheirMultiplyAddsAsTheirGraphsDo()
+    {
+        const std::int64_t head = std::int64_t(kClasses) * GwMobileNetImpl::kFeatureDim;
+        QCOMPARE(graphOf(randomModel(QStringLiteral("gw-mobilenet"))).multiplyAdds(), GwMobileNetImpl::multiplyAdds(1, 28, 28) + head);
+        QCOMPARE(graphOf(randomModel(ModelExport::kSmallCnn)).multiplyAdds(), SmallCnnImpl::multiplyAdds(28, 28, kClasses));
     }
 
     void pruningKeepsShapesConsistent_data()

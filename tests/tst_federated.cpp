@@ -16,6 +16,9 @@
 #include "config/RunConfig.h"
 #include "energy/ReferenceTables.h"
 #include "extension/RunKindRegistry.h"
+#include "jobs/DatasetEmbedding.h"
+#include "models/BackboneFactory.h"
+#include "models/ModelExport.h"
 #include "report/ResultAxes.h"
 #include "store/ArtifactRepository.h"
 #include "store/RunRepository.h"
@@ -402,7 +405,7 @@ private Q_SLOTS:
 
     void fedProxKeepsClientsNearTheGlobalModel()
     {
-        FederatedModel model(8, 8, 3, 1);
+        FederatedModel model = FederatedModel::smallCnn(8, 8, 3, 1);
         torch::manual_seed(2);
         const torch::Tensor x = torch::randn({64, 1, 8, 8}), y = torch::randint(0, 3, {64}, torch::kInt64);
         const torch::Tensor global = model.weights(), before = global.clone();
@@ -465,7 +468,7 @@ private Q_SLOTS:
         QCOMPARE(refused(R"({"clients": 10, "per_round": 11})", QStringLiteral("more than the 10 clients")), QString());
         QCOMPARE(refused(R"({"clients": 500})", QStringLiteral("500 clients but only 100 training samples"), R"(, "dataset": {"train_subset": 100})"),
                  QString());
-        QCOMPARE(refused(R"({})", QStringLiteral("trains the small CNN"), R"(, "model": {"source": "bundled"})"), QString());
+        QCOMPARE(refused(R"({})", QStringLiteral("not a 'torchscript' model"), R"(, "model": {"source": "torchscript", "path": "m.pt"})"), QString());
         QCOMPARE(refused(R"({"top_k": 0})", QStringLiteral("federated.top_k")), QString());
     }
 
@@ -560,6 +563,47 @@ private Q_SLOTS:
         failed = test::runScripted(crowded, dir_.filePath(QStringLiteral("e.db")));
         QCOMPARE(failed.status, QStringLiteral("failed"));
         QVERIFY2(failed.error.contains(QStringLiteral("400 clients but only 300 training samples")), qPrintable(failed.error));
+    }
+
+    // From the bundled backbone: the clients train a linear head over its frozen features, each
+    // downloading the backbone and computing its features once, in its first completed round only.
+    void aFederationStartsFromTheBundledBackbone()
+    {
+        RunConfig config = tinyRun();
+        config.model.source = QStringLiteral("bundled");
+        set(config, "federated.partition", "iid");
+        set(config, "federated.selection", "oort"); // the fairness floor brings new clients in
+        set(config, "federated.rounds", 4);
+        const RunSummary run = test::runScripted(config, dir_.filePath(QStringLiteral("bundled.db")));
+        QVERIFY2(run.status == QStringLiteral("completed"), qPrintable(run.error));
+        const QJsonObject f = run.extra.value(QStringLiteral("federated")).toObject();
+        QCOMPARE(f.value(QStringLiteral("rounds")).toInt(), 4);
+        QVERIFY(f.value(QStringLiteral("accuracy")).toDouble() > 0.5); // ten bands: the features separate them
+        QCOMPARE(f.value(QStringLiteral("update_bytes")).toDouble(), 4.0 * (256 * 10 + 10)); // the head, not the backbone
+        QVERIFY(run.extra.value(QStringLiteral("model_origin")).toString().contains(QStringLiteral("bundled")));
+        QVERIFY(run.extra.contains(QStringLiteral("embedding_cache")));
+        // Downlink: the head every time, the backbone once per client that completed a round before.
+        std::int64_t backboneBytes = 0;
+        for (const auto &entry : BackboneFactory::create(backboneSpec(config))->stateDict())
+            backboneBytes += entry.second.numel() * std::int64_t(entry.second.element_size());
+        int selected = 0, firstTimers = 0;
+        for (const QJsonValue &v : f.value(QStringLiteral("per_client")).toArray()) {
+            const QJsonObject c = v.toObject();
+            selected += c.value(QStringLiteral("selected")).toInt();
+            firstTimers += c.value(QStringLiteral("kept")).toInt() > 0 ? 1 : 0;
+        }
+        QCOMPARE(f.value(QStringLiteral("updates_dropped")).toInt(), 0);
+        QCOMPARE(f.value(QStringLiteral("downlink_bytes")).toDouble(), double(selected) * 4.0 * (256 * 10 + 10) + double(firstTimers) * double(backboneBytes));
+        QVERIFY(firstTimers < selected); // some client came back and did not pay for its features again
+        // The kept model is a classifier over the bundled backbone, which predicts as the run measured.
+        const Database db(dir_.filePath(QStringLiteral("bundled.db")));
+        const std::optional<ArtifactRecord> artifact = ArtifactRepository(db).find(run.runId, QStringLiteral("model"), QStringLiteral("safetensors"));
+        QVERIFY(artifact.has_value());
+        const TrainedModel kept = ModelExport::readSafetensors(ArtifactRepository::verifiedPath(*artifact, Database::cacheDirectoryOf(db.path())));
+        QCOMPARE(kept.architecture, QStringLiteral("gw-mobilenet"));
+        QCOMPARE(kept.headWeight.sizes().vec(), (std::vector<std::int64_t>{10, 256}));
+        torch::NoGradGuard noGrad;
+        QCOMPARE(ModelExport::predict(kept, torch::rand({2, 1, 28, 28})).sizes().vec(), (std::vector<std::int64_t>{2, 10}));
     }
 };
 

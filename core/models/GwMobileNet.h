@@ -20,7 +20,7 @@ TORCH_MODULE(DepthwiseSeparable);
 /// The workbench's own small efficient backbone (architecture name "gw-mobilenet"), the bundled
 /// pretrained model: a 3x3 stem then five depthwise-separable blocks (32-64-128-128-256-256
 /// channels, three of them halving the resolution) and global average pooling to a 256-wide
-/// feature vector. About 0.13 M parameters (0.5 MB in float32), about 5.5 M multiply-adds for a
+/// feature vector. About 0.13 M parameters (0.5 MB in float32), about 6.0 M multiply-adds for a
 /// 28x28 image. Parameter names follow the PyTorch convention for the same layout
 /// ("stem.0.weight", "blocks.3.pw_bn.running_var"), so a PyTorch twin loads the same safetensors.
 class GwMobileNetImpl : public torch::nn::Module {
@@ -31,6 +31,8 @@ public:
     explicit GwMobileNetImpl(int inChannels = 1);
     /// [N, C, H, W] normalised images -> [N, kFeatureDim].
     torch::Tensor forward(torch::Tensor x);
+    /// Multiply-adds of one image's forward pass (its convolutions).
+    static std::int64_t multiplyAdds(int inChannels, int rows, int cols);
     /// The name prefix of the last block ("blocks.4."): what finetune-last trains with the head.
     static std::string lastBlockPrefix() { return "blocks." + std::to_string(kBlocks - 1) + "."; }
 

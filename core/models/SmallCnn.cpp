@@ -18,4 +18,12 @@ torch::Tensor SmallCnnImpl::forward(torch::Tensor x)
     return fc2->forward(x);
 }
 
+std::int64_t SmallCnnImpl::multiplyAdds(int rows, int cols, int classes)
+{
+    const std::int64_t pixels = std::int64_t(rows) * cols, pooled = std::int64_t(rows / 4) * (cols / 4);
+    return pixels * 16 * 1 * 9              // conv1 at full size
+           + pixels / 4 * 32 * 16 * 9      // conv2 after the first pooling
+           + pooled * 32 * 128 + 128 * std::int64_t(classes);
+}
+
 } // namespace gw

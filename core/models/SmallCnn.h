@@ -10,6 +10,8 @@ class SmallCnnImpl : public torch::nn::Module {
 public:
     SmallCnnImpl(int rows, int cols, int classes);
     torch::Tensor forward(torch::Tensor x);
+    /// Multiply-adds of one image's forward pass (convolutions and linear layers).
+    static std::int64_t multiplyAdds(int rows, int cols, int classes);
 
 private:
     torch::nn::Conv2d conv1{nullptr}, conv2{nullptr};

@@ -33,7 +33,7 @@ QString FederatedKind::title() const
 
 QString FederatedKind::description() const
 {
-    return QStringLiteral("Simulates many clients training the small CNN where their data is, each on its own device and grid: accuracy per "
+    return QStringLiteral("Simulates many clients training the small CNN (or a head over the bundled backbone) where their data is, each on its own device and grid: accuracy per "
                           "round, every client's modelled energy and CO₂e, and this machine's measured energy, side by side.");
 }
 
@@ -166,9 +166,11 @@ void FederatedKind::check(const RunConfig &config, const QString &origin) const
                                     .arg(clients)
                                     .arg(config.dataset.trainSubset));
     const QString source = config.model.source;
-    if (source != QStringLiteral("scratch") && source != QStringLiteral("run") && source != QStringLiteral("safetensors"))
-        throw Error::in(origin, QStringLiteral("a federated run trains the small CNN: from scratch (model.source 'scratch'), from another run's kept "
-                                               "small CNN ('run') or from a small-CNN safetensors file ('safetensors'), not a '%1' model")
+    if (source != QStringLiteral("scratch") && source != QStringLiteral("run") && source != QStringLiteral("safetensors") &&
+        source != QStringLiteral("bundled"))
+        throw Error::in(origin, QStringLiteral("a federated run trains the small CNN from scratch (model.source 'scratch'), from another run's kept "
+                                               "small CNN ('run') or from a small-CNN safetensors file ('safetensors'), or a linear head over the "
+                                               "frozen bundled backbone ('bundled'), not a '%1' model")
                                     .arg(source));
     if (source == QStringLiteral("safetensors") && config.model.path.isEmpty())
         throw Error::in(origin, QStringLiteral("'model.path' is required for model.source 'safetensors'"));

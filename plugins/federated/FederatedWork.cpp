@@ -13,6 +13,8 @@
 #include "config/RunConfig.h"
 #include "jobs/DatasetEmbedding.h"
 #include "jobs/ModelArtifacts.h"
+#include "models/BackboneFactory.h"
+#include "models/GwMobileNet.h"
 #include "models/ImageTensors.h"
 #include "models/TorchRuntime.h"
 #include "store/ArtifactRepository.h"
@@ -85,6 +87,96 @@ Partition partitionOf(const RunConfig &config, const torch::Tensor &labels, int 
     return ClientPartition::shards(y, clients, config.seed, int(parameter<std::int64_t>(config, "federated.shards_per_client")));
 }
 
+/// What the clients train on and the global model is tested on, with what made it.
+struct ClientInputs {
+    torch::Tensor trainX, testX, trainY, testY; ///< undefined trainX: cancelled while computing features
+    QStringList classNames;
+    InputSpec spec;                     ///< the small CNN's input (images)
+    std::unique_ptr<Backbone> backbone; ///< features: the frozen backbone that computed them
+    torch::Tensor featureMean, featureStd;
+};
+
+/// The datasets as normalised grey images for the small CNN, loaded in the data window.
+ClientInputs imageInputs(RunContext &context)
+{
+    const RunConfig &config = context.config();
+    const MeasuredWindow loading(context, QStringLiteral("data"));
+    InputSpec spec;
+    if (config.model.inputSize)
+        spec = InputSpec::ofShape(*config.model.inputSize, 0.0, 1.0);
+    const Datasets data = loadDatasets(config, spec, context);
+    if (config.dataset.kind == QStringLiteral("fashion-mnist") || !config.model.inputSize) {
+        spec.rows = data.train.rows;
+        spec.cols = data.train.cols;
+    }
+    spec.channels = 1; // the small CNN takes grey images; ImageTensors averages colour ones
+    if (spec.rows % 4 != 0 || spec.cols % 4 != 0 || spec.rows < 4 || spec.cols < 4)
+        throw Error(QStringLiteral("%1: images of %2x%3 pixels; the small CNN needs sides that are multiples of 4 (set model.input_size, e.g. "
+                                   "[1, 28, 28])")
+                        .arg(config.dataset.path)
+                        .arg(spec.rows)
+                        .arg(spec.cols));
+    ClientInputs in;
+    in.trainX = ImageTensors::batch(data.train, 0, data.train.size(), spec);
+    const double mean = in.trainX.mean().item<double>(), std = std::max(1e-6, in.trainX.std().item<double>());
+    in.trainX.sub_(mean).div_(std);
+    in.testX = ImageTensors::batch(data.test, 0, data.test.size(), spec).sub_(mean).div_(std);
+    in.trainY = ImageTensors::labels(data.train);
+    in.testY = ImageTensors::labels(data.test);
+    spec.mean = {mean};
+    spec.std = {std};
+    in.spec = spec;
+    in.classNames = data.train.classNames;
+    return in;
+}
+
+/// The datasets as standardised features of the frozen bundled backbone, through the embedding
+/// cache (a warm cache computes nothing). Each client would compute its own samples' features once
+/// and keep them; the statistics are those of all training features, which the clients' sums and
+/// squares (one extra round) would give the server.
+ClientInputs featureInputs(RunContext &context, QJsonObject &summary)
+{
+    const RunConfig &config = context.config();
+    ClientInputs in;
+    Datasets data;
+    {
+        const MeasuredWindow loading(context, QStringLiteral("data"));
+        in.backbone = BackboneFactory::create(backboneSpec(config));
+        data = loadDatasets(config, in.backbone->input(), context);
+    }
+    Embedder embedder(context, *in.backbone, EmbeddingCache(QDir(context.cacheDirectory()).filePath(QStringLiteral("embeddings"))), false);
+    WorkProgress progress{0, double(data.train.size() + data.test.size()), QString()};
+    const Embedded train = embedder.embed(data.train, progress);
+    const Embedded test = train.features.defined() ? embedder.embed(data.test, progress) : Embedded{};
+    if (!train.features.defined() || !test.features.defined())
+        return in;
+    reportEmbeddings(train, test, context, summary);
+    in.featureMean = train.features.mean(0);
+    in.featureStd = train.features.std(0).clamp_min(1e-6);
+    in.trainX = (train.features - in.featureMean) / in.featureStd;
+    in.testX = (test.features - in.featureMean) / in.featureStd;
+    in.trainY = ImageTensors::labels(data.train);
+    in.testY = ImageTensors::labels(data.test);
+    in.classNames = data.train.classNames;
+    return in;
+}
+
+/// What the small CNN's training step costs on a 28x28 image, in multiply-adds: the unit of the
+/// profiles' seconds_per_sample, which other models' compute is scaled by.
+double referenceStepMultiplyAdds()
+{
+    return 3.0 * double(SmallCnnImpl::multiplyAdds(28, 28, 10)); // forward, and backward at about twice that
+}
+
+/// Multiply-adds of @p backbone's forward pass over one image.
+double backboneMultiplyAdds(const Backbone &backbone)
+{
+    if (backbone.architecture() != QStringLiteral("gw-mobilenet"))
+        throw Error(QStringLiteral("a federation over a %1 backbone: its clients' compute is not modelled (only gw-mobilenet's is)").arg(backbone.architecture()));
+    const InputSpec in = backbone.input();
+    return double(GwMobileNetImpl::multiplyAdds(in.channels, in.rows, in.cols));
+}
+
 /// What the server knows of a client, and the client's running totals.
 struct ClientTally {
     std::vector<std::int64_t> train, holdout;
@@ -95,6 +187,7 @@ struct ClientTally {
     double modelledJ = 0, co2eG = 0, machineJ = 0;
     double utility = 0;
     bool explored = false;
+    bool featuresKept = false; ///< over features: it has the backbone and its samples' features
     int lastSelectedRound = 0;
     std::optional<double> accuracy; ///< the global model on its held-out share, last evaluated
 };
@@ -130,32 +223,18 @@ WorkOutcome FederatedWork::execute(RunContext &context)
     const int perRound = FederatedKind::clientsPerRound(config);
     const int rounds = int(parameter<std::int64_t>(config, "federated.rounds"));
 
-    // Data, partition, devices and grids: inside the data window.
-    MeasuredWindow loading(context, QStringLiteral("data"));
-    InputSpec spec;
-    if (config.model.inputSize)
-        spec = InputSpec::ofShape(*config.model.inputSize, 0.0, 1.0);
-    const Datasets data = loadDatasets(config, spec, context);
-    if (config.dataset.kind == QStringLiteral("fashion-mnist") || !config.model.inputSize) {
-        spec.rows = data.train.rows;
-        spec.cols = data.train.cols;
+    // What the clients train on: normalised images, or features of the frozen bundled backbone.
+    const bool overFeatures = config.model.source == QStringLiteral("bundled");
+    ClientInputs inputs = overFeatures ? featureInputs(context, outcome.summary) : imageInputs(context);
+    if (!inputs.trainX.defined()) {
+        outcome.cancelled = true;
+        return outcome;
     }
-    spec.channels = 1; // the small CNN takes grey images; ImageTensors averages colour ones
-    if (spec.rows % 4 != 0 || spec.cols % 4 != 0 || spec.rows < 4 || spec.cols < 4)
-        throw Error(QStringLiteral("%1: images of %2x%3 pixels; the small CNN needs sides that are multiples of 4 (set model.input_size, e.g. "
-                                   "[1, 28, 28])")
-                        .arg(config.dataset.path)
-                        .arg(spec.rows)
-                        .arg(spec.cols));
-    torch::Tensor trainX = ImageTensors::batch(data.train, 0, data.train.size(), spec);
-    const double mean = trainX.mean().item<double>(), std = std::max(1e-6, trainX.std().item<double>());
-    trainX.sub_(mean).div_(std);
-    torch::Tensor testX = ImageTensors::batch(data.test, 0, data.test.size(), spec).sub_(mean).div_(std);
-    const torch::Tensor trainY = ImageTensors::labels(data.train), testY = ImageTensors::labels(data.test);
-    spec.mean = {mean};
-    spec.std = {std};
-    const int classes = std::max<int>(int(data.train.classNames.size()), int(trainY.max().item<std::int64_t>()) + 1);
+    const torch::Tensor &trainX = inputs.trainX, &testX = inputs.testX, &trainY = inputs.trainY, &testY = inputs.testY;
+    const int classes = std::max<int>(int(inputs.classNames.size()), int(trainY.max().item<std::int64_t>()) + 1);
 
+    // Partition, devices and grids: inside the data window.
+    MeasuredWindow loading(context, QStringLiteral("data"));
     const Partition partition = partitionOf(config, trainY, clients);
     const QString profilesPath = optionalPath(config, "federated.profiles");
     const std::vector<DeviceProfile> profiles =
@@ -179,9 +258,11 @@ WorkOutcome FederatedWork::execute(RunContext &context)
     }
 
     // The model to start from.
-    FederatedModel model(spec.rows, spec.cols, classes, config.seed);
-    QString modelOrigin = QStringLiteral("small CNN from seeded random weights");
-    if (config.model.source != QStringLiteral("scratch")) {
+    FederatedModel model = overFeatures ? FederatedModel::linearHead(int(trainX.size(1)), classes, config.seed)
+                                        : FederatedModel::smallCnn(inputs.spec.rows, inputs.spec.cols, classes, config.seed);
+    QString modelOrigin = overFeatures ? QStringLiteral("a linear head from seeded random weights over %1, frozen").arg(inputs.backbone->origin())
+                                       : QStringLiteral("small CNN from seeded random weights");
+    if (config.model.source == QStringLiteral("run") || config.model.source == QStringLiteral("safetensors")) {
         QString file = config.model.path;
         if (config.model.source == QStringLiteral("run")) {
             if (config.model.runId <= 0)
@@ -227,6 +308,15 @@ WorkOutcome FederatedWork::execute(RunContext &context)
     plan.keepFirst = selection.overcommit > 1 ? perRound : 0;
     plan.intensity = [&grid](const QString &region, double hour) { return grid.at(region, hour); };
     const std::int64_t uplinkBytes = codec.wireBytesFor(model.size());
+    // The clients' compute, in the profiles' unit (a small-CNN training step on a 28x28 image):
+    // this model's training per sample and, over features, each client's one-off download of the
+    // frozen backbone and its forward pass over all its samples before its first round.
+    const double stepsPerSample = double(model.multiplyAdds()) * 3.0 / referenceStepMultiplyAdds();
+    const double setupStepsPerSample = overFeatures ? backboneMultiplyAdds(*inputs.backbone) / referenceStepMultiplyAdds() : 0;
+    std::int64_t backboneBytes = 0;
+    if (overFeatures)
+        for (const auto &entry : inputs.backbone->stateDict())
+            backboneBytes += entry.second.numel() * std::int64_t(entry.second.element_size());
     const double intervalH = parameter<double>(config, "federated.round_interval_min") / 60.0;
     const int evalEvery = int(parameter<std::int64_t>(config, "federated.eval_every"));
     const int clientEvalEvery = int(parameter<std::int64_t>(config, "federated.client_eval_every"));
@@ -283,6 +373,17 @@ WorkOutcome FederatedWork::execute(RunContext &context)
             reportClient(c, round);
     };
 
+    const auto roundClient = [&](int c) {
+        const ClientTally &t = tally[std::size_t(c)];
+        RoundClient rc{c, t.device, std::int64_t(t.train.size()), uplinkBytes};
+        rc.stepsPerSample = stepsPerSample;
+        if (!t.featuresKept) {
+            rc.setupSteps = setupStepsPerSample * double(t.train.size() + t.holdout.size());
+            rc.setupBytes = backboneBytes;
+        }
+        return rc;
+    };
+
     // Every client in the view from the start, in order, with its share of the data and what the
     // starting model does on it (the curve's first point, and the axis the Clients plot opens on).
     evaluateClients(0);
@@ -296,7 +397,7 @@ WorkOutcome FederatedWork::execute(RunContext &context)
                 const ClientTally &t = tally[std::size_t(c)];
                 if (!t.device.availableAt(clockH) || t.train.empty())
                     continue;
-                RoundClient rc{c, t.device, std::int64_t(t.train.size()), uplinkBytes};
+                const RoundClient rc = roundClient(c);
                 const ModelledCost cost = modelledCost(rc, plan);
                 candidates.push_back({c, rc.samples, cost.seconds, cost.energyJ, grid.at(t.device.region, clockH), t.utility, t.explored, t.lastSelectedRound});
             }
@@ -311,7 +412,7 @@ WorkOutcome FederatedWork::execute(RunContext &context)
         const std::vector<int> chosen = ClientSelection::select(candidates, round, selection, selectionRng);
         std::vector<RoundClient> roundClients;
         for (int c : chosen)
-            roundClients.push_back({c, tally[std::size_t(c)].device, std::int64_t(tally[std::size_t(c)].train.size()), uplinkBytes});
+            roundClients.push_back(roundClient(c));
         const RoundTiming timing = simulateRound(roundClients, plan);
 
         // Train the clients whose updates arrive, each in its own measured window.
@@ -329,7 +430,7 @@ WorkOutcome FederatedWork::execute(RunContext &context)
             t.co2eG += r.co2eG;
             roundModelledJ += r.energyJ;
             roundCo2e += r.co2eG;
-            roundDownlink += r.dropped.startsWith(QLatin1String("offline")) ? 0 : double(plan.downlinkBytes);
+            roundDownlink += r.dropped.startsWith(QLatin1String("offline")) ? 0 : double(roundClients[i].setupBytes + plan.downlinkBytes);
             if (!r.kept) {
                 ++t.dropped;
                 ++dropped;
@@ -354,6 +455,7 @@ WorkOutcome FederatedWork::execute(RunContext &context)
             weights.push_back(double(t.train.size()));
             t.utility = result.statisticalUtility;
             t.explored = true;
+            t.featuresKept = overFeatures; // computed and kept in its first completed round
             ++t.kept;
             ++kept;
         }
@@ -501,13 +603,22 @@ WorkOutcome FederatedWork::execute(RunContext &context)
     AtomicFile::writeWhole(clientsFile, QJsonDocument(described).toJson(QJsonDocument::Indented), QStringLiteral("the clients' table"));
     context.recordArtifact(QStringLiteral("clients"), QStringLiteral("json"), clientsFile, 0);
     if (!outcome.cancelled && roundsDone > 0) {
-        TrainedModel kept;
-        kept.architecture = ModelExport::kSmallCnn;
-        kept.input = spec;
         model.setWeights(global);
-        kept.backbone = model.stateDict();
-        kept.classNames = data.train.classNames;
-        ModelArtifacts::keep(context, kept, s);
+        if (overFeatures) {
+            const NamedTensors head = model.stateDict();
+            const auto tensor = [&head](const std::string &name) {
+                return std::find_if(head.begin(), head.end(), [&name](const auto &entry) { return entry.first == name; })->second;
+            };
+            ModelArtifacts::keepClassifier(context, *inputs.backbone, inputs.featureMean, inputs.featureStd, tensor("weight"), tensor("bias"),
+                                           inputs.classNames, s);
+        } else {
+            TrainedModel kept;
+            kept.architecture = ModelExport::kSmallCnn;
+            kept.input = inputs.spec;
+            kept.backbone = model.stateDict();
+            kept.classNames = inputs.classNames;
+            ModelArtifacts::keep(context, kept, s);
+        }
     }
     return outcome;
 }

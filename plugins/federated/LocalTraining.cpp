@@ -10,18 +10,28 @@
 
 namespace gw::federated {
 
-FederatedModel::FederatedModel(int rows, int cols, int classes, std::uint64_t seed)
+FederatedModel::FederatedModel(torch::nn::AnyModule net, std::int64_t multiplyAdds) : net_(std::move(net)), multiplyAdds_(multiplyAdds)
+{
+    net_.ptr()->train();
+    size_ = weights().numel();
+}
+
+FederatedModel FederatedModel::smallCnn(int rows, int cols, int classes, std::uint64_t seed)
 {
     TorchRuntime::seed(seed);
-    net_ = SmallCnn(rows, cols, classes);
-    net_->train();
-    size_ = weights().numel();
+    return FederatedModel(torch::nn::AnyModule(SmallCnn(rows, cols, classes)), SmallCnnImpl::multiplyAdds(rows, cols, classes));
+}
+
+FederatedModel FederatedModel::linearHead(int features, int classes, std::uint64_t seed)
+{
+    TorchRuntime::seed(seed);
+    return FederatedModel(torch::nn::AnyModule(torch::nn::Linear(features, classes)), std::int64_t(features) * classes);
 }
 
 torch::Tensor FederatedModel::weights() const
 {
     torch::NoGradGuard noGrad;
-    return torch::nn::utils::parameters_to_vector(net_->parameters()).detach(); // a new tensor: cat copies
+    return torch::nn::utils::parameters_to_vector(parameters()).detach(); // a new tensor: cat copies
 }
 
 void FederatedModel::setWeights(const torch::Tensor &flat)
@@ -30,7 +40,7 @@ void FederatedModel::setWeights(const torch::Tensor &flat)
     // and training would then change the global weights themselves.
     torch::NoGradGuard noGrad;
     std::int64_t at = 0;
-    for (torch::Tensor &p : net_->parameters()) {
+    for (torch::Tensor &p : parameters()) {
         p.copy_(flat.slice(0, at, at + p.numel()).view_as(p));
         at += p.numel();
     }
@@ -38,12 +48,12 @@ void FederatedModel::setWeights(const torch::Tensor &flat)
 
 NamedTensors FederatedModel::stateDict() const
 {
-    return stateDictOf(*net_);
+    return stateDictOf(*net_.ptr());
 }
 
 void FederatedModel::loadStateDict(const NamedTensors &tensors, const QString &origin)
 {
-    gw::loadStateDict(*net_, tensors, origin);
+    gw::loadStateDict(*net_.ptr(), tensors, origin);
 }
 
 double FederatedModel::accuracy(const torch::Tensor &x, const torch::Tensor &y)
@@ -52,13 +62,13 @@ double FederatedModel::accuracy(const torch::Tensor &x, const torch::Tensor &y)
     if (n == 0)
         return 0;
     torch::NoGradGuard noGrad;
-    net_->eval();
+    net_.ptr()->eval();
     std::int64_t correct = 0;
     for (std::int64_t start = 0; start < n; start += 1024) {
         const std::int64_t end = std::min(n, start + 1024);
-        correct += net_->forward(x.slice(0, start, end)).argmax(1).eq(y.slice(0, start, end)).sum().item<std::int64_t>();
+        correct += forward(x.slice(0, start, end)).argmax(1).eq(y.slice(0, start, end)).sum().item<std::int64_t>();
     }
-    net_->train();
+    net_.ptr()->train();
     return double(correct) / double(n);
 }
 
@@ -67,7 +77,7 @@ LocalResult trainLocally(FederatedModel &model, const torch::Tensor &global, con
 {
     LocalResult result;
     model.setWeights(global);
-    auto parameters = model.net()->parameters();
+    auto parameters = model.parameters();
     torch::optim::SGD sgd(parameters, torch::optim::SGDOptions(t.learningRate));
     const std::int64_t n = x.size(0);
     std::vector<std::int64_t> order(std::size_t(n), 0);
@@ -87,7 +97,7 @@ LocalResult trainLocally(FederatedModel &model, const torch::Tensor &global, con
             const torch::Tensor bx = x.index_select(0, index), by = y.index_select(0, index);
             sgd.zero_grad();
             const torch::Tensor perSample = torch::nn::functional::cross_entropy(
-                model.net()->forward(bx), by, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
+                model.forward(bx), by, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
             torch::Tensor loss = perSample.mean();
             if (t.proximalMu > 0)
                 loss = loss + 0.5 * t.proximalMu * (torch::nn::utils::parameters_to_vector(parameters) - global).square().sum();

@@ -22,9 +22,10 @@ double energyOf(const DeviceProfile &d, double seconds, std::int64_t bytes)
 ModelledCost modelledCost(const RoundClient &c, const RoundPlan &plan)
 {
     const DeviceProfile &d = c.device;
-    const double seconds = secondsToMove(plan.downlinkBytes, d.downlinkMbps) + double(c.samples) * plan.localEpochs * d.secondsPerSample +
-                           secondsToMove(c.uplinkBytes, d.uplinkMbps);
-    return {seconds, energyOf(d, seconds, plan.downlinkBytes + c.uplinkBytes)};
+    const std::int64_t downlink = plan.downlinkBytes + c.setupBytes;
+    const double steps = double(c.samples) * plan.localEpochs * c.stepsPerSample + c.setupSteps;
+    const double seconds = secondsToMove(downlink, d.downlinkMbps) + steps * d.secondsPerSample + secondsToMove(c.uplinkBytes, d.uplinkMbps);
+    return {seconds, energyOf(d, seconds, downlink + c.uplinkBytes)};
 }
 
 RoundTiming simulateRound(const std::vector<RoundClient> &clients, const RoundPlan &plan)
@@ -40,7 +41,8 @@ RoundTiming simulateRound(const std::vector<RoundClient> &clients, const RoundPl
         needed[i] = modelledCost(c, plan).seconds;
         const double onFor = d.hoursLeftAt(plan.startHour) * 3600.0;
         double worked = needed[i];
-        std::int64_t bytes = plan.downlinkBytes + c.uplinkBytes;
+        const std::int64_t downlink = plan.downlinkBytes + c.setupBytes;
+        std::int64_t bytes = downlink + c.uplinkBytes;
         if (onFor <= 0) {
             r.dropped = QStringLiteral("offline at the round's start");
             worked = 0;
@@ -48,11 +50,11 @@ RoundTiming simulateRound(const std::vector<RoundClient> &clients, const RoundPl
         } else if (onFor < needed[i] && (plan.deadlineS <= 0 || onFor < plan.deadlineS)) {
             r.dropped = QStringLiteral("went offline after %1 s").arg(onFor, 0, 'f', 0);
             worked = onFor;
-            bytes = plan.downlinkBytes; // its update never left
+            bytes = downlink; // its update never left
         } else if (plan.deadlineS > 0 && needed[i] > plan.deadlineS) {
             r.dropped = QStringLiteral("past the deadline (%1 s of %2 s)").arg(needed[i], 0, 'f', 0).arg(plan.deadlineS, 0, 'f', 0);
             worked = plan.deadlineS;
-            bytes = plan.downlinkBytes;
+            bytes = downlink;
             waitedForStraggler = true;
         }
         r.kept = r.dropped.isEmpty();
@@ -73,7 +75,7 @@ RoundTiming simulateRound(const std::vector<RoundClient> &clients, const RoundPl
             r.kept = false;
             r.dropped = QStringLiteral("over-committed: finished after the first %1").arg(plan.keepFirst);
             r.durationS = cutoff;
-            r.energyJ = energyOf(clients[finished[f]].device, cutoff, plan.downlinkBytes);
+            r.energyJ = energyOf(clients[finished[f]].device, cutoff, plan.downlinkBytes + clients[finished[f]].setupBytes);
         }
     }
     double slowestKept = 0;

@@ -13,6 +13,14 @@ struct RoundClient {
     DeviceProfile device;
     std::int64_t samples = 0;
     std::int64_t uplinkBytes = 0; ///< its update as it would be sent
+    /// A local epoch's compute per sample, in the device's seconds_per_sample (one training step of
+    /// the small CNN): 1 for the small CNN, less for a linear head over kept features.
+    double stepsPerSample = 1;
+    /// Work before its first round, in the same steps: computing its samples' features with a
+    /// frozen backbone, once (0: none).
+    double setupSteps = 0;
+    /// Bytes it downloads before its first round: the frozen backbone, once (0: none).
+    std::int64_t setupBytes = 0;
 };
 
 /// What the round asks of everyone.
