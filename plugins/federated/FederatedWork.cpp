@@ -5,6 +5,7 @@
 #include "DeviceProfiles.h"
 #include "Error.h"
 #include "FederatedKind.h"
+#include "FederatedSetup.h"
 #include "LocalTraining.h"
 #include "RegionalIntensity.h"
 #include "RoundClock.h"
@@ -87,80 +88,6 @@ Partition partitionOf(const RunConfig &config, const torch::Tensor &labels, int 
     return ClientPartition::shards(y, clients, config.seed, int(parameter<std::int64_t>(config, "federated.shards_per_client")));
 }
 
-/// What the clients train on and the global model is tested on, with what made it.
-struct ClientInputs {
-    torch::Tensor trainX, testX, trainY, testY; ///< undefined trainX: cancelled while computing features
-    QStringList classNames;
-    InputSpec spec;                     ///< the small CNN's input (images)
-    std::unique_ptr<Backbone> backbone; ///< features: the frozen backbone that computed them
-    torch::Tensor featureMean, featureStd;
-};
-
-/// The datasets as normalised grey images for the small CNN, loaded in the data window.
-ClientInputs imageInputs(RunContext &context)
-{
-    const RunConfig &config = context.config();
-    const MeasuredWindow loading(context, QStringLiteral("data"));
-    InputSpec spec;
-    if (config.model.inputSize)
-        spec = InputSpec::ofShape(*config.model.inputSize, 0.0, 1.0);
-    const Datasets data = loadDatasets(config, spec, context);
-    if (config.dataset.kind == QStringLiteral("fashion-mnist") || !config.model.inputSize) {
-        spec.rows = data.train.rows;
-        spec.cols = data.train.cols;
-    }
-    spec.channels = 1; // the small CNN takes grey images; ImageTensors averages colour ones
-    if (spec.rows % 4 != 0 || spec.cols % 4 != 0 || spec.rows < 4 || spec.cols < 4)
-        throw Error(QStringLiteral("%1: images of %2x%3 pixels; the small CNN needs sides that are multiples of 4 (set model.input_size, e.g. "
-                                   "[1, 28, 28])")
-                        .arg(config.dataset.path)
-                        .arg(spec.rows)
-                        .arg(spec.cols));
-    ClientInputs in;
-    in.trainX = ImageTensors::batch(data.train, 0, data.train.size(), spec);
-    const double mean = in.trainX.mean().item<double>(), std = std::max(1e-6, in.trainX.std().item<double>());
-    in.trainX.sub_(mean).div_(std);
-    in.testX = ImageTensors::batch(data.test, 0, data.test.size(), spec).sub_(mean).div_(std);
-    in.trainY = ImageTensors::labels(data.train);
-    in.testY = ImageTensors::labels(data.test);
-    spec.mean = {mean};
-    spec.std = {std};
-    in.spec = spec;
-    in.classNames = data.train.classNames;
-    return in;
-}
-
-/// The datasets as standardised features of the frozen bundled backbone, through the embedding
-/// cache (a warm cache computes nothing). Each client would compute its own samples' features once
-/// and keep them; the statistics are those of all training features, which the clients' sums and
-/// squares (one extra round) would give the server.
-ClientInputs featureInputs(RunContext &context, QJsonObject &summary)
-{
-    const RunConfig &config = context.config();
-    ClientInputs in;
-    Datasets data;
-    {
-        const MeasuredWindow loading(context, QStringLiteral("data"));
-        in.backbone = BackboneFactory::create(backboneSpec(config));
-        data = loadDatasets(config, in.backbone->input(), context);
-    }
-    Embedder embedder(context, *in.backbone, EmbeddingCache(QDir(context.cacheDirectory()).filePath(QStringLiteral("embeddings"))), false);
-    WorkProgress progress{0, double(data.train.size() + data.test.size()), QString()};
-    const Embedded train = embedder.embed(data.train, progress);
-    const Embedded test = train.features.defined() ? embedder.embed(data.test, progress) : Embedded{};
-    if (!train.features.defined() || !test.features.defined())
-        return in;
-    reportEmbeddings(train, test, context, summary);
-    in.featureMean = train.features.mean(0);
-    in.featureStd = train.features.std(0).clamp_min(1e-6);
-    in.trainX = (train.features - in.featureMean) / in.featureStd;
-    in.testX = (test.features - in.featureMean) / in.featureStd;
-    in.trainY = ImageTensors::labels(data.train);
-    in.testY = ImageTensors::labels(data.test);
-    in.classNames = data.train.classNames;
-    return in;
-}
-
 /// What the small CNN's training step costs on a 28x28 image, in multiply-adds: the unit of the
 /// profiles' seconds_per_sample, which other models' compute is scaled by.
 double referenceStepMultiplyAdds()
@@ -231,7 +158,7 @@ WorkOutcome FederatedWork::execute(RunContext &context)
         return outcome;
     }
     const torch::Tensor &trainX = inputs.trainX, &testX = inputs.testX, &trainY = inputs.trainY, &testY = inputs.testY;
-    const int classes = std::max<int>(int(inputs.classNames.size()), int(trainY.max().item<std::int64_t>()) + 1);
+    const int classes = inputs.classes();
 
     // Partition, devices and grids: inside the data window.
     MeasuredWindow loading(context, QStringLiteral("data"));
@@ -258,47 +185,18 @@ WorkOutcome FederatedWork::execute(RunContext &context)
     }
 
     // The model to start from.
-    FederatedModel model = overFeatures ? FederatedModel::linearHead(int(trainX.size(1)), classes, config.seed)
-                                        : FederatedModel::smallCnn(inputs.spec.rows, inputs.spec.cols, classes, config.seed);
-    QString modelOrigin = overFeatures ? QStringLiteral("a linear head from seeded random weights over %1, frozen").arg(inputs.backbone->origin())
-                                       : QStringLiteral("small CNN from seeded random weights");
-    if (config.model.source == QStringLiteral("run") || config.model.source == QStringLiteral("safetensors")) {
-        QString file = config.model.path;
-        if (config.model.source == QStringLiteral("run")) {
-            if (config.model.runId <= 0)
-                throw Error(QStringLiteral("model.source 'run' needs model.run_id: the run whose kept small CNN the federation starts from"));
-            file = context.inputArtifact(config.model.runId, QStringLiteral("model"), QStringLiteral("safetensors"));
-        }
-        const TrainedModel start = ModelExport::readSafetensors(file);
-        if (start.architecture != ModelExport::kSmallCnn)
-            throw Error::in(file, QStringLiteral("holds a %1 model; a federated run trains the small CNN (train one with the train kind, or start "
-                                                 "from scratch)")
-                                      .arg(start.architecture));
-        model.loadStateDict(start.backbone, file);
-        modelOrigin = config.model.source == QStringLiteral("run") ? QStringLiteral("run %1's small CNN (%2)").arg(config.model.runId).arg(file) : file;
-    }
+    StartingModel start = startingModel(context, inputs, classes);
+    FederatedModel &model = start.model;
+    const QString modelOrigin = start.origin;
     loading.finish();
     context.workStarts();
 
-    LocalTraining local;
-    local.epochs = int(parameter<std::int64_t>(config, "federated.local_epochs"));
-    local.batchSize = config.training.batchSize;
-    local.learningRate = config.training.learningRate;
+    LocalTraining local = localTrainingOf(config);
     const QString algorithm = QString::fromStdString(parameter<std::string>(config, "federated.algorithm"));
-    if (algorithm == QStringLiteral("fedprox"))
-        local.proximalMu = parameter<double>(config, "federated.mu");
-    const nlohmann::json serverLrValue = RunParameters::find(QStringLiteral("federated.server_lr"))->get(config);
-    const double serverLr = serverLrValue.is_number() ? serverLrValue.get<double>() : ServerOptimizer::defaultLearningRate(algorithm);
-    ServerOptimizer server(algorithm, serverLr, parameter<double>(config, "federated.server_momentum"));
-    UpdateCodec codec(parameter<double>(config, "federated.top_k"), parameter<bool>(config, "federated.error_feedback"),
-                      parameter<bool>(config, "federated.eight_bit"));
-    SelectionOptions selection;
-    selection.policy = QString::fromStdString(parameter<std::string>(config, "federated.selection"));
-    selection.count = perRound;
-    selection.overcommit = parameter<double>(config, "federated.overcommit");
-    selection.fairnessFloor = parameter<double>(config, "federated.fairness_floor");
-    selection.carbonExponent = parameter<double>(config, "federated.carbon_exponent");
-    selection.totalClients = clients;
+    ServerOptimizer server = serverOptimizerOf(config);
+    const double serverLr = server.learningRate();
+    UpdateCodec codec = codecOf(config);
+    SelectionOptions selection = selectionOf(config, perRound, clients);
     std::mt19937_64 selectionRng(config.seed ^ 0x73656c6563742121ULL);
 
     RoundPlan plan;
@@ -439,7 +337,7 @@ WorkOutcome FederatedWork::execute(RunContext &context)
             }
             report(double(round - 1) * perRound + double(kept), QStringLiteral("round %1 of %2: client %3").arg(round).arg(rounds).arg(c));
             MeasuredWindow window(context, QStringLiteral("train"), QStringLiteral("client %1, round %2").arg(c).arg(round));
-            local.seed = config.seed * 1000003ULL + std::uint64_t(round) * 7919ULL + std::uint64_t(c);
+            local.seed = localSeed(config.seed, round, c);
             const LocalResult result = trainLocally(model, global, trainX.index_select(0, t.trainIndex), trainY.index_select(0, t.trainIndex), local,
                                                     context.cancelFlag());
             const MeasuredCost spent = window.finish();
@@ -603,22 +501,7 @@ WorkOutcome FederatedWork::execute(RunContext &context)
     AtomicFile::writeWhole(clientsFile, QJsonDocument(described).toJson(QJsonDocument::Indented), QStringLiteral("the clients' table"));
     context.recordArtifact(QStringLiteral("clients"), QStringLiteral("json"), clientsFile, 0);
     if (!outcome.cancelled && roundsDone > 0) {
-        model.setWeights(global);
-        if (overFeatures) {
-            const NamedTensors head = model.stateDict();
-            const auto tensor = [&head](const std::string &name) {
-                return std::find_if(head.begin(), head.end(), [&name](const auto &entry) { return entry.first == name; })->second;
-            };
-            ModelArtifacts::keepClassifier(context, *inputs.backbone, inputs.featureMean, inputs.featureStd, tensor("weight"), tensor("bias"),
-                                           inputs.classNames, s);
-        } else {
-            TrainedModel kept;
-            kept.architecture = ModelExport::kSmallCnn;
-            kept.input = inputs.spec;
-            kept.backbone = model.stateDict();
-            kept.classNames = inputs.classNames;
-            ModelArtifacts::keep(context, kept, s);
-        }
+        keepFinalModel(context, model, global, inputs, s);
     }
     return outcome;
 }

@@ -20,6 +20,7 @@ public:
     ServerOptimizer(QString algorithm, double learningRate, double beta1 = 0.9, double beta2 = 0.99, double tau = 1e-3);
     /// Applies @p meanUpdate (the weighted mean of client weights minus global weights) to @p global.
     void step(torch::Tensor &global, const torch::Tensor &meanUpdate);
+    double learningRate() const { return lr_; }
 
 private:
     QString algorithm_;

@@ -27,6 +27,46 @@ torch::Tensor EncodedUpdate::decode() const
     return dense;
 }
 
+torch::Tensor EncodedUpdate::wire() const
+{
+    std::vector<torch::Tensor> parts;
+    const auto bytesOf = [](const torch::Tensor &t) { return t.contiguous().view(torch::kUInt8).flatten(); };
+    if (indices.defined())
+        parts.push_back(bytesOf(indices.to(torch::kInt32)));
+    parts.push_back(bytesOf(values));
+    if (eightBit)
+        parts.push_back(bytesOf(torch::tensor({float(scale)}, torch::kFloat32)));
+    return torch::cat(parts);
+}
+
+EncodedUpdate EncodedUpdate::fromWire(const torch::Tensor &bytes, std::int64_t length, std::int64_t count, bool sparse, bool eightBit)
+{
+    if (bytes.numel() != wireBytes(count, sparse, eightBit) || bytes.scalar_type() != torch::kUInt8)
+        throw Error(QStringLiteral("an update of %1 bytes where %2 were expected").arg(bytes.numel()).arg(wireBytes(count, sparse, eightBit)));
+    EncodedUpdate out;
+    out.length = length;
+    out.eightBit = eightBit;
+    std::int64_t at = 0;
+    const auto take = [&](std::int64_t n, torch::ScalarType type) {
+        const torch::Tensor t = bytes.slice(0, at, at + n).clone().view(type);
+        at += n;
+        return t;
+    };
+    if (sparse)
+        out.indices = take(4 * count, torch::kInt32).to(torch::kInt64);
+    out.values = eightBit ? take(count, torch::kInt8) : take(4 * count, torch::kFloat32);
+    if (eightBit)
+        out.scale = take(4, torch::kFloat32).item<double>();
+    if (sparse && count > 0 && (out.indices.min().item<std::int64_t>() < 0 || out.indices.max().item<std::int64_t>() >= length))
+        throw Error(QStringLiteral("an update with an index outside its %1 entries").arg(length));
+    return out;
+}
+
+EncodedUpdate UpdateCodec::fromWire(const torch::Tensor &bytes, std::int64_t length) const
+{
+    return EncodedUpdate::fromWire(bytes, length, keptCount(length), topK_ < 1, eightBit_);
+}
+
 EncodedUpdate UpdateCodec::encode(int client, const torch::Tensor &update)
 {
     torch::NoGradGuard noGrad;

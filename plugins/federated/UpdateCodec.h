@@ -21,6 +21,11 @@ struct EncodedUpdate {
     static std::int64_t wireBytes(std::int64_t count, bool sparse, bool eightBit);
     /// The dense vector the server rebuilds.
     torch::Tensor decode() const;
+    /// Its bytes as sent (uint8, wireBytes() of them): int32 indices, then the values (float32, or
+    /// int8 codes followed by the float32 scale). What hosts exchange.
+    torch::Tensor wire() const;
+    /// The update @p bytes (from wire()) hold, of a @p length-entry vector with @p count values.
+    static EncodedUpdate fromWire(const torch::Tensor &bytes, std::int64_t length, std::int64_t count, bool sparse, bool eightBit);
 };
 
 /// How clients compress their updates: top-k sparsification (the share @p topK of the entries with
@@ -37,6 +42,8 @@ public:
     std::int64_t wireBytesFor(std::int64_t length) const;
     /// How many entries top-k keeps of @p length.
     std::int64_t keptCount(std::int64_t length) const;
+    /// The update that @p bytes (EncodedUpdate::wire of one this codec made) hold, for @p length entries.
+    EncodedUpdate fromWire(const torch::Tensor &bytes, std::int64_t length) const;
     /// What client @p client still holds back (zeros when nothing).
     torch::Tensor residual(int client, std::int64_t length) const;
 
