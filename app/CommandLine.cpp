@@ -3,6 +3,7 @@
 
 #include "Error.h"
 #include "PretrainCommand.h"
+#include "WorkerCommand.h"
 #include "ScheduleCommand.h"
 #include "TerminalLabeling.h"
 #include "WorkbenchSettings.h"
@@ -164,6 +165,7 @@ const std::vector<CommandLine::Subcommand> &CommandLine::subcommands()
         {QStringLiteral("plugins"), &CommandLine::plugins, false},
         {QStringLiteral("artifacts"), &CommandLine::artifacts, false},
         {QStringLiteral("pretrain"), &PretrainCommand::execute, true},
+        {QStringLiteral("worker"), &WorkerCommand::execute, true},
     };
     return table;
 }
@@ -218,6 +220,8 @@ QString CommandLine::usage()
         "                       [--db FILE] [--run] [--json]   start at the greenest time before the deadline\n"
         "  green-workbench pretrain [--epochs N] [--output FILE.safetensors] [--db FILE] [--json] ...\n"
         "                       pretrain the bundled backbone without labels; writes weights and model card\n"
+        "  green-workbench worker --coordinator HOST:PORT --token-file FILE [--name NAME] [--data PATH] [--db FILE]\n"
+        "                       join a federated run across hosts (backend \"hosts\") as one of its workers\n"
         "  green-workbench plugins [--json] [--disable ID | --enable ID]\n"
         "                       the plugins found, their state (loaded, disabled, failed: why) and the kinds\n"
         "                       of run they add; --disable/--enable keep the choice in the settings\n"

@@ -35,6 +35,9 @@ public:
     /// summary printed.
     static RunSummary runInForeground(const RunConfig &config, const QString &db, const RunQueue::JobSetup &setup = {},
                                       const StartPlan *startPlan = nullptr);
+    /// `run` with @p arguments (those after the word), for the commands that are runs of a kind with
+    /// options of their own (worker). @p startPlan: the run was scheduled; its plan is stored with it.
+    static int run(const QStringList &arguments, const StartPlan *startPlan = nullptr);
     /// 0 for a run that ended as planned, 130 cancelled, 1 failed.
     static int exitCode(const RunSummary &summary);
     /// The run `run --resume RUN_ID` continues: the latest run of RUN_ID's chain of resumptions;
@@ -51,8 +54,6 @@ private:
     };
     static const std::vector<Subcommand> &subcommands();
 
-    /// @p startPlan: the run was scheduled; its plan is stored with it.
-    static int run(const QStringList &arguments, const StartPlan *startPlan = nullptr);
     static int listRuns(const QStringList &arguments);
     static int exportRun(const QStringList &arguments);
     static int schedule(const QStringList &arguments);

@@ -3,10 +3,13 @@
 #include "ClientSelection.h"
 #include "Error.h"
 #include "FederatedWork.h"
+#include "HostWorker.h"
+#include "HostsFederation.h"
 #include "ServerOptimizer.h"
 #include "config/RunConfig.h"
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 
 namespace gw::federated {
 
@@ -16,6 +19,11 @@ const auto choiceParameter = &RunParameters::pluginChoice;
 const auto numberParameter = &RunParameters::pluginNumber;
 const auto booleanParameter = &RunParameters::pluginBoolean;
 constexpr double kMany = 1e9;
+
+RunParameter textParameter(const char *key, const char *label, const char *help, const char *value)
+{
+    return RunParameters::pluginParameter(QString::fromLatin1(key), ParameterType::Text, QString::fromUtf8(label), QString::fromUtf8(help), value);
+}
 
 RunParameter pathParameter(const char *key, const char *label, const char *help, const char *empty)
 {
@@ -119,6 +127,18 @@ std::vector<RunParameter> FederatedKind::ownParameters() const
                         1, 1, 1000000),
         numberParameter("federated.client_eval_every", ParameterType::Integer, "Evaluate clients every",
                         "Rounds between evaluations on every client's held-out share (0: at the end only).", 10, 0, 1000000),
+        choiceParameter("federated.backend", "Backend",
+                        "simulation: every client simulated on this machine; hosts: real workers (green-workbench worker) on this and other "
+                        "machines, joined through federated.listen with the shared token.",
+                        {QStringLiteral("simulation"), QStringLiteral("hosts")}),
+        textParameter("federated.listen", "Listen on",
+                      "hosts: the HOST:PORT the coordinator's store listens on, and only there (port 0: a free one, printed).", "127.0.0.1:29400"),
+        pathParameter("federated.token_file", "Token file", "hosts: a file holding the shared token workers must prove they hold.", "none"),
+        numberParameter("federated.min_hosts", ParameterType::Integer, "Hosts to start with", "hosts: the first round waits until this many have joined.",
+                        1, 1, 1000000),
+        numberParameter("federated.hosts_wait_s", ParameterType::Number, "Wait for hosts", "hosts: seconds to wait for min_hosts to join.", 600, 1, 1e7),
+        numberParameter("federated.join_s", ParameterType::Number, "Join window",
+                        "hosts: seconds a round waits for its asked workers to answer (and its groups to form).", 15, 1, 3600),
         numberParameter("federated.target_accuracy", ParameterType::Number, "Target accuracy",
                         "The summary says after how many rounds, and at what cost, the global model first reached it.", 0.85, 0, 1),
         booleanParameter("federated.stop_at_target", "Stop at the target", "Ends the run at the first round that reaches the target accuracy.", false),
@@ -151,6 +171,10 @@ int FederatedKind::clientsPerRound(const RunConfig &config)
 
 void FederatedKind::check(const RunConfig &config, const QString &origin) const
 {
+    if (RunParameters::value<std::string>(config, "federated.backend") == "hosts") {
+        checkHosts(config, origin);
+        return;
+    }
     const auto clients = RunParameters::value<std::int64_t>(config, "federated.clients");
     const auto partition = RunParameters::value<std::string>(config, "federated.partition");
     if (partition == "dirichlet" && !(RunParameters::value<double>(config, "federated.alpha") > 0))
@@ -176,8 +200,23 @@ void FederatedKind::check(const RunConfig &config, const QString &origin) const
         throw Error::in(origin, QStringLiteral("'model.path' is required for model.source 'safetensors'"));
 }
 
-std::unique_ptr<RunWork> FederatedKind::createWork(const RunConfig &) const
+void FederatedKind::checkHosts(const RunConfig &config, const QString &origin)
 {
+    const nlohmann::json token = RunParameters::find(QStringLiteral("federated.token_file"))->get(config);
+    if (!token.is_string() || token.get<std::string>().empty())
+        throw Error::in(origin, QStringLiteral("'federated.token_file' is required with backend 'hosts': the file with the token workers must prove"));
+    WorkerKind::hostAndPort(QString::fromStdString(RunParameters::value<std::string>(config, "federated.listen")), origin + QStringLiteral(" (federated.listen)"));
+    const QString source = config.model.source;
+    if (source != QStringLiteral("scratch") && source != QStringLiteral("run") && source != QStringLiteral("safetensors"))
+        throw Error::in(origin, QStringLiteral("backend 'hosts' trains the small CNN (model.source 'scratch', 'run' or 'safetensors'), not a '%1' "
+                                               "model: a head over the bundled backbone is simulated only, so far")
+                                    .arg(source));
+}
+
+std::unique_ptr<RunWork> FederatedKind::createWork(const RunConfig &config) const
+{
+    if (RunParameters::value<std::string>(config, "federated.backend") == "hosts")
+        return std::make_unique<HostsFederation>();
     return std::make_unique<FederatedWork>();
 }
 

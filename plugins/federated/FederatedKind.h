@@ -25,6 +25,10 @@ public:
 
     /// Clients whose updates a round aggregates: federated.per_round, or the fraction of the clients.
     static int clientsPerRound(const RunConfig &config);
+
+private:
+    /// The checks of backend "hosts": a token file, an address to listen on, a small CNN.
+    static void checkHosts(const RunConfig &config, const QString &origin);
 };
 
 } // namespace gw::federated
