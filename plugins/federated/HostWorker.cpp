@@ -278,7 +278,7 @@ WorkOutcome WorkerWork::execute(RunContext &context)
         training.learningRate = t.value(QStringLiteral("lr")).toDouble(0.05);
         training.proximalMu = t.value(QStringLiteral("mu")).toDouble(0);
         training.seed = localSeed(std::uint64_t(plan.value(QStringLiteral("seed")).toDouble()), round, clients.value(name).toInt());
-        context.progress({double(taken), double(taken + 1), QStringLiteral("round %1: training on %2 samples").arg(round).arg(samples)});
+        context.notice(QStringLiteral("round %1: training on %2 samples").arg(round).arg(samples));
         MeasuredWindow window(context, QStringLiteral("train"), QStringLiteral("round %1").arg(round));
         const LocalResult result = trainLocally(local, global, x, y, training, context.cancelFlag());
         const MeasuredCost spent = window.finish();
