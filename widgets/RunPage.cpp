@@ -348,7 +348,8 @@ void RunPage::showParts(const std::vector<RunReport::Part> &parts, const QString
     // A compress run's variants are its result: its page opens on them.
     const bool variants = parts.front().scope.startsWith(QLatin1String("variant "));
     const bool clients = parts.front().scope.startsWith(QLatin1String("client "));
-    const QString title = variants ? tr("Variants") : clients ? tr("Clients") : tr("Parts");
+    const bool hosts = parts.front().scope.startsWith(QLatin1String("host "));
+    const QString title = variants ? tr("Variants") : clients ? tr("Clients") : hosts ? tr("Hosts") : tr("Parts");
     if (at < 0)
         tabs_->insertTab(1, parts_, title);
     else

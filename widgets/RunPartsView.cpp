@@ -37,13 +37,19 @@ ResultMetric metricOf(const QString &name)
         {QStringLiteral("machine_energy_j"), {QStringLiteral("this machine's energy simulating it"), QStringLiteral("J")}},
         {QStringLiteral("selected"), {QStringLiteral("times selected"), QString()}},
         {QStringLiteral("dropped"), {QStringLiteral("times dropped"), QString()}},
+        {QStringLiteral("kept"), {QStringLiteral("rounds taken part in"), QString()}},
+        {QStringLiteral("host_energy_j"), {QStringLiteral("energy, measured on the host"), QStringLiteral("J")}},
+        {QStringLiteral("host_co2e_g"), {QStringLiteral("CO₂e, its measured energy at its grid"), QStringLiteral("g")}},
+        {QStringLiteral("online"), {QStringLiteral("online (1: yes)"), QString()}},
+        {QStringLiteral("last_seen_s_ago"), {QStringLiteral("last seen"), QStringLiteral("s ago")}},
     };
     const auto it = known.constFind(name);
     ResultMetric m;
     m.name = name;
     m.title = it != known.cend() ? it->first : QString(name).replace(QLatin1Char('_'), QLatin1Char(' '));
     m.unit = it != known.cend() ? it->second : QString();
-    m.higherIsBetter = name.contains(QLatin1String("accuracy")) || name.contains(QLatin1String("throughput"));
+    // A host's rounds taken part in are what its energy bought, as a client's accuracy is.
+    m.higherIsBetter = name.contains(QLatin1String("accuracy")) || name.contains(QLatin1String("throughput")) || name == QLatin1String("kept");
     m.objective = m.higherIsBetter;
     return m;
 }
@@ -163,7 +169,8 @@ void RunPartsView::setParts(const std::vector<RunReport::Part> &parts, const QSt
     // "variant 2-quantize" is a variant, "client 17" a client: the legend says which.
     plot_->setPointNoun(parts.empty() ? QStringLiteral("part") : parts.front().scope.section(QLatin1Char(' '), 0, 0));
     const QString cost = names.contains(QStringLiteral("energy_per_1k_inferences_j")) ? QStringLiteral("energy_per_1k_inferences_j")
-                                                                                       : QStringLiteral("modelled_co2e_g");
+                         : names.contains(QStringLiteral("host_co2e_g"))             ? QStringLiteral("host_co2e_g")
+                                                                                     : QStringLiteral("modelled_co2e_g");
     setAxes(names.contains(chosenObjective) ? chosenObjective : QStringLiteral("accuracy"), names.contains(chosenCost) ? chosenCost : cost);
 }
 

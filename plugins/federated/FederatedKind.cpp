@@ -226,6 +226,8 @@ std::vector<ResultMetric> FederatedKind::resultMetrics() const
             {QStringLiteral("modelled_co2e_g"), QStringLiteral("Modelled CO₂e of the clients"), QStringLiteral("g CO₂e"), false, false},
             {QStringLiteral("rounds_to_target"), QStringLiteral("Rounds to the target accuracy"), QString(), false, false},
             {QStringLiteral("modelled_energy_j"), QStringLiteral("Modelled energy of the clients"), QStringLiteral("J"), false, false},
+            {QStringLiteral("hosts_co2e_g"), QStringLiteral("CO₂e of the hosts (their measured energy)"), QStringLiteral("g CO₂e"), false, false},
+            {QStringLiteral("hosts_energy_j"), QStringLiteral("Energy the hosts measured"), QStringLiteral("J"), false, false},
             {QStringLiteral("uplink_bytes"), QStringLiteral("Uplink bytes"), QStringLiteral("B"), false, false},
             {QStringLiteral("emissions_g"), QStringLiteral("Emissions of this machine"), QStringLiteral("g CO₂e"), false, false},
             {QStringLiteral("energy_kwh"), QStringLiteral("Energy of this machine"), QStringLiteral("kWh"), false, false}};

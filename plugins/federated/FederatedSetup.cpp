@@ -9,8 +9,10 @@
 #include "jobs/ModelArtifacts.h"
 #include "models/BackboneFactory.h"
 #include "models/ImageTensors.h"
+#include "util/Files.h"
 
 #include <QDir>
+#include <QJsonDocument>
 #include <torch/torch.h>
 
 namespace gw::federated {
@@ -161,6 +163,13 @@ SelectionOptions selectionOf(const RunConfig &config, int perRound, int clients)
 std::uint64_t localSeed(std::uint64_t seed, int round, int client)
 {
     return seed * 1000003ULL + std::uint64_t(round) * 7919ULL + std::uint64_t(client);
+}
+
+void keepClientsTable(RunContext &context, const QJsonArray &described)
+{
+    const QString file = QDir(context.artifactDirectory()).filePath(QStringLiteral("clients.json"));
+    AtomicFile::writeWhole(file, QJsonDocument(described).toJson(QJsonDocument::Indented), QStringLiteral("the clients' table"));
+    context.recordArtifact(QStringLiteral("clients"), QStringLiteral("json"), file, 0);
 }
 
 void keepFinalModel(RunContext &context, FederatedModel &model, const torch::Tensor &global, const ClientInputs &inputs, QJsonObject &summary)

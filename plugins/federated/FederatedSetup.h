@@ -6,6 +6,7 @@
 #include "jobs/RunWork.h"
 #include "models/Backbone.h"
 
+#include <QJsonArray>
 #include <QJsonObject>
 #include <memory>
 
@@ -49,6 +50,10 @@ UpdateCodec codecOf(const RunConfig &config);
 SelectionOptions selectionOf(const RunConfig &config, int perRound, int clients);
 /// The seed of a client's sample order in a round: the same in the simulation and on a host.
 std::uint64_t localSeed(std::uint64_t seed, int round, int client);
+
+/// Writes @p described ([{scope, description}], one per client or host) as the run's "clients"
+/// artifact: the "What it is" column of its Clients or Hosts tab.
+void keepClientsTable(RunContext &context, const QJsonArray &described);
 
 /// Keeps @p model at @p global as the run's model artifact (a classifier over the backbone when
 /// @p inputs are features), named in @p summary.

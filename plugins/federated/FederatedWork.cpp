@@ -497,9 +497,7 @@ WorkOutcome FederatedWork::execute(RunContext &context)
                                                                          .arg(t.holdout.size())
                                                                          .arg(t.lastDrop.isEmpty() ? QString() : QStringLiteral("; last dropped in ") + t.lastDrop)}});
     }
-    const QString clientsFile = QDir(context.artifactDirectory()).filePath(QStringLiteral("clients.json"));
-    AtomicFile::writeWhole(clientsFile, QJsonDocument(described).toJson(QJsonDocument::Indented), QStringLiteral("the clients' table"));
-    context.recordArtifact(QStringLiteral("clients"), QStringLiteral("json"), clientsFile, 0);
+    keepClientsTable(context, described);
     if (!outcome.cancelled && roundsDone > 0) {
         keepFinalModel(context, model, global, inputs, s);
     }

@@ -438,6 +438,15 @@ WorkOutcome HostsFederation::execute(RunContext &context)
             entry.insert(QStringLiteral("last_drop"), t.lastDrop);
         perClient.append(entry);
     }
+    QJsonArray described;
+    for (const auto &[name, t] : tally)
+        described.append(QJsonObject{{QStringLiteral("scope"), QStringLiteral("host %1").arg(name)},
+                                     {QStringLiteral("description"), QStringLiteral("%1 on the %2 grid, %3 samples, energy %4%5")
+                                                                         .arg(t.address, t.region)
+                                                                         .arg(t.samples)
+                                                                         .arg(t.energySource)
+                                                                         .arg(t.lastDrop.isEmpty() ? QString() : QStringLiteral("; last dropped in ") + t.lastDrop)}});
+    keepClientsTable(context, described);
     QJsonArray refused;
     for (const distributed::StoreRefusal &r : store.refusals()) {
         refused.append(QJsonObject{{QStringLiteral("name"), r.name}, {QStringLiteral("address"), r.address}, {QStringLiteral("reason"), r.reason},
@@ -445,6 +454,10 @@ WorkOutcome HostsFederation::execute(RunContext &context)
         context.notice(QStringLiteral("refused %1 from %2: %3").arg(r.name.isEmpty() ? QStringLiteral("a connection") : r.name, r.address, r.reason));
     }
     outcome.accuracy = accuracy;
+    for (const auto &[name, t] : tally)
+        outcome.labelsUsed += t.samples; // the hosts' own labelled samples, which never left them
+    if (reachedRound)
+        context.metric(roundsDone, QStringLiteral("rounds_to_target"), *reachedRound);
     QJsonObject &s = outcome.summary;
     s.insert(QStringLiteral("model_source"), config.model.source);
     s.insert(QStringLiteral("model_origin"), start.origin);
