@@ -17,15 +17,11 @@
 
 namespace gw::federated {
 
-namespace {
-
-template <typename T>
-T parameter(const RunConfig &config, const char *key)
+QString textParameter(const RunConfig &config, const char *key)
 {
-    return RunParameters::value<T>(config, key);
+    const nlohmann::json v = RunParameters::find(QString::fromLatin1(key))->get(config);
+    return v.is_string() ? QString::fromStdString(v.get<std::string>()) : QString();
 }
-
-} // namespace
 
 int ClientInputs::classes() const
 {

@@ -3,6 +3,7 @@
 #include "LocalTraining.h"
 #include "ServerOptimizer.h"
 #include "UpdateCodec.h"
+#include "config/RunParameters.h"
 #include "jobs/RunWork.h"
 #include "models/Backbone.h"
 
@@ -15,6 +16,15 @@ namespace gw::federated {
 /// What a federation is set up from, read from its config the same way for the simulation and for
 /// real hosts: the data the global model is tested on (and, simulated, the clients' data), the
 /// model to start from, the clients' training, the server's step, the update codec, the selection.
+
+/// The value of a plugin parameter @p key of @p config (its default when unset).
+template <typename T>
+T parameter(const RunConfig &config, const char *key)
+{
+    return RunParameters::value<T>(config, key);
+}
+/// A text or path parameter's value; empty when it is unset (null).
+QString textParameter(const RunConfig &config, const char *key);
 
 /// What the clients train on and the global model is tested on, with what made it.
 struct ClientInputs {

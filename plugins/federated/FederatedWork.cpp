@@ -34,18 +34,6 @@ namespace gw::federated {
 
 namespace {
 
-template <typename T>
-T parameter(const RunConfig &config, const char *key)
-{
-    return RunParameters::value<T>(config, key);
-}
-
-QString optionalPath(const RunConfig &config, const char *key)
-{
-    const nlohmann::json v = RunParameters::find(QString::fromLatin1(key))->get(config);
-    return v.is_string() ? QString::fromStdString(v.get<std::string>()) : QString();
-}
-
 /// Each client's device: a profile drawn by the profiles' shares, its speed and bandwidth varied
 /// by a log-normal factor of sigma @p spread (seeded), so clients of one class are not all alike.
 std::vector<DeviceProfile> assignDevices(const std::vector<DeviceProfile> &profiles, int clients, double spread, std::uint64_t seed)
@@ -163,11 +151,11 @@ WorkOutcome FederatedWork::execute(RunContext &context)
     // Partition, devices and grids: inside the data window.
     MeasuredWindow loading(context, QStringLiteral("data"));
     const Partition partition = partitionOf(config, trainY, clients);
-    const QString profilesPath = optionalPath(config, "federated.profiles");
+    const QString profilesPath = textParameter(config, "federated.profiles");
     const std::vector<DeviceProfile> profiles =
         profilesPath.isEmpty() ? readDeviceProfiles(bundledDeviceProfiles(), QStringLiteral("the bundled device profiles"))
                                : readDeviceProfiles(readWholeFile(profilesPath), profilesPath);
-    const QString forecastPath = optionalPath(config, "federated.forecast");
+    const QString forecastPath = textParameter(config, "federated.forecast");
     const RegionalIntensity grid = forecastPath.isEmpty() ? RegionalIntensity() : RegionalIntensity::fromForecastCsv(readWholeFile(forecastPath), forecastPath);
     const std::vector<DeviceProfile> devices = assignDevices(profiles, clients, parameter<double>(config, "federated.device_spread"), config.seed);
     const double holdout = parameter<double>(config, "federated.holdout");
@@ -286,6 +274,8 @@ WorkOutcome FederatedWork::execute(RunContext &context)
     // starting model does on it (the curve's first point, and the axis the Clients plot opens on).
     evaluateClients(0);
     for (int round = 1; round <= rounds; ++round) {
+        QElapsedTimer roundWall;
+        roundWall.start();
         // The clients online at the round's start; when none is, the clock moves on to when one is.
         std::vector<Candidate> candidates;
         for (int waited = 0;; ++waited) {
@@ -403,6 +393,7 @@ WorkOutcome FederatedWork::execute(RunContext &context)
                                     {QStringLiteral("kept"), kept},
                                     {QStringLiteral("dropped"), dropped},
                                     {QStringLiteral("duration_s"), timing.durationS},
+                                    {QStringLiteral("wall_s"), roundWall.nsecsElapsed() / 1e9}, // this machine's time simulating it
                                     {QStringLiteral("modelled_co2e_g"), roundCo2e},
                                     {QStringLiteral("test_accuracy"), accuracy ? QJsonValue(*accuracy) : QJsonValue()}});
         if (!reached && accuracy && *accuracy >= target && (round % evalEvery == 0 || round == rounds)) {

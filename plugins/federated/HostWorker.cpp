@@ -27,12 +27,6 @@ using distributed::AuthenticatedStore;
 
 namespace {
 
-QString textParameter(const RunConfig &config, const char *key)
-{
-    const nlohmann::json v = RunParameters::find(QString::fromLatin1(key))->get(config);
-    return v.is_string() ? QString::fromStdString(v.get<std::string>()) : QString();
-}
-
 RunParameter textual(const char *key, ParameterType type, const char *label, const char *help, const char *empty)
 {
     RunParameter p = RunParameters::pluginParameter(QString::fromLatin1(key), type, QString::fromUtf8(label), QString::fromUtf8(help), nullptr);

@@ -31,18 +31,6 @@ using distributed::StoreServer;
 
 namespace {
 
-template <typename T>
-T parameter(const RunConfig &config, const char *key)
-{
-    return RunParameters::value<T>(config, key);
-}
-
-QString textParameter(const RunConfig &config, const char *key)
-{
-    const nlohmann::json v = RunParameters::find(QString::fromLatin1(key))->get(config);
-    return v.is_string() ? QString::fromStdString(v.get<std::string>()) : QString();
-}
-
 /// A worker seen by the coordinator, and its running totals.
 struct HostTally {
     int client = 0; ///< its number: the seed of its sample order, as a simulated client's

@@ -15,12 +15,14 @@
 # distillation) beside torch.ao.quantization's int8 of the same models (tests/bench/compression.py), and
 # federated: the federated plugin's FedAvg on 100 clients to 85 % (IID, Dirichlet 0.5 and 0.1; random,
 # energy- and carbon-aware selection; top-k with and without error feedback; 3 seeds) and its client updates
-# per second beside a plain PyTorch FedAvg loop (tests/bench/federated.py; FEDERATED_ARGS passes options).
+# per second beside a plain PyTorch FedAvg loop (tests/bench/federated.py; FEDERATED_ARGS passes options), and
+# federated-hosts: the same FedAvg with worker processes on 127.0.0.1 as its hosts beside the simulation of
+# the same clients: time and bytes per round (tests/bench/federated_hosts.py; FEDERATED_HOSTS_ARGS).
 #
 #   tests/bench/run_benchmarks.sh [--threads N] [--repeats N] [--quick] [--only SECTIONS]
 #                                 [--seed N] [--red-epochs N] [--smoke]
 #
-# SECTIONS: a comma-separated choice of throughput, sampler, red-green, active-learning, gui, idle, compression, federated (default: all); the
+# SECTIONS: a comma-separated choice of throughput, sampler, red-green, active-learning, gui, idle, compression, federated, federated-hosts (default: all); the
 # sections not run keep their figures from the results file, and red-green takes its PyTorch peer
 # from there. --threads, when given, and --seed also go into the red-green configs; --red-epochs sets
 # red's epochs (default 8). --quick shrinks red to 10,000 samples and 2 epochs; --smoke (red on 2,000
@@ -43,7 +45,7 @@ threads_given=
 quick=0
 smoke=0
 repeats=
-sections=throughput,sampler,red-green,active-learning,gui,idle,compression,federated
+sections=throughput,sampler,red-green,active-learning,gui,idle,compression,federated,federated-hosts
 seed=
 red_epochs=
 usage() {
@@ -73,8 +75,8 @@ done
 [[ "${seed:-0}" =~ ^[0-9]+$ ]] || { echo "run_benchmarks.sh: --seed expects a number >= 0, got '$seed'" >&2; exit 2; }
 for section in ${sections//,/ }; do
     case "$section" in
-        throughput|sampler|red-green|active-learning|gui|idle|compression|federated) ;;
-        *) echo "run_benchmarks.sh: unknown section '$section' (throughput, sampler, red-green, active-learning, gui, idle, compression, federated)" >&2; exit 2 ;;
+        throughput|sampler|red-green|active-learning|gui|idle|compression|federated|federated-hosts) ;;
+        *) echo "run_benchmarks.sh: unknown section '$section' (throughput, sampler, red-green, active-learning, gui, idle, compression, federated, federated-hosts)" >&2; exit 2 ;;
     esac
 done
 want() { [[ ",$sections," == *",$1,"* ]]; }
@@ -86,7 +88,7 @@ else
 fi
 
 # Fail before a long build rather than after it.
-if { want throughput || want compression || want federated; } && ! "$PYTHON" -c 'import torch' 2>/dev/null; then
+if { want throughput || want compression || want federated || want federated-hosts; } && ! "$PYTHON" -c 'import torch' 2>/dev/null; then
     echo "run_benchmarks.sh: $PYTHON cannot import torch, which the PyTorch baselines (throughput, compression, federated) need." >&2
     echo "Install it with: $REPO/installer/install-deps.sh --bench" >&2
     exit 3
@@ -97,9 +99,9 @@ if want throughput; then targets+=(bench_train_throughput); fi
 if want sampler; then targets+=(bench_sampler_overhead); fi
 if want gui; then targets+=(bench_gui_responsiveness); fi
 if want idle; then targets+=(bench_idle_cpu); fi
-if { want red-green || want active-learning || want compression || want federated; } && [ -z "${WORKBENCH:-}" ]; then targets+=(green-workbench); fi
+if { want red-green || want active-learning || want compression || want federated || want federated-hosts; } && [ -z "${WORKBENCH:-}" ]; then targets+=(green-workbench); fi
 if want compression && [ -z "${WORKBENCH:-}" ]; then targets+=(gw_compression); fi # the plugin of the compress kind
-if want federated && [ -z "${WORKBENCH:-}" ]; then targets+=(gw_federated); fi    # the plugin of the federated kind
+if { want federated || want federated-hosts; } && [ -z "${WORKBENCH:-}" ]; then targets+=(gw_federated); fi    # the plugin of the federated kind
 if [ ${#targets[@]} -gt 0 ]; then
     configure_args=(-DGW_BUILD_TESTS=ON -DGW_BUILD_BENCHMARKS=ON)
     if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
@@ -275,6 +277,16 @@ if want federated; then
     "$PYTHON" "$REPO/tests/bench/federated.py" "$workbench" "${federated_args[@]}"
 fi
 
+if want federated-hosts; then
+    workbench=${WORKBENCH:-$BUILD_DIR/app/green-workbench}
+    [ -x "$workbench" ] || { echo "run_benchmarks.sh: $workbench is not an executable green-workbench" >&2; exit 1; }
+    hosts_args=(--output "$runs/federated-hosts.json")
+    if [ "$smoke" = 1 ]; then hosts_args+=(--rounds 2 --samples 300); fi
+    # shellcheck disable=SC2206 # FEDERATED_HOSTS_ARGS is a list of options on purpose
+    hosts_args+=(${FEDERATED_HOSTS_ARGS:-})
+    "$PYTHON" "$REPO/tests/bench/federated_hosts.py" "$workbench" "${hosts_args[@]}"
+fi
+
 mkdir -p "$(dirname "$OUT")"
 "$PYTHON" - "$runs" "$OUT" "$threads" "$repeats" "$quick" "$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
     "$sections" <<'PY'
@@ -291,6 +303,7 @@ gui = next((d for d in documents if d.get("benchmark") == "gui_responsiveness"),
 idle = next((d for d in documents if d.get("benchmark") == "idle_cpu"), None)
 compression = next((d for d in documents if d.get("benchmark") == "compression"), None)
 federated = next((d for d in documents if d.get("benchmark") == "federated"), None)
+federated_hosts = next((d for d in documents if d.get("benchmark") == "federated_hosts"), None)
 if sampler is not None:
     for rate in sampler["rates"]:
         rate["share_of_goal"] = rate["cpu_percent_of_core"] / sampler["goal_percent_of_core"]
@@ -338,10 +351,11 @@ try:
 except (OSError, ValueError):
     previous = {}
 fresh = {"summary": summary, "ratio_engine_over_pytorch": ratio, "sampler": sampler, "red_green": None,
-         "active_learning": active_learning, "gui": gui, "idle": idle, "compression": compression, "federated": federated, "runs": results}
+         "active_learning": active_learning, "gui": gui, "idle": idle, "compression": compression, "federated": federated,
+         "federated_hosts": federated_hosts, "runs": results}
 section_keys = {"throughput": ("summary", "ratio_engine_over_pytorch", "runs"), "sampler": ("sampler",), "red-green": ("red_green",),
                 "active-learning": ("active_learning",), "gui": ("gui",), "idle": ("idle",), "compression": ("compression",),
-                "federated": ("federated",)}
+                "federated": ("federated",), "federated-hosts": ("federated_hosts",)}
 section_dates = {}
 for section, keys in section_keys.items():
     if section in sections:
