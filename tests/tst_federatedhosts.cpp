@@ -11,6 +11,7 @@
 #include "config/RunConfig.h"
 #include "data/FashionMnist.h"
 #include "distributed/AuthenticatedStore.h"
+#include "distributed/GlooGroup.h"
 #include "distributed/StoreServer.h"
 #include "extension/RunKindRegistry.h"
 #include "HostRounds.h"
@@ -264,7 +265,7 @@ private Q_SLOTS:
         const auto rank = [&](int r) {
             auto store = c10::make_intrusive<AuthenticatedStore>(QStringLiteral("127.0.0.1"), server.port(), QStringLiteral("r%1").arg(r), kToken,
                                                                  std::chrono::milliseconds(10000));
-            auto group = hosts::openGroup(store, "round/1/agg", r, 2, QStringLiteral("127.0.0.1"), std::chrono::milliseconds(10000));
+            auto group = distributed::openGroup(store, "round/1/agg", r, 2, QStringLiteral("127.0.0.1"), std::chrono::milliseconds(10000));
             std::vector<at::Tensor> t{torch::full({4}, float(r + 1))};
             group->allreduce(t)->wait();
             sums[std::size_t(r)] = t[0];

@@ -166,6 +166,19 @@ std::vector<std::uint8_t> Reader::vector()
 
 } // namespace StoreProtocol
 
+std::pair<QString, std::uint16_t> hostAndPort(const QString &text, const QString &origin)
+{
+    const int colon = text.lastIndexOf(QLatin1Char(':'));
+    bool ok = false;
+    const uint port = colon > 0 ? text.mid(colon + 1).toUInt(&ok) : 0;
+    QString host = text.left(colon);
+    if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
+        host = host.mid(1, host.size() - 2);
+    if (!ok || port > 65535 || host.isEmpty())
+        throw Error::in(origin, QStringLiteral("'%1' is not HOST:PORT (e.g. 127.0.0.1:29400)").arg(text));
+    return {host, std::uint16_t(port)};
+}
+
 Socket::~Socket()
 {
     if (fd_ >= 0)

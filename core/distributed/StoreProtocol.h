@@ -64,6 +64,9 @@ private:
 
 } // namespace StoreProtocol
 
+/// "HOST:PORT" (an IPv6 host in brackets) as host and port; an Error naming @p origin when it is not.
+std::pair<QString, std::uint16_t> hostAndPort(const QString &text, const QString &origin);
+
 /// A listening or connected TCP socket's file descriptor, closed when it goes.
 class Socket {
 public:

@@ -1,6 +1,7 @@
 #include "extension/BuiltinRunKinds.h"
 
 #include "Error.h"
+#include "distributed/StoreProtocol.h"
 #include "activelearning/ActiveLearningWork.h"
 #include "config/RunConfig.h"
 #include "extension/RunKind.h"
@@ -100,6 +101,12 @@ public:
             throw Error::in(origin, QStringLiteral("training.mode 'scratch' trains the small CNN from random weights: that is a run of kind 'train' "
                                                    "(a fine-tuning run takes linear-probe, finetune-last or finetune-full)"));
         checkDataAndModel(config, origin, true);
+        if (config.training.hostsWorkers > 0) {
+            if (config.training.hostsTokenFile.isEmpty())
+                throw Error::in(origin, QStringLiteral("'training.hosts.token_file' is required with training.hosts.workers: the file with the "
+                                                       "token the workers must prove they hold"));
+            distributed::hostAndPort(config.training.hostsCoordinator, origin + QStringLiteral(" (training.hosts.coordinator)"));
+        }
     }
     std::unique_ptr<RunWork> createWork(const RunConfig &) const override { return std::make_unique<FineTuneWork>(); }
     std::vector<ResultMetric> resultMetrics() const override { return withCosts({accuracyMetric()}); }

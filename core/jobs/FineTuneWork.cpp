@@ -1,4 +1,7 @@
 #include "jobs/FineTuneWork.h"
+
+#include "config/RunParameters.h"
+#include "distributed/DataParallel.h"
 #include "jobs/LabelChoice.h"
 #include "jobs/ModelArtifacts.h"
 
@@ -13,6 +16,7 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFileInfo>
+#include <QJsonArray>
 #include <algorithm>
 #include <cstdio>
 #include <numeric>
@@ -158,7 +162,33 @@ struct TrainingState {
     }
 };
 
+/// Across hosts: a worker tells rank 0 what it spent; rank 0 puts every host's energy, each with
+/// its source, in the summary, and their sum (this run's own energy stays its own).
+void reportHosts(distributed::DataParallel &parallel, RunContext &context, QJsonObject &summary)
+{
+    const distributed::HostEnergy mine{parallel.name(), parallel.rank(), context.energyJ(), context.energySource()};
+    if (parallel.rank() > 0) {
+        parallel.reportEnergy(mine);
+        return;
+    }
+    QJsonArray hosts{QJsonObject{{QStringLiteral("rank"), 0}, {QStringLiteral("host"), mine.name}, {QStringLiteral("energy_j"), mine.energyJ},
+                                 {QStringLiteral("source"), mine.source}}};
+    double total = mine.energyJ;
+    for (const distributed::HostEnergy &h : parallel.workersEnergy(std::chrono::seconds(60), [&context](const QString &m) { context.notice(m); })) {
+        hosts.append(QJsonObject{{QStringLiteral("rank"), h.rank}, {QStringLiteral("host"), h.name}, {QStringLiteral("energy_j"), h.energyJ},
+                                 {QStringLiteral("source"), h.source}});
+        total += h.energyJ;
+    }
+    summary.insert(QStringLiteral("data_parallel"), QJsonObject{{QStringLiteral("processes"), parallel.world()},
+                                                                {QStringLiteral("hosts"), hosts},
+                                                                {QStringLiteral("energy_all_hosts_kwh"), total / 3.6e6}});
+}
+
 } // namespace
+
+FineTuneWork::FineTuneWork() = default;
+FineTuneWork::FineTuneWork(std::shared_ptr<distributed::DataParallel> parallel) : parallel_(std::move(parallel)) {}
+FineTuneWork::~FineTuneWork() = default;
 
 WorkOutcome FineTuneWork::execute(RunContext &context)
 {
@@ -177,6 +207,15 @@ WorkOutcome FineTuneWork::execute(RunContext &context)
     const torch::Tensor testLabels = ImageTensors::labels(data.test);
     const torch::Tensor testIndices = torch::arange(data.test.size(), torch::kInt64);
     const int classes = std::max(data.train.classCount(), int(trainLabels.max().item<std::int64_t>()) + 1);
+    std::shared_ptr<distributed::DataParallel> parallel = parallel_;
+    if (!parallel && params.hostsWorkers > 0) {
+        const QByteArray configJson = QByteArray::fromStdString(RunParameters::toJson(config).dump());
+        context.setWaiting(true);
+        parallel = distributed::DataParallel::host(params.hostsCoordinator, distributed::StoreProtocol::readToken(params.hostsTokenFile),
+                                                   params.hostsWorkers, configJson, std::chrono::minutes(10), context.cancelFlag(),
+                                                   [&context](const QString &message) { context.notice(message); });
+        context.setWaiting(false);
+    }
     context.workStarts();
 
     TrainingReport report(context);
@@ -288,18 +327,29 @@ WorkOutcome FineTuneWork::execute(RunContext &context)
                     return outcome;
                 }
                 const torch::Tensor batch = order.slice(0, first, std::min(n, first + params.batchSize));
-                const torch::Tensor y = trainLabels.index_select(0, batch);
+                // Across hosts, this process's part of the batch; the loss is its part's sum over the
+                // whole batch's size, so the summed gradients are those of the whole batch's mean.
+                const torch::Tensor mine = parallel ? parallel->shard(batch) : batch;
+                const torch::Tensor y = trainLabels.index_select(0, mine);
                 optimizer->zero_grad();
-                const torch::Tensor logits = head->forward((source->features(batch, false) - mean) / std);
-                const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, y);
+                const torch::Tensor logits = head->forward((source->features(mine, false) - mean) / std);
+                const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)) /
+                                           double(batch.numel());
                 loss.backward();
+                if (parallel)
+                    parallel->sumGradients(trainable);
                 optimizer->step();
                 lossSum += loss.item<double>() * double(batch.numel());
                 correct += logits.argmax(1).eq(y).sum().item<std::int64_t>();
                 progress.samplesDone += batch.numel();
                 progress.workDone += double(batch.numel()) * source->workPerSample(true);
-                progress.batchLoss = loss.item<double>();
+                progress.batchLoss = loss.item<double>() * double(batch.numel()) / double(std::max<std::int64_t>(1, mine.numel()));
                 report.progress(progress);
+            }
+            if (parallel) { // every process's part of the epoch
+                const std::vector<double> all = parallel->sum({lossSum, double(correct)});
+                lossSum = all[0];
+                correct = std::int64_t(all[1]);
             }
             result.trainLoss = lossSum / double(std::max<std::int64_t>(1, n));
             result.trainAccuracy = double(correct) / double(std::max<std::int64_t>(1, n));
@@ -364,6 +414,8 @@ WorkOutcome FineTuneWork::execute(RunContext &context)
     // Without a validation split there is no best epoch: the last one's weights are the model.
     if (!outcome.cancelled)
         ModelArtifacts::keepClassifier(context, *backbone, mean, std, head->weight, head->bias, data.train.classNames, outcome.summary);
+    if (parallel)
+        reportHosts(*parallel, context, outcome.summary);
     return outcome;
 }
 

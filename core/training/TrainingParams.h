@@ -23,6 +23,11 @@ struct TrainingParams {
     /// the last greenStopEpochs epochs falls below this; unset: off.
     std::optional<double> greenStopMinGainPerWh;
     int greenStopEpochs = 3;
+    /// Data-parallel across hosts: this run serves hostsCoordinator ("HOST:PORT") and trains with
+    /// hostsWorkers workers (0: alone), admitted on the token in hostsTokenFile.
+    QString hostsCoordinator = QStringLiteral("127.0.0.1:29500");
+    int hostsWorkers = 0;
+    QString hostsTokenFile;
 };
 
 } // namespace gw

@@ -7,6 +7,7 @@
 #include "HostsFederation.h"
 #include "ServerOptimizer.h"
 #include "config/RunConfig.h"
+#include "distributed/StoreProtocol.h"
 
 #include <cmath>
 #include <nlohmann/json.hpp>
@@ -205,7 +206,7 @@ void FederatedKind::checkHosts(const RunConfig &config, const QString &origin)
     const nlohmann::json token = RunParameters::find(QStringLiteral("federated.token_file"))->get(config);
     if (!token.is_string() || token.get<std::string>().empty())
         throw Error::in(origin, QStringLiteral("'federated.token_file' is required with backend 'hosts': the file with the token workers must prove"));
-    WorkerKind::hostAndPort(QString::fromStdString(RunParameters::value<std::string>(config, "federated.listen")), origin + QStringLiteral(" (federated.listen)"));
+    distributed::hostAndPort(QString::fromStdString(RunParameters::value<std::string>(config, "federated.listen")), origin + QStringLiteral(" (federated.listen)"));
     const QString source = config.model.source;
     if (source != QStringLiteral("scratch") && source != QStringLiteral("run") && source != QStringLiteral("safetensors"))
         throw Error::in(origin, QStringLiteral("backend 'hosts' trains the small CNN (model.source 'scratch', 'run' or 'safetensors'), not a '%1' "

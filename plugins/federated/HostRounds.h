@@ -3,7 +3,6 @@
 #include <QString>
 #include <chrono>
 #include <string>
-#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <vector>
 
 namespace gw::federated::hosts {
@@ -31,12 +30,6 @@ std::string group(int round, const char *phase);
 std::vector<std::uint8_t> toBytes(const QJsonObject &object);
 /// The JSON object in @p bytes; an Error naming @p what when it is not one.
 QJsonObject fromBytes(const std::vector<std::uint8_t> &bytes, const QString &what);
-
-/// A Gloo group of @p size ranks for one phase of one round, rendezvoused under @p prefix of
-/// @p store, its connections listening on @p address (this host's own, never a wildcard).
-/// Built fresh each time: a timed-out collective breaks a Gloo group for good.
-c10::intrusive_ptr<c10d::ProcessGroupGloo> openGroup(const c10::intrusive_ptr<c10d::Store> &store, const std::string &prefix, int rank, int size,
-                                                      const QString &address, std::chrono::milliseconds timeout);
 
 /// The members of a plan's "members" object ({"name": rank}), as name -> rank.
 std::vector<std::pair<QString, int>> ranksOf(const QJsonObject &members);

@@ -9,12 +9,17 @@
 #include "data/FashionMnist.h"
 #include "data/ImageFolder.h"
 #include "distributed/AuthenticatedStore.h"
+#include "distributed/DataParallel.h"
+#include "jobs/FineTuneWork.h"
+#include "jobs/RunContextWithConfig.h"
+#include "distributed/GlooGroup.h"
 #include "models/ImageTensors.h"
 #include "models/TorchRuntime.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QSysInfo>
+#include <QThread>
 #include <QJsonArray>
 #include <atomic>
 #include <thread>
@@ -127,24 +132,11 @@ void WorkerKind::applyDefaults(RunConfig &config) const
     config.name = QStringLiteral("federated-worker");
 }
 
-std::pair<QString, std::uint16_t> WorkerKind::hostAndPort(const QString &text, const QString &origin)
-{
-    const int colon = text.lastIndexOf(QLatin1Char(':'));
-    bool ok = false;
-    const uint port = colon > 0 ? text.mid(colon + 1).toUInt(&ok) : 0;
-    QString host = text.left(colon);
-    if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
-        host = host.mid(1, host.size() - 2);
-    if (!ok || port > 65535 || host.isEmpty())
-        throw Error::in(origin, QStringLiteral("'%1' is not HOST:PORT (e.g. 127.0.0.1:29400)").arg(text));
-    return {host, std::uint16_t(port)};
-}
-
 void WorkerKind::check(const RunConfig &config, const QString &origin) const
 {
     if (textParameter(config, "worker.coordinator").isEmpty())
         throw Error::in(origin, QStringLiteral("'worker.coordinator' is required: the coordinator's HOST:PORT"));
-    hostAndPort(textParameter(config, "worker.coordinator"), origin + QStringLiteral(" (worker.coordinator)"));
+    distributed::hostAndPort(textParameter(config, "worker.coordinator"), origin + QStringLiteral(" (worker.coordinator)"));
     if (textParameter(config, "worker.token_file").isEmpty())
         throw Error::in(origin, QStringLiteral("'worker.token_file' is required: the file with the federation's shared token"));
 }
@@ -163,6 +155,31 @@ public:
     WorkOutcome execute(RunContext &context) override;
 };
 
+/// A worker of a data-parallel fine-tuning run: it takes the next rank, and does the coordinator's
+/// work (its config) on its part of every batch, with this run's own measurement and store.
+WorkOutcome trainDataParallel(RunContext &context, const c10::intrusive_ptr<AuthenticatedStore> &store, const QString &name)
+{
+    const int rank = int(store->add(distributed::DataParallel::kJoinedKey, 1));
+    const std::vector<std::uint8_t> text = store->get(distributed::DataParallel::kConfigKey);
+    const RunConfig job = RunConfig::fromJsonText(std::string(text.begin(), text.end()), QStringLiteral("the coordinator's run"));
+    if (job.kind != QStringLiteral("finetune"))
+        throw Error(QStringLiteral("the coordinator runs a '%1' run data-parallel; workers take part in fine-tuning runs only").arg(job.kind));
+    if (rank > job.training.hostsWorkers)
+        throw Error(QStringLiteral("the coordinator's run already has its %1 data-parallel worker(s)").arg(job.training.hostsWorkers));
+    context.notice(QStringLiteral("data-parallel: %1 is rank %2 of %3 in the coordinator's '%4'").arg(name).arg(rank).arg(job.training.hostsWorkers + 1).arg(job.name));
+    auto parallel = std::shared_ptr<distributed::DataParallel>(
+        distributed::DataParallel::join(store, name, rank, job.training.hostsWorkers + 1, std::chrono::minutes(10)));
+    RunConfig mine = job;
+    mine.training.threads = context.config().training.threads; // this host's own cores
+    RunContextWithConfig asTheCoordinator(context, mine);
+    WorkOutcome outcome = FineTuneWork(parallel).execute(asTheCoordinator);
+    outcome.summary.insert(QStringLiteral("worker"), QJsonObject{{QStringLiteral("name"), name},
+                                                                 {QStringLiteral("data_parallel_rank"), rank},
+                                                                 {QStringLiteral("of"), job.training.hostsWorkers + 1},
+                                                                 {QStringLiteral("coordinator_run"), job.name}});
+    return outcome;
+}
+
 WorkOutcome WorkerWork::execute(RunContext &context)
 {
     const RunConfig &config = context.config();
@@ -174,7 +191,7 @@ WorkOutcome WorkerWork::execute(RunContext &context)
     QString region = textParameter(config, "worker.region");
     if (region.isEmpty())
         region = config.energy.country;
-    const auto [host, port] = WorkerKind::hostAndPort(textParameter(config, "worker.coordinator"), QStringLiteral("worker.coordinator"));
+    const auto [host, port] = distributed::hostAndPort(textParameter(config, "worker.coordinator"), QStringLiteral("worker.coordinator"));
     const QByteArray token = distributed::StoreProtocol::readToken(textParameter(config, "worker.token_file"));
     const auto waitMs = std::chrono::milliseconds(qint64(RunParameters::value<double>(config, "worker.wait_s") * 1000));
 
@@ -182,6 +199,19 @@ WorkOutcome WorkerWork::execute(RunContext &context)
     auto store = c10::make_intrusive<AuthenticatedStore>(host, port, name, token, waitMs, int(waitMs.count()));
     Heartbeat heartbeat(c10::make_intrusive<AuthenticatedStore>(host, port, name, token, waitMs, int(waitMs.count())));
     context.notice(QStringLiteral("joined the coordinator at %1:%2 as %3 (from %4)").arg(host).arg(port).arg(name, store->localAddress()));
+    // What the coordinator runs: a federation (its model posted) or data-parallel training (its config).
+    QElapsedTimer asked;
+    asked.start();
+    while (!store->check({Keys::model()})) {
+        if (store->check({distributed::DataParallel::kConfigKey}))
+            return trainDataParallel(context, store, name);
+        if (context.cancelFlag().load() || asked.elapsed() > waitMs.count())
+            throw Error(QStringLiteral("the coordinator at %1:%2 posted neither a federation nor a data-parallel run within %3 s")
+                            .arg(host)
+                            .arg(port)
+                            .arg(waitMs.count() / 1000));
+        QThread::msleep(100);
+    }
     const QJsonObject model = fromBytes(store->get(Keys::model()), QStringLiteral("the coordinator's model"));
     const int rows = model.value(QStringLiteral("rows")).toInt(), cols = model.value(QStringLiteral("cols")).toInt();
     const int classes = model.value(QStringLiteral("classes")).toInt();
@@ -257,7 +287,7 @@ WorkOutcome WorkerWork::execute(RunContext &context)
         // The global weights, broadcast by the coordinator (rank 0) to this round's members.
         torch::Tensor global = torch::zeros({local.size()});
         try {
-            auto group = openGroup(store, Keys::group(round, "bcast"), rank, go.size() + 1, store->localAddress(), joinMs + std::chrono::seconds(5));
+            auto group = distributed::openGroup(store, Keys::group(round, "bcast"), rank, go.size() + 1, store->localAddress(), joinMs + std::chrono::seconds(5));
             std::vector<at::Tensor> weights{global};
             group->broadcast(weights)->wait();
         } catch (const std::exception &e) {
@@ -297,7 +327,7 @@ WorkOutcome WorkerWork::execute(RunContext &context)
             const int aggregateRank = rankIn(members, name);
             if (aggregateRank > 0) {
                 try {
-                    auto group = openGroup(store, Keys::group(round, "agg"), aggregateRank, members.size() + 1, store->localAddress(),
+                    auto group = distributed::openGroup(store, Keys::group(round, "agg"), aggregateRank, members.size() + 1, store->localAddress(),
                                            joinMs + std::chrono::seconds(5));
                     if (dense) {
                         std::vector<at::Tensor> weighted{sent.values * double(samples)};

@@ -20,9 +20,6 @@ public:
     void check(const RunConfig &config, const QString &origin) const override;
     std::unique_ptr<RunWork> createWork(const RunConfig &config) const override;
     std::vector<ResultMetric> resultMetrics() const override;
-
-    /// "HOST:PORT" (an IPv6 host in brackets) as host and port; an Error naming @p origin when it is not.
-    static std::pair<QString, std::uint16_t> hostAndPort(const QString &text, const QString &origin);
 };
 
 } // namespace gw::federated

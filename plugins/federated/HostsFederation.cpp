@@ -9,6 +9,7 @@
 #include "RegionalIntensity.h"
 #include "config/RunConfig.h"
 #include "distributed/AuthenticatedStore.h"
+#include "distributed/GlooGroup.h"
 #include "distributed/StoreServer.h"
 #include "models/TorchRuntime.h"
 #include "util/Files.h"
@@ -94,7 +95,7 @@ WorkOutcome HostsFederation::execute(RunContext &context)
     const double hostsWaitS = parameter<double>(config, "federated.hosts_wait_s");
 
     // The store: on the address configured, nowhere else; the coordinator is a client of its own.
-    const auto [host, port] = WorkerKind::hostAndPort(textParameter(config, "federated.listen"), QStringLiteral("federated.listen"));
+    const auto [host, port] = distributed::hostAndPort(textParameter(config, "federated.listen"), QStringLiteral("federated.listen"));
     const QByteArray token = distributed::StoreProtocol::readToken(textParameter(config, "federated.token_file"));
     StoreServer store(host, port, token);
     context.notice(QStringLiteral("coordinator listening on %1:%2 for workers").arg(host).arg(store.port()));
@@ -246,7 +247,7 @@ WorkOutcome HostsFederation::execute(RunContext &context)
         QStringList done;
         if (!going.isEmpty()) {
             try {
-                auto group = openGroup(own, Keys::group(round, "bcast"), 0, int(going.size()) + 1, host, joinMs + std::chrono::seconds(5));
+                auto group = distributed::openGroup(own, Keys::group(round, "bcast"), 0, int(going.size()) + 1, host, joinMs + std::chrono::seconds(5));
                 std::vector<at::Tensor> sent{global.clone()};
                 group->broadcast(sent)->wait();
                 roundDownlink += double(going.size()) * 4.0 * double(model.size());
@@ -293,7 +294,7 @@ WorkOutcome HostsFederation::execute(RunContext &context)
         bool combined = false;
         if (!done.isEmpty()) {
             try {
-                auto group = openGroup(own, Keys::group(round, "agg"), 0, int(done.size()) + 1, host, joinMs + std::chrono::seconds(5));
+                auto group = distributed::openGroup(own, Keys::group(round, "agg"), 0, int(done.size()) + 1, host, joinMs + std::chrono::seconds(5));
                 if (dense) {
                     std::vector<at::Tensor> sum{torch::zeros({model.size()})};
                     group->allreduce(sum)->wait();
