@@ -14,6 +14,9 @@
 #include "distributed/GlooGroup.h"
 #include "distributed/StoreServer.h"
 #include "extension/RunKindRegistry.h"
+#include "models/ModelExport.h"
+#include "store/ArtifactRepository.h"
+#include "store/Database.h"
 #include "HostRounds.h"
 
 #include <QDir>
@@ -26,6 +29,7 @@
 #include <QtTest>
 #include <set>
 #include <sys/socket.h>
+#include <nlohmann/json.hpp>
 #include <thread>
 #include <torch/torch.h>
 
@@ -364,6 +368,81 @@ private Q_SLOTS:
         QCOMPARE(refused.size(), 1);
         QCOMPARE(refused[0].toObject().value(QStringLiteral("name")).toString(), QStringLiteral("intruder"));
         QVERIFY(log.contains(QStringLiteral("host w1 dropped")));
+    }
+
+    // Data-parallel fine-tuning (the last block and the head of the bundled backbone) with two
+    // processes ends on the weights one process reaches with the same global batch: within 1e-4,
+    // the two differing only in the order of floating-point sums (each half's gradient summed by
+    // allreduce against the whole batch's in one pass). Both hosts' energy is reported.
+    void dataParallelFineTuningMatchesOneProcess()
+    {
+        const auto configJson = [this](int workers) {
+            return QJsonObject{{QStringLiteral("name"), QStringLiteral("dp-%1").arg(workers)},
+                               {QStringLiteral("kind"), QStringLiteral("finetune")},
+                               {QStringLiteral("seed"), 5},
+                               {QStringLiteral("dataset"), QJsonObject{{QStringLiteral("kind"), QStringLiteral("fashion-mnist")},
+                                                                      {QStringLiteral("path"), dir_.filePath(QStringLiteral("bands"))}}},
+                               {QStringLiteral("labels"), QJsonObject{{QStringLiteral("count"), 120}}},
+                               {QStringLiteral("model"), QJsonObject{{QStringLiteral("source"), QStringLiteral("bundled")}}},
+                               {QStringLiteral("training"), QJsonObject{{QStringLiteral("mode"), QStringLiteral("finetune-last")},
+                                                                       {QStringLiteral("epochs"), 2},
+                                                                       {QStringLiteral("batch_size"), 30},
+                                                                       {QStringLiteral("lr"), 0.01},
+                                                                       {QStringLiteral("validation_fraction"), 0},
+                                                                       {QStringLiteral("threads"), 1},
+                                                                       {QStringLiteral("hosts"), QJsonObject{{QStringLiteral("workers"), workers},
+                                                                                                            {QStringLiteral("coordinator"), QStringLiteral("127.0.0.1:29561")},
+                                                                                                            {QStringLiteral("token_file"), dir_.filePath(QStringLiteral("token"))}}}}},
+                               {QStringLiteral("energy"), QJsonObject{{QStringLiteral("sample_hz"), 20}}}};
+        };
+        const auto keptModel = [](const QString &db, qint64 run) {
+            const Database store(db);
+            const std::optional<ArtifactRecord> a = ArtifactRepository(store).find(run, QStringLiteral("model"), QStringLiteral("safetensors"));
+            return a ? ModelExport::readSafetensors(ArtifactRepository::verifiedPath(*a, Database::cacheDirectoryOf(db))) : TrainedModel{};
+        };
+        const RunSummary alone = test::runScripted(RunConfig::fromJson(nlohmann::json::parse(QJsonDocument(configJson(0)).toJson().toStdString()), QStringLiteral("dp-0")),
+                                                   dir_.filePath(QStringLiteral("alone.sqlite")));
+        QVERIFY2(alone.status == QStringLiteral("completed"), qPrintable(alone.error));
+
+        const QString config = dir_.filePath(QStringLiteral("dp-1.json"));
+        gw::test::writeBytes(config, QJsonDocument(configJson(1)).toJson());
+        QProcess *coordinator = start({QStringLiteral("run"), config, QStringLiteral("--db"), dir_.filePath(QStringLiteral("dp.sqlite")), QStringLiteral("--json")});
+        QProcess *worker = start({QStringLiteral("worker"), QStringLiteral("--coordinator"), QStringLiteral("127.0.0.1:29561"), QStringLiteral("--token-file"),
+                                  dir_.filePath(QStringLiteral("token")), QStringLiteral("--name"), QStringLiteral("second"), QStringLiteral("--threads"),
+                                  QStringLiteral("1"), QStringLiteral("--db"), dir_.filePath(QStringLiteral("second.sqlite"))});
+        QVERIFY(coordinator->waitForFinished(180000));
+        QVERIFY(worker->waitForFinished(60000));
+        const QString log = QString::fromUtf8(coordinator->readAllStandardError());
+        QVERIFY2(coordinator->exitCode() == 0, qPrintable(log));
+        QVERIFY2(worker->exitCode() == 0, qPrintable(QString::fromUtf8(worker->readAllStandardError())));
+        const QJsonObject summary = summaryOf(coordinator);
+        const QJsonObject parallel = summary.value(QStringLiteral("data_parallel")).toObject();
+        QCOMPARE(parallel.value(QStringLiteral("processes")).toInt(), 2);
+        const QJsonArray hosts = parallel.value(QStringLiteral("hosts")).toArray();
+        QCOMPARE(hosts.size(), 2);
+        QCOMPARE(hosts[1].toObject().value(QStringLiteral("host")).toString(), QStringLiteral("second"));
+        double total = 0;
+        for (const QJsonValue &h : hosts) {
+            QVERIFY(h.toObject().value(QStringLiteral("energy_j")).toDouble() > 0);
+            QVERIFY(!h.toObject().value(QStringLiteral("source")).toString().isEmpty());
+            total += h.toObject().value(QStringLiteral("energy_j")).toDouble();
+        }
+        QVERIFY(std::abs(parallel.value(QStringLiteral("energy_all_hosts_kwh")).toDouble() - total / 3.6e6) < 1e-12);
+
+        const TrainedModel one = keptModel(dir_.filePath(QStringLiteral("alone.sqlite")), alone.runId);
+        const TrainedModel two = keptModel(dir_.filePath(QStringLiteral("dp.sqlite")), qint64(summary.value(QStringLiteral("run_id")).toDouble()));
+        const TrainedModel workers = keptModel(dir_.filePath(QStringLiteral("second.sqlite")), 1);
+        QVERIFY(one.headWeight.defined() && two.headWeight.defined() && workers.headWeight.defined());
+        double worst = (one.headWeight - two.headWeight).abs().max().item<double>();
+        QCOMPARE(one.backbone.size(), two.backbone.size());
+        for (std::size_t i = 0; i < one.backbone.size(); ++i)
+            if (one.backbone[i].second.is_floating_point())
+                worst = std::max(worst, (one.backbone[i].second - two.backbone[i].second).abs().max().item<double>());
+        QVERIFY2(worst < 1e-4, qPrintable(QString::number(worst)));
+        QVERIFY(torch::allclose(two.headWeight, workers.headWeight)); // both ranks end on the same weights
+        // And both learned the bands (the comparison is not of two untouched heads), to the same accuracy.
+        QVERIFY2(alone.accuracy > 0.5, qPrintable(QString::number(alone.accuracy)));
+        QVERIFY(std::abs(summary.value(QStringLiteral("accuracy")).toDouble() - alone.accuracy) <= 0.01);
     }
 
     // Across network namespaces the test makes: the coordinator in one, listening on a veth
