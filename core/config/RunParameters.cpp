@@ -219,12 +219,12 @@ std::vector<RunParameter> buildSharedParameters()
                        [](auto &c) -> auto & { return c.training.greenStopMinGainPerWh; }));
     add(integer("training.green_stop.epochs", "Green stop: epochs", "How many recent epochs the gain per Wh is measured over.", 1, 1000,
                 [](auto &c) -> auto & { return c.training.greenStopEpochs; }));
-    add(integer("training.hosts.workers", "Data-parallel workers",
+    add(integer("training.hosts.workers", "Joining workers",
                 "Fine-tuning across hosts: how many workers (green-workbench worker) share every batch with this run (0: it trains alone).", 0,
                 1024, [](auto &c) -> auto & { return c.training.hostsWorkers; }));
-    add(text("training.hosts.coordinator", "Data-parallel address",
+    add(text("training.hosts.coordinator", "Coordinator address",
              "The HOST:PORT this run listens on for its workers, and only there.", false, [](auto &c) -> auto & { return c.training.hostsCoordinator; }));
-    add(path("training.hosts.token_file", "Data-parallel token file", "A file with the token the workers must prove they hold.", false, "none",
+    add(path("training.hosts.token_file", "Key (token) file", "A file with the token the workers must prove they hold.", false, "none",
              [](auto &c) -> auto & { return c.training.hostsTokenFile; }));
 
     RunParameter &sampleHz = add(number("energy.sample_hz", "Sampling rate", "How often power is read.", EnergyMonitor::kMinSampleHz, EnergyMonitor::kMaxSampleHz,

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Federated rounds across real hosts (worker processes on 127.0.0.1) against the same federation
-simulated in one process: time per round and bytes per round, side by side in one run.
+simulated in one process: time per round and bytes per round, side by side in one run; and
+data-parallel fine-tuning on one process against two.
 
-  federated_hosts.py WORKBENCH [--hosts N] [--samples N] [--rounds N] [--threads N] [--output FILE.json]
+  federated_hosts.py WORKBENCH [--hosts N] [--samples N] [--rounds N] [--threads N] [--labels N] [--output FILE.json]
 
 Each of N hosts holds SAMPLES real Fashion-MNIST training images of its own (an IID shard); the
 simulation gets a training set of N x SAMPLES images split among N clients the same way, so every
@@ -32,6 +33,7 @@ def main():
     parser.add_argument("--samples", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--labels", type=int, default=5000, help="labels of the data-parallel fine-tuning")
     parser.add_argument("--output")
     a = parser.parse_args()
     import torch
@@ -102,11 +104,40 @@ def main():
     print("seconds per round: the simulation's round on this machine (its clients one after another, evaluation included); the "
           "hosts' round from the plan to the evaluated global model (two groups formed, weights broadcast, the hosts training at "
           "once, allreduce). Bytes: the payloads (the global model down, the updates up), the same by construction.")
+    # Data-parallel fine-tuning: the same run on one process and on two (this one and a worker).
+    finetune = {"kind": "finetune", "seed": 1, "model": {"source": "bundled"}, "dataset": {"kind": "fashion-mnist", "path": benchlib.DATA},
+                "labels": {"count": a.labels}, "energy": {"sample_hz": 2},
+                "training": {"mode": "finetune-last", "epochs": 1, "batch_size": 64, "lr": 0.01, "validation_fraction": 0, "threads": a.threads}}
+    alone = benchlib.run(a.workbench, os.path.join(tmp, "dp1.sqlite"), {**finetune, "name": "dp-1"})
+    dp_port = port + 1
+    dp_config = {**finetune, "name": "dp-2", "training": {**finetune["training"], "hosts": {"workers": 1, "coordinator": f"127.0.0.1:{dp_port}",
+                                                                                          "token_file": os.path.join(tmp, "token")}}}
+    with open(os.path.join(tmp, "dp2.json"), "w") as f:
+        json.dump(dp_config, f)
+    coordinator = subprocess.Popen([a.workbench, "run", os.path.join(tmp, "dp2.json"), "--db", os.path.join(tmp, "dp2.sqlite"), "--json"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    worker = subprocess.Popen([a.workbench, "worker", "--coordinator", f"127.0.0.1:{dp_port}", "--token-file", os.path.join(tmp, "token"),
+                               "--name", "second", "--threads", str(a.threads), "--db", os.path.join(tmp, "dpw.sqlite")],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    out, _ = coordinator.communicate()
+    worker.wait()
+    pair = json.loads(out.strip().splitlines()[-1])
+    if pair.get("status") != "completed":
+        sys.exit(f"federated_hosts.py: the data-parallel run: {pair.get('status')}: {pair.get('error')}")
+    both_j = pair["data_parallel"]["energy_all_hosts_kwh"] * 3.6e6
+    print(f"\ndata-parallel fine-tuning (finetune-last, {a.labels} labels, 1 epoch, batch 64, {a.threads} thread(s) per process, "
+          "the 10,000 test images evaluated by each)")
+    print(f"{'':40} {'1 process':>12} {'2 processes':>12} {'2/1':>8}")
+    print(f"{'run wall time, s':40} {alone['duration_s']:12.2f} {pair['duration_s']:12.2f} {pair['duration_s'] / alone['duration_s']:8.2f}")
+    print(f"{'energy, J (2: both hosts)':40} {alone['energy_kwh'] * 3.6e6:12.1f} {both_j:12.1f} {both_j / (alone['energy_kwh'] * 3.6e6):8.2f}")
+    print(f"{'test accuracy':40} {alone['accuracy']:12.4f} {pair['accuracy']:12.4f}")
     document = {"benchmark": "federated_hosts", "hosts": a.hosts, "samples": a.samples, "rounds": a.rounds, "threads": a.threads,
                 "simulation": {"seconds_per_round_median": statistics.median(r["wall_s"] for r in s["per_round"]), "wall_s": simulation_wall, **{k: s[k] for k in ("accuracy", "uplink_bytes", "downlink_bytes", "machine_energy_j")}},
                 "hosts": {"seconds_per_round_median": statistics.median(host_rounds), "seconds_per_round": host_rounds,
                           **{k: h[k] for k in ("accuracy", "uplink_bytes", "downlink_bytes", "machine_energy_j", "hosts_energy_j", "wall_s")}},
-                "data_parallel": "not measured: data-parallel training.hosts is not built yet"}
+                "data_parallel": {"labels": a.labels, "one_process": {k: alone[k] for k in ("duration_s", "energy_kwh", "accuracy")},
+                                  "two_processes": {"duration_s": pair["duration_s"], "energy_all_hosts_kwh": pair["data_parallel"]["energy_all_hosts_kwh"],
+                                                    "accuracy": pair["accuracy"], "hosts": pair["data_parallel"]["hosts"]}}}
     if a.output:
         with open(a.output, "w") as f:
             json.dump(document, f, indent=1)
