@@ -29,6 +29,17 @@ std::vector<ResultMetric> withCosts(std::vector<ResultMetric> objectives)
 }
 
 /// Files a run reads must be named where its source or kind needs them.
+/// training.hosts: with workers, a token file and an address to listen on.
+void checkHosts(const RunConfig &config, const QString &origin)
+{
+    if (config.training.hostsWorkers <= 0)
+        return;
+    if (config.training.hostsTokenFile.isEmpty())
+        throw Error::in(origin, QStringLiteral("'training.hosts.token_file' is required with training.hosts.workers: the file with the token the "
+                                               "workers must prove they hold"));
+    distributed::hostAndPort(config.training.hostsCoordinator, origin + QStringLiteral(" (training.hosts.coordinator)"));
+}
+
 void checkDataAndModel(const RunConfig &config, const QString &origin, bool readsModel)
 {
     if (config.dataset.kind == QStringLiteral("image-folder") && config.dataset.path.isEmpty())
@@ -63,7 +74,7 @@ public:
         return {QStringLiteral("dataset"),          QStringLiteral("training.epochs"),       QStringLiteral("training.batch_size"),
                 QStringLiteral("training.lr"),      QStringLiteral("training.weight_decay"), QStringLiteral("training.optimizer"),
                 QStringLiteral("training.threads"), QStringLiteral("training.patience"),     QStringLiteral("training.green_stop"),
-                kEnergy};
+                QStringLiteral("training.hosts"),   kEnergy};
     }
     void applyDefaults(RunConfig &config) const override
     {
@@ -76,6 +87,7 @@ public:
         if (config.dataset.kind != QStringLiteral("fashion-mnist"))
             throw Error::in(origin, QStringLiteral("a run of kind 'train' trains the small CNN on Fashion-MNIST; an image folder needs a backbone "
                                                    "(kind 'finetune')"));
+        checkHosts(config, origin);
     }
     std::unique_ptr<RunWork> createWork(const RunConfig &) const override { return std::make_unique<ScratchTrainingWork>(); }
     std::vector<ResultMetric> resultMetrics() const override { return withCosts({accuracyMetric()}); }
@@ -101,12 +113,7 @@ public:
             throw Error::in(origin, QStringLiteral("training.mode 'scratch' trains the small CNN from random weights: that is a run of kind 'train' "
                                                    "(a fine-tuning run takes linear-probe, finetune-last or finetune-full)"));
         checkDataAndModel(config, origin, true);
-        if (config.training.hostsWorkers > 0) {
-            if (config.training.hostsTokenFile.isEmpty())
-                throw Error::in(origin, QStringLiteral("'training.hosts.token_file' is required with training.hosts.workers: the file with the "
-                                                       "token the workers must prove they hold"));
-            distributed::hostAndPort(config.training.hostsCoordinator, origin + QStringLiteral(" (training.hosts.coordinator)"));
-        }
+        checkHosts(config, origin);
     }
     std::unique_ptr<RunWork> createWork(const RunConfig &) const override { return std::make_unique<FineTuneWork>(); }
     std::vector<ResultMetric> resultMetrics() const override { return withCosts({accuracyMetric()}); }

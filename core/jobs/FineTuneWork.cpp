@@ -1,7 +1,7 @@
 #include "jobs/FineTuneWork.h"
 
-#include "config/RunParameters.h"
 #include "distributed/DataParallel.h"
+#include "jobs/HostsTraining.h"
 #include "jobs/LabelChoice.h"
 #include "jobs/ModelArtifacts.h"
 
@@ -162,28 +162,6 @@ struct TrainingState {
     }
 };
 
-/// Across hosts: a worker tells rank 0 what it spent; rank 0 puts every host's energy, each with
-/// its source, in the summary, and their sum (this run's own energy stays its own).
-void reportHosts(distributed::DataParallel &parallel, RunContext &context, QJsonObject &summary)
-{
-    const distributed::HostEnergy mine{parallel.name(), parallel.rank(), context.energyJ(), context.energySource()};
-    if (parallel.rank() > 0) {
-        parallel.reportEnergy(mine);
-        return;
-    }
-    QJsonArray hosts{QJsonObject{{QStringLiteral("rank"), 0}, {QStringLiteral("host"), mine.name}, {QStringLiteral("energy_j"), mine.energyJ},
-                                 {QStringLiteral("source"), mine.source}}};
-    double total = mine.energyJ;
-    for (const distributed::HostEnergy &h : parallel.workersEnergy(std::chrono::seconds(60), [&context](const QString &m) { context.notice(m); })) {
-        hosts.append(QJsonObject{{QStringLiteral("rank"), h.rank}, {QStringLiteral("host"), h.name}, {QStringLiteral("energy_j"), h.energyJ},
-                                 {QStringLiteral("source"), h.source}});
-        total += h.energyJ;
-    }
-    summary.insert(QStringLiteral("data_parallel"), QJsonObject{{QStringLiteral("processes"), parallel.world()},
-                                                                {QStringLiteral("hosts"), hosts},
-                                                                {QStringLiteral("energy_all_hosts_kwh"), total / 3.6e6}});
-}
-
 } // namespace
 
 FineTuneWork::FineTuneWork() = default;
@@ -207,15 +185,7 @@ WorkOutcome FineTuneWork::execute(RunContext &context)
     const torch::Tensor testLabels = ImageTensors::labels(data.test);
     const torch::Tensor testIndices = torch::arange(data.test.size(), torch::kInt64);
     const int classes = std::max(data.train.classCount(), int(trainLabels.max().item<std::int64_t>()) + 1);
-    std::shared_ptr<distributed::DataParallel> parallel = parallel_;
-    if (!parallel && params.hostsWorkers > 0) {
-        const QByteArray configJson = QByteArray::fromStdString(RunParameters::toJson(config).dump());
-        context.setWaiting(true);
-        parallel = distributed::DataParallel::host(params.hostsCoordinator, distributed::StoreProtocol::readToken(params.hostsTokenFile),
-                                                   params.hostsWorkers, configJson, std::chrono::minutes(10), context.cancelFlag(),
-                                                   [&context](const QString &message) { context.notice(message); });
-        context.setWaiting(false);
-    }
+    const std::shared_ptr<distributed::DataParallel> parallel = parallel_ ? parallel_ : hostWorkersIfAsked(context);
     context.workStarts();
 
     TrainingReport report(context);
@@ -358,8 +328,16 @@ WorkOutcome FineTuneWork::execute(RunContext &context)
         {
             const MeasuredWindow phase(context, QStringLiteral("eval"));
             backbone->setTraining(false);
-            validation = accuracy(*source, head, mean, std, labelled.validation, trainLabels, false);
-            result.testAccuracy = accuracy(*source, head, mean, std, testIndices, testLabels, true);
+            // Across hosts each process evaluates its part and the correct counts are summed.
+            const auto shared = [&](const torch::Tensor &indices, const torch::Tensor &labels, bool test) {
+                if (!parallel)
+                    return accuracy(*source, head, mean, std, indices, labels, test);
+                const torch::Tensor part = parallel->shard(indices);
+                const double correct = accuracy(*source, head, mean, std, part, labels, test) * double(part.numel());
+                return parallel->sum({correct}).front() / double(std::max<std::int64_t>(1, indices.numel()));
+            };
+            validation = shared(labelled.validation, trainLabels, false);
+            result.testAccuracy = shared(testIndices, testLabels, true);
             progress.workDone += double(labelled.validation.numel() + data.test.size()) * source->workPerSample(false);
         }
         result.durationS = clock.nsecsElapsed() / 1e9;
@@ -415,7 +393,7 @@ WorkOutcome FineTuneWork::execute(RunContext &context)
     if (!outcome.cancelled)
         ModelArtifacts::keepClassifier(context, *backbone, mean, std, head->weight, head->bias, data.train.classNames, outcome.summary);
     if (parallel)
-        reportHosts(*parallel, context, outcome.summary);
+        reportHostsEnergy(*parallel, context, outcome.summary);
     return outcome;
 }
 

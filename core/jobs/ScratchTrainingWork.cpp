@@ -3,10 +3,15 @@
 #include "config/RunConfig.h"
 #include "data/FashionMnist.h"
 #include "jobs/DatasetEmbedding.h"
+#include "jobs/HostsTraining.h"
 #include "jobs/ModelArtifacts.h"
 #include "jobs/TrainingReport.h"
 
 namespace gw {
+
+ScratchTrainingWork::ScratchTrainingWork() = default;
+ScratchTrainingWork::ScratchTrainingWork(std::shared_ptr<distributed::DataParallel> parallel) : parallel_(std::move(parallel)) {}
+ScratchTrainingWork::~ScratchTrainingWork() = default;
 
 WorkOutcome ScratchTrainingWork::execute(RunContext &context)
 {
@@ -17,6 +22,7 @@ WorkOutcome ScratchTrainingWork::execute(RunContext &context)
         train = trainingSubset(FashionMnist::load(config.dataset.path, FashionMnist::Split::Train), config, context);
         test = FashionMnist::load(config.dataset.path, FashionMnist::Split::Test);
     }
+    const std::shared_ptr<distributed::DataParallel> parallel = parallel_ ? parallel_ : hostWorkersIfAsked(context);
     context.workStarts();
     const auto onPhase = [&context](const char *phase, bool begins) {
         if (begins)
@@ -26,7 +32,9 @@ WorkOutcome ScratchTrainingWork::execute(RunContext &context)
     };
     TrainingReport report(context);
     TrainedModel model;
-    const TrainingOutcome trained = Trainer(config.training).train(
+    Trainer trainer(config.training);
+    trainer.setDataParallel(parallel.get());
+    const TrainingOutcome trained = trainer.train(
         train, test, context.cancelFlag(), report.progressCallback(), report.epochCallback(config.training.epochs), onPhase,
         [&model, &train](const NamedTensors &weights, double mean, double std) {
             model.architecture = ModelExport::kSmallCnn;
@@ -43,6 +51,8 @@ WorkOutcome ScratchTrainingWork::execute(RunContext &context)
     outcome.summary.insert(QStringLiteral("model_source"), config.model.source);
     if (!trained.cancelled && !model.backbone.empty())
         ModelArtifacts::keep(context, model, outcome.summary);
+    if (parallel)
+        reportHostsEnergy(*parallel, context, outcome.summary);
     return outcome;
 }
 

@@ -1,6 +1,7 @@
 #include "training/Trainer.h"
 
 #include "Error.h"
+#include "distributed/DataParallel.h"
 #include "models/SmallCnn.h"
 #include "models/StateDict.h"
 #include "models/TorchRuntime.h"
@@ -149,16 +150,22 @@ TrainingOutcome Trainer::train(const ImageDataset &train, const ImageDataset &te
                 return outcome;
             }
             const torch::Tensor index = order.slice(0, start, std::min(n, start + params_.batchSize));
-            const torch::Tensor x = trainX.index_select(0, index);
-            const torch::Tensor y = trainY.index_select(0, index);
+            // Across hosts, this process's part of the batch; its loss is the part's sum over the
+            // whole batch's size, so the summed gradients are those of the whole batch's mean.
+            const torch::Tensor mine = parallel_ ? parallel_->shard(index) : index;
+            const torch::Tensor x = trainX.index_select(0, mine);
+            const torch::Tensor y = trainY.index_select(0, mine);
             optimizer->zero_grad();
             const torch::Tensor logits = model->forward(x);
-            const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, y);
+            const torch::Tensor loss =
+                torch::nn::functional::cross_entropy(logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)) / double(index.size(0));
             loss.backward();
+            if (parallel_)
+                parallel_->sumGradients(model->parameters());
             optimizer->step();
 
-            const double batchLoss = loss.item<double>();
-            lossSum += batchLoss * double(index.size(0));
+            const double batchLoss = loss.item<double>() * double(index.size(0)) / double(std::max<std::int64_t>(1, mine.size(0)));
+            lossSum += loss.item<double>() * double(index.size(0));
             correct += logits.argmax(1).eq(y).sum().item<std::int64_t>();
             progress.samplesDone += index.size(0);
             progress.workDone += double(index.size(0));
@@ -167,13 +174,25 @@ TrainingOutcome Trainer::train(const ImageDataset &train, const ImageDataset &te
             if (onProgress)
                 onProgress(progress);
         }
+        if (parallel_) { // every process's part of the epoch
+            const std::vector<double> all = parallel_->sum({lossSum, double(correct)});
+            lossSum = all[0];
+            correct = std::int64_t(all[1]);
+        }
         EpochResult result;
         result.epoch = epoch;
         result.trainLoss = lossSum / double(n);
         result.trainAccuracy = double(correct) / double(n);
         if (test.size() > 0) {
             phase.begin("eval");
-            result.testAccuracy = evaluate(model, testX, testY, cancel);
+            if (parallel_) { // each process its part of the test set, the correct counts summed
+                const torch::Tensor part = parallel_->shard(torch::arange(testX.size(0), torch::kInt64));
+                const double accuracy = evaluate(model, testX.index_select(0, part), testY.index_select(0, part), cancel);
+                const double correct = accuracy < 0 ? -1e18 : accuracy * double(part.numel());
+                result.testAccuracy = parallel_->sum({correct}).front() / double(testX.size(0));
+            } else {
+                result.testAccuracy = evaluate(model, testX, testY, cancel);
+            }
             if (result.testAccuracy < 0) {
                 outcome.cancelled = true;
                 return outcome;

@@ -15,6 +15,10 @@ class Tensor;
 
 namespace gw {
 
+namespace distributed {
+class DataParallel;
+}
+
 /// What one finished epoch measured.
 struct EpochResult {
     int epoch = 0; ///< 1-based
@@ -65,6 +69,9 @@ public:
     using TrainedCallback = std::function<void(const std::vector<std::pair<std::string, at::Tensor>> &weights, double mean, double std)>;
 
     explicit Trainer(TrainingParams params);
+    /// Data-parallel across hosts: this process trains on its part of every batch and the
+    /// gradients are summed over every process (null: alone).
+    void setDataParallel(distributed::DataParallel *parallel) { parallel_ = parallel; }
 
     TrainingOutcome train(const ImageDataset &train, const ImageDataset &test, const std::atomic_bool &cancel,
                           const ProgressCallback &onProgress = {}, const EpochCallback &onEpoch = {},
@@ -72,6 +79,7 @@ public:
 
 private:
     TrainingParams params_;
+    distributed::DataParallel *parallel_ = nullptr;
 };
 
 } // namespace gw

@@ -11,6 +11,7 @@
 #include "distributed/AuthenticatedStore.h"
 #include "distributed/DataParallel.h"
 #include "jobs/FineTuneWork.h"
+#include "jobs/ScratchTrainingWork.h"
 #include "jobs/RunContextWithConfig.h"
 #include "distributed/GlooGroup.h"
 #include "models/ImageTensors.h"
@@ -155,15 +156,15 @@ public:
     WorkOutcome execute(RunContext &context) override;
 };
 
-/// A worker of a data-parallel fine-tuning run: it takes the next rank, and does the coordinator's
+/// A worker of a data-parallel training or fine-tuning run: it takes the next rank, and does the coordinator's
 /// work (its config) on its part of every batch, with this run's own measurement and store.
 WorkOutcome trainDataParallel(RunContext &context, const c10::intrusive_ptr<AuthenticatedStore> &store, const QString &name)
 {
     const int rank = int(store->add(distributed::DataParallel::kJoinedKey, 1));
     const std::vector<std::uint8_t> text = store->get(distributed::DataParallel::kConfigKey);
     const RunConfig job = RunConfig::fromJsonText(std::string(text.begin(), text.end()), QStringLiteral("the coordinator's run"));
-    if (job.kind != QStringLiteral("finetune"))
-        throw Error(QStringLiteral("the coordinator runs a '%1' run data-parallel; workers take part in fine-tuning runs only").arg(job.kind));
+    if (job.kind != QStringLiteral("finetune") && job.kind != QStringLiteral("train"))
+        throw Error(QStringLiteral("the coordinator runs a '%1' run data-parallel; workers take part in 'train' and 'finetune' runs").arg(job.kind));
     if (rank > job.training.hostsWorkers)
         throw Error(QStringLiteral("the coordinator's run already has its %1 data-parallel worker(s)").arg(job.training.hostsWorkers));
     context.notice(QStringLiteral("data-parallel: %1 is rank %2 of %3 in the coordinator's '%4'").arg(name).arg(rank).arg(job.training.hostsWorkers + 1).arg(job.name));
@@ -172,7 +173,8 @@ WorkOutcome trainDataParallel(RunContext &context, const c10::intrusive_ptr<Auth
     RunConfig mine = job;
     mine.training.threads = context.config().training.threads; // this host's own cores
     RunContextWithConfig asTheCoordinator(context, mine);
-    WorkOutcome outcome = FineTuneWork(parallel).execute(asTheCoordinator);
+    WorkOutcome outcome = job.kind == QStringLiteral("train") ? ScratchTrainingWork(parallel).execute(asTheCoordinator)
+                                                              : FineTuneWork(parallel).execute(asTheCoordinator);
     outcome.summary.insert(QStringLiteral("worker"), QJsonObject{{QStringLiteral("name"), name},
                                                                  {QStringLiteral("data_parallel_rank"), rank},
                                                                  {QStringLiteral("of"), job.training.hostsWorkers + 1},
