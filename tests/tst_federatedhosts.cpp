@@ -17,6 +17,7 @@
 #include "models/ModelExport.h"
 #include "store/ArtifactRepository.h"
 #include "store/Database.h"
+#include "store/RunRepository.h"
 #include "HostRounds.h"
 
 #include <QDir>
@@ -461,6 +462,54 @@ private Q_SLOTS:
         // Both learned the bands (the comparison is not of two untouched models), to the same accuracy.
         QVERIFY2(alone.accuracy > 0.5, qPrintable(QString::number(alone.accuracy)));
         QVERIFY(std::abs(summary.value(QStringLiteral("accuracy")).toDouble() - alone.accuracy) <= 0.01);
+    }
+
+    // Data-parallel pretraining: two processes contrast the whole batch (the other's projections
+    // gathered), the coordinator writes the weights where it was told and the worker in its own
+    // store. Batch norm sees each process's part, so the losses are close to one process's, not equal.
+    void dataParallelPretrainingRunsOnTwoProcesses()
+    {
+        const auto configJson = [this](int workers, const QString &output) {
+            return QJsonObject{{QStringLiteral("name"), QStringLiteral("pretrain-%1").arg(workers)},
+                               {QStringLiteral("kind"), QStringLiteral("pretrain")},
+                               {QStringLiteral("seed"), 2},
+                               {QStringLiteral("dataset"), QJsonObject{{QStringLiteral("path"), dir_.filePath(QStringLiteral("bands"))}}},
+                               {QStringLiteral("pretrain"), QJsonObject{{QStringLiteral("output"), output}}},
+                               {QStringLiteral("training"), QJsonObject{{QStringLiteral("epochs"), 2},
+                                                                       {QStringLiteral("batch_size"), 32},
+                                                                       {QStringLiteral("threads"), 1},
+                                                                       {QStringLiteral("hosts"), QJsonObject{{QStringLiteral("workers"), workers},
+                                                                                                            {QStringLiteral("coordinator"), QStringLiteral("127.0.0.1:29562")},
+                                                                                                            {QStringLiteral("token_file"), dir_.filePath(QStringLiteral("token"))}}}}},
+                               {QStringLiteral("energy"), QJsonObject{{QStringLiteral("sample_hz"), 20}}}};
+        };
+        const RunSummary alone = test::runScripted(
+            RunConfig::fromJson(nlohmann::json::parse(QJsonDocument(configJson(0, dir_.filePath(QStringLiteral("alone.safetensors")))).toJson().toStdString()),
+                                QStringLiteral("pretrain")),
+            dir_.filePath(QStringLiteral("pretrain-alone.sqlite")));
+        QVERIFY2(alone.status == QStringLiteral("completed"), qPrintable(alone.error));
+        const QString output = dir_.filePath(QStringLiteral("pair.safetensors"));
+        const QString config = dir_.filePath(QStringLiteral("pretrain-dp.json"));
+        gw::test::writeBytes(config, QJsonDocument(configJson(1, output)).toJson());
+        QProcess *coordinator = start({QStringLiteral("run"), config, QStringLiteral("--db"), dir_.filePath(QStringLiteral("pretrain-dp.sqlite")), QStringLiteral("--json")});
+        QProcess *worker = start({QStringLiteral("worker"), QStringLiteral("--coordinator"), QStringLiteral("127.0.0.1:29562"), QStringLiteral("--token-file"),
+                                  dir_.filePath(QStringLiteral("token")), QStringLiteral("--name"), QStringLiteral("second"), QStringLiteral("--threads"),
+                                  QStringLiteral("1"), QStringLiteral("--db"), dir_.filePath(QStringLiteral("pretrain-second.sqlite")), QStringLiteral("--json")});
+        QVERIFY(coordinator->waitForFinished(180000));
+        QVERIFY(worker->waitForFinished(60000));
+        QVERIFY2(coordinator->exitCode() == 0, qPrintable(QString::fromUtf8(coordinator->readAllStandardError())));
+        QVERIFY2(worker->exitCode() == 0, qPrintable(QString::fromUtf8(worker->readAllStandardError())));
+        const QJsonObject pair = summaryOf(coordinator), second = summaryOf(worker);
+        QCOMPARE(pair.value(QStringLiteral("weights")).toString(), output);
+        QVERIFY(second.value(QStringLiteral("weights")).toString() != output); // the worker's copy stays in its own store
+        QCOMPARE(pair.value(QStringLiteral("data_parallel")).toObject().value(QStringLiteral("hosts")).toArray().size(), 2);
+        const auto lastLoss = [](const QString &db, qint64 run) {
+            const Database store(db);
+            return RunRepository(store).finalMetrics(run).value(QStringLiteral("contrastive_loss"));
+        };
+        const double one = lastLoss(dir_.filePath(QStringLiteral("pretrain-alone.sqlite")), alone.runId);
+        const double two = lastLoss(dir_.filePath(QStringLiteral("pretrain-dp.sqlite")), qint64(pair.value(QStringLiteral("run_id")).toDouble()));
+        QVERIFY2(one > 0 && two > 0 && std::abs(two - one) < 0.25 * one, qPrintable(QStringLiteral("%1 vs %2").arg(one).arg(two)));
     }
 
     // Across network namespaces the test makes: the coordinator in one, listening on a veth

@@ -97,6 +97,28 @@ void DataParallel::sumGradients(const std::vector<torch::Tensor> &parameters)
     }
 }
 
+torch::Tensor DataParallel::gatherRows(const torch::Tensor &mine, std::int64_t total)
+{
+    // Parts differ by one row at most; Gloo's allgather wants equal ones, so each is padded.
+    const std::int64_t widest = (total + world_ - 1) / world_;
+    std::vector<std::int64_t> shape = mine.sizes().vec();
+    shape[0] = widest;
+    torch::Tensor padded = torch::zeros(shape, mine.options().requires_grad(false));
+    padded.slice(0, 0, mine.size(0)).copy_(mine.detach());
+    std::vector<at::Tensor> input{padded};
+    std::vector<std::vector<at::Tensor>> output(1);
+    for (int r = 0; r < world_; ++r)
+        output[0].push_back(torch::empty_like(padded));
+    group_->allgather(output, input)->wait();
+    std::vector<torch::Tensor> rows;
+    const std::int64_t base = total / world_, extra = total % world_;
+    for (int r = 0; r < world_; ++r) {
+        const std::int64_t count = base + (r < extra ? 1 : 0);
+        rows.push_back(r == rank_ ? mine : output[0][std::size_t(r)].slice(0, 0, count));
+    }
+    return torch::cat(rows, 0);
+}
+
 std::vector<double> DataParallel::sum(const std::vector<double> &values)
 {
     std::vector<at::Tensor> t{torch::tensor(values, torch::kFloat64)};

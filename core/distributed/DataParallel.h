@@ -51,6 +51,10 @@ public:
     torch::Tensor shard(const torch::Tensor &batch) const;
     /// Sums the gradients of @p parameters over every rank, in place (one allreduce).
     void sumGradients(const std::vector<torch::Tensor> &parameters);
+    /// The rows of a batch of @p total of which this rank computed its part @p mine (its shard()),
+    /// with every other rank's part gathered in rank order: differentiable in this rank's rows only
+    /// (the others are constants here; their own ranks take their gradients).
+    torch::Tensor gatherRows(const torch::Tensor &mine, std::int64_t total);
     /// Sums @p values over every rank (for an epoch's loss and correct counts).
     std::vector<double> sum(const std::vector<double> &values);
     /// A worker tells rank 0 what it spent.

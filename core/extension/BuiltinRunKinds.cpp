@@ -171,7 +171,7 @@ public:
     {
         return {QStringLiteral("dataset.path"),     QStringLiteral("dataset.train_subset"),  QStringLiteral("training.epochs"),
                 QStringLiteral("training.batch_size"), QStringLiteral("training.lr"),        QStringLiteral("training.weight_decay"),
-                QStringLiteral("training.threads"), kEnergy};
+                QStringLiteral("training.threads"), QStringLiteral("training.hosts"),        kEnergy};
     }
     void applyDefaults(RunConfig &config) const override
     {
@@ -192,6 +192,7 @@ public:
             throw Error::in(origin, QStringLiteral("'training.batch_size' must be at least 2 for pretraining: each image is contrasted with the others "
                                                    "of its batch (got %1)")
                                         .arg(config.training.batchSize));
+        checkHosts(config, origin);
     }
     std::unique_ptr<RunWork> createWork(const RunConfig &) const override { return std::make_unique<PretrainWork>(); }
     std::vector<ResultMetric> resultMetrics() const override

@@ -4,6 +4,7 @@
 #include "config/RunConfig.h"
 #include "data/FashionMnist.h"
 #include "jobs/DatasetEmbedding.h"
+#include "jobs/HostsTraining.h"
 #include "jobs/ModelArtifacts.h"
 #include "jobs/TrainingReport.h"
 
@@ -31,11 +32,16 @@ PretrainParams paramsOf(const RunConfig &config)
 
 } // namespace
 
+PretrainWork::PretrainWork() = default;
+PretrainWork::PretrainWork(std::shared_ptr<distributed::DataParallel> parallel) : parallel_(std::move(parallel)) {}
+PretrainWork::~PretrainWork() = default;
+
 WorkOutcome PretrainWork::execute(RunContext &context)
 {
     const RunConfig &config = context.config();
     const PretrainParams params = paramsOf(config);
-    const QString weightsPath = config.pretrain.output.isEmpty()
+    const bool worker = parallel_ != nullptr; // the coordinator's output path is not its to write
+    const QString weightsPath = config.pretrain.output.isEmpty() || worker
                                      ? QDir(context.cacheDirectory()).filePath(QStringLiteral("artifacts/run-%1/gw-mobilenet-pretrained.safetensors").arg(context.runId()))
                                      : QFileInfo(config.pretrain.output).absoluteFilePath();
     // Checked before an hour of pretraining, not after it.
@@ -47,9 +53,11 @@ WorkOutcome PretrainWork::execute(RunContext &context)
         const MeasuredWindow data(context, QStringLiteral("data"));
         images = trainingSubset(FashionMnist::load(config.dataset.path, FashionMnist::Split::Train), config, context);
     }
+    const std::shared_ptr<distributed::DataParallel> parallel = parallel_ ? parallel_ : hostWorkersIfAsked(context);
     context.workStarts();
     TrainingReport report(context);
     ContrastivePretrainer pretrainer(params);
+    pretrainer.setDataParallel(parallel.get());
     PretrainOutcome trained;
     {
         const MeasuredWindow train(context, QStringLiteral("train"));
@@ -86,6 +94,8 @@ WorkOutcome PretrainWork::execute(RunContext &context)
     model.input.std = {pretrainer.inputStd()};
     model.backbone = Safetensors::read(weightsPath).tensors;
     ModelArtifacts::keep(context, model, outcome.summary);
+    if (parallel)
+        reportHostsEnergy(*parallel, context, outcome.summary);
     return outcome;
 }
 

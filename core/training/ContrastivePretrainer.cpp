@@ -1,6 +1,7 @@
 #include "training/ContrastivePretrainer.h"
 
 #include "Error.h"
+#include "distributed/DataParallel.h"
 #include "models/GwMobileNet.h"
 #include "models/Safetensors.h"
 #include "models/StateDict.h"
@@ -126,10 +127,26 @@ PretrainOutcome ContrastivePretrainer::train(const ImageDataset &images, const s
             const torch::Tensor v1 = (augment(batch, gen) - s.mean) / s.std;
             const torch::Tensor v2 = (augment(batch, gen) - s.mean) / s.std;
             optimizer.zero_grad();
-            const torch::Tensor h = s.backbone->forward(torch::cat({v1, v2}, 0));
-            const torch::Tensor z = s.projection->forward(h);
-            const torch::Tensor loss = ntXent(z.slice(0, 0, batch.size(0)), z.slice(0, batch.size(0)), params_.temperature);
-            loss.backward();
+            torch::Tensor loss;
+            if (parallel_) {
+                // Across hosts: every process makes the whole batch's views (the same generator,
+                // so the same ones), passes its own part through the network, and takes the loss of
+                // the whole batch with the other parts' projections gathered; its gradients are its
+                // rows' share of the whole loss's, summed over the processes. Batch norm sees only
+                // its own part (as PyTorch's DDP without SyncBatchNorm).
+                const std::int64_t total = batch.size(0);
+                const torch::Tensor rows = parallel_->shard(torch::arange(total, torch::kInt64));
+                const torch::Tensor z = s.projection->forward(s.backbone->forward(torch::cat({v1.index_select(0, rows), v2.index_select(0, rows)}, 0)));
+                loss = ntXent(parallel_->gatherRows(z.slice(0, 0, rows.numel()), total), parallel_->gatherRows(z.slice(0, rows.numel()), total),
+                              params_.temperature);
+                loss.backward();
+                parallel_->sumGradients(parameters);
+            } else {
+                const torch::Tensor h = s.backbone->forward(torch::cat({v1, v2}, 0));
+                const torch::Tensor z = s.projection->forward(h);
+                loss = ntXent(z.slice(0, 0, batch.size(0)), z.slice(0, batch.size(0)), params_.temperature);
+                loss.backward();
+            }
             optimizer.step();
             ++step;
             const double batchLoss = loss.item<double>();

@@ -12,6 +12,10 @@
 
 namespace gw {
 
+namespace distributed {
+class DataParallel;
+}
+
 struct PretrainParams {
     int epochs = 15;
     int batchSize = 256;
@@ -40,6 +44,8 @@ class ContrastivePretrainer {
 public:
     explicit ContrastivePretrainer(PretrainParams params);
     ~ContrastivePretrainer();
+    /// Data-parallel across hosts (null: alone); see train().
+    void setDataParallel(distributed::DataParallel *parallel) { parallel_ = parallel; }
 
     /// Trains on @p images (their labels are ignored). Progress after every batch; @p onEpoch
     /// with the epoch's mean loss. Cancellable within one batch.
@@ -58,6 +64,7 @@ private:
     struct State;
     PretrainParams params_;
     std::unique_ptr<State> state_;
+    distributed::DataParallel *parallel_ = nullptr;
 };
 
 } // namespace gw

@@ -11,6 +11,7 @@
 #include "distributed/AuthenticatedStore.h"
 #include "distributed/DataParallel.h"
 #include "jobs/FineTuneWork.h"
+#include "jobs/PretrainWork.h"
 #include "jobs/ScratchTrainingWork.h"
 #include "jobs/RunContextWithConfig.h"
 #include "distributed/GlooGroup.h"
@@ -163,8 +164,9 @@ WorkOutcome trainDataParallel(RunContext &context, const c10::intrusive_ptr<Auth
     const int rank = int(store->add(distributed::DataParallel::kJoinedKey, 1));
     const std::vector<std::uint8_t> text = store->get(distributed::DataParallel::kConfigKey);
     const RunConfig job = RunConfig::fromJsonText(std::string(text.begin(), text.end()), QStringLiteral("the coordinator's run"));
-    if (job.kind != QStringLiteral("finetune") && job.kind != QStringLiteral("train"))
-        throw Error(QStringLiteral("the coordinator runs a '%1' run data-parallel; workers take part in 'train' and 'finetune' runs").arg(job.kind));
+    if (job.kind != QStringLiteral("finetune") && job.kind != QStringLiteral("train") && job.kind != QStringLiteral("pretrain"))
+        throw Error(QStringLiteral("the coordinator runs a '%1' run data-parallel; workers take part in 'train', 'finetune' and 'pretrain' runs")
+                        .arg(job.kind));
     if (rank > job.training.hostsWorkers)
         throw Error(QStringLiteral("the coordinator's run already has its %1 data-parallel worker(s)").arg(job.training.hostsWorkers));
     context.notice(QStringLiteral("data-parallel: %1 is rank %2 of %3 in the coordinator's '%4'").arg(name).arg(rank).arg(job.training.hostsWorkers + 1).arg(job.name));
@@ -173,8 +175,14 @@ WorkOutcome trainDataParallel(RunContext &context, const c10::intrusive_ptr<Auth
     RunConfig mine = job;
     mine.training.threads = context.config().training.threads; // this host's own cores
     RunContextWithConfig asTheCoordinator(context, mine);
-    WorkOutcome outcome = job.kind == QStringLiteral("train") ? ScratchTrainingWork(parallel).execute(asTheCoordinator)
-                                                              : FineTuneWork(parallel).execute(asTheCoordinator);
+    std::unique_ptr<RunWork> work;
+    if (job.kind == QStringLiteral("train"))
+        work = std::make_unique<ScratchTrainingWork>(parallel);
+    else if (job.kind == QStringLiteral("pretrain"))
+        work = std::make_unique<PretrainWork>(parallel);
+    else
+        work = std::make_unique<FineTuneWork>(parallel);
+    WorkOutcome outcome = work->execute(asTheCoordinator);
     outcome.summary.insert(QStringLiteral("worker"), QJsonObject{{QStringLiteral("name"), name},
                                                                  {QStringLiteral("data_parallel_rank"), rank},
                                                                  {QStringLiteral("of"), job.training.hostsWorkers + 1},
