@@ -126,7 +126,7 @@ def main():
         sys.exit(f"federated_hosts.py: the data-parallel run: {pair.get('status')}: {pair.get('error')}")
     both_j = pair["data_parallel"]["energy_all_hosts_kwh"] * 3.6e6
     print(f"\ndata-parallel fine-tuning (finetune-last, {a.labels} labels, 1 epoch, batch 64, {a.threads} thread(s) per process, "
-          "the 10,000 test images evaluated by each)")
+          "the 10,000 test images split between them)")
     print(f"{'':40} {'1 process':>12} {'2 processes':>12} {'2/1':>8}")
     print(f"{'run wall time, s':40} {alone['duration_s']:12.2f} {pair['duration_s']:12.2f} {pair['duration_s'] / alone['duration_s']:8.2f}")
     print(f"{'energy, J (2: both hosts)':40} {alone['energy_kwh'] * 3.6e6:12.1f} {both_j:12.1f} {both_j / (alone['energy_kwh'] * 3.6e6):8.2f}")
