@@ -125,11 +125,17 @@ void StoreServer::serve(std::shared_ptr<Socket> connection)
     connections_.erase(std::remove(connections_.begin(), connections_.end(), connection), connections_.end());
 }
 
+qint64 StoreServer::steadyMs()
+{
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
 void StoreServer::seen(const QString &member, int connectionDelta)
 {
     const std::lock_guard<std::mutex> lock(mutex_);
     StoreMember &m = members_[member];
     m.lastSeenMs = nowMs();
+    m.lastSeenSteadyMs = steadyMs();
     m.connections += connectionDelta;
 }
 

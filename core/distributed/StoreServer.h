@@ -17,7 +17,10 @@ struct StoreMember {
     QString name;
     QString address;          ///< where it connected from
     qint64 joinedMs = 0;      ///< ms since the epoch, its first admission
-    qint64 lastSeenMs = 0;    ///< its last request (workers ping every half second)
+    qint64 lastSeenMs = 0;    ///< its last request (workers ping every half second), ms since the epoch
+    /// The same on the steady clock (ms since StoreServer::steadyMs's epoch): how long it has been
+    /// silent, whatever the wall clock does meanwhile.
+    qint64 lastSeenSteadyMs = 0;
     int connections = 0;      ///< open now
 };
 
@@ -46,6 +49,8 @@ public:
     QString host() const { return host_; }
     std::uint16_t port() const { return port_; }
     std::vector<StoreMember> members() const;
+    /// The steady clock lastSeenSteadyMs is read on.
+    static qint64 steadyMs();
     std::vector<StoreRefusal> refusals() const;
 
     /// Direct access for the coordinator in the same process (no connection, no proof).

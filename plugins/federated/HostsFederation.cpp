@@ -19,6 +19,7 @@
 #include <QJsonArray>
 #include <QThread>
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <random>
 #include <torch/torch.h>
@@ -52,7 +53,7 @@ QString absence(const std::map<QString, StoreMember> &members, const QString &na
     const auto it = members.find(name);
     if (it == members.end() || it->second.connections <= 0)
         return QStringLiteral("left: its connection closed");
-    const qint64 silent = QDateTime::currentMSecsSinceEpoch() - it->second.lastSeenMs;
+    const qint64 silent = StoreServer::steadyMs() - it->second.lastSeenSteadyMs;
     if (silent > kHeartbeatMs)
         return QStringLiteral("hung: no heartbeat for %1 s").arg(silent / 1000.0, 0, 'f', 1);
     return QString();
@@ -168,9 +169,40 @@ WorkOutcome HostsFederation::execute(RunContext &context)
             .add(QStringLiteral("host_energy_j"), t.energyJ)
             .add(QStringLiteral("host_co2e_g"), t.co2eG)
             .add(QStringLiteral("online"), absence(members, t.name).isEmpty() ? 1 : 0)
-            .add(QStringLiteral("last_seen_s_ago"), m == members.end() ? -1 : (QDateTime::currentMSecsSinceEpoch() - m->second.lastSeenMs) / 1000.0)
+            .add(QStringLiteral("last_seen_s_ago"), m == members.end() ? -1 : (StoreServer::steadyMs() - m->second.lastSeenSteadyMs) / 1000.0)
             .add(QStringLiteral("samples"), double(t.samples));
         context.stepFinished(step);
+    };
+
+    // Waits up to @p ms until each of @p names has posted its key (or is gone); returns those that
+    // posted and records why the others are dropped (@p late when they are there but did not post).
+    const auto settle = [&](const QStringList &names, const std::function<std::string(const QString &)> &keyOf, double ms, const QString &late,
+                            std::map<QString, QString> &dropped) {
+        QElapsedTimer clock;
+        clock.start();
+        QStringList posted;
+        std::map<QString, StoreMember> now;
+        for (;;) {
+            now = membersByName(store);
+            posted.clear();
+            int settled = 0;
+            for (const QString &n : names) {
+                const bool has = store.has(keyOf(n));
+                if (has)
+                    posted.append(n);
+                if (has || !absence(now, n).isEmpty())
+                    ++settled;
+            }
+            if (settled == names.size() || clock.elapsed() > ms || context.cancelFlag().load())
+                break;
+            QThread::msleep(50);
+        }
+        for (const QString &n : names)
+            if (!posted.contains(n)) {
+                const QString why = absence(now, n);
+                dropped[n] = why.isEmpty() ? late : why;
+            }
+        return posted;
     };
 
     for (int round = 1; round <= rounds && !context.cancelFlag().load(); ++round) {
@@ -213,28 +245,8 @@ WorkOutcome HostsFederation::execute(RunContext &context)
 
         // Who answers within the join window goes; the others are dropped for this round.
         std::map<QString, QString> dropped; // name -> why
-        QStringList going;
-        QElapsedTimer joining;
-        joining.start();
-        for (;;) {
-            members = membersByName(store);
-            going.clear();
-            int answered = 0;
-            for (auto it = clients.begin(); it != clients.end(); ++it) {
-                if (store.has(Keys::ready(round, it.key())))
-                    going.append(it.key());
-                if (store.has(Keys::ready(round, it.key())) || !absence(members, it.key()).isEmpty())
-                    ++answered;
-            }
-            if (answered == clients.size() || joining.elapsed() > joinMs.count())
-                break;
-            QThread::msleep(50);
-        }
-        for (auto it = clients.begin(); it != clients.end(); ++it)
-            if (!going.contains(it.key())) {
-                const QString why = absence(members, it.key());
-                dropped[it.key()] = why.isEmpty() ? QStringLiteral("did not answer within %1 s").arg(joinMs.count() / 1000.0) : why;
-            }
+        const QStringList going = settle(clients.keys(), [round](const QString &n) { return Keys::ready(round, n); }, double(joinMs.count()),
+                                         QStringLiteral("did not answer within %1 s").arg(joinMs.count() / 1000.0), dropped);
         QJsonObject go;
         for (int i = 0; i < going.size(); ++i)
             go.insert(going[i], i + 1);
@@ -246,6 +258,7 @@ WorkOutcome HostsFederation::execute(RunContext &context)
         double roundUplink = 0, roundDownlink = 0, roundEnergyJ = 0, roundCo2e = 0;
         QStringList done;
         if (!going.isEmpty()) {
+            QStringList broadcastTo = going;
             try {
                 auto group = distributed::openGroup(own, Keys::group(round, "bcast"), 0, int(going.size()) + 1, host, joinMs + std::chrono::seconds(5));
                 std::vector<at::Tensor> sent{global.clone()};
@@ -255,30 +268,11 @@ WorkOutcome HostsFederation::execute(RunContext &context)
                 context.notice(QStringLiteral("round %1: the broadcast failed (%2)").arg(round).arg(QString::fromUtf8(e.what())));
                 for (const QString &n : going)
                     dropped[n] = QStringLiteral("the broadcast failed");
-                going.clear();
+                broadcastTo.clear();
             }
             // Until every one is done or gone, or the deadline.
-            QElapsedTimer training;
-            training.start();
-            for (;;) {
-                members = membersByName(store);
-                done.clear();
-                int settled = 0;
-                for (const QString &n : going) {
-                    if (store.has(Keys::done(round, n)))
-                        done.append(n);
-                    if (store.has(Keys::done(round, n)) || !absence(members, n).isEmpty())
-                        ++settled;
-                }
-                if (settled == going.size() || training.elapsed() > deadlineS * 1000 || context.cancelFlag().load())
-                    break;
-                QThread::msleep(50);
-            }
-            for (const QString &n : going)
-                if (!done.contains(n)) {
-                    const QString why = absence(members, n);
-                    dropped[n] = why.isEmpty() ? QStringLiteral("past the deadline (%1 s)").arg(deadlineS) : why;
-                }
+            done = settle(broadcastTo, [round](const QString &n) { return Keys::done(round, n); }, deadlineS * 1000,
+                          QStringLiteral("past the deadline (%1 s)").arg(deadlineS), dropped);
         }
         // The updates of those done: summed (weighted) or gathered in a second group.
         QJsonObject aggregate;
@@ -379,6 +373,7 @@ WorkOutcome HostsFederation::execute(RunContext &context)
             .add(QStringLiteral("downlink_bytes"), totalDownlink)
             .add(QStringLiteral("round_s"), roundS);
         context.stepFinished(step);
+        members = membersByName(store);
         for (const auto &[name, t] : tally)
             reportHost(t, round, members);
         QJsonObject droppedJson;
