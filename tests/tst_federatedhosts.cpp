@@ -149,7 +149,7 @@ private:
                                                       {QStringLiteral("token_file"), dir_.filePath(QStringLiteral("token"))},
                                                       {QStringLiteral("min_hosts"), hosts},
                                                       {QStringLiteral("hosts_wait_s"), 60},
-                                                      {QStringLiteral("join_s"), 20},
+                                                      {QStringLiteral("join_s"), 60},
                                                       {QStringLiteral("clients"), hosts},
                                                       {QStringLiteral("per_round"), hosts},
                                                       {QStringLiteral("rounds"), 3},

@@ -45,7 +45,7 @@ struct HostTally {
     QString lastDrop;
 };
 
-constexpr qint64 kHeartbeatMs = 5000; ///< a worker not heard from for this long is taken as gone
+constexpr qint64 kHeartbeatMs = 15000; ///< a worker not heard from for this long (30 missed pings) is taken as hung
 
 /// Why @p name is not there, or empty when it is: its connections closed, or its heartbeat stopped.
 QString absence(const std::map<QString, StoreMember> &members, const QString &name)
