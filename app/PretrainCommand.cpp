@@ -28,6 +28,7 @@ struct Options {
     QString db;
     bool json = false;
     bool help = false;
+    qint64 resume = 0; ///< a stopped pretraining run to go on from (its own stored recipe)
 };
 
 Options parse(const QStringList &arguments)
@@ -36,11 +37,28 @@ Options parse(const QStringList &arguments)
     CommandArguments args(QStringLiteral("pretrain"), {valued("--epochs", "N"), valued("--batch-size", "N"), valued("--lr", "X"), valued("--temperature", "X"),
                                                        valued("--subset", "N"), valued("--seed", "N"), valued("--threads", "N"), valued("--dataset", "DIR"),
                                                        valued("--country", "ISO3"), valued("--output", "FILE"), valued("--db", "FILE"),
-                                                       {QStringLiteral("--json"), QString()}});
+                                                       valued("--resume", "RUN_ID"), {QStringLiteral("--json"), QString()}});
     args.parse(arguments);
     Options o;
     o.help = args.wantsHelp();
     o.json = args.has(QStringLiteral("--json"));
+    o.db = args.value(QStringLiteral("--db"));
+    if (args.has(QStringLiteral("--resume"))) {
+        // The stopped run's own recipe, so the rest of it trains exactly what the first part would have.
+        for (const QString &recipe : {"--epochs", "--batch-size", "--lr", "--temperature", "--subset", "--seed", "--threads", "--dataset", "--country", "--output"})
+            if (args.has(recipe))
+                throw Error(QStringLiteral("pretrain --resume goes on with the stopped run's own recipe; it takes no %1").arg(recipe));
+        o.resume = args.integer(QStringLiteral("--resume"), 0, 1);
+        const QString db = o.db.isEmpty() ? CommandLine::defaultDatabasePath() : o.db;
+        const Database store(db);
+        const RunRecord record = CommandLine::resumableRun(RunRepository(store), o.resume);
+        o.resume = record.id;
+        o.config = RunConfig::fromJsonText(record.paramsJson.toStdString(), QStringLiteral("run %1 in %2").arg(record.id).arg(db));
+        if (o.config.kind != QStringLiteral("pretrain"))
+            throw Error(QStringLiteral("run %1 is a '%2' run, not a pretraining (green-workbench run --resume %1 continues it)").arg(record.id).arg(o.config.kind));
+        o.output = o.config.pretrain.output;
+        return o;
+    }
     RunConfig &c = o.config;
     c.training.epochs = int(args.integer(QStringLiteral("--epochs"), c.training.epochs, 1));
     c.training.batchSize = int(args.integer(QStringLiteral("--batch-size"), c.training.batchSize, 2));
@@ -52,7 +70,6 @@ Options parse(const QStringList &arguments)
     c.dataset.path = args.value(QStringLiteral("--dataset"), c.dataset.path);
     c.energy.country = args.value(QStringLiteral("--country"), c.energy.country).toUpper();
     o.output = args.value(QStringLiteral("--output"), o.output);
-    o.db = args.value(QStringLiteral("--db"));
     // Every value passes the same checks as a config file's (and is stored with the run, so
     // `run --resume` and the New run dialog take the run up again).
     c.pretrain.output = QFileInfo(o.output).absoluteFilePath();
@@ -79,10 +96,13 @@ QString PretrainCommand::usage()
         "Usage: green-workbench pretrain [--epochs N] [--batch-size N] [--lr X] [--temperature X] [--seed N]\n"
         "                                [--subset N] [--threads N] [--dataset DIR] [--country ISO3]\n"
         "                                [--output FILE.safetensors] [--db FILE] [--json]\n"
+        "       green-workbench pretrain --resume RUN_ID [--db FILE] [--json]\n"
         "  Pretrains the bundled backbone (gw-mobilenet) with a contrastive objective (SimCLR NT-Xent)\n"
         "  on the Fashion-MNIST training images without their labels, as a measured run, then writes\n"
         "  the weights (default ./gw-mobilenet-fmnist.safetensors) and a model card next to them\n"
-        "  (same name, .md) stating the energy and CO2 of the pretraining.\n");
+        "  (same name, .md) stating the energy and CO2 of the pretraining. After each epoch it keeps a\n"
+        "  checkpoint; --resume goes on from the last one of a stopped (Ctrl+C, killed) pretraining run, with\n"
+        "  its recipe, taking exactly the steps the uninterrupted run would have taken.\n");
 }
 
 int PretrainCommand::execute(const QStringList &arguments)
@@ -94,13 +114,35 @@ int PretrainCommand::execute(const QStringList &arguments)
     }
     const QString weights = o.config.pretrain.output;
     const QString db = o.db.isEmpty() ? CommandLine::defaultDatabasePath() : o.db;
-    const RunSummary summary = CommandLine::runInForeground(o.config, db);
+    const qint64 resume = o.resume;
+    const RunSummary summary = CommandLine::runInForeground(o.config, db, [resume](RunJob &job) {
+        if (resume > 0)
+            job.setResumeFrom(resume);
+    });
     if (summary.status == QStringLiteral("completed")) {
         const Database store(db);
         const RunReport report = RunReportBuilder::fromStore(RunRepository(store), summary.runId, db);
         const QFileInfo info(weights);
         const QString cardPath = info.absoluteDir().filePath(info.completeBaseName() + QStringLiteral(".md"));
         QString card = ModelCard::render(report);
+        // A pretraining done in parts (stopped, then resumed): the card states what all of it cost.
+        const RunRepository runs(store);
+        QStringList parts;
+        double wh = 0, grams = 0;
+        for (qint64 id = summary.runId; id > 0; id = runs.resumedFrom(id))
+            if (const std::optional<RunRecord> part = runs.run(id)) {
+                const double partWh = part->energyKwh.value_or(0) * 1000, partG = part->emissionsG.value_or(0);
+                parts.prepend(QStringLiteral("run %1: %2 Wh, %3 g CO₂e").arg(id).arg(partWh, 0, 'f', 3).arg(partG, 0, 'f', 3));
+                wh += partWh;
+                grams += partG;
+            }
+        if (parts.size() > 1)
+            card += QStringLiteral("\n## The whole pretraining\n\nDone in %1 parts, each resumed from the last one's checkpoint with the same "
+                                   "recipe (%2): %3 Wh and %4 g CO₂e in all.\n")
+                        .arg(parts.size())
+                        .arg(parts.join(QStringLiteral("; ")))
+                        .arg(wh, 0, 'f', 3)
+                        .arg(grams, 0, 'f', 3);
         card += QStringLiteral("\n## Pretraining recipe\n\nWeights: `%1` (safetensors; its metadata holds the input normalisation). "
                                "Self-supervised: SimCLR-style contrastive learning (NT-Xent, temperature %2) on two random views of each "
                                "training image (resized crop 35-100 %, horizontal flip, contrast and brightness jitter, Gaussian noise), "

@@ -511,21 +511,23 @@ private Q_SLOTS:
         const QString data = dir_.filePath(QStringLiteral("pretrain-data"));
         gw::test::writeBandDataset(data, 64, 16, 28, 28);
         const QString db = dir_.filePath(QStringLiteral("pretrain.sqlite"));
-        qint64 id = 0;
-        {
+        const auto stoppedRun = [&db, &data](const QString &output) {
             const gw::Database store(db);
             gw::RunRepository repo(store);
-            id = repo.createRun(repo.ensureProject(QStringLiteral("default")), QStringLiteral("pretrain-gw-mobilenet"),
-                                QStringLiteral(R"({"name": "pretrain-gw-mobilenet", "seed": 5, "dataset": {"path": "%1", "train_subset": 32},
+            const QString pretrain = output.isEmpty() ? QString() : QStringLiteral(R"("pretrain": {"output": "%1"},)").arg(output);
+            const qint64 id = repo.createRun(repo.ensureProject(QStringLiteral("default")), QStringLiteral("pretrain-gw-mobilenet"),
+                                             QStringLiteral(R"({"name": "pretrain-gw-mobilenet", "seed": 5, "dataset": {"path": "%1", "train_subset": 32}, %2
                                     "model": {"source": "scratch"}, "training": {"mode": "pretrain", "epochs": 1, "batch_size": 16, "lr": 0.002, "threads": 1},
-                                    "active_learning": null, "energy": {"sample_hz": 10}})").arg(data),
-                                QStringLiteral("{}"));
+                                    "active_learning": null, "energy": {"sample_hz": 10}})").arg(data, pretrain),
+                                             QStringLiteral("{}"));
             gw::EnergyTotals totals;
             totals.energySource = QStringLiteral("estimated");
             totals.intensityOrigin = QStringLiteral("world");
             totals.powerModel = QStringLiteral("CPU time x TDP");
             repo.finishRun(id, QStringLiteral("cancelled"), std::nullopt, 0, 1.0, QString(), totals);
-        }
+            return id;
+        };
+        const qint64 id = stoppedRun(QString());
         const Result printed = workbench({QStringLiteral("run"), QStringLiteral("--resume"), QString::number(id), QStringLiteral("--db"), db, QStringLiteral("--print-config")});
         QVERIFY2(printed.exitCode == 0, qPrintable(printed.err));
         const gw::RunConfig config = gw::RunConfig::fromJsonText(printed.out.toStdString(), QStringLiteral("stdout"));
@@ -548,6 +550,23 @@ private Q_SLOTS:
         // The pretrained backbone is kept as the run's model, a feature extractor in both formats.
         const Result artifacts = workbench({QStringLiteral("artifacts"), QStringLiteral("--run"), QString::number(second->id), QStringLiteral("--db"), db});
         QVERIFY2(artifacts.out.contains(QStringLiteral("safetensors")) && artifacts.out.contains(QStringLiteral("torchscript")), qPrintable(artifacts.out));
+
+        // `pretrain --resume` goes on with the stopped run's recipe (this one stopped before its first
+        // epoch ended: it starts over, and says so) and writes the weights and their model card.
+        const QString weights = dir_.filePath(QStringLiteral("resumed-backbone.safetensors"));
+        const qint64 stopped = stoppedRun(weights);
+        const Result refused = workbench({QStringLiteral("pretrain"), QStringLiteral("--resume"), QString::number(stopped), QStringLiteral("--epochs"),
+                                          QStringLiteral("3"), QStringLiteral("--db"), db});
+        QCOMPARE(refused.exitCode, 2);
+        QVERIFY2(refused.err.contains(QStringLiteral("takes no --epochs")), qPrintable(refused.err));
+        const Result pretrained = workbench({QStringLiteral("pretrain"), QStringLiteral("--resume"), QString::number(stopped), QStringLiteral("--db"), db,
+                                             QStringLiteral("--json")});
+        QVERIFY2(pretrained.exitCode == 0, qPrintable(pretrained.err));
+        QVERIFY2(pretrained.err.contains(QStringLiteral("no checkpoint")), qPrintable(pretrained.err));
+        QVERIFY(QFileInfo(weights).size() > 0);
+        QVERIFY(QFileInfo::exists(dir_.filePath(QStringLiteral("resumed-backbone.md"))));
+        const Result again = workbench({QStringLiteral("pretrain"), QStringLiteral("--resume"), QString::number(stopped), QStringLiteral("--db"), db});
+        QCOMPARE(again.exitCode, 2); // nothing left to do
     }
 
     void aFinishedRunIsNotResumed()

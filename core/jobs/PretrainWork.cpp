@@ -58,6 +58,17 @@ WorkOutcome PretrainWork::execute(RunContext &context)
     TrainingReport report(context);
     ContrastivePretrainer pretrainer(params);
     pretrainer.setDataParallel(parallel.get());
+    QString resumeFrom = context.resumeCheckpointPath();
+    if (!resumeFrom.isEmpty() && parallel)
+        throw Error(QStringLiteral("a data-parallel pretraining cannot be resumed yet (its workers would start over): run it again, or alone"));
+    if (!resumeFrom.isEmpty() && !QFileInfo::exists(resumeFrom)) {
+        // Stopped before its first epoch ended, the run left nothing to go on from: it starts over.
+        context.notice(QStringLiteral("%1: no checkpoint (the pretraining stopped before its first epoch ended); it starts from epoch 1").arg(resumeFrom));
+        resumeFrom.clear();
+    }
+    pretrainer.setCheckpoints(context.checkpointPath(), resumeFrom);
+    if (!resumeFrom.isEmpty())
+        context.notice(QStringLiteral("resuming from %1").arg(resumeFrom));
     PretrainOutcome trained;
     {
         const MeasuredWindow train(context, QStringLiteral("train"));
@@ -70,6 +81,8 @@ WorkOutcome PretrainWork::execute(RunContext &context)
     WorkOutcome outcome;
     outcome.cancelled = trained.cancelled;
     outcome.labelsUsed = 0; // self-supervised: no label is read
+    if (pretrainer.resumedAfterEpoch() > 0)
+        outcome.summary.insert(QStringLiteral("resumed_after_epoch"), pretrainer.resumedAfterEpoch());
     outcome.summary.insert(QStringLiteral("model_source"), QStringLiteral("pretrain"));
     if (trained.cancelled)
         return outcome;

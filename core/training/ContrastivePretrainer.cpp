@@ -1,12 +1,15 @@
 #include "training/ContrastivePretrainer.h"
 
 #include "Error.h"
+#include "util/Files.h"
 #include "distributed/DataParallel.h"
 #include "models/GwMobileNet.h"
 #include "models/Safetensors.h"
 #include "models/StateDict.h"
 #include "models/TorchRuntime.h"
 
+#include <QDir>
+#include <QFileInfo>
 #include <torch/torch.h>
 #include <cmath>
 
@@ -64,6 +67,77 @@ struct ContrastivePretrainer::State {
     double std = 0.5;
 };
 
+namespace {
+
+/// Serialised into memory, then written whole (AtomicFile): a kill or a full disk while writing
+/// leaves the previous checkpoint as it was.
+void writeArchive(torch::serialize::OutputArchive &archive, const QString &path)
+{
+    QDir().mkpath(QFileInfo(path).absolutePath());
+    QByteArray bytes;
+    archive.save_to([&bytes](const void *data, std::size_t size) {
+        bytes.append(static_cast<const char *>(data), qsizetype(size));
+        return size;
+    });
+    AtomicFile::writeWhole(path, bytes, QStringLiteral("the pretraining checkpoint"));
+}
+
+} // namespace
+
+void ContrastivePretrainer::saveCheckpoint(const QString &path, State &s, torch::optim::Optimizer &optimizer, const torch::Generator &gen, int epoch,
+                                           std::int64_t step, const std::vector<double> &losses) const
+{
+    torch::serialize::OutputArchive archive, backbone, projection, optimizerState;
+    s.backbone->save(backbone);
+    s.projection->save(projection);
+    optimizer.save(optimizerState);
+    archive.write("backbone", backbone);
+    archive.write("projection", projection);
+    archive.write("optimizer", optimizerState);
+    archive.write("generator", gen.get_state());
+    archive.write("epoch", torch::tensor(std::int64_t(epoch)));
+    archive.write("step", torch::tensor(step));
+    archive.write("losses", torch::tensor(losses, torch::kFloat64));
+    archive.write("recipe", torch::tensor({std::int64_t(params_.batchSize), std::int64_t(params_.projectionDim), std::int64_t(params_.seed)}));
+    writeArchive(archive, path);
+}
+
+int ContrastivePretrainer::loadCheckpoint(const QString &path, State &s, torch::optim::Optimizer &optimizer, torch::Generator &gen, std::int64_t &step,
+                                          std::vector<double> &losses) const
+{
+    if (!QFileInfo::exists(path))
+        throw Error(QStringLiteral("%1: no checkpoint to resume from (pretraining writes one after each epoch)").arg(path));
+    try {
+        torch::serialize::InputArchive archive, backbone, projection, optimizerState;
+        archive.load_from(path.toStdString());
+        const auto entry = [&archive](const std::string &key) {
+            torch::Tensor t;
+            archive.read(key, t);
+            return t;
+        };
+        const torch::Tensor recipe = entry("recipe");
+        if (recipe[0].item<std::int64_t>() != params_.batchSize || recipe[1].item<std::int64_t>() != params_.projectionDim ||
+            std::uint64_t(recipe[2].item<std::int64_t>()) != params_.seed)
+            throw Error(QStringLiteral("%1: a checkpoint of another recipe (batch size, projection or seed differ)").arg(path));
+        archive.read("backbone", backbone);
+        archive.read("projection", projection);
+        archive.read("optimizer", optimizerState);
+        s.backbone->load(backbone);
+        s.projection->load(projection);
+        optimizer.load(optimizerState);
+        gen.set_state(entry("generator"));
+        step = entry("step").item<std::int64_t>();
+        const torch::Tensor l = entry("losses").contiguous();
+        losses.assign(l.data_ptr<double>(), l.data_ptr<double>() + l.numel());
+        const int epoch = int(entry("epoch").item<std::int64_t>());
+        if (epoch > params_.epochs)
+            throw Error(QStringLiteral("%1: the checkpoint is after epoch %2, beyond the %3 epochs asked for").arg(path).arg(epoch).arg(params_.epochs));
+        return epoch;
+    } catch (const c10::Error &e) {
+        throw Error(QStringLiteral("%1: not a pretraining checkpoint: %2").arg(path, QString::fromUtf8(e.what()).section(QLatin1Char('\n'), 0, 0)));
+    }
+}
+
 ContrastivePretrainer::ContrastivePretrainer(PretrainParams params) : params_(params)
 {
     if (params_.epochs < 1 || params_.batchSize < 2 || !(params_.learningRate > 0) || !(params_.temperature > 0))
@@ -108,9 +182,16 @@ PretrainOutcome ContrastivePretrainer::train(const ImageDataset &images, const s
     progress.epochs = params_.epochs;
     progress.samplesTotal = batchesPerEpoch * params_.batchSize * params_.epochs;
     progress.workTotal = double(progress.samplesTotal);
+    int firstEpoch = 1;
+    if (!resumeFrom_.isEmpty()) {
+        firstEpoch = loadCheckpoint(resumeFrom_, s, optimizer, gen, step, outcome.epochLoss) + 1;
+        resumedAfter_ = firstEpoch - 1;
+        progress.samplesDone = outcome.samplesSeen = std::int64_t(resumedAfter_) * batchesPerEpoch * params_.batchSize;
+        progress.workDone = double(progress.samplesDone);
+    }
     s.backbone->train();
     s.projection->train();
-    for (int epoch = 1; epoch <= params_.epochs; ++epoch) {
+    for (int epoch = firstEpoch; epoch <= params_.epochs; ++epoch) {
         progress.epoch = epoch;
         const torch::Tensor order = torch::randperm(n, gen, torch::kInt64);
         double lossSum = 0;
@@ -159,6 +240,8 @@ PretrainOutcome ContrastivePretrainer::train(const ImageDataset &images, const s
                 onProgress(progress);
         }
         outcome.epochLoss.push_back(lossSum / double(batchesPerEpoch));
+        if (!checkpoint_.isEmpty())
+            saveCheckpoint(checkpoint_, s, optimizer, gen, epoch, step, outcome.epochLoss);
         if (onEpoch)
             onEpoch(epoch, outcome.epochLoss.back());
     }

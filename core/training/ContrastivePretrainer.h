@@ -10,6 +10,13 @@
 #include <string>
 #include <vector>
 
+namespace at {
+class Generator;
+}
+namespace torch::optim {
+class Optimizer;
+}
+
 namespace gw {
 
 namespace distributed {
@@ -47,11 +54,24 @@ public:
     /// Data-parallel across hosts (null: alone); see train().
     void setDataParallel(distributed::DataParallel *parallel) { parallel_ = parallel; }
 
+    /// Where train() keeps its state after each epoch (empty: nowhere), and the checkpoint of an
+    /// earlier, stopped pretraining of the same recipe and images it goes on from (empty: none).
+    /// Resumed, it takes exactly the steps the uninterrupted run would have taken: the weights,
+    /// the optimizer's moments, the step of the learning-rate schedule and the augmentations'
+    /// generator all come back.
+    void setCheckpoints(const QString &writeTo, const QString &resumeFrom)
+    {
+        checkpoint_ = writeTo;
+        resumeFrom_ = resumeFrom;
+    }
+
     /// Trains on @p images (their labels are ignored). Progress after every batch; @p onEpoch
     /// with the epoch's mean loss. Cancellable within one batch.
     PretrainOutcome train(const ImageDataset &images, const std::atomic_bool &cancel,
                           const std::function<void(const TrainingProgress &)> &onProgress = {},
                           const std::function<void(int epoch, double loss)> &onEpoch = {});
+    /// The epoch a resumed pretraining went on after (0: it started from the beginning).
+    int resumedAfterEpoch() const { return resumedAfter_; }
 
     /// The backbone's weights as safetensors, with @p metadata plus the input normalisation the
     /// backbone expects ("input_mean", "input_std", "input_size", "architecture").
@@ -62,9 +82,16 @@ public:
 
 private:
     struct State;
+    void saveCheckpoint(const QString &path, State &s, torch::optim::Optimizer &optimizer, const at::Generator &gen, int epoch, std::int64_t step,
+                        const std::vector<double> &losses) const;
+    /// Restores @p s, @p optimizer, @p gen, @p step and @p losses; returns the epoch it was written after.
+    int loadCheckpoint(const QString &path, State &s, torch::optim::Optimizer &optimizer, at::Generator &gen, std::int64_t &step,
+                       std::vector<double> &losses) const;
     PretrainParams params_;
     std::unique_ptr<State> state_;
     distributed::DataParallel *parallel_ = nullptr;
+    QString checkpoint_, resumeFrom_;
+    int resumedAfter_ = 0;
 };
 
 } // namespace gw
