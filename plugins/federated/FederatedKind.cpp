@@ -3,7 +3,6 @@
 #include "ClientSelection.h"
 #include "Error.h"
 #include "FederatedWork.h"
-#include "HostWorker.h"
 #include "HostsFederation.h"
 #include "ServerOptimizer.h"
 #include "config/RunConfig.h"

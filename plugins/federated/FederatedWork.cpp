@@ -12,18 +12,11 @@
 #include "ServerOptimizer.h"
 #include "UpdateCodec.h"
 #include "config/RunConfig.h"
-#include "jobs/DatasetEmbedding.h"
-#include "jobs/ModelArtifacts.h"
-#include "models/BackboneFactory.h"
 #include "models/GwMobileNet.h"
-#include "models/ImageTensors.h"
 #include "models/TorchRuntime.h"
-#include "store/ArtifactRepository.h"
 #include "util/Files.h"
 
-#include <QDir>
 #include <QElapsedTimer>
-#include <QJsonDocument>
 #include <QJsonArray>
 #include <cmath>
 #include <numeric>

@@ -10,19 +10,19 @@
 #include "data/ImageFolder.h"
 #include "distributed/AuthenticatedStore.h"
 #include "distributed/DataParallel.h"
+#include "distributed/GlooGroup.h"
 #include "jobs/FineTuneWork.h"
 #include "jobs/PretrainWork.h"
-#include "jobs/ScratchTrainingWork.h"
 #include "jobs/RunContextWithConfig.h"
-#include "distributed/GlooGroup.h"
+#include "jobs/ScratchTrainingWork.h"
 #include "models/ImageTensors.h"
 #include "models/TorchRuntime.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QSysInfo>
-#include <QThread>
 #include <QJsonArray>
+#include <QThread>
 #include <atomic>
 #include <thread>
 #include <torch/torch.h>

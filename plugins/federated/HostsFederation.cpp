@@ -5,7 +5,6 @@
 #include "FederatedKind.h"
 #include "FederatedSetup.h"
 #include "HostRounds.h"
-#include "HostWorker.h"
 #include "RegionalIntensity.h"
 #include "config/RunConfig.h"
 #include "distributed/AuthenticatedStore.h"
