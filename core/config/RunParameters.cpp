@@ -558,6 +558,13 @@ RunParameter RunParameters::pluginBoolean(const char *key, const char *label, co
     return pluginParameter(QString::fromLatin1(key), ParameterType::Boolean, QString::fromUtf8(label), QString::fromUtf8(help), value);
 }
 
+RunParameter RunParameters::pluginOptionalText(const char *key, ParameterType type, const char *label, const char *help, const char *emptyMeaning)
+{
+    RunParameter p = pluginParameter(QString::fromLatin1(key), type, QString::fromUtf8(label), QString::fromUtf8(help), nullptr);
+    p.emptyMeaning = QString::fromUtf8(emptyMeaning);
+    return p;
+}
+
 const RunParameter *RunParameters::find(const QString &key)
 {
     for (const RunParameter &p : all())

@@ -91,6 +91,9 @@ public:
     static RunParameter pluginChoice(const char *key, const char *label, const char *help, const QStringList &choices);
     static RunParameter pluginNumber(const char *key, ParameterType type, const char *label, const char *help, double value, double min, double max);
     static RunParameter pluginBoolean(const char *key, const char *label, const char *help, bool value);
+    /// pluginParameter() of a Text or Path @p type that is unset by default; @p emptyMeaning says
+    /// what unset means ("the bundled profiles", "none (required)").
+    static RunParameter pluginOptionalText(const char *key, ParameterType type, const char *label, const char *help, const char *emptyMeaning);
     /// The value of a plugin's parameter @p key in @p config (its default when unset).
     template <typename T>
     static T value(const RunConfig &config, const char *key)

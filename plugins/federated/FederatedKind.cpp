@@ -27,9 +27,7 @@ RunParameter textParameter(const char *key, const char *label, const char *help,
 
 RunParameter pathParameter(const char *key, const char *label, const char *help, const char *empty)
 {
-    RunParameter p = RunParameters::pluginParameter(QString::fromLatin1(key), ParameterType::Path, QString::fromUtf8(label), QString::fromUtf8(help), nullptr);
-    p.emptyMeaning = QString::fromUtf8(empty);
-    return p;
+    return RunParameters::pluginOptionalText(key, ParameterType::Path, label, help, empty);
 }
 
 } // namespace

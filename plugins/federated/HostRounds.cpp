@@ -60,12 +60,4 @@ QJsonObject fromBytes(const std::vector<std::uint8_t> &bytes, const QString &wha
     return doc.object();
 }
 
-std::vector<std::pair<QString, int>> ranksOf(const QJsonObject &members)
-{
-    std::vector<std::pair<QString, int>> out;
-    for (auto it = members.begin(); it != members.end(); ++it)
-        out.emplace_back(it.key(), it.value().toInt());
-    return out;
-}
-
 } // namespace gw::federated::hosts

@@ -31,7 +31,4 @@ std::vector<std::uint8_t> toBytes(const QJsonObject &object);
 /// The JSON object in @p bytes; an Error naming @p what when it is not one.
 QJsonObject fromBytes(const std::vector<std::uint8_t> &bytes, const QString &what);
 
-/// The members of a plan's "members" object ({"name": rank}), as name -> rank.
-std::vector<std::pair<QString, int>> ranksOf(const QJsonObject &members);
-
 } // namespace gw::federated::hosts

@@ -34,13 +34,6 @@ using distributed::AuthenticatedStore;
 
 namespace {
 
-RunParameter textual(const char *key, ParameterType type, const char *label, const char *help, const char *empty)
-{
-    RunParameter p = RunParameters::pluginParameter(QString::fromLatin1(key), type, QString::fromUtf8(label), QString::fromUtf8(help), nullptr);
-    p.emptyMeaning = QString::fromUtf8(empty);
-    return p;
-}
-
 /// The worker's local data: the training split of an IDX folder (Fashion-MNIST's file names) or an
 /// image folder, as grey images of the coordinator's size.
 ImageDataset localData(const RunConfig &config, int rows, int cols, RunContext &context)
@@ -113,12 +106,12 @@ std::vector<RunParameterSection> WorkerKind::ownSections() const
 std::vector<RunParameter> WorkerKind::ownParameters() const
 {
     return {
-        textual("worker.coordinator", ParameterType::Text, "Coordinator", "HOST:PORT of the coordinator's store (its federated.listen).",
+        RunParameters::pluginOptionalText("worker.coordinator", ParameterType::Text, "Coordinator", "HOST:PORT of the coordinator's store (its federated.listen).",
                 "none (required)"),
-        textual("worker.token_file", ParameterType::Path, "Token file", "A file holding the federation's shared token (the coordinator's).",
+        RunParameters::pluginOptionalText("worker.token_file", ParameterType::Path, "Token file", "A file holding the federation's shared token (the coordinator's).",
                 "none (required)"),
-        textual("worker.name", ParameterType::Text, "Name", "How the coordinator knows this host; unique in the federation.", "host name and process id"),
-        textual("worker.region", ParameterType::Text, "Grid region", "ISO alpha-3 code of this host's grid, for its CO₂e.", "energy.country"),
+        RunParameters::pluginOptionalText("worker.name", ParameterType::Text, "Name", "How the coordinator knows this host; unique in the federation.", "host name and process id"),
+        RunParameters::pluginOptionalText("worker.region", ParameterType::Text, "Grid region", "ISO alpha-3 code of this host's grid, for its CO₂e.", "energy.country"),
         RunParameters::pluginNumber("worker.wait_s", ParameterType::Number, "Wait for the coordinator",
                                     "Seconds to keep trying to reach the coordinator, and to wait for its next round.", 600, 1, 1e7),
     };
