@@ -3,6 +3,7 @@
 #include "ConstantPowerSource.h"
 #include "FileChecks.h"
 #include "TestData.h"
+#include "activelearning/ProbeHead.h"
 #include "jobs/JobRunner.h"
 #include "jobs/RunJob.h"
 #include "models/GwMobileNet.h"
@@ -61,6 +62,7 @@ private:
         c.model.path = path(QStringLiteral("random-gw.safetensors"));
         c.labels.count = 200;
         c.training.mode = QStringLiteral("linear-probe");
+        c.training.probeSolver = QStringLiteral("epochs"); // what the epoch-wise tests (stops, checkpoints) need
         c.training.epochs = 30;
         c.training.batchSize = 32;
         c.training.learningRate = 0.01;
@@ -202,6 +204,86 @@ def forward(self, x):
         QVERIFY2(again.extra.value(QStringLiteral("model_origin")).toString().contains(QStringLiteral("feature module backbone")),
                  qPrintable(again.extra.value(QStringLiteral("model_origin")).toString()));
         QVERIFY2(again.accuracy > 0.8, qPrintable(QString::number(again.accuracy)));
+    }
+
+    void theFittedProbeChoosesItsPenaltyOnTheValidationSplit()
+    {
+        RunConfig c = probeConfig(QStringLiteral("fitted probe"));
+        c.training.probeSolver = QStringLiteral("lbfgs");
+        QStringList notices;
+        const RunSummary s = runToEnd(c, path(QStringLiteral("probe.sqlite")), &notices);
+        QVERIFY2(s.status == QStringLiteral("completed"), qPrintable(s.error));
+        QCOMPARE(s.extra.value(QStringLiteral("probe_solver")).toString(), QStringLiteral("lbfgs"));
+        QVERIFY2(s.accuracy > 0.8, qPrintable(QString::number(s.accuracy)));
+        // Every penalty of the grid was tried, and the chosen one is the best on validation (the strongest of the best).
+        const QVariantList tried = s.extra.value(QStringLiteral("probe_penalties")).toList();
+        QCOMPARE(tried.size(), int(ProbeHead::penaltyGrid().size()));
+        double best = -1, bestPenalty = 0;
+        for (const QVariant &t : tried) {
+            const double accuracy = t.toMap().value(QStringLiteral("val_accuracy")).toDouble();
+            if (accuracy >= best) {
+                best = accuracy;
+                bestPenalty = t.toMap().value(QStringLiteral("weight_decay")).toDouble();
+            }
+        }
+        QCOMPARE(s.extra.value(QStringLiteral("probe_weight_decay")).toDouble(), bestPenalty);
+        QCOMPARE(s.extra.value(QStringLiteral("best_val_accuracy")).toDouble(), best);
+        QVERIFY2(notices.join(QLatin1Char('\n')).contains(QStringLiteral("chosen")), qPrintable(notices.join(QLatin1Char('\n'))));
+        QCOMPARE(s.labelsUsed, 200);
+
+        // With no validation split the penalty comes from cross-validation on the labels.
+        c.training.validationFraction = 0;
+        notices.clear();
+        const RunSummary folds = runToEnd(c, path(QStringLiteral("probe.sqlite")), &notices);
+        QVERIFY2(folds.status == QStringLiteral("completed"), qPrintable(folds.error));
+        QVERIFY2(notices.join(QLatin1Char('\n')).contains(QStringLiteral("5-fold cross-validation")), qPrintable(notices.join(QLatin1Char('\n'))));
+        QVERIFY2(folds.accuracy > 0.8, qPrintable(QString::number(folds.accuracy)));
+    }
+
+    RunConfig semiSupervisedConfig(const QString &name) const
+    {
+        RunConfig c = probeConfig(name);
+        c.dataset.path = path(QStringLiteral("textures"));
+        c.labels.count = 12; // three per class
+        c.training.validationFraction = 0;
+        c.training.epochs = 25;
+        c.training.batchSize = 12;
+        c.training.learningRate = 0.01;
+        return c;
+    }
+
+    void semiSupervisedTrainingBeatsTheLabelsAlone()
+    {
+        test::writeTextureDataset(path(QStringLiteral("textures")), 500, 400);
+        const QString db = path(QStringLiteral("semi.sqlite"));
+        const RunSummary alone = runToEnd(semiSupervisedConfig(QStringLiteral("labels only")), db);
+        QVERIFY2(alone.status == QStringLiteral("completed"), qPrintable(alone.error));
+
+        RunConfig c = semiSupervisedConfig(QStringLiteral("fixmatch"));
+        c.training.semiRatio = 7;
+        c.training.semiThreshold = 0.8;
+        const RunSummary semi = runToEnd(c, db);
+        QVERIFY2(semi.status == QStringLiteral("completed"), qPrintable(semi.error));
+        QCOMPARE(semi.labelsUsed, 12);
+        const QVariantMap figures = semi.extra.value(QStringLiteral("semi_supervised")).toMap();
+        QVERIFY(figures.value(QStringLiteral("unlabelled_seen")).toDouble() >= 25.0 * 12 * 7);
+        QVERIFY(figures.value(QStringLiteral("confident")).toDouble() > 0);
+        QVERIFY2(semi.accuracy > alone.accuracy + 0.05,
+                 qPrintable(QStringLiteral("labels only %1, semi-supervised %2 (%3 confident, pseudo-labels %4 right)")
+                                .arg(alone.accuracy)
+                                .arg(semi.accuracy)
+                                .arg(figures.value(QStringLiteral("confident")).toDouble())
+                                .arg(figures.value(QStringLiteral("pseudo_label_accuracy")).toDouble())));
+
+        // A budget of nothing: the run trains on the labels alone, the same steps as without the option.
+        c.training.semiBudgetWh = 0.0;
+        QStringList notices;
+        const RunSummary spent = runToEnd(c, db, &notices);
+        QVERIFY2(spent.status == QStringLiteral("completed"), qPrintable(spent.error));
+        QCOMPARE(spent.extra.value(QStringLiteral("semi_supervised_budget_reached_epoch")).toInt(), 1);
+        QCOMPARE(spent.extra.value(QStringLiteral("semi_supervised")).toMap().value(QStringLiteral("unlabelled_seen")).toDouble(), 0.0);
+        QCOMPARE(spent.accuracy, alone.accuracy);
+        QVERIFY2(notices.join(QLatin1Char('\n')).contains(QStringLiteral("energy budget")), qPrintable(notices.join(QLatin1Char('\n'))));
     }
 
     void greenStopEndsARunThatNoLongerPaysForItsEnergy()

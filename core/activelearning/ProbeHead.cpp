@@ -1,5 +1,7 @@
 #include "activelearning/ProbeHead.h"
 
+#include <algorithm>
+#include <functional>
 #include <torch/torch.h>
 
 namespace gw {
@@ -87,6 +89,38 @@ std::optional<double> ProbeHead::crossValidatedAccuracy(const torch::Tensor &x, 
         correct += head.probabilities(x.index({test})).argmax(1).eq(y.index({test})).sum().item<std::int64_t>();
     }
     return double(correct) / double(n);
+}
+
+std::vector<double> ProbeHead::penaltyGrid()
+{
+    return {1e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1};
+}
+
+ProbeHead::PenaltyChoice ProbeHead::choosePenalty(const torch::Tensor &x, const torch::Tensor &y, const torch::Tensor &xVal, const torch::Tensor &yVal,
+                                                  std::int64_t classes, const Options &options, const std::vector<double> &grid)
+{
+    PenaltyChoice choice;
+    choice.validationAccuracy = -1;
+    std::vector<double> strongestFirst = grid;
+    std::sort(strongestFirst.begin(), strongestFirst.end(), std::greater<>());
+    std::optional<ProbeHead> previous;
+    std::vector<std::pair<double, double>> tried;
+    for (const double penalty : strongestFirst) {
+        Options o = options;
+        o.weightDecay = penalty;
+        ProbeHead head(x.size(1), classes, o);
+        head.fit(x, y, previous ? &*previous : nullptr);
+        const double accuracy = head.probabilities(xVal).argmax(1).eq(yVal).to(torch::kFloat64).mean().item<double>();
+        tried.emplace_back(penalty, accuracy);
+        if (accuracy > choice.validationAccuracy) { // strict: a tie keeps the stronger penalty, tried first
+            choice.validationAccuracy = accuracy;
+            choice.weightDecay = penalty;
+        }
+        previous = std::move(head);
+    }
+    std::sort(tried.begin(), tried.end());
+    choice.tried = std::move(tried);
+    return choice;
 }
 
 } // namespace gw

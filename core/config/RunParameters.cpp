@@ -219,6 +219,23 @@ std::vector<RunParameter> buildSharedParameters()
                        [](auto &c) -> auto & { return c.training.greenStopMinGainPerWh; }));
     add(integer("training.green_stop.epochs", "Green stop: epochs", "How many recent epochs the gain per Wh is measured over.", 1, 1000,
                 [](auto &c) -> auto & { return c.training.greenStopEpochs; }));
+    add(choice("training.probe_solver", "Probe fit", "Linear probe: an L-BFGS fit with the L2 penalty chosen on the validation split, or epochs of the optimizer.",
+               {QStringLiteral("lbfgs"), QStringLiteral("epochs")},
+               {QStringLiteral("L-BFGS, penalty chosen on validation"), QStringLiteral("Epochs of the optimizer")},
+               [](auto &c) -> auto & { return c.training.probeSolver; }));
+    add(number("training.semi_supervised.ratio", "Unlabelled per label",
+               "Semi-supervised (FixMatch): unlabelled pool images per labelled one in each step; 0: off. Each costs about two labelled ones.", 0, 16,
+               2, [](auto &c) -> auto & { return c.training.semiRatio; }))
+        .emptyMeaning = QStringLiteral("off");
+    add(number("training.semi_supervised.threshold", "Confidence threshold",
+               "An unlabelled image counts only when the weak view's prediction is at least this confident.", 0.5, 1, 3,
+               [](auto &c) -> auto & { return c.training.semiThreshold; }));
+    add(number("training.semi_supervised.weight", "Unlabelled loss weight", "Weight of the unlabelled images' loss beside the labelled one.", 0, 100,
+               3, [](auto &c) -> auto & { return c.training.semiWeight; }));
+    add(optionalNumber("training.semi_supervised.budget_wh", "Energy budget",
+                       "Once the run has used this many Wh, it trains on the labels only: how much energy to trade for accuracy.", 0, 1e9,
+                       "no limit", [](auto &c) -> auto & { return c.training.semiBudgetWh; }))
+        .unit = QStringLiteral("Wh");
     add(integer("training.hosts.workers", "Joining workers",
                 "Fine-tuning across hosts: how many workers (green-workbench worker) share every batch with this run (0: it trains alone).", 0,
                 1024, [](auto &c) -> auto & { return c.training.hostsWorkers; }));
@@ -504,6 +521,7 @@ const std::vector<RunParameterSection> &RunParameters::sharedSections()
         {QStringLiteral("model"), QStringLiteral("Model"), modelAndTraining, QString()},
         {QStringLiteral("training"), QStringLiteral("Training"), modelAndTraining, QString()},
         {QStringLiteral("training.green_stop"), QStringLiteral("Green stop"), modelAndTraining, QString()},
+        {QStringLiteral("training.semi_supervised"), QStringLiteral("Semi-supervised"), modelAndTraining, QString()},
         {QStringLiteral("training.hosts"), QStringLiteral("Across hosts"), modelAndTraining, QString()},
         {QStringLiteral("energy"), QStringLiteral("Energy and carbon"), QStringLiteral("Energy and carbon"), QString()},
     };

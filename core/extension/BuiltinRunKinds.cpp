@@ -114,6 +114,16 @@ public:
                                                    "(a fine-tuning run takes linear-probe, finetune-last or finetune-full)"));
         checkDataAndModel(config, origin, true);
         checkHosts(config, origin);
+        const bool fittedProbe = config.training.mode == QStringLiteral("linear-probe") && config.training.probeSolver == QStringLiteral("lbfgs");
+        if (fittedProbe && config.training.semiRatio > 0)
+            throw Error::in(origin, QStringLiteral("training.semi_supervised needs steps to add the unlabelled images to: with a linear probe, set "
+                                                   "training.probe_solver to 'epochs'"));
+        if (fittedProbe && config.training.hostsWorkers > 0)
+            throw Error::in(origin, QStringLiteral("training.probe_solver 'lbfgs' fits the probe in about a second on one host; across hosts, use "
+                                                   "'epochs'"));
+        if (config.training.semiRatio > 0 && config.training.hostsWorkers > 0)
+            throw Error::in(origin, QStringLiteral("training.semi_supervised is not built across hosts yet (each host would need its own part of "
+                                                   "the unlabelled pool); train on one host"));
     }
     std::unique_ptr<RunWork> createWork(const RunConfig &) const override { return std::make_unique<FineTuneWork>(); }
     std::vector<ResultMetric> resultMetrics() const override { return withCosts({accuracyMetric()}); }

@@ -4,6 +4,9 @@
 #include "jobs/HostsTraining.h"
 #include "jobs/LabelChoice.h"
 #include "jobs/ModelArtifacts.h"
+#include "jobs/SemiSupervisedLoss.h"
+
+#include "activelearning/ProbeHead.h"
 
 #include "Error.h"
 #include "util/Files.h"
@@ -79,6 +82,72 @@ double accuracy(FeatureSource &source, torch::nn::Linear &head, const torch::Ten
         correct += logits.argmax(1).eq(labels.index_select(0, part)).sum().item<std::int64_t>();
     }
     return double(correct) / double(indices.numel());
+}
+
+/// Standardised features of @p indices, in inference batches, without gradients.
+torch::Tensor standardised(FeatureSource &source, const torch::Tensor &indices, bool test, const torch::Tensor &mean, const torch::Tensor &std)
+{
+    torch::NoGradGuard noGrad;
+    std::vector<torch::Tensor> parts;
+    for (std::int64_t first = 0; first < indices.numel(); first += kInferenceBatch)
+        parts.push_back((source.features(indices.slice(0, first, std::min(indices.numel(), first + kInferenceBatch)), test) - mean) / std);
+    return parts.empty() ? torch::empty({0, mean.size(0)}) : torch::cat(parts, 0).to(torch::kFloat32);
+}
+
+/// The linear probe fitted full-batch by L-BFGS: the L2 penalty is the one whose head is the most
+/// accurate on the validation split (or, with no split, in 5-fold cross-validation on the labels),
+/// then the head is refitted on every label with it. A second at most on 1,000 labels, with no
+/// learning rate or epoch count to guess, and the penalty keeps 1,000 labels from being overfitted.
+void fitProbeByPenalty(RunContext &context, FeatureSource &source, const LabelSplit &labelled, const torch::Tensor &trainLabels, std::int64_t classes,
+                       const torch::Tensor &mean, const torch::Tensor &std, std::uint64_t seed, torch::nn::Linear &head, WorkOutcome &outcome)
+{
+    ProbeHead::Options options;
+    options.seed = seed;
+    options.maxIterations = 200;
+    const torch::Tensor x = standardised(source, labelled.train, false, mean, std);
+    const torch::Tensor y = trainLabels.index_select(0, labelled.train);
+    ProbeHead::PenaltyChoice choice;
+    if (labelled.validation.numel() > 0) {
+        choice = ProbeHead::choosePenalty(x, y, standardised(source, labelled.validation, false, mean, std),
+                                          trainLabels.index_select(0, labelled.validation), classes, options);
+    } else {
+        choice.validationAccuracy = -1;
+        for (const double penalty : ProbeHead::penaltyGrid()) {
+            ProbeHead::Options o = options;
+            o.weightDecay = penalty;
+            const double accuracy = ProbeHead::crossValidatedAccuracy(x, y, classes, 5, o).value_or(0.0);
+            choice.tried.emplace_back(penalty, accuracy);
+            if (accuracy >= choice.validationAccuracy) { // a tie goes to the stronger penalty
+                choice.validationAccuracy = accuracy;
+                choice.weightDecay = penalty;
+            }
+        }
+    }
+    options.weightDecay = choice.weightDecay;
+    const torch::Tensor all = torch::cat({labelled.train, labelled.validation});
+    ProbeHead fitted(x.size(1), classes, options);
+    fitted.fit(labelled.validation.numel() > 0 ? torch::cat({x, standardised(source, labelled.validation, false, mean, std)}) : x,
+               trainLabels.index_select(0, all));
+    {
+        torch::NoGradGuard noGrad;
+        head->weight.copy_(fitted.weight());
+        head->bias.copy_(fitted.bias());
+    }
+    QJsonArray tried;
+    for (std::size_t i = 0; i < choice.tried.size(); ++i) {
+        const auto &[penalty, accuracy] = choice.tried[i];
+        tried.append(QJsonObject{{QStringLiteral("weight_decay"), penalty}, {QStringLiteral("val_accuracy"), accuracy}});
+        context.metric(qint64(i) + 1, QStringLiteral("probe_val_accuracy"), accuracy);
+    }
+    outcome.summary.insert(QStringLiteral("probe_solver"), QStringLiteral("lbfgs"));
+    outcome.summary.insert(QStringLiteral("probe_weight_decay"), choice.weightDecay);
+    outcome.summary.insert(QStringLiteral("probe_penalties"), tried);
+    outcome.summary.insert(QStringLiteral("best_val_accuracy"), choice.validationAccuracy);
+    context.notice(QStringLiteral("linear probe: L2 penalty %1 chosen (%2 accuracy on %3), refitted on all %4 labels")
+                       .arg(choice.weightDecay)
+                       .arg(choice.validationAccuracy, 0, 'f', 4)
+                       .arg(labelled.validation.numel() > 0 ? QStringLiteral("the validation split") : QStringLiteral("5-fold cross-validation"))
+                       .arg(all.numel()));
 }
 
 /// The training state after an epoch, so a killed run can go on from there (run --resume).
@@ -233,6 +302,31 @@ WorkOutcome FineTuneWork::execute(RunContext &context)
     }
 
     torch::nn::Linear head(backbone->featureDim(), classes);
+    if (probe && params.probeSolver == QStringLiteral("lbfgs")) {
+        EpochResult result;
+        result.epoch = 1;
+        {
+            const MeasuredWindow phase(context, QStringLiteral("train"));
+            fitProbeByPenalty(context, *source, labelled, trainLabels, classes, mean, std, config.seed, head, outcome);
+        }
+        {
+            const MeasuredWindow phase(context, QStringLiteral("eval"));
+            torch::NoGradGuard noGrad;
+            const torch::Tensor labelledAll = torch::cat({labelled.train, labelled.validation});
+            const torch::Tensor logits = head->forward(standardised(*source, labelledAll, false, mean, std));
+            const torch::Tensor y = trainLabels.index_select(0, labelledAll);
+            result.trainLoss = torch::nn::functional::cross_entropy(logits, y).item<double>();
+            result.trainAccuracy = logits.argmax(1).eq(y).to(torch::kFloat64).mean().item<double>();
+            result.testAccuracy = accuracy(*source, head, mean, std, testIndices, testLabels, true);
+        }
+        progress.epoch = progress.epochs = 1;
+        progress.workDone = progress.workTotal;
+        report.progress(progress);
+        report.epochFinished(result, 1);
+        outcome.accuracy = result.testAccuracy;
+        ModelArtifacts::keepClassifier(context, *backbone, mean, std, head->weight, head->bias, data.train.classNames, outcome.summary);
+        return outcome;
+    }
     std::vector<torch::Tensor> trainable = head->parameters();
     if (!probe)
         for (const torch::Tensor &p : backbone->parameters(params.mode == QStringLiteral("finetune-last")))
@@ -242,6 +336,29 @@ WorkOutcome FineTuneWork::execute(RunContext &context)
         optimizer = std::make_unique<torch::optim::SGD>(trainable, torch::optim::SGDOptions(params.learningRate).momentum(0.9).weight_decay(params.weightDecay));
     else
         optimizer = std::make_unique<torch::optim::AdamW>(trainable, torch::optim::AdamWOptions(params.learningRate).weight_decay(params.weightDecay));
+
+    // FixMatch: the training images without a label are the unlabelled pool.
+    std::unique_ptr<SemiSupervisedLoss> semi;
+    if (params.semiRatio > 0) {
+        const torch::Tensor isLabelled = torch::zeros({data.train.size()}, torch::kBool);
+        isLabelled.index_fill_(0, torch::cat({labelled.train, labelled.validation}), true);
+        semi = std::make_unique<SemiSupervisedLoss>(params, data.train, backbone->input(), isLabelled.logical_not().nonzero().flatten(), config.seed + 1);
+        // Per labelled sample: ratio pool images, a forward without gradients (weak view) and a
+        // training step (strong view; through a frozen backbone, a forward and the head's step).
+        const double perLabelled = params.semiRatio * (kForwardWork + (probe ? kForwardWork : kTrainStepWork));
+        progress.workTotal += double(params.epochs) * double(labelled.train.numel()) * perLabelled;
+    }
+    bool semiOn = semi != nullptr;
+    const auto throughTheModel = [&](const torch::Tensor &images) {
+        torch::Tensor features;
+        if (probe) { // the frozen backbone needs no gradients
+            torch::NoGradGuard noGrad;
+            features = backbone->forward(images);
+        } else {
+            features = backbone->forward(images);
+        }
+        return head->forward((features - mean) / std);
+    };
 
     const bool validate = labelled.validation.numel() > 0;
     // best: trainable tensors at the best validation accuracy; history: (energy J, validation accuracy) per epoch.
@@ -301,10 +418,23 @@ WorkOutcome FineTuneWork::execute(RunContext &context)
                 // whole batch's size, so the summed gradients are those of the whole batch's mean.
                 const torch::Tensor mine = parallel ? parallel->shard(batch) : batch;
                 const torch::Tensor y = trainLabels.index_select(0, mine);
+                if (semiOn && params.semiBudgetWh && context.energyJ() / 3600.0 >= *params.semiBudgetWh) {
+                    semiOn = false;
+                    context.notice(QStringLiteral("semi-supervised: the energy budget of %1 Wh is used up in epoch %2; the labels alone from here")
+                                       .arg(*params.semiBudgetWh)
+                                       .arg(epoch));
+                    outcome.summary.insert(QStringLiteral("semi_supervised_budget_reached_epoch"), epoch);
+                }
                 optimizer->zero_grad();
-                const torch::Tensor logits = head->forward((source->features(mine, false) - mean) / std);
-                const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)) /
-                                           double(batch.numel());
+                // With FixMatch the labelled images get the weak augmentation too (fine-tuning
+                // modes; a probe's labelled features come from the cache as they are).
+                const torch::Tensor logits = semiOn && !probe
+                                                 ? throughTheModel(semi->weakly(ImageTensors::select(data.train, mine, backbone->input())))
+                                                 : head->forward((source->features(mine, false) - mean) / std);
+                torch::Tensor loss = torch::nn::functional::cross_entropy(logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)) /
+                                     double(batch.numel());
+                if (semiOn)
+                    loss = loss + semi->next(mine.numel(), throughTheModel);
                 loss.backward();
                 if (parallel)
                     parallel->sumGradients(trainable);
@@ -389,6 +519,8 @@ WorkOutcome FineTuneWork::execute(RunContext &context)
             trainable[i].copy_(best[i]);
         outcome.summary.insert(QStringLiteral("best_val_accuracy"), bestValidation);
     }
+    if (semi)
+        outcome.summary.insert(QStringLiteral("semi_supervised"), semi->summary());
     // Without a validation split there is no best epoch: the last one's weights are the model.
     if (!outcome.cancelled)
         ModelArtifacts::keepClassifier(context, *backbone, mean, std, head->weight, head->bias, data.train.classNames, outcome.summary);

@@ -7,6 +7,7 @@
 #include "models/Safetensors.h"
 #include "models/StateDict.h"
 #include "models/TorchRuntime.h"
+#include "training/Augmentations.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -16,35 +17,6 @@
 namespace gw {
 
 namespace {
-
-/// Random views of a batch of [N, 1, H, W] images in 0..1, all on tensors (no per-image loop):
-/// one affine grid per image does the crop, the scale and the flip in a single grid_sample.
-torch::Tensor augment(const torch::Tensor &images, torch::Generator &gen)
-{
-    const std::int64_t n = images.size(0);
-    const auto opts = torch::TensorOptions().dtype(torch::kFloat32);
-    // Crop area 35-100 % of the image, aspect ratio 3/4..4/3 (log-uniform), anywhere inside it.
-    const torch::Tensor area = torch::empty({n}, opts).uniform_(0.35, 1.0, gen);
-    const torch::Tensor logRatio = torch::empty({n}, opts).uniform_(std::log(3.0 / 4.0), std::log(4.0 / 3.0), gen);
-    const torch::Tensor ratio = logRatio.exp();
-    const torch::Tensor sx = (area * ratio).sqrt().clamp_max(1.0);
-    const torch::Tensor sy = (area / ratio).sqrt().clamp_max(1.0);
-    const torch::Tensor tx = (torch::empty({n}, opts).uniform_(-1.0, 1.0, gen)) * (1.0 - sx);
-    const torch::Tensor ty = (torch::empty({n}, opts).uniform_(-1.0, 1.0, gen)) * (1.0 - sy);
-    const torch::Tensor flip = torch::where(torch::empty({n}, opts).uniform_(0.0, 1.0, gen) < 0.5, -1.0, 1.0);
-    const torch::Tensor zero = torch::zeros({n}, opts);
-    const torch::Tensor theta = torch::stack({torch::stack({sx * flip, zero, tx}, 1), torch::stack({zero, sy, ty}, 1)}, 1);
-    const torch::Tensor grid = torch::nn::functional::affine_grid(theta, images.sizes().vec(), false);
-    torch::Tensor out = torch::nn::functional::grid_sample(
-        images, grid, torch::nn::functional::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kZeros).align_corners(false));
-    // Contrast 0.6-1.4 about each image's mean, brightness -0.2..0.2, then a little noise.
-    const torch::Tensor contrast = torch::empty({n, 1, 1, 1}, opts).uniform_(0.6, 1.4, gen);
-    const torch::Tensor brightness = torch::empty({n, 1, 1, 1}, opts).uniform_(-0.2, 0.2, gen);
-    const torch::Tensor mean = out.mean({1, 2, 3}, true);
-    out = (out - mean) * contrast + mean + brightness;
-    out = out + torch::empty(out.sizes(), opts).normal_(0.0, 0.03, gen);
-    return out.clamp(0.0, 1.0);
-}
 
 /// NT-Xent: for 2N embeddings where i and i+N are views of one image, cross-entropy of picking the
 /// partner among the 2N-1 others by cosine similarity / temperature.
@@ -205,8 +177,8 @@ PretrainOutcome ContrastivePretrainer::train(const ImageDataset &images, const s
             for (auto &group : optimizer.param_groups())
                 static_cast<torch::optim::AdamWOptions &>(group.options()).lr(lr);
             const torch::Tensor batch = all.index_select(0, order.slice(0, b * params_.batchSize, (b + 1) * params_.batchSize));
-            const torch::Tensor v1 = (augment(batch, gen) - s.mean) / s.std;
-            const torch::Tensor v2 = (augment(batch, gen) - s.mean) / s.std;
+            const torch::Tensor v1 = (Augmentations::contrastiveView(batch, gen) - s.mean) / s.std;
+            const torch::Tensor v2 = (Augmentations::contrastiveView(batch, gen) - s.mean) / s.std;
             optimizer.zero_grad();
             torch::Tensor loss;
             if (parallel_) {

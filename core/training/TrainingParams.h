@@ -23,6 +23,19 @@ struct TrainingParams {
     /// the last greenStopEpochs epochs falls below this; unset: off.
     std::optional<double> greenStopMinGainPerWh;
     int greenStopEpochs = 3;
+    /// How a linear probe's head is fitted: "lbfgs" (full batch, an L2 penalty chosen on the
+    /// validation split from ProbeHead::penaltyGrid(), then refitted on every label) or "epochs"
+    /// (mini-batches with the optimizer, early and green stopping, per-epoch checkpoints).
+    QString probeSolver = QStringLiteral("lbfgs");
+    /// Semi-supervised fine-tuning (FixMatch): per labelled sample in a step, semiRatio unlabelled
+    /// ones of the pool (0: off); their weakly augmented view's confident predictions (max
+    /// probability >= semiThreshold) are the targets of their strongly augmented view, weighted by
+    /// semiWeight. Once the run's energy reaches semiBudgetWh (unset: no limit) it goes on with
+    /// the labels only.
+    double semiRatio = 0;
+    double semiThreshold = 0.95;
+    double semiWeight = 1.0;
+    std::optional<double> semiBudgetWh;
     /// Data-parallel across hosts: this run serves hostsCoordinator ("HOST:PORT") and trains with
     /// hostsWorkers workers (0: alone), admitted on the token in hostsTokenFile.
     QString hostsCoordinator = QStringLiteral("127.0.0.1:29500");
