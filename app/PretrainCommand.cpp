@@ -36,7 +36,7 @@ Options parse(const QStringList &arguments)
     const auto valued = [](const char *name, const char *value) { return CommandArguments::Option{QLatin1String(name), QLatin1String(value)}; };
     CommandArguments args(QStringLiteral("pretrain"), {valued("--epochs", "N"), valued("--batch-size", "N"), valued("--lr", "X"), valued("--temperature", "X"),
                                                        valued("--subset", "N"), valued("--seed", "N"), valued("--threads", "N"), valued("--dataset", "DIR"),
-                                                       valued("--country", "ISO3"), valued("--output", "FILE"), valued("--db", "FILE"),
+                                                       valued("--country", "ISO3"), valued("--output", "FILE"), valued("--db", "FILE"), valued("--init", "FILE|bundled"),
                                                        valued("--resume", "RUN_ID"), {QStringLiteral("--json"), QString()}});
     args.parse(arguments);
     Options o;
@@ -45,7 +45,7 @@ Options parse(const QStringList &arguments)
     o.db = args.value(QStringLiteral("--db"));
     if (args.has(QStringLiteral("--resume"))) {
         // The stopped run's own recipe, so the rest of it trains exactly what the first part would have.
-        for (const QString &recipe : {"--epochs", "--batch-size", "--lr", "--temperature", "--subset", "--seed", "--threads", "--dataset", "--country", "--output"})
+        for (const QString &recipe : {"--epochs", "--batch-size", "--lr", "--temperature", "--subset", "--seed", "--threads", "--dataset", "--country", "--output", "--init"})
             if (args.has(recipe))
                 throw Error(QStringLiteral("pretrain --resume goes on with the stopped run's own recipe; it takes no %1").arg(recipe));
         o.resume = args.integer(QStringLiteral("--resume"), 0, 1);
@@ -70,6 +70,9 @@ Options parse(const QStringList &arguments)
     c.dataset.path = args.value(QStringLiteral("--dataset"), c.dataset.path);
     c.energy.country = args.value(QStringLiteral("--country"), c.energy.country).toUpper();
     o.output = args.value(QStringLiteral("--output"), o.output);
+    c.pretrain.init = args.value(QStringLiteral("--init"), c.pretrain.init);
+    if (!c.pretrain.init.isEmpty() && c.pretrain.init != QStringLiteral("bundled"))
+        c.pretrain.init = QFileInfo(c.pretrain.init).absoluteFilePath();
     // Every value passes the same checks as a config file's (and is stored with the run, so
     // `run --resume` and the New run dialog take the run up again).
     c.pretrain.output = QFileInfo(o.output).absoluteFilePath();
@@ -85,7 +88,8 @@ QString reproduceCommand(const Options &o)
         .arg(o.config.training.learningRate)
         .arg(o.config.pretrain.temperature)
         .arg(o.config.seed)
-        .arg(o.config.dataset.trainSubset > 0 ? QStringLiteral(" --subset %1").arg(o.config.dataset.trainSubset) : QString());
+        .arg(o.config.dataset.trainSubset > 0 ? QStringLiteral(" --subset %1").arg(o.config.dataset.trainSubset) : QString()) +
+           (o.config.pretrain.init.isEmpty() ? QString() : QStringLiteral(" --init %1").arg(o.config.pretrain.init == QStringLiteral("bundled") ? QStringLiteral("bundled") : QFileInfo(o.config.pretrain.init).fileName()));
 }
 
 } // namespace
@@ -95,14 +99,16 @@ QString PretrainCommand::usage()
     return QStringLiteral(
         "Usage: green-workbench pretrain [--epochs N] [--batch-size N] [--lr X] [--temperature X] [--seed N]\n"
         "                                [--subset N] [--threads N] [--dataset DIR] [--country ISO3]\n"
-        "                                [--output FILE.safetensors] [--db FILE] [--json]\n"
+        "                                [--output FILE.safetensors] [--init FILE|bundled] [--db FILE] [--json]\n"
         "       green-workbench pretrain --resume RUN_ID [--db FILE] [--json]\n"
         "  Pretrains the bundled backbone (gw-mobilenet) with a contrastive objective (SimCLR NT-Xent)\n"
         "  on the Fashion-MNIST training images without their labels, as a measured run, then writes\n"
         "  the weights (default ./gw-mobilenet-fmnist.safetensors) and a model card next to them\n"
         "  (same name, .md) stating the energy and CO2 of the pretraining. After each epoch it keeps a\n"
         "  checkpoint; --resume goes on from the last one of a stopped (Ctrl+C, killed) pretraining run, with\n"
-        "  its recipe, taking exactly the steps the uninterrupted run would have taken.\n");
+        "  its recipe, taking exactly the steps the uninterrupted run would have taken. --init goes on\n"
+        "  pretraining existing weights (the bundled ones, or a safetensors file) with a new schedule; the\n"
+        "  card then states the whole pretraining's cost, theirs included.\n");
 }
 
 int PretrainCommand::execute(const QStringList &arguments)
@@ -143,6 +149,20 @@ int PretrainCommand::execute(const QStringList &arguments)
                         .arg(parts.join(QStringLiteral("; ")))
                         .arg(wh, 0, 'f', 3)
                         .arg(grams, 0, 'f', 3);
+        if (summary.extra.contains(QStringLiteral("pretrain_init"))) {
+            const double earlierWh = summary.extra.value(QStringLiteral("pretrain_init_energy_wh")).toDouble();
+            const double earlierG = summary.extra.value(QStringLiteral("pretrain_init_co2_g")).toDouble();
+            card += QStringLiteral("\n## Continued pretraining\n\nThese weights went on from %1, whose own pretraining used %2 Wh and %3 g CO₂e%4. "
+                                   "With this run's %5 Wh and %6 g, the whole pretraining used **%7 Wh and %8 g CO₂e**.\n")
+                        .arg(summary.extra.value(QStringLiteral("pretrain_init")).toString())
+                        .arg(earlierWh, 0, 'f', 3)
+                        .arg(earlierG, 0, 'f', 3)
+                        .arg(earlierWh > 0 ? QString() : QStringLiteral(" (their metadata states none: counted as 0)"))
+                        .arg(wh, 0, 'f', 3)
+                        .arg(grams, 0, 'f', 3)
+                        .arg(earlierWh + wh, 0, 'f', 3)
+                        .arg(earlierG + grams, 0, 'f', 3);
+        }
         card += QStringLiteral("\n## Pretraining recipe\n\nWeights: `%1` (safetensors; its metadata holds the input normalisation). "
                                "Self-supervised: SimCLR-style contrastive learning (NT-Xent, temperature %2) on two random views of each "
                                "training image (resized crop 35-100 %, horizontal flip, contrast and brightness jitter, Gaussian noise), "

@@ -15,6 +15,8 @@
 
 #include <QDir>
 #include <QImage>
+#include <QJsonArray>
+#include <QJsonObject>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -216,14 +218,14 @@ def forward(self, x):
         QCOMPARE(s.extra.value(QStringLiteral("probe_solver")).toString(), QStringLiteral("lbfgs"));
         QVERIFY2(s.accuracy > 0.8, qPrintable(QString::number(s.accuracy)));
         // Every penalty of the grid was tried, and the chosen one is the best on validation (the strongest of the best).
-        const QVariantList tried = s.extra.value(QStringLiteral("probe_penalties")).toList();
+        const QJsonArray tried = s.extra.value(QStringLiteral("probe_penalties")).toArray();
         QCOMPARE(tried.size(), int(ProbeHead::penaltyGrid().size()));
         double best = -1, bestPenalty = 0;
-        for (const QVariant &t : tried) {
-            const double accuracy = t.toMap().value(QStringLiteral("val_accuracy")).toDouble();
+        for (const QJsonValue &t : tried) {
+            const double accuracy = t.toObject().value(QStringLiteral("val_accuracy")).toDouble();
             if (accuracy >= best) {
                 best = accuracy;
-                bestPenalty = t.toMap().value(QStringLiteral("weight_decay")).toDouble();
+                bestPenalty = t.toObject().value(QStringLiteral("weight_decay")).toDouble();
             }
         }
         QCOMPARE(s.extra.value(QStringLiteral("probe_weight_decay")).toDouble(), bestPenalty);
@@ -243,6 +245,10 @@ def forward(self, x):
     RunConfig semiSupervisedConfig(const QString &name) const
     {
         RunConfig c = probeConfig(name);
+        // A pretrained backbone (the bundled one): FixMatch's pseudo-labels are only as good as
+        // the features they come from, and a random backbone's hardly tell these textures apart.
+        c.model.source = QStringLiteral("bundled");
+        c.model.path.clear();
         c.dataset.path = path(QStringLiteral("textures"));
         c.labels.count = 12; // three per class
         c.training.validationFraction = 0;
@@ -251,6 +257,8 @@ def forward(self, x):
         c.training.learningRate = 0.01;
         return c;
     }
+
+
 
     void semiSupervisedTrainingBeatsTheLabelsAlone()
     {
@@ -261,11 +269,11 @@ def forward(self, x):
 
         RunConfig c = semiSupervisedConfig(QStringLiteral("fixmatch"));
         c.training.semiRatio = 7;
-        c.training.semiThreshold = 0.8;
+        c.training.semiThreshold = 0.95;
         const RunSummary semi = runToEnd(c, db);
         QVERIFY2(semi.status == QStringLiteral("completed"), qPrintable(semi.error));
         QCOMPARE(semi.labelsUsed, 12);
-        const QVariantMap figures = semi.extra.value(QStringLiteral("semi_supervised")).toMap();
+        const QJsonObject figures = semi.extra.value(QStringLiteral("semi_supervised")).toObject();
         QVERIFY(figures.value(QStringLiteral("unlabelled_seen")).toDouble() >= 25.0 * 12 * 7);
         QVERIFY(figures.value(QStringLiteral("confident")).toDouble() > 0);
         QVERIFY2(semi.accuracy > alone.accuracy + 0.05,
@@ -281,7 +289,7 @@ def forward(self, x):
         const RunSummary spent = runToEnd(c, db, &notices);
         QVERIFY2(spent.status == QStringLiteral("completed"), qPrintable(spent.error));
         QCOMPARE(spent.extra.value(QStringLiteral("semi_supervised_budget_reached_epoch")).toInt(), 1);
-        QCOMPARE(spent.extra.value(QStringLiteral("semi_supervised")).toMap().value(QStringLiteral("unlabelled_seen")).toDouble(), 0.0);
+        QCOMPARE(spent.extra.value(QStringLiteral("semi_supervised")).toObject().value(QStringLiteral("unlabelled_seen")).toDouble(), 0.0);
         QCOMPARE(spent.accuracy, alone.accuracy);
         QVERIFY2(notices.join(QLatin1Char('\n')).contains(QStringLiteral("energy budget")), qPrintable(notices.join(QLatin1Char('\n'))));
     }

@@ -5,7 +5,9 @@
 #include "Error.h"
 #include "TestData.h"
 #include "data/FashionMnist.h"
+#include "models/GwMobileNet.h"
 #include "models/Safetensors.h"
+#include "models/StateDict.h"
 #include "models/TorchRuntime.h"
 #include "training/ContrastivePretrainer.h"
 
@@ -68,6 +70,37 @@ private Q_SLOTS:
         for (std::size_t i = 0; i < a.size(); ++i) {
             QCOMPARE(a[i].first, b[i].first);
             QVERIFY2(torch::equal(a[i].second, b[i].second), a[i].first.c_str());
+        }
+    }
+
+    void aContinuedPretrainingStartsFromTheGivenWeights()
+    {
+        std::atomic_bool never{false};
+        torch::manual_seed(9);
+        GwMobileNet start(1);
+        const NamedTensors weights = stateDictOf(*start);
+        // A learning rate too small to move anything: the result is the start, not a random network.
+        PretrainParams still = recipe();
+        still.epochs = 1;
+        still.learningRate = 1e-12;
+        ContrastivePretrainer continued(still);
+        continued.setInitialWeights(weights, QStringLiteral("start.safetensors"));
+        continued.train(images_, never);
+        continued.save(path("continued.safetensors"), {});
+        const NamedTensors after = Safetensors::read(path("continued.safetensors")).tensors;
+        QCOMPARE(after.size(), weights.size());
+        for (std::size_t i = 0; i < after.size(); ++i)
+            if (after[i].first.find("running_") == std::string::npos && after[i].first.find("num_batches") == std::string::npos) // batch norm's statistics do move
+                QVERIFY2(torch::allclose(after[i].second, weights[i].second, 0, 1e-6), after[i].first.c_str());
+
+        // Weights that do not fit the backbone are refused by the name given, before any step.
+        ContrastivePretrainer wrong(still);
+        wrong.setInitialWeights({{"conv1.weight", torch::zeros({4, 1, 3, 3})}}, QStringLiteral("resnet.safetensors"));
+        try {
+            wrong.train(images_, never);
+            QFAIL("weights of another network were taken");
+        } catch (const Error &e) {
+            QVERIFY2(e.message().contains(QStringLiteral("resnet.safetensors")), qPrintable(e.message()));
         }
     }
 

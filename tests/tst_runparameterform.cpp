@@ -83,7 +83,7 @@ private Q_SLOTS:
                 letters.insert(letter);
             }
         }
-        // Run and data, Model and training, Active learning, Energy and carbon, Pretraining, and the fixture plugin's Counting.
+        // Run and data, Model and training, Semi-supervised, Across hosts, Active learning, Energy and carbon, Pretraining, and the fixture plugin's Counting.
         QSet<QString> pages;
         for (const RunParameterSection &section : RunParameters::sections())
             pages.insert(section.page);

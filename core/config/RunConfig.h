@@ -83,6 +83,9 @@ struct RunConfig {
         double temperature = 0.2; ///< of the NT-Xent loss
         int projectionDim = 64;   ///< of the projection head, dropped after pretraining
         QString output;           ///< where the weights are written as well; empty: only as the run's artifact
+        /// gw-mobilenet weights to go on pretraining from (a safetensors file, or "bundled");
+        /// empty: random weights.
+        QString init;
     } pretrain;
 
     /// The parameters of plugins' kinds: dotted key -> value as compact JSON text (they are

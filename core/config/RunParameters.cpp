@@ -219,7 +219,7 @@ std::vector<RunParameter> buildSharedParameters()
                        [](auto &c) -> auto & { return c.training.greenStopMinGainPerWh; }));
     add(integer("training.green_stop.epochs", "Green stop: epochs", "How many recent epochs the gain per Wh is measured over.", 1, 1000,
                 [](auto &c) -> auto & { return c.training.greenStopEpochs; }));
-    add(choice("training.probe_solver", "Probe fit", "Linear probe: an L-BFGS fit with the L2 penalty chosen on the validation split, or epochs of the optimizer.",
+    add(choice("training.probe_solver", "Probe fitted by", "Linear probe: an L-BFGS fit with the L2 penalty chosen on the validation split, or epochs of the optimizer.",
                {QStringLiteral("lbfgs"), QStringLiteral("epochs")},
                {QStringLiteral("L-BFGS, penalty chosen on validation"), QStringLiteral("Epochs of the optimizer")},
                [](auto &c) -> auto & { return c.training.probeSolver; }));
@@ -321,6 +321,9 @@ std::vector<RunParameter> buildPretrainParameters()
                [](auto &c) -> auto & { return c.pretrain.temperature; }));
     add(integer("pretrain.projection_dim", "Projection size", "Width of the projection head the loss is computed on (dropped afterwards).", 2, 4096,
                 [](auto &c) -> auto & { return c.pretrain.projectionDim; }));
+    add(path("pretrain.init", "Start from",
+             "Go on pretraining these gw-mobilenet weights (a safetensors file, or 'bundled' for the bundled ones) instead of random ones.", false,
+             "random weights", [](auto &c) -> auto & { return c.pretrain.init; }));
     add(path("pretrain.output", "Output file", "Where the pretrained weights are written as well (safetensors, with a model card beside them).",
              false, "only the run's artifact", [](auto &c) -> auto & { return c.pretrain.output; }));
     return list;
@@ -521,8 +524,8 @@ const std::vector<RunParameterSection> &RunParameters::sharedSections()
         {QStringLiteral("model"), QStringLiteral("Model"), modelAndTraining, QString()},
         {QStringLiteral("training"), QStringLiteral("Training"), modelAndTraining, QString()},
         {QStringLiteral("training.green_stop"), QStringLiteral("Green stop"), modelAndTraining, QString()},
-        {QStringLiteral("training.semi_supervised"), QStringLiteral("Semi-supervised"), modelAndTraining, QString()},
-        {QStringLiteral("training.hosts"), QStringLiteral("Across hosts"), modelAndTraining, QString()},
+        {QStringLiteral("training.semi_supervised"), QStringLiteral("Semi-supervised"), QStringLiteral("Semi-supervised"), QString()},
+        {QStringLiteral("training.hosts"), QStringLiteral("Across hosts"), QStringLiteral("Across hosts"), QString()},
         {QStringLiteral("energy"), QStringLiteral("Energy and carbon"), QStringLiteral("Energy and carbon"), QString()},
     };
     return list;

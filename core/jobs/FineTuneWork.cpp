@@ -344,8 +344,9 @@ WorkOutcome FineTuneWork::execute(RunContext &context)
         isLabelled.index_fill_(0, torch::cat({labelled.train, labelled.validation}), true);
         semi = std::make_unique<SemiSupervisedLoss>(params, data.train, backbone->input(), isLabelled.logical_not().nonzero().flatten(), config.seed + 1);
         // Per labelled sample: ratio pool images, a forward without gradients (weak view) and a
-        // training step (strong view; through a frozen backbone, a forward and the head's step).
-        const double perLabelled = params.semiRatio * (kForwardWork + (probe ? kForwardWork : kTrainStepWork));
+        // training step (strong view; through a frozen backbone, a forward and the head's step); a
+        // probe's labelled image itself then takes a forward too (its weak view).
+        const double perLabelled = params.semiRatio * (kForwardWork + (probe ? kForwardWork : kTrainStepWork)) + (probe ? kForwardWork : 0.0);
         progress.workTotal += double(params.epochs) * double(labelled.train.numel()) * perLabelled;
     }
     bool semiOn = semi != nullptr;
@@ -426,9 +427,9 @@ WorkOutcome FineTuneWork::execute(RunContext &context)
                     outcome.summary.insert(QStringLiteral("semi_supervised_budget_reached_epoch"), epoch);
                 }
                 optimizer->zero_grad();
-                // With FixMatch the labelled images get the weak augmentation too (fine-tuning
-                // modes; a probe's labelled features come from the cache as they are).
-                const torch::Tensor logits = semiOn && !probe
+                // With FixMatch the labelled images get the weak augmentation too, through the
+                // backbone (a probe's included), so the head learns on the views it pseudo-labels.
+                const torch::Tensor logits = semiOn
                                                  ? throughTheModel(semi->weakly(ImageTensors::select(data.train, mine, backbone->input())))
                                                  : head->forward((source->features(mine, false) - mean) / std);
                 torch::Tensor loss = torch::nn::functional::cross_entropy(logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)) /

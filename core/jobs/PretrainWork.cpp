@@ -7,6 +7,8 @@
 #include "jobs/HostsTraining.h"
 #include "jobs/ModelArtifacts.h"
 #include "jobs/TrainingReport.h"
+#include "models/BackboneFactory.h"
+#include "models/Safetensors.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -56,6 +58,7 @@ WorkOutcome PretrainWork::execute(RunContext &context)
     const std::shared_ptr<distributed::DataParallel> parallel = parallel_ ? parallel_ : hostWorkersIfAsked(context);
     context.workStarts();
     TrainingReport report(context);
+    WorkOutcome outcome;
     ContrastivePretrainer pretrainer(params);
     pretrainer.setDataParallel(parallel.get());
     QString resumeFrom = context.resumeCheckpointPath();
@@ -67,6 +70,28 @@ WorkOutcome PretrainWork::execute(RunContext &context)
         resumeFrom.clear();
     }
     pretrainer.setCheckpoints(context.checkpointPath(), resumeFrom);
+    // A continued pretraining: the weights it starts from, and what their own pretraining cost
+    // (their metadata says, when a pretraining of this workbench wrote them), so the whole is known.
+    double earlierWh = 0, earlierG = 0;
+    if (!config.pretrain.init.isEmpty()) {
+        const bool bundled = config.pretrain.init == QStringLiteral("bundled");
+        const QString initPath = bundled ? BackboneFactory::bundledWeightsPath() : config.pretrain.init;
+        const QString origin = bundled ? QStringLiteral("bundled gw-mobilenet-fmnist.safetensors") : QFileInfo(initPath).absoluteFilePath();
+        const SafetensorsContent init = Safetensors::read(initPath);
+        if (init.metadata.count("architecture") && init.metadata.at("architecture") != "gw-mobilenet")
+            throw Error(QStringLiteral("%1: weights of a '%2', not of gw-mobilenet, cannot be pretrained further")
+                            .arg(origin, QString::fromStdString(init.metadata.at("architecture"))));
+        pretrainer.setInitialWeights(init.tensors, origin);
+        const auto figure = [&init](const char *key) {
+            return init.metadata.count(key) ? QString::fromStdString(init.metadata.at(key)).toDouble() : 0.0;
+        };
+        earlierWh = figure("pretraining_energy_wh");
+        earlierG = figure("pretraining_co2_g");
+        outcome.summary.insert(QStringLiteral("pretrain_init"), origin);
+        outcome.summary.insert(QStringLiteral("pretrain_init_energy_wh"), earlierWh);
+        outcome.summary.insert(QStringLiteral("pretrain_init_co2_g"), earlierG);
+        context.notice(QStringLiteral("pretraining goes on from %1 (whose own pretraining used %2 Wh)").arg(origin).arg(earlierWh, 0, 'f', 3));
+    }
     if (!resumeFrom.isEmpty())
         context.notice(QStringLiteral("resuming from %1").arg(resumeFrom));
     PretrainOutcome trained;
@@ -78,7 +103,6 @@ WorkOutcome PretrainWork::execute(RunContext &context)
                 context.stepFinished(WorkStep(QStringLiteral("epoch"), epoch, params.epochs).add(QStringLiteral("contrastive_loss"), loss));
             });
     }
-    WorkOutcome outcome;
     outcome.cancelled = trained.cancelled;
     outcome.labelsUsed = 0; // self-supervised: no label is read
     if (pretrainer.resumedAfterEpoch() > 0)
@@ -91,11 +115,16 @@ WorkOutcome PretrainWork::execute(RunContext &context)
         pretrainer.save(weightsPath, {{"objective", "SimCLR NT-Xent"},
                                        {"temperature", std::to_string(params.temperature)},
                                        {"epochs", std::to_string(params.epochs)},
+                                       {"init", config.pretrain.init.isEmpty() ? std::string("random") : config.pretrain.init.toStdString()},
                                        {"batch_size", std::to_string(params.batchSize)},
                                        {"seed", std::to_string(params.seed)},
                                        {"images", std::to_string(images.size())},
                                        {"dataset", "Fashion-MNIST training images, without labels"},
                                        {"run_id", std::to_string(context.runId())},
+                                       // The cost of the pretraining that made these weights: this run's and that of the
+                                       // weights it went on from (a resumed run's earlier parts are on its model card).
+                                       {"pretraining_energy_wh", std::to_string(earlierWh + context.energyJ() / 3600.0)},
+                                       {"pretraining_co2_g", std::to_string(earlierG + context.emissionsG())},
                                        {"workbench", QCoreApplication::applicationVersion().toStdString()}});
     }
     outcome.summary.insert(QStringLiteral("weights"), weightsPath);

@@ -13,7 +13,7 @@ namespace {
 
 torch::Tensor perChannel(const std::vector<double> &values, int channels)
 {
-    std::vector<float> v(std::size_t(channels));
+    std::vector<float> v(static_cast<std::size_t>(channels));
     for (int c = 0; c < channels; ++c)
         v[std::size_t(c)] = float(values.empty() ? 0.0 : values[std::size_t(c) % values.size()]);
     return torch::tensor(v).view({1, channels, 1, 1});

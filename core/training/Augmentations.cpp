@@ -8,15 +8,17 @@ namespace gw {
 namespace {
 
 /// Samples @p images through per-image affine maps: scale (sx, sy), shift (tx, ty) in the [-1, 1]
-/// grid's units, a flip where @p flip is -1; outside the image reads as 0.
+/// grid's units, a flip where @p flip is -1; outside the image reads as 0, or as its mirror image
+/// where @p reflect (a shift then adds no edge the image did not have).
 torch::Tensor affine(const torch::Tensor &images, const torch::Tensor &sx, const torch::Tensor &sy, const torch::Tensor &tx, const torch::Tensor &ty,
-                     const torch::Tensor &flip)
+                     const torch::Tensor &flip, bool reflect = false)
 {
     const torch::Tensor zero = torch::zeros_like(sx);
     const torch::Tensor theta = torch::stack({torch::stack({sx * flip, zero, tx}, 1), torch::stack({zero, sy, ty}, 1)}, 1);
     const torch::Tensor grid = torch::nn::functional::affine_grid(theta, images.sizes().vec(), false);
     return torch::nn::functional::grid_sample(
-        images, grid, torch::nn::functional::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kZeros).align_corners(false));
+        images, grid, torch::nn::functional::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(reflect ? torch::nn::functional::GridSampleFuncOptions::padding_mode_t(torch::kReflection)
+                                                                            : torch::nn::functional::GridSampleFuncOptions::padding_mode_t(torch::kZeros)).align_corners(false));
 }
 
 torch::Tensor randomFlip(std::int64_t n, at::Generator &gen)
@@ -52,10 +54,11 @@ torch::Tensor Augmentations::weakView(const torch::Tensor &images, at::Generator
     const std::int64_t n = images.size(0);
     const auto opts = torch::TensorOptions().dtype(torch::kFloat32);
     const torch::Tensor one = torch::ones({n}, opts);
-    // A shift of up to 1/8 of the side is up to 1/4 in the grid's [-1, 1] units.
+    // A shift of up to 1/8 of the side is up to 1/4 in the grid's [-1, 1] units; reflected at the
+    // border as FixMatch does, since a black margin is a strong edge the class does not have.
     const torch::Tensor tx = torch::empty({n}, opts).uniform_(-0.25, 0.25, gen);
     const torch::Tensor ty = torch::empty({n}, opts).uniform_(-0.25, 0.25, gen);
-    return affine(images, one, one, tx, ty, randomFlip(n, gen));
+    return affine(images, one, one, tx, ty, randomFlip(n, gen), true);
 }
 
 torch::Tensor Augmentations::strongView(const torch::Tensor &images, at::Generator &gen)

@@ -118,6 +118,12 @@ ContrastivePretrainer::ContrastivePretrainer(PretrainParams params) : params_(pa
 
 ContrastivePretrainer::~ContrastivePretrainer() = default;
 
+void ContrastivePretrainer::setInitialWeights(std::vector<std::pair<std::string, at::Tensor>> weights, QString origin)
+{
+    initial_ = std::move(weights);
+    initialOrigin_ = std::move(origin);
+}
+
 PretrainOutcome ContrastivePretrainer::train(const ImageDataset &images, const std::atomic_bool &cancel,
                                              const std::function<void(const TrainingProgress &)> &onProgress,
                                              const std::function<void(int, double)> &onEpoch)
@@ -132,6 +138,8 @@ PretrainOutcome ContrastivePretrainer::train(const ImageDataset &images, const s
     s.projection = torch::nn::Sequential(torch::nn::Linear(GwMobileNetImpl::kFeatureDim, GwMobileNetImpl::kFeatureDim), torch::nn::ReLU(),
                                          torch::nn::Linear(GwMobileNetImpl::kFeatureDim, params_.projectionDim));
     torch::Generator gen = at::detail::createCPUGenerator(params_.seed);
+    if (!initial_.empty())
+        loadStateDict(*s.backbone, initial_, initialOrigin_);
 
     const torch::Tensor all = torch::from_blob(const_cast<std::uint8_t *>(images.pixels.data()), {images.size(), 1, images.rows, images.cols},
                                                torch::kUInt8)

@@ -12,6 +12,7 @@
 
 namespace at {
 class Generator;
+class Tensor;
 }
 namespace torch::optim {
 class Optimizer;
@@ -65,6 +66,10 @@ public:
         resumeFrom_ = resumeFrom;
     }
 
+    /// The backbone starts from @p weights (gw-mobilenet's state dict) instead of random ones: a
+    /// pretraining continued, with a fresh projection head and its own learning-rate schedule.
+    void setInitialWeights(std::vector<std::pair<std::string, at::Tensor>> weights, QString origin);
+
     /// Trains on @p images (their labels are ignored). Progress after every batch; @p onEpoch
     /// with the epoch's mean loss. Cancellable within one batch.
     PretrainOutcome train(const ImageDataset &images, const std::atomic_bool &cancel,
@@ -91,6 +96,8 @@ private:
     std::unique_ptr<State> state_;
     distributed::DataParallel *parallel_ = nullptr;
     QString checkpoint_, resumeFrom_;
+    std::vector<std::pair<std::string, at::Tensor>> initial_;
+    QString initialOrigin_;
     int resumedAfter_ = 0;
 };
 

@@ -17,12 +17,15 @@
 # energy- and carbon-aware selection; top-k with and without error feedback; 3 seeds) and its client updates
 # per second beside a plain PyTorch FedAvg loop (tests/bench/federated.py; FEDERATED_ARGS passes options), and
 # federated-hosts: the same FedAvg with worker processes on 127.0.0.1 as its hosts beside the simulation of
-# the same clients: time and bytes per round (tests/bench/federated_hosts.py; FEDERATED_HOSTS_ARGS).
+# the same clients: time and bytes per round (tests/bench/federated_hosts.py; FEDERATED_HOSTS_ARGS), and
+# green-frontier: every green recipe (probe, probe + active learning, fine-tune last/full, FixMatch) at
+# 250, 500 and 1,000 labels over 3 seeds beside Red, with the Pareto frontier of accuracy against energy
+# and the pretraining's energy amortised (tests/bench/green_frontier.py; GREEN_FRONTIER_ARGS).
 #
 #   tests/bench/run_benchmarks.sh [--threads N] [--repeats N] [--quick] [--only SECTIONS]
 #                                 [--seed N] [--red-epochs N] [--smoke]
 #
-# SECTIONS: a comma-separated choice of throughput, sampler, red-green, active-learning, gui, idle, compression, federated, federated-hosts (default: all); the
+# SECTIONS: a comma-separated choice of throughput, sampler, red-green, active-learning, gui, idle, compression, federated, federated-hosts, green-frontier (default: all); the
 # sections not run keep their figures from the results file, and red-green takes its PyTorch peer
 # from there. --threads, when given, and --seed also go into the red-green configs; --red-epochs sets
 # red's epochs (default 8). --quick shrinks red to 10,000 samples and 2 epochs; --smoke (red on 2,000
@@ -45,7 +48,7 @@ threads_given=
 quick=0
 smoke=0
 repeats=
-sections=throughput,sampler,red-green,active-learning,gui,idle,compression,federated,federated-hosts
+sections=throughput,sampler,red-green,active-learning,gui,idle,compression,federated,federated-hosts,green-frontier
 seed=
 red_epochs=
 usage() {
@@ -75,8 +78,8 @@ done
 [[ "${seed:-0}" =~ ^[0-9]+$ ]] || { echo "run_benchmarks.sh: --seed expects a number >= 0, got '$seed'" >&2; exit 2; }
 for section in ${sections//,/ }; do
     case "$section" in
-        throughput|sampler|red-green|active-learning|gui|idle|compression|federated|federated-hosts) ;;
-        *) echo "run_benchmarks.sh: unknown section '$section' (throughput, sampler, red-green, active-learning, gui, idle, compression, federated, federated-hosts)" >&2; exit 2 ;;
+        throughput|sampler|red-green|active-learning|gui|idle|compression|federated|federated-hosts|green-frontier) ;;
+        *) echo "run_benchmarks.sh: unknown section '$section' (throughput, sampler, red-green, active-learning, gui, idle, compression, federated, federated-hosts, green-frontier)" >&2; exit 2 ;;
     esac
 done
 want() { [[ ",$sections," == *",$1,"* ]]; }
@@ -99,7 +102,7 @@ if want throughput; then targets+=(bench_train_throughput); fi
 if want sampler; then targets+=(bench_sampler_overhead); fi
 if want gui; then targets+=(bench_gui_responsiveness); fi
 if want idle; then targets+=(bench_idle_cpu); fi
-if { want red-green || want active-learning || want compression || want federated || want federated-hosts; } && [ -z "${WORKBENCH:-}" ]; then targets+=(green-workbench); fi
+if { want red-green || want active-learning || want compression || want federated || want federated-hosts || want green-frontier; } && [ -z "${WORKBENCH:-}" ]; then targets+=(green-workbench); fi
 if want compression && [ -z "${WORKBENCH:-}" ]; then targets+=(gw_compression); fi # the plugin of the compress kind
 if { want federated || want federated-hosts; } && [ -z "${WORKBENCH:-}" ]; then targets+=(gw_federated); fi    # the plugin of the federated kind
 if [ ${#targets[@]} -gt 0 ]; then
@@ -287,8 +290,21 @@ if want federated-hosts; then
     "$PYTHON" "$REPO/tests/bench/federated_hosts.py" "$workbench" "${hosts_args[@]}"
 fi
 
+if want green-frontier; then
+    workbench=${WORKBENCH:-$BUILD_DIR/app/green-workbench}
+    [ -x "$workbench" ] || { echo "run_benchmarks.sh: $workbench is not an executable green-workbench" >&2; exit 1; }
+    frontier_args=(--output "$runs/green-frontier.json")
+    if [ -n "$threads_given" ]; then frontier_args+=(--threads "$threads_given"); fi
+    if [ "$smoke" = 1 ]; then frontier_args+=(--smoke); fi
+    if [ -n "$red_epochs" ]; then frontier_args+=(--red-epochs "$red_epochs"); fi
+    # shellcheck disable=SC2206 # GREEN_FRONTIER_ARGS is a list of options on purpose
+    frontier_args+=(${GREEN_FRONTIER_ARGS:-})
+    # It prints its table; the results file gets the whole document.
+    "$PYTHON" "$REPO/tests/bench/green_frontier.py" "$workbench" "${frontier_args[@]}"
+fi
+
 mkdir -p "$(dirname "$OUT")"
-"$PYTHON" - "$runs" "$OUT" "$threads" "$repeats" "$quick" "$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+GW_BENCH_DIR="$REPO/tests/bench" "$PYTHON" - "$runs" "$OUT" "$threads" "$repeats" "$quick" "$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
     "$sections" <<'PY'
 import datetime, glob, json, os, statistics, sys
 
@@ -304,6 +320,7 @@ idle = next((d for d in documents if d.get("benchmark") == "idle_cpu"), None)
 compression = next((d for d in documents if d.get("benchmark") == "compression"), None)
 federated = next((d for d in documents if d.get("benchmark") == "federated"), None)
 federated_hosts = next((d for d in documents if d.get("benchmark") == "federated_hosts"), None)
+green_frontier = next((d for d in documents if d.get("benchmark") == "green_frontier"), None)
 if sampler is not None:
     for rate in sampler["rates"]:
         rate["share_of_goal"] = rate["cpu_percent_of_core"] / sampler["goal_percent_of_core"]
@@ -352,10 +369,10 @@ except (OSError, ValueError):
     previous = {}
 fresh = {"summary": summary, "ratio_engine_over_pytorch": ratio, "sampler": sampler, "red_green": None,
          "active_learning": active_learning, "gui": gui, "idle": idle, "compression": compression, "federated": federated,
-         "federated_hosts": federated_hosts, "runs": results}
+         "federated_hosts": federated_hosts, "green_frontier": green_frontier, "runs": results}
 section_keys = {"throughput": ("summary", "ratio_engine_over_pytorch", "runs"), "sampler": ("sampler",), "red-green": ("red_green",),
                 "active-learning": ("active_learning",), "gui": ("gui",), "idle": ("idle",), "compression": ("compression",),
-                "federated": ("federated",), "federated-hosts": ("federated_hosts",)}
+                "federated": ("federated",), "federated-hosts": ("federated_hosts",), "green-frontier": ("green_frontier",)}
 section_dates = {}
 for section, keys in section_keys.items():
     if section in sections:
@@ -548,5 +565,10 @@ if red_green_goals is not None:
         print(f"  [{mark}] {text}: {cell(value, spec)}")
     for note in rg["notes"]:
         print(f"note: {note}")
+if document.get("green_frontier"):
+    sys.path.insert(0, os.environ.get("GW_BENCH_DIR", ""))
+    from green_frontier import format_table as frontier_table
+    print()
+    print(frontier_table(document["green_frontier"]))
 print(f"results: {out}")
 PY
