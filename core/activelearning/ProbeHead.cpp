@@ -35,13 +35,13 @@ void ProbeHead::fit(const torch::Tensor &x, const torch::Tensor &y, const ProbeH
     // A small random start breaks the symmetry between classes the same way every time.
     torch::Tensor weight = (start ? start->weight_.clone() : torch::randn(weight_.sizes()) * 0.01).requires_grad_(true);
     torch::Tensor bias = (start ? start->bias_.clone() : torch::zeros(bias_.sizes())).requires_grad_(true);
+    const torch::Tensor target = y.to(torch::kInt64);
+    const double penalty = options_.weightDecay / 2.0;
     torch::optim::LBFGS optimizer({weight, bias}, torch::optim::LBFGSOptions(1.0)
                                                       .max_iter(options_.maxIterations)
                                                       .history_size(10)
                                                       .tolerance_grad(1e-5)
                                                       .line_search_fn("strong_wolfe"));
-    const torch::Tensor target = y.to(torch::kInt64);
-    const double penalty = options_.weightDecay / 2.0;
     optimizer.step([&] {
         optimizer.zero_grad();
         torch::Tensor loss = torch::nn::functional::cross_entropy(torch::addmm(bias, x, weight.t()), target) + penalty * weight.pow(2).sum();
@@ -71,16 +71,28 @@ torch::Tensor ProbeHead::mcProbabilities(const torch::Tensor &x, int passes, std
     return torch::softmax(logits.view({x.size(0), passes, classes}), 2).permute({1, 0, 2}).contiguous();
 }
 
+namespace {
+
+/// Each sample's fold (0..folds-1), stratified: the samples sorted by label, then dealt to the
+/// folds in turn.
+torch::Tensor stratifiedFolds(const torch::Tensor &y, int folds)
+{
+    const std::int64_t n = y.size(0);
+    const torch::Tensor order = std::get<1>(y.to(torch::kInt64).sort(/*stable=*/true, 0, false));
+    const torch::Tensor fold = torch::empty({n}, torch::kInt64);
+    fold.index_put_({order}, torch::arange(n, torch::kInt64).remainder(folds));
+    return fold;
+}
+
+} // namespace
+
 std::optional<double> ProbeHead::crossValidatedAccuracy(const torch::Tensor &x, const torch::Tensor &y, std::int64_t classes, int folds,
                                                         const Options &options, const ProbeHead *trained)
 {
     const std::int64_t n = y.size(0);
     if (folds < 2 || n < 2 * folds)
         return std::nullopt;
-    // Stratified: samples sorted by label, then dealt to the folds in turn.
-    const torch::Tensor order = std::get<1>(y.to(torch::kInt64).sort(/*stable=*/true, 0, false));
-    const torch::Tensor fold = torch::empty({n}, torch::kInt64);
-    fold.index_put_({order}, torch::arange(n, torch::kInt64).remainder(folds));
+    const torch::Tensor fold = stratifiedFolds(y, folds);
     std::int64_t correct = 0;
     for (int k = 0; k < folds; ++k) {
         const torch::Tensor test = fold.eq(k), train = fold.ne(k);
@@ -93,28 +105,50 @@ std::optional<double> ProbeHead::crossValidatedAccuracy(const torch::Tensor &x, 
 
 std::vector<double> ProbeHead::penaltyGrid()
 {
-    return {1e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1};
+    return {1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1};
 }
 
-ProbeHead::PenaltyChoice ProbeHead::choosePenalty(const torch::Tensor &x, const torch::Tensor &y, const torch::Tensor &xVal, const torch::Tensor &yVal,
-                                                  std::int64_t classes, const Options &options, const std::vector<double> &grid)
+ProbeHead::PenaltyChoice ProbeHead::choosePenalty(const torch::Tensor &x, const torch::Tensor &y, std::int64_t classes, const Options &options,
+                                                  int folds, const std::vector<double> &grid)
 {
     PenaltyChoice choice;
     choice.validationAccuracy = -1;
     std::vector<double> strongestFirst = grid;
     std::sort(strongestFirst.begin(), strongestFirst.end(), std::greater<>());
+    const std::int64_t n = y.size(0);
+    const bool crossValidate = folds >= 2 && n >= 2 * folds;
+    const torch::Tensor fold = crossValidate ? stratifiedFolds(y, folds) : torch::Tensor();
+    // Each head starts from the same head of the previous (stronger) penalty: a fold's head from
+    // that fold's, so no head ever starts from weights that saw its held-out samples.
     std::optional<ProbeHead> previous;
+    std::vector<std::optional<ProbeHead>> previousFold(std::size_t(std::max(folds, 0)));
     std::vector<std::pair<double, double>> tried;
     for (const double penalty : strongestFirst) {
         Options o = options;
         o.weightDecay = penalty;
         ProbeHead head(x.size(1), classes, o);
         head.fit(x, y, previous ? &*previous : nullptr);
-        const double accuracy = head.probabilities(xVal).argmax(1).eq(yVal).to(torch::kFloat64).mean().item<double>();
+        double accuracy = 0;
+        if (crossValidate) {
+            std::int64_t correct = 0;
+            for (int k = 0; k < folds; ++k) {
+                const torch::Tensor held = fold.eq(k), kept = fold.ne(k);
+                std::optional<ProbeHead> &last = previousFold[std::size_t(k)];
+                ProbeHead foldHead(x.size(1), classes, o);
+                foldHead.fit(x.index({kept}), y.index({kept}), last ? &*last : nullptr);
+                correct += foldHead.probabilities(x.index({held})).argmax(1).eq(y.index({held})).sum().item<std::int64_t>();
+                last = std::move(foldHead);
+            }
+            accuracy = double(correct) / double(n);
+        } else { // too few labels for the folds: the training accuracy is all there is (ties keep the strongest)
+            accuracy = head.probabilities(x).argmax(1).eq(y).to(torch::kFloat64).mean().item<double>();
+        }
         tried.emplace_back(penalty, accuracy);
         if (accuracy > choice.validationAccuracy) { // strict: a tie keeps the stronger penalty, tried first
             choice.validationAccuracy = accuracy;
             choice.weightDecay = penalty;
+            choice.weight = head.weight();
+            choice.bias = head.bias();
         }
         previous = std::move(head);
     }

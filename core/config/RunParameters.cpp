@@ -219,7 +219,7 @@ std::vector<RunParameter> buildSharedParameters()
                        [](auto &c) -> auto & { return c.training.greenStopMinGainPerWh; }));
     add(integer("training.green_stop.epochs", "Green stop: epochs", "How many recent epochs the gain per Wh is measured over.", 1, 1000,
                 [](auto &c) -> auto & { return c.training.greenStopEpochs; }));
-    add(choice("training.probe_solver", "Probe fitted by", "Linear probe: an L-BFGS fit with the L2 penalty chosen on the validation split, or epochs of the optimizer.",
+    add(choice("training.probe_solver", "Probe fitted by", "Linear probe: an L-BFGS fit on every label with the L2 penalty chosen by 3-fold cross-validation, or epochs of the optimizer.",
                {QStringLiteral("lbfgs"), QStringLiteral("epochs")},
                {QStringLiteral("L-BFGS, penalty chosen on validation"), QStringLiteral("Epochs of the optimizer")},
                [](auto &c) -> auto & { return c.training.probeSolver; }));
