@@ -12,7 +12,7 @@ apart, with its energy amortised over 10 and 100 runs and the runs after which i
 against Red. Prints a table on stdout and writes the JSON to --output.
 
     tests/bench/green_frontier.py WORKBENCH --output FILE [--seeds 1,2,3] [--labels 250,500,1000]
-                                  [--costly-seeds 1] [--recipes a,b] [--store DIR] [--threads N] [--red-epochs N] [--smoke]
+                                  [--costly-seeds 1] [--recipes a,b] [--store DIR] [--keep FILE] [--threads N] [--red-epochs N] [--smoke]
 """
 import argparse, json, os, re, statistics, sys, tempfile
 
@@ -122,6 +122,8 @@ def main():
     parser.add_argument("--store", default=None, help="folder for the store (default: a fresh temporary one)")
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--red-epochs", type=int, default=8)
+    parser.add_argument("--keep", default=None, help="an earlier document of this script: its Red and its rows of the recipes not "
+                        "run now are kept (run again with the same --store, so the embedding cache stays warm)")
     parser.add_argument("--smoke", action="store_true", help="one seed, 250 labels, Red on 2,000 samples for 1 epoch: checks the script")
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
@@ -146,12 +148,22 @@ def main():
                                                        "training.lr": 0.001, "training.optimizer": "adam"})
     if args.smoke:
         dotted(red_config, {"dataset.train_subset": 2000, "training.epochs": 1})
-    say(f"== green frontier: red (small CNN, all labels, {red_config['training']['epochs']} epochs)")
-    red = benchlib.run(args.workbench, store, red_config)
+    kept = json.load(open(args.keep)) if args.keep else None
+    if kept and not COSTLY & set(recipes):
+        costly_seeds = kept.get("costly_seeds", costly_seeds)
+    if kept:
+        red = {"accuracy": kept["red"]["accuracy"], "energy_kwh": kept["red"]["energy_wh"] / 1e3, "emissions_g": kept["red"]["co2_g"],
+               "labels_used": kept["red"]["labels"]}
+        red_config["training"]["epochs"] = kept["red"]["epochs"]
+        say(f"== green frontier: red and the rows of {', '.join(sorted({r['recipe'] for r in kept['rows']} - set(recipes)))} kept from {args.keep}")
+    else:
+        say(f"== green frontier: red (small CNN, all labels, {red_config['training']['epochs']} epochs)")
+        red = benchlib.run(args.workbench, store, red_config)
     red_wh = red["energy_kwh"] * 1e3
     say(f"   accuracy {red['accuracy']:.4f}, {red_wh:.3f} Wh")
     warm = benchlib.run(args.workbench, store, probe(label_counts[0], 1, args.threads))
-    say(f"== embeddings cached ({warm.get('embedding_cache')}, {warm.get('embedding_energy_kwh', 0) * 1e3:.3f} Wh, once)")
+    embedding_wh = warm.get("embedding_energy_kwh", 0) * 1e3 if warm.get("embedding_cache") == "miss" or not kept else kept["embedding_energy_wh"]
+    say(f"== embeddings cached ({warm.get('embedding_cache')}, {embedding_wh:.3f} Wh, once)")
 
     rows = []
     for recipe in recipes:
@@ -173,6 +185,11 @@ def main():
                          "energy_wh": statistics.mean(r["energy_wh"] for r in runs),
                          "co2_g": statistics.mean(r["co2_g"] for r in runs),
                          "duration_s": statistics.mean(r["duration_s"] or 0 for r in runs)})
+    if kept:
+        rows = [r for r in kept["rows"] if r["recipe"] not in recipes] + rows
+        rows.sort(key=lambda r: (list(RECIPES).index(r["recipe"]), r["labels"]))
+        for r in rows:
+            r.pop("pareto", None)
     for i in pareto(rows):
         rows[i]["pareto"] = True
     pretrain_wh = pretraining_energy_wh()
@@ -180,7 +197,7 @@ def main():
     document = {"benchmark": "green_frontier", "seeds": seeds, "costly_seeds": costly_seeds, "labels": label_counts, "smoke": args.smoke,
                 "red": {"accuracy": red["accuracy"], "energy_wh": red_wh, "co2_g": red.get("emissions_g", 0),
                         "labels": red.get("labels_used"), "epochs": red_config["training"]["epochs"]},
-                "embedding_energy_wh": warm.get("embedding_energy_kwh", 0) * 1e3,
+                "embedding_energy_wh": embedding_wh,
                 "pretraining_energy_wh": pretrain_wh, "rows": rows}
     if pretrain_wh is not None:
         saving = red_wh - best["energy_wh"]
