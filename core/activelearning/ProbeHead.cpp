@@ -84,6 +84,18 @@ torch::Tensor stratifiedFolds(const torch::Tensor &y, int folds)
     return fold;
 }
 
+/// A head fitted on every fold of @p fold but @p k (from @p start when given), and how many of
+/// fold @p k's samples it gets right.
+std::pair<ProbeHead, std::int64_t> fitWithout(const torch::Tensor &x, const torch::Tensor &y, const torch::Tensor &fold, int k, std::int64_t classes,
+                                             const ProbeHead::Options &options, const ProbeHead *start)
+{
+    const torch::Tensor held = fold.eq(k), kept = fold.ne(k);
+    ProbeHead head(x.size(1), classes, options);
+    head.fit(x.index({kept}), y.index({kept}), start);
+    const std::int64_t correct = head.probabilities(x.index({held})).argmax(1).eq(y.index({held})).sum().item<std::int64_t>();
+    return {std::move(head), correct};
+}
+
 } // namespace
 
 std::optional<double> ProbeHead::crossValidatedAccuracy(const torch::Tensor &x, const torch::Tensor &y, std::int64_t classes, int folds,
@@ -94,12 +106,8 @@ std::optional<double> ProbeHead::crossValidatedAccuracy(const torch::Tensor &x, 
         return std::nullopt;
     const torch::Tensor fold = stratifiedFolds(y, folds);
     std::int64_t correct = 0;
-    for (int k = 0; k < folds; ++k) {
-        const torch::Tensor test = fold.eq(k), train = fold.ne(k);
-        ProbeHead head(x.size(1), classes, options);
-        head.fit(x.index({train}), y.index({train}), trained);
-        correct += head.probabilities(x.index({test})).argmax(1).eq(y.index({test})).sum().item<std::int64_t>();
-    }
+    for (int k = 0; k < folds; ++k)
+        correct += fitWithout(x, y, fold, k, classes, options, trained).second;
     return double(correct) / double(n);
 }
 
@@ -132,11 +140,9 @@ ProbeHead::PenaltyChoice ProbeHead::choosePenalty(const torch::Tensor &x, const 
         if (crossValidate) {
             std::int64_t correct = 0;
             for (int k = 0; k < folds; ++k) {
-                const torch::Tensor held = fold.eq(k), kept = fold.ne(k);
                 std::optional<ProbeHead> &last = previousFold[std::size_t(k)];
-                ProbeHead foldHead(x.size(1), classes, o);
-                foldHead.fit(x.index({kept}), y.index({kept}), last ? &*last : nullptr);
-                correct += foldHead.probabilities(x.index({held})).argmax(1).eq(y.index({held})).sum().item<std::int64_t>();
+                auto [foldHead, right] = fitWithout(x, y, fold, k, classes, o, last ? &*last : nullptr);
+                correct += right;
                 last = std::move(foldHead);
             }
             accuracy = double(correct) / double(n);

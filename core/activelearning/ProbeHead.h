@@ -58,7 +58,7 @@ public:
     /// one's weights) fits a head on all of (@p x, @p y) and measures it by @p folds-fold
     /// cross-validation; keeps the most accurate penalty, a tie going to the stronger one (the
     /// simpler model). Cross-validation rather than a held-out split: with a few hundred labels a
-    /// split of 200 is noisy enough to pick a penalty 3 points worse on the test set, and every
+    /// split of 200 is noisy enough to pick a penalty 4 points worse on the test set, and every
     /// label counts once as held out. Only the labels decide, never the test set's.
     static PenaltyChoice choosePenalty(const torch::Tensor &x, const torch::Tensor &y, std::int64_t classes, const Options &options, int folds = 3,
                                        const std::vector<double> &grid = penaltyGrid());

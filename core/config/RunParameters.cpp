@@ -221,7 +221,7 @@ std::vector<RunParameter> buildSharedParameters()
                 [](auto &c) -> auto & { return c.training.greenStopEpochs; }));
     add(choice("training.probe_solver", "Probe fitted by", "Linear probe: an L-BFGS fit on every label with the L2 penalty chosen by 3-fold cross-validation, or epochs of the optimizer.",
                {QStringLiteral("lbfgs"), QStringLiteral("epochs")},
-               {QStringLiteral("L-BFGS, penalty chosen on validation"), QStringLiteral("Epochs of the optimizer")},
+               {QStringLiteral("L-BFGS, penalty by cross-validation"), QStringLiteral("Epochs of the optimizer")},
                [](auto &c) -> auto & { return c.training.probeSolver; }));
     add(number("training.semi_supervised.ratio", "Unlabelled per label",
                "Semi-supervised (FixMatch): unlabelled pool images per labelled one in each step; 0: off. Each costs about two labelled ones.", 0, 16,

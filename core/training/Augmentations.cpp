@@ -16,9 +16,12 @@ torch::Tensor affine(const torch::Tensor &images, const torch::Tensor &sx, const
     const torch::Tensor zero = torch::zeros_like(sx);
     const torch::Tensor theta = torch::stack({torch::stack({sx * flip, zero, tx}, 1), torch::stack({zero, sy, ty}, 1)}, 1);
     const torch::Tensor grid = torch::nn::functional::affine_grid(theta, images.sizes().vec(), false);
-    return torch::nn::functional::grid_sample(
-        images, grid, torch::nn::functional::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(reflect ? torch::nn::functional::GridSampleFuncOptions::padding_mode_t(torch::kReflection)
-                                                                            : torch::nn::functional::GridSampleFuncOptions::padding_mode_t(torch::kZeros)).align_corners(false));
+    auto sampling = torch::nn::functional::GridSampleFuncOptions().mode(torch::kBilinear).align_corners(false);
+    if (reflect)
+        sampling.padding_mode(torch::kReflection);
+    else
+        sampling.padding_mode(torch::kZeros);
+    return torch::nn::functional::grid_sample(images, grid, sampling);
 }
 
 torch::Tensor randomFlip(std::int64_t n, at::Generator &gen)
