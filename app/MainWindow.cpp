@@ -196,6 +196,10 @@ MainWindow::MainWindow(QString databasePath, QWidget *parent)
         QMenu menu(this);
         menu.addAction(QStringLiteral("&Open run page"), this, [this, index] { showRunPage(index.row()); });
         menu.addAction(QStringLiteral("New run &from this…"), this, &MainWindow::showNewRunFromSelected);
+        if (const std::optional<RunConfig> config = configOfRow(index.row()); config && config->kind == QStringLiteral("active-learning"))
+            menu.addAction(QStringLiteral("Fine-tune on its &labels…"), this, [this, config, index] {
+                runNewRunDialog(RunConfig::fineTuningOnLabelsOf(*config, runsModel_->runAt(index.row()).id));
+            });
         menu.addAction(QStringLiteral("&Compare selected runs"), this, &MainWindow::compareSelectedRuns);
         menu.addSeparator();
         menu.addAction(QStringLiteral("&Rename, tag and annotate…"), this, [this, index] { describeRun(index.row()); });
@@ -491,6 +495,16 @@ void MainWindow::showNewRunFromSelected()
         runNewRunDialog(*config);
     } catch (const Error &e) {
         QMessageBox::warning(this, QStringLiteral("Cannot read the run's config"), e.message());
+    }
+}
+
+std::optional<RunConfig> MainWindow::configOfRow(int row) const
+{
+    const RunRecord &run = runsModel_->runAt(row);
+    try {
+        return RunConfig::fromJsonText(run.paramsJson.toStdString(), QStringLiteral("run %1 in %2").arg(run.id).arg(databasePath_));
+    } catch (const Error &) {
+        return std::nullopt; // New run from this says why, when asked
     }
 }
 

@@ -3,6 +3,7 @@
 #include "ConstantPowerSource.h"
 #include "FileChecks.h"
 #include "TestData.h"
+#include "Error.h"
 #include "activelearning/ProbeHead.h"
 #include "jobs/JobRunner.h"
 #include "jobs/RunJob.h"
@@ -292,6 +293,69 @@ def forward(self, x):
         QCOMPARE(spent.extra.value(QStringLiteral("semi_supervised")).toObject().value(QStringLiteral("unlabelled_seen")).toDouble(), 0.0);
         QCOMPARE(spent.accuracy, alone.accuracy);
         QVERIFY2(notices.join(QLatin1Char('\n')).contains(QStringLiteral("energy budget")), qPrintable(notices.join(QLatin1Char('\n'))));
+    }
+
+    RunConfig activeLearningConfig(const QString &name, double noise) const
+    {
+        RunConfig c = RunConfig::defaultsFor(QStringLiteral("active-learning"));
+        c.name = name;
+        c.dataset.path = path(QStringLiteral("bands"));
+        c.model.source = QStringLiteral("safetensors");
+        c.model.architecture = QStringLiteral("gw-mobilenet");
+        c.model.path = path(QStringLiteral("random-gw.safetensors"));
+        c.training.threads = 1;
+        c.energy.sampleHz = 20;
+        c.activeLearning.enabled = true;
+        c.activeLearning.initial = 40;
+        c.activeLearning.batch = 40;
+        c.activeLearning.budget = 120;
+        c.activeLearning.noise = noise;
+        c.activeLearning.stop.kappa.reset();
+        return c;
+    }
+
+    void aFineTuningRunTrainsOnTheLabelsAnActiveLearningRunGathered()
+    {
+        const QString db = path(QStringLiteral("gathered.sqlite"));
+        const RunSummary right = runToEnd(activeLearningConfig(QStringLiteral("al"), 0), db);
+        QVERIFY2(right.status == QStringLiteral("completed"), qPrintable(right.error));
+        // Every label wrong (another class than the image's): a run that took the dataset's own
+        // labels instead would not notice.
+        const RunSummary wrong = runToEnd(activeLearningConfig(QStringLiteral("al, every label wrong"), 1.0), db);
+        QVERIFY2(wrong.status == QStringLiteral("completed"), qPrintable(wrong.error));
+
+        // What the window's "Fine-tune on its labels…" starts from: the same data and backbone, the fitted probe.
+        RunConfig c = RunConfig::fineTuningOnLabelsOf(activeLearningConfig(QStringLiteral("al"), 0), right.runId);
+        QCOMPARE(c.kind, QStringLiteral("finetune"));
+        QCOMPARE(c.model.path, path(QStringLiteral("random-gw.safetensors")));
+        QCOMPARE(c.training.probeSolver, QStringLiteral("lbfgs"));
+        QStringList notices;
+        const RunSummary onRight = runToEnd(c, db, &notices);
+        QVERIFY2(onRight.status == QStringLiteral("completed"), qPrintable(onRight.error));
+        QCOMPARE(onRight.labelsUsed, 120);
+        QCOMPARE(onRight.extra.value(QStringLiteral("labels_of_run")).toDouble(), double(right.runId));
+        QVERIFY2(notices.join(QLatin1Char('\n')).contains(QStringLiteral("the 120 labels run %1 gathered").arg(right.runId)), qPrintable(notices.join(QLatin1Char('\n'))));
+        QVERIFY2(onRight.accuracy > 0.8, qPrintable(QString::number(onRight.accuracy)));
+
+        c.labels.runId = wrong.runId;
+        const RunSummary onWrong = runToEnd(c, db);
+        QVERIFY2(onWrong.status == QStringLiteral("completed"), qPrintable(onWrong.error));
+        QCOMPARE(onWrong.labelsUsed, 120);
+        QVERIFY2(onWrong.accuracy < 0.3, qPrintable(QString::number(onWrong.accuracy)));
+
+        // A run with no labels (this one is a fine-tuning run) is named; labels.count cannot choose among them.
+        c.labels.runId = onRight.runId;
+        const RunSummary none = runToEnd(c, db);
+        QCOMPARE(none.status, QStringLiteral("failed"));
+        QVERIFY2(none.error.contains(QStringLiteral("run %1 has no labels").arg(onRight.runId)), qPrintable(none.error));
+        c.labels.runId = right.runId;
+        c.labels.count = 50;
+        try {
+            RunConfig::fromJsonText(c.toJsonText(), QStringLiteral("counted.json"));
+            QFAIL("labels.count beside labels.run_id was accepted");
+        } catch (const Error &e) {
+            QVERIFY2(e.message().contains(QStringLiteral("labels.count")) && e.message().contains(QStringLiteral("counted.json")), qPrintable(e.message()));
+        }
     }
 
     void greenStopEndsARunThatNoLongerPaysForItsEnergy()

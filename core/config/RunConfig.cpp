@@ -21,6 +21,20 @@ RunConfig RunConfig::defaultsFor(const QString &kindId)
     return config;
 }
 
+RunConfig RunConfig::fineTuningOnLabelsOf(const RunConfig &activeLearning, qint64 runId)
+{
+    RunConfig config = defaultsFor(QStringLiteral("finetune"));
+    config.name = QStringLiteral("%1, fine-tuned on its labels").arg(activeLearning.name);
+    config.seed = config.training.seed = activeLearning.seed;
+    config.dataset = activeLearning.dataset;
+    config.model = activeLearning.model;
+    config.energy = activeLearning.energy;
+    config.training.threads = activeLearning.training.threads;
+    config.labels.count = 0;
+    config.labels.runId = runId;
+    return config;
+}
+
 RunConfig RunConfig::fromJson(const nlohmann::json &root, const QString &origin)
 {
     RunConfig config = RunParameters::fromJson(root, origin);

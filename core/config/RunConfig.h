@@ -38,10 +38,12 @@ struct RunConfig {
         QString cacheDtype = QStringLiteral("float16"); ///< embedding cache storage
     } model;
 
-    /// How many training labels the run may use (0: all) and how they are chosen.
+    /// How many training labels the run may use (0: all) and how they are chosen, or the run whose
+    /// gathered labels it takes instead.
     struct Labels {
         std::int64_t count = 0;
         QString selection = QStringLiteral("random");
+        std::int64_t runId = 0; ///< an active-learning run whose labels a fine-tuning run trains on (0: none)
     } labels;
 
     TrainingParams training;
@@ -94,6 +96,10 @@ struct RunConfig {
 
     /// A config of kind @p kindId with that kind's defaults (an Error for an unknown kind).
     static RunConfig defaultsFor(const QString &kindId);
+    /// A fine-tuning run on the labels active-learning run @p runId (of config @p activeLearning)
+    /// gathered: the same data, backbone, seed and energy settings, the bundled default's probe; a
+    /// person then picks the mode and the semi-supervised option for the final model.
+    static RunConfig fineTuningOnLabelsOf(const RunConfig &activeLearning, qint64 runId);
     static RunConfig fromJsonText(const std::string &text, const QString &origin);
     static RunConfig fromJson(const nlohmann::json &root, const QString &origin);
     /// Parses JSON text; malformed text is an Error naming @p origin and the byte.

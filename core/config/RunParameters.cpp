@@ -192,6 +192,9 @@ std::vector<RunParameter> buildSharedParameters()
         .emptyMeaning = QStringLiteral("all");
     add(choice("labels.selection", "Label selection", "How those labels are chosen (active learning asks instead).", {QStringLiteral("random")}, {},
                [](auto &c) -> auto & { return c.labels.selection; }));
+    add(integer("labels.run_id", "Labels of run", "An active-learning run whose gathered labels (as given) this run trains on instead of a seeded choice.",
+                0, kInt64Max, [](auto &c) -> auto & { return c.labels.runId; }))
+        .emptyMeaning = QStringLiteral("none");
 
     add(choice("training.mode", "Training mode", "Train the small CNN, a linear probe on frozen features, or fine-tune the last block or all.",
                {QStringLiteral("scratch"), QStringLiteral("linear-probe"), QStringLiteral("finetune-last"), QStringLiteral("finetune-full")},

@@ -121,6 +121,12 @@ public:
         if (fittedProbe && config.training.hostsWorkers > 0)
             throw Error::in(origin, QStringLiteral("training.probe_solver 'lbfgs' fits the probe in about a second on one host; across hosts, use "
                                                    "'epochs'"));
+        if (config.labels.runId > 0 && config.labels.count > 0)
+            throw Error::in(origin, QStringLiteral("labels.run_id takes every label run %1 gathered; labels.count (%2) cannot choose among them: "
+                                                   "leave it at 0").arg(config.labels.runId).arg(config.labels.count));
+        if (config.labels.runId > 0 && config.training.hostsWorkers > 0)
+            throw Error::in(origin, QStringLiteral("labels.run_id reads the labels from this store, which the other hosts do not have; train on "
+                                                   "one host"));
         if (config.training.semiRatio > 0 && config.training.hostsWorkers > 0)
             throw Error::in(origin, QStringLiteral("training.semi_supervised is not built across hosts yet (each host would need its own part of "
                                                    "the unlabelled pool); train on one host"));

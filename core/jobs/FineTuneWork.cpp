@@ -226,9 +226,14 @@ WorkOutcome FineTuneWork::execute(RunContext &context)
     PreparedWork prepared = prepareBackboneAndData(context, outcome.summary);
     const std::unique_ptr<Backbone> backbone = std::move(prepared.backbone);
     const Datasets data = std::move(prepared.data);
-    const LabelSplit labelled = chooseLabels(data.train, config);
+    QString labelOrigin;
+    const LabelSplit labelled = labelsOfRun(data.train, config, context.database(), &labelOrigin);
+    if (!labelOrigin.isEmpty()) {
+        context.notice(labelOrigin);
+        outcome.summary.insert(QStringLiteral("labels_of_run"), double(config.labels.runId));
+    }
     outcome.labelsUsed = labelled.train.numel() + labelled.validation.numel();
-    const torch::Tensor trainLabels = ImageTensors::labels(data.train);
+    const torch::Tensor &trainLabels = labelled.labels;
     const torch::Tensor testLabels = ImageTensors::labels(data.test);
     const torch::Tensor testIndices = torch::arange(data.test.size(), torch::kInt64);
     const int classes = std::max(data.train.classCount(), int(trainLabels.max().item<std::int64_t>()) + 1);

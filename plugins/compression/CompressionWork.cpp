@@ -16,7 +16,6 @@
 #include "models/TorchRuntime.h"
 #include "jobs/LabelChoice.h"
 #include "store/ArtifactRepository.h"
-#include "store/LabelRepository.h"
 #include "store/RunRepository.h"
 #include "util/Files.h"
 
@@ -96,18 +95,10 @@ TrainingSplit labelledSplit(RunContext &context, const ImageDataset &train, cons
     if (!inputConfig)
         return TrainingSplit::of(train, all, config.seed);
     if (inputConfig->kind == QStringLiteral("active-learning")) {
-        torch::Tensor labels = ImageTensors::labels(train).clone();
-        std::vector<std::int64_t> labelled;
-        for (const LabelRecord &l : LabelRepository(context.database()).current(inputRun))
-            if (l.sampleIndex >= 0 && l.sampleIndex < train.size()) {
-                labelled.push_back(l.sampleIndex);
-                labels[l.sampleIndex] = std::int64_t(l.label);
-            }
-        if (labelled.empty())
-            throw Error(QStringLiteral("run %1 (active learning) left no labels to train on: set compress.labels to 'dataset'").arg(inputRun));
-        TrainingSplit split = TrainingSplit::of(train, labelled, config.seed);
-        split.labels = labels;
-        context.notice(QStringLiteral("training on the %1 labels run %2 gathered (compress.labels: input-run)").arg(labelled.size()).arg(inputRun));
+        GatheredLabels gathered = gatheredLabels(context.database(), inputRun, train);
+        TrainingSplit split = TrainingSplit::of(train, gathered.indices, config.seed);
+        split.labels = gathered.labels;
+        context.notice(QStringLiteral("training on the %1 labels run %2 gathered (compress.labels: input-run)").arg(gathered.indices.size()).arg(inputRun));
         return split;
     }
     const LabelSplit chosen = chooseLabels(train, *inputConfig);
