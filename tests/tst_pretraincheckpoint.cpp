@@ -38,7 +38,7 @@ private:
 private Q_SLOTS:
     void initTestCase()
     {
-        TorchRuntime::setThreads(1); // the same sums in the same order: equal weights, not merely close
+        TorchRuntime::prepareForWork(1); // the same sums in the same order: equal weights, not merely close
         gw::test::writeBandDataset(path("bands"), 48, 8);
         images_ = FashionMnist::load(path("bands"), FashionMnist::Split::Train);
     }

@@ -303,7 +303,7 @@ void RunJob::run()
     try {
         db = std::make_unique<Database>(databasePath_);
         repository = std::make_unique<RunRepository>(*db);
-        TorchRuntime::setThreads(config_.training.threads);
+        TorchRuntime::prepareForWork(config_.training.threads);
         if (!work_)
             work_ = RunWorkFactory::create(config_);
         QStringList notices;

@@ -8,8 +8,10 @@ namespace gw {
 class TorchRuntime {
 public:
     static QString version();
-    /// Sets LibTorch's intra-op thread count; 0 means all logical cores. Returns the count in force.
-    static int setThreads(int threads);
+    /// Readies LibTorch for a run's work: sets its intra-op thread count (0 means all logical
+    /// cores) and returns the count in force; the first time, also has the C allocator keep freed
+    /// blocks for reuse (see TorchRuntime.cpp).
+    static int prepareForWork(int threads);
     static int threads();
     static void seed(std::uint64_t seed);
 };

@@ -116,7 +116,7 @@ TrainingOutcome Trainer::train(const ImageDataset &train, const ImageDataset &te
         throw Error(QStringLiteral("%1: test images are %2x%3, training images %4x%5")
                         .arg(test.name).arg(test.rows).arg(test.cols).arg(train.rows).arg(train.cols));
 
-    TorchRuntime::setThreads(params_.threads);
+    TorchRuntime::prepareForWork(params_.threads);
     TorchRuntime::seed(params_.seed);
     const int classes = std::max(train.classCount(), int(*std::max_element(train.labels.begin(), train.labels.end())) + 1);
     SmallCnn model(train.rows, train.cols, classes);

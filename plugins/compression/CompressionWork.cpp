@@ -130,7 +130,7 @@ struct Variant {
 WorkOutcome CompressionWork::execute(RunContext &context)
 {
     const RunConfig &config = context.config();
-    TorchRuntime::setThreads(config.training.threads);
+    TorchRuntime::prepareForWork(config.training.threads);
     TorchRuntime::seed(config.seed);
     WorkOutcome outcome;
     const QStringList steps = CompressKind::stepsOf(config);

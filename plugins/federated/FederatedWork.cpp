@@ -123,7 +123,7 @@ struct Reached {
 WorkOutcome FederatedWork::execute(RunContext &context)
 {
     const RunConfig &config = context.config();
-    TorchRuntime::setThreads(config.training.threads);
+    TorchRuntime::prepareForWork(config.training.threads);
     QElapsedTimer wall;
     wall.start();
     WorkOutcome outcome;

@@ -186,7 +186,7 @@ WorkOutcome trainDataParallel(RunContext &context, const c10::intrusive_ptr<Auth
 WorkOutcome WorkerWork::execute(RunContext &context)
 {
     const RunConfig &config = context.config();
-    TorchRuntime::setThreads(config.training.threads);
+    TorchRuntime::prepareForWork(config.training.threads);
     WorkOutcome outcome;
     QString name = textParameter(config, "worker.name");
     if (name.isEmpty())

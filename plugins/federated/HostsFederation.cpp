@@ -71,7 +71,7 @@ std::map<QString, StoreMember> membersByName(const StoreServer &server)
 WorkOutcome HostsFederation::execute(RunContext &context)
 {
     const RunConfig &config = context.config();
-    TorchRuntime::setThreads(config.training.threads);
+    TorchRuntime::prepareForWork(config.training.threads);
     QElapsedTimer wall;
     wall.start();
     WorkOutcome outcome;

@@ -42,7 +42,7 @@ int main(int argc, char *argv[])
             return 2;
         }
     }
-    const int threadsUsed = TorchRuntime::setThreads(threads);
+    const int threadsUsed = TorchRuntime::prepareForWork(threads);
     torch::manual_seed(1);
     QueryPool p;
     p.embeddings = torch::randn({pool, dim});

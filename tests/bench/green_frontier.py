@@ -121,7 +121,8 @@ def pretraining_energy_wh():
         text = open(CARD).read()
     except OSError:
         return None
-    match = re.search(r"\| Total energy \| ([0-9.]+) Wh", text)
+    # A continued pretraining's card states the whole (its parts summed); a single one's, its total.
+    match = re.search(r"the whole pretraining used \*\*([0-9.]+) Wh", text) or re.search(r"\| Total energy \| ([0-9.]+) Wh", text)
     return float(match.group(1)) if match else None
 
 
