@@ -193,18 +193,8 @@ MainWindow::MainWindow(QString databasePath, QWidget *parent)
         const QModelIndex index = runsView_->indexAt(at);
         if (!index.isValid())
             return;
-        QMenu menu(this);
-        menu.addAction(QStringLiteral("&Open run page"), this, [this, index] { showRunPage(index.row()); });
-        menu.addAction(QStringLiteral("New run &from this…"), this, &MainWindow::showNewRunFromSelected);
-        if (const std::optional<RunConfig> config = configOfRow(index.row()); config && config->kind == QStringLiteral("active-learning"))
-            menu.addAction(QStringLiteral("Fine-tune on its &labels…"), this, [this, config, index] {
-                runNewRunDialog(RunConfig::fineTuningOnLabelsOf(*config, runsModel_->runAt(index.row()).id));
-            });
-        menu.addAction(QStringLiteral("&Compare selected runs"), this, &MainWindow::compareSelectedRuns);
-        menu.addSeparator();
-        menu.addAction(QStringLiteral("&Rename, tag and annotate…"), this, [this, index] { describeRun(index.row()); });
-        menu.addAction(QStringLiteral("&Delete run…"), this, [this, index] { deleteRun(index.row()); });
-        menu.exec(runsView_->viewport()->mapToGlobal(at));
+        const std::unique_ptr<QMenu> menu(runContextMenu(index.row()));
+        menu->exec(runsView_->viewport()->mapToGlobal(at));
     });
     for (const RunPage *page : {runPage_, livePage_}) {
         connect(page, &RunPage::newRunRequested, this, [this, page](const QJsonObject &stored) { newRunFromPage(page, stored); });
@@ -496,6 +486,22 @@ void MainWindow::showNewRunFromSelected()
     } catch (const Error &e) {
         QMessageBox::warning(this, QStringLiteral("Cannot read the run's config"), e.message());
     }
+}
+
+QMenu *MainWindow::runContextMenu(int row)
+{
+    auto *menu = new QMenu(this);
+    menu->addAction(QStringLiteral("&Open run page"), this, [this, row] { showRunPage(row); });
+    menu->addAction(QStringLiteral("New run &from this…"), this, &MainWindow::showNewRunFromSelected);
+    if (const std::optional<RunConfig> config = configOfRow(row); config && config->kind == QStringLiteral("active-learning"))
+        menu->addAction(QStringLiteral("Fine-tune on its &labels…"), this, [this, config, row] {
+            runNewRunDialog(RunConfig::fineTuningOnLabelsOf(*config, runsModel_->runAt(row).id));
+        });
+    menu->addAction(QStringLiteral("&Compare selected runs"), this, &MainWindow::compareSelectedRuns);
+    menu->addSeparator();
+    menu->addAction(QStringLiteral("&Rename, tag and annotate…"), this, [this, row] { describeRun(row); });
+    menu->addAction(QStringLiteral("&Delete run…"), this, [this, row] { deleteRun(row); });
+    return menu;
 }
 
 std::optional<RunConfig> MainWindow::configOfRow(int row) const

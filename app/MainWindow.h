@@ -90,6 +90,8 @@ public Q_SLOTS:
     bool openProject(const QString &folder);
     /// The stored config of the first selected run; an Error naming the run when it cannot be read.
     std::optional<RunConfig> selectedRunConfig() const;
+    /// The runs table's context menu for row @p row (the caller owns it).
+    QMenu *runContextMenu(int row);
     /// The stored config of the runs table's row @p row; none when it cannot be read.
     std::optional<RunConfig> configOfRow(int row) const;
     /// Shows the selected runs (all runs when fewer than two are selected) in the Compare dock.

@@ -26,6 +26,7 @@
 #include <QGroupBox>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QPushButton>
 #include <QSettings>
 #include <QAbstractButton>
@@ -350,6 +351,64 @@ private Q_SLOTS:
         QCOMPARE(cell(0, RunsTableModel::Source), QStringLiteral("estimated"));
         QCOMPARE(cell(1, RunsTableModel::Status), QStringLiteral("running"));
         QCOMPARE(view->model()->headerData(RunsTableModel::Emissions, Qt::Horizontal).toString(), QStringLiteral("CO₂e (g)"));
+    }
+
+    // An active-learning run's context menu offers a fine-tuning run on the labels it gathered: the
+    // New run dialog opens with its data, backbone and seed, and labels.run_id set to it.
+    void anActiveLearningRunOffersFineTuningOnItsLabels()
+    {
+        const QString db = dir_.filePath(QStringLiteral("gathered.sqlite"));
+        qint64 gathered = 0;
+        {
+            Database store(db);
+            RunRepository repo(store);
+            const qint64 project = repo.ensureProject(QStringLiteral("default"));
+            repo.createRun(project, QStringLiteral("scratch"), QString::fromStdString(RunConfig::defaultsFor(QStringLiteral("train")).toJsonText()),
+                           QStringLiteral("{}"));
+            RunConfig al = RunConfig::defaultsFor(QStringLiteral("active-learning"));
+            al.name = QStringLiteral("labelled by hand");
+            al.seed = 7;
+            al.dataset.trainSubset = 3000;
+            al.energy.country = QStringLiteral("SWE");
+            gathered = repo.createRun(project, al.name, QString::fromStdString(al.toJsonText()), QStringLiteral("{}"));
+        }
+        MainWindow window(db);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        const auto offer = [](QMenu *menu) -> QAction * {
+            for (QAction *action : menu->actions())
+                if (action->text().startsWith(QStringLiteral("Fine-tune on its")))
+                    return action;
+            return nullptr;
+        };
+        int alRow = -1;
+        for (int row = 0; row < window.runsModel()->rowCount(); ++row) {
+            const std::unique_ptr<QMenu> menu(window.runContextMenu(row));
+            if (window.runsModel()->runAt(row).id == gathered) {
+                alRow = row;
+                QVERIFY(offer(menu.get()));
+            } else {
+                QVERIFY(!offer(menu.get())); // only an active-learning run has labels to give
+            }
+        }
+        QVERIFY(alRow >= 0);
+        std::optional<RunConfig> shown;
+        QTimer::singleShot(0, &window, [&] {
+            if (auto *dialog = qobject_cast<NewRunDialog *>(QApplication::activeModalWidget())) {
+                shown = dialog->config();
+                dialog->reject();
+            }
+        });
+        const std::unique_ptr<QMenu> menu(window.runContextMenu(alRow));
+        offer(menu.get())->trigger();
+        QVERIFY(shown);
+        QCOMPARE(shown->kind, QStringLiteral("finetune"));
+        QCOMPARE(shown->labels.runId, gathered);
+        QCOMPARE(shown->labels.count, std::int64_t(0));
+        QCOMPARE(shown->seed, std::uint64_t(7));
+        QCOMPARE(shown->dataset.trainSubset, std::int64_t(3000));
+        QCOMPARE(shown->energy.country, QStringLiteral("SWE"));
+        QCOMPARE(shown->model.source, QStringLiteral("bundled"));
     }
 
     void aStoredPretrainingRunReopensWithEveryParameter_data()
