@@ -9,6 +9,7 @@
 #include "PluginsDialog.h"
 #include "WelcomePanel.h"
 #include "RunPage.h"
+#include "RunParameterForm.h"
 #include "report/RunReportBuilder.h"
 #include "store/ArtifactRepository.h"
 #include "CommandLine.h"
@@ -57,6 +58,7 @@
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QTableView>
+#include <QTimer>
 #include <QToolBar>
 #include <QVBoxLayout>
 #include <algorithm>
@@ -495,7 +497,7 @@ QMenu *MainWindow::runContextMenu(int row)
     menu->addAction(QStringLiteral("New run &from this…"), this, &MainWindow::showNewRunFromSelected);
     if (const std::optional<RunConfig> config = configOfRow(row); config && config->kind == QStringLiteral("active-learning"))
         menu->addAction(QStringLiteral("Fine-tune on its &labels…"), this, [this, config, row] {
-            runNewRunDialog(RunConfig::fineTuningOnLabelsOf(*config, runsModel_->runAt(row).id));
+            runNewRunDialog(RunConfig::fineTuningOnLabelsOf(*config, runsModel_->runAt(row).id), QStringLiteral("labels.run_id"));
         });
     menu->addAction(QStringLiteral("&Compare selected runs"), this, &MainWindow::compareSelectedRuns);
     menu->addSeparator();
@@ -514,9 +516,11 @@ std::optional<RunConfig> MainWindow::configOfRow(int row) const
     }
 }
 
-void MainWindow::runNewRunDialog(const RunConfig &initial)
+void MainWindow::runNewRunDialog(const RunConfig &initial, const QString &revealKey)
 {
     NewRunDialog dialog(initial, this);
+    if (!revealKey.isEmpty()) // once shown: scrolling needs the laid-out page
+        QTimer::singleShot(0, &dialog, [&dialog, revealKey] { dialog.form()->reveal(revealKey); });
     if (dialog.exec() != QDialog::Accepted)
         return;
     try {

@@ -141,8 +141,9 @@ private:
     /// the person at the labeling view.
     RunQueue::JobSetup jobSetup() const;
     void setRunActive(bool active);
-    /// The New run dialog from @p initial; starts or schedules what it returns.
-    void runNewRunDialog(const RunConfig &initial);
+    /// The New run dialog from @p initial (with @p revealKey's field in view); starts or schedules
+    /// what it returns.
+    void runNewRunDialog(const RunConfig &initial, const QString &revealKey = QString());
     /// The prediction and progress of the run panel back to empty, for the next run.
     void clearRunPanel();
     /// The New run dialog from the config stored with the run shown on @p page.

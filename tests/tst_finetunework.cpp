@@ -55,22 +55,29 @@ private:
         return finished.at(0).at(0).value<RunSummary>();
     }
 
-    RunConfig probeConfig(const QString &name) const
+    /// A run of @p kind on the band images through the random-weights backbone, one thread.
+    RunConfig onBandsWithTheRandomBackbone(const QString &kind, const QString &name) const
     {
-        RunConfig c = RunConfig::defaultsFor(QStringLiteral("finetune"));
+        RunConfig c = RunConfig::defaultsFor(kind);
         c.name = name;
         c.dataset.path = path(QStringLiteral("bands"));
         c.model.source = QStringLiteral("safetensors");
         c.model.architecture = QStringLiteral("gw-mobilenet");
         c.model.path = path(QStringLiteral("random-gw.safetensors"));
+        c.training.threads = 1;
+        c.energy.sampleHz = 20;
+        return c;
+    }
+
+    RunConfig probeConfig(const QString &name) const
+    {
+        RunConfig c = onBandsWithTheRandomBackbone(QStringLiteral("finetune"), name);
         c.labels.count = 200;
         c.training.mode = QStringLiteral("linear-probe");
         c.training.probeSolver = QStringLiteral("epochs"); // what the epoch-wise tests (stops, checkpoints) need
         c.training.epochs = 30;
         c.training.batchSize = 32;
         c.training.learningRate = 0.01;
-        c.training.threads = 1;
-        c.energy.sampleHz = 20;
         return c;
     }
 
@@ -297,15 +304,7 @@ def forward(self, x):
 
     RunConfig activeLearningConfig(const QString &name, double noise) const
     {
-        RunConfig c = RunConfig::defaultsFor(QStringLiteral("active-learning"));
-        c.name = name;
-        c.dataset.path = path(QStringLiteral("bands"));
-        c.model.source = QStringLiteral("safetensors");
-        c.model.architecture = QStringLiteral("gw-mobilenet");
-        c.model.path = path(QStringLiteral("random-gw.safetensors"));
-        c.training.threads = 1;
-        c.energy.sampleHz = 20;
-        c.activeLearning.enabled = true;
+        RunConfig c = onBandsWithTheRandomBackbone(QStringLiteral("active-learning"), name);
         c.activeLearning.initial = 40;
         c.activeLearning.batch = 40;
         c.activeLearning.budget = 120;

@@ -393,15 +393,20 @@ private Q_SLOTS:
         }
         QVERIFY(alRow >= 0);
         std::optional<RunConfig> shown;
-        QTimer::singleShot(0, &window, [&] {
+        bool originInView = false;
+        QTimer::singleShot(100, &window, [&] { // after the dialog brought labels.run_id into view
             if (auto *dialog = qobject_cast<NewRunDialog *>(QApplication::activeModalWidget())) {
                 shown = dialog->config();
+                originInView = dialog->form()->editor(QStringLiteral("labels.run_id"))->hasFocus();
+                if (const QString shots = qEnvironmentVariable("GW_TEST_SCREENSHOT_DIR"); !shots.isEmpty())
+                    dialog->grab().save(QDir(shots).filePath(QStringLiteral("fine-tune-on-its-labels.png")));
                 dialog->reject();
             }
         });
         const std::unique_ptr<QMenu> menu(window.runContextMenu(alRow));
         offer(menu.get())->trigger();
         QVERIFY(shown);
+        QVERIFY(originInView);
         QCOMPARE(shown->kind, QStringLiteral("finetune"));
         QCOMPARE(shown->labels.runId, gathered);
         QCOMPARE(shown->labels.count, std::int64_t(0));

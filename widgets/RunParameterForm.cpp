@@ -313,6 +313,22 @@ void RunParameterForm::followKind(const QString &id, const QString &previous)
         tabs_->setTabVisible(i, pagesShown.contains(tabs_->tabText(i)));
 }
 
+void RunParameterForm::reveal(const QString &key)
+{
+    QWidget *target = editor(key);
+    if (!target)
+        return;
+    for (int page = 0; page < tabs_->count(); ++page)
+        if (tabs_->widget(page)->isAncestorOf(target))
+            tabs_->setCurrentIndex(page);
+    for (QWidget *w = target->parentWidget(); w; w = w->parentWidget())
+        if (auto *scroll = qobject_cast<QScrollArea *>(w)) {
+            scroll->ensureWidgetVisible(target);
+            break;
+        }
+    target->setFocus();
+}
+
 bool RunParameterForm::isShown(const QString &key) const
 {
     const RunKind *current = RunKindRegistry::instance().find(kind());

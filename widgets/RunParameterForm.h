@@ -44,6 +44,8 @@ public:
     QString kind() const;
     /// Switches the form to the kind @p id (as choosing it does).
     void setKind(const QString &id);
+    /// Brings the editor of @p key into view (its page, scrolled to it) and gives it the focus.
+    void reveal(const QString &key);
     /// Whether the editor of @p key is shown for the current kind.
     bool isShown(const QString &key) const;
     QTabWidget *tabs() const { return tabs_; }
