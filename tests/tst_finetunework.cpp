@@ -357,6 +357,35 @@ def forward(self, x):
         }
     }
 
+    // The test set is evaluated once, on the weights the run keeps, unless a curve of it is asked
+    // for: the same result, the test set's passes saved in every other epoch.
+    void theTestSetIsEvaluatedOnceOnTheWeightsKeptUnlessEachEpochIsAsked()
+    {
+        const QString db = path(QStringLiteral("tested.sqlite"));
+        const auto testedEpochs = [&db](qint64 runId) {
+            Database store(db);
+            int tested = 0, validated = 0;
+            for (const MetricPoint &m : RunRepository(store).metrics(runId)) {
+                tested += m.name == QStringLiteral("test_accuracy");
+                validated += m.name == QStringLiteral("val_accuracy");
+            }
+            return std::make_pair(tested, validated);
+        };
+        RunConfig c = probeConfig(QStringLiteral("tested once"));
+        c.training.epochs = 8;
+        const RunSummary once = runToEnd(c, db);
+        QVERIFY2(once.status == QStringLiteral("completed"), qPrintable(once.error));
+        QCOMPARE(testedEpochs(once.runId), std::make_pair(0, 8));
+        QVERIFY2(once.accuracy > 0.5, qPrintable(QString::number(once.accuracy)));
+
+        c.name = QStringLiteral("tested each epoch");
+        c.training.testEachEpoch = true;
+        const RunSummary each = runToEnd(c, db);
+        QVERIFY2(each.status == QStringLiteral("completed"), qPrintable(each.error));
+        QCOMPARE(testedEpochs(each.runId), std::make_pair(8, 8));
+        QCOMPARE(each.accuracy, once.accuracy); // the best validation epoch's weights either way
+    }
+
     void greenStopEndsARunThatNoLongerPaysForItsEnergy()
     {
         RunConfig c = probeConfig(QStringLiteral("green stop"));

@@ -217,10 +217,13 @@ std::vector<RunParameter> buildSharedParameters()
         .emptyMeaning = QStringLiteral("off");
     add(number("training.validation_fraction", "Validation fraction", "Of the labelled training samples, held out for validation (fine-tuning).", 0,
                0.9, 2, [](auto &c) -> auto & { return c.training.validationFraction; }));
+    add(boolean("training.test_each_epoch", "Test each epoch",
+                "Fine-tuning: evaluate the test set after every epoch (a curve), not only once on the weights kept (costs energy).",
+                [](auto &c) -> auto & { return c.training.testEachEpoch; }));
     add(optionalNumber("training.green_stop.min_gain_per_wh", "Green stop: gain per Wh",
                        "Stop (converged_green) when validation accuracy gained per Wh over the last epochs falls below this.", 0, 1e9, "off",
                        [](auto &c) -> auto & { return c.training.greenStopMinGainPerWh; }));
-    add(integer("training.green_stop.epochs", "Green stop: epochs", "How many recent epochs the gain per Wh is measured over.", 1, 1000,
+    add(integer("training.green_stop.epochs", "Green stop: window (epochs)", "How many recent epochs the gain per Wh is measured over.", 1, 1000,
                 [](auto &c) -> auto & { return c.training.greenStopEpochs; }));
     add(choice("training.probe_solver", "Probe fitted by", "Linear probe: an L-BFGS fit on every label with the L2 penalty chosen by 3-fold cross-validation, or epochs of the optimizer.",
                {QStringLiteral("lbfgs"), QStringLiteral("epochs")},

@@ -21,6 +21,7 @@
 #include <QFileInfo>
 #include <QJsonArray>
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <numeric>
 #include <random>
@@ -244,10 +245,15 @@ WorkOutcome FineTuneWork::execute(RunContext &context)
     TrainingProgress progress;
     progress.epochs = params.epochs;
     progress.samplesTotal = labelled.train.numel() * params.epochs;
+    // The test set is evaluated after every epoch only when asked; else once, on the weights kept
+    // (the fitted probe's path below tests its one head either way).
+    const std::int64_t testedEachEpoch = params.testEachEpoch ? data.test.size() : 0;
+    const std::int64_t testedAtTheEnd = params.testEachEpoch ? 0 : data.test.size();
     std::unique_ptr<FeatureSource> source;
     if (probe) {
         progress.workTotal = double(data.train.size() + data.test.size()) * kForwardWork +
-                             double(params.epochs) * double(labelled.train.numel() + labelled.validation.numel() + data.test.size()) * kHeadOnlyWork;
+                             double(params.epochs) * double(labelled.train.numel() + labelled.validation.numel() + testedEachEpoch) * kHeadOnlyWork +
+                             double(testedAtTheEnd) * kHeadOnlyWork;
         Embedder embedder(context, *backbone, EmbeddingCache(QDir(context.cacheDirectory()).filePath(QStringLiteral("embeddings"))),
                           config.model.cacheDtype == QStringLiteral("float16"));
         WorkProgress embedding{progress.workDone, progress.workTotal, QString()};
@@ -263,7 +269,8 @@ WorkOutcome FineTuneWork::execute(RunContext &context)
     } else {
         outcome.summary.insert(QStringLiteral("embedding_cache"), QStringLiteral("none"));
         progress.workTotal = double(params.epochs) * (double(labelled.train.numel()) * kTrainStepWork +
-                                                      double(labelled.validation.numel() + data.test.size()) * kForwardWork);
+                                                      double(labelled.validation.numel() + testedEachEpoch) * kForwardWork) +
+                             double(testedAtTheEnd) * kForwardWork;
         source = std::make_unique<BackboneFeatures>(*backbone, data);
     }
 
@@ -371,7 +378,9 @@ WorkOutcome FineTuneWork::execute(RunContext &context)
     const bool earlyStop = validate && params.patience > 0;
     const bool greenStop = validate && params.greenStopMinGainPerWh.has_value();
     progress.mayEndEarly = earlyStop || greenStop;
-    const double workPerEpoch = params.epochs > state.epoch ? (progress.workTotal - progress.workDone) / double(params.epochs - state.epoch) : 0;
+    const double finalTestWork = double(testedAtTheEnd) * source->workPerSample(false);
+    const double workPerEpoch =
+        params.epochs > state.epoch ? (progress.workTotal - finalTestWork - progress.workDone) / double(params.epochs - state.epoch) : 0;
     for (int epoch = state.epoch + 1; epoch <= params.epochs; ++epoch) {
         QElapsedTimer clock;
         clock.start();
@@ -451,8 +460,8 @@ WorkOutcome FineTuneWork::execute(RunContext &context)
                 return parallel->sum({correct}).front() / double(std::max<std::int64_t>(1, indices.numel()));
             };
             validation = shared(labelled.validation, trainLabels, false);
-            result.testAccuracy = shared(testIndices, testLabels, true);
-            progress.workDone += double(labelled.validation.numel() + data.test.size()) * source->workPerSample(false);
+            result.testAccuracy = params.testEachEpoch ? shared(testIndices, testLabels, true) : std::nan("");
+            progress.workDone += double(labelled.validation.numel() + testedEachEpoch) * source->workPerSample(false);
         }
         result.durationS = clock.nsecsElapsed() / 1e9;
         if (validate)
@@ -460,9 +469,10 @@ WorkOutcome FineTuneWork::execute(RunContext &context)
         report.epochFinished(result, params.epochs);
 
         state.epoch = epoch;
+        const bool tested = !std::isnan(result.testAccuracy);
         if (!validate) {
-            outcome.accuracy = result.testAccuracy;
-            state.bestTestAccuracy = result.testAccuracy;
+            if (tested)
+                outcome.accuracy = state.bestTestAccuracy = result.testAccuracy;
             state.save(context.checkpointPath(), trainable, *optimizer);
             continue;
         }
@@ -473,8 +483,8 @@ WorkOutcome FineTuneWork::execute(RunContext &context)
             best.clear();
             for (const torch::Tensor &t : trainable)
                 best.push_back(t.detach().clone());
-            outcome.accuracy = result.testAccuracy;
-            state.bestTestAccuracy = result.testAccuracy;
+            if (tested)
+                outcome.accuracy = state.bestTestAccuracy = result.testAccuracy;
         } else if (params.patience > 0 && ++sinceBest >= params.patience) {
             context.notice(QStringLiteral("early stop after epoch %1: no better validation accuracy for %2 epochs").arg(epoch).arg(params.patience));
             stop = true;
@@ -505,6 +515,19 @@ WorkOutcome FineTuneWork::execute(RunContext &context)
     }
     if (semi)
         outcome.summary.insert(QStringLiteral("semi_supervised"), semi->summary());
+    if (!params.testEachEpoch && !outcome.cancelled) { // the result: the kept weights' test accuracy
+        const MeasuredWindow phase(context, QStringLiteral("eval"));
+        backbone->setTraining(false);
+        if (!parallel) {
+            outcome.accuracy = accuracy(*source, head, mean, std, testIndices, testLabels, true);
+        } else {
+            const torch::Tensor part = parallel->shard(testIndices);
+            const double correct = accuracy(*source, head, mean, std, part, testLabels, true) * double(part.numel());
+            outcome.accuracy = parallel->sum({correct}).front() / double(std::max<std::int64_t>(1, testIndices.numel()));
+        }
+        progress.workDone += finalTestWork;
+        report.progress(progress);
+    }
     // Without a validation split there is no best epoch: the last one's weights are the model.
     if (!outcome.cancelled)
         ModelArtifacts::keepClassifier(context, *backbone, mean, std, head->weight, head->bias, data.train.classNames, outcome.summary);

@@ -1,5 +1,7 @@
 #include "jobs/TrainingReport.h"
 
+#include <cmath>
+
 namespace gw {
 
 void TrainingReport::progress(const TrainingProgress &p)
@@ -15,11 +17,11 @@ void TrainingReport::progress(const TrainingProgress &p)
 
 void TrainingReport::epochFinished(const EpochResult &e, int epochs)
 {
-    context_.stepFinished(WorkStep(QStringLiteral("epoch"), e.epoch, epochs)
-                              .add(QStringLiteral("train_loss"), e.trainLoss)
-                              .add(QStringLiteral("train_accuracy"), e.trainAccuracy)
-                              .add(QStringLiteral("test_accuracy"), e.testAccuracy)
-                              .add(QStringLiteral("epoch_duration_s"), e.durationS));
+    WorkStep step(QStringLiteral("epoch"), e.epoch, epochs);
+    step.add(QStringLiteral("train_loss"), e.trainLoss).add(QStringLiteral("train_accuracy"), e.trainAccuracy);
+    if (!std::isnan(e.testAccuracy)) // a fine-tuning run tests once at the end unless asked for each epoch
+        step.add(QStringLiteral("test_accuracy"), e.testAccuracy);
+    context_.stepFinished(step.add(QStringLiteral("epoch_duration_s"), e.durationS));
 }
 
 Trainer::ProgressCallback TrainingReport::progressCallback()

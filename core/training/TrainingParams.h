@@ -19,12 +19,16 @@ struct TrainingParams {
     double weightDecay = 0;
     int patience = 0;               ///< early stopping: epochs without a better validation accuracy; 0: off
     double validationFraction = 0.2; ///< of the labelled training samples, held out for validation (fine-tuning modes)
+    /// Fine-tuning: evaluate the test set after every epoch (a curve of it) rather than once, at the
+    /// end, on the weights the run keeps (the best validation epoch's, or the last). Through the
+    /// backbone the test set can cost more than a short epoch on 1,000 labels: off by default.
+    bool testEachEpoch = false;
     /// Carbon-aware stopping: stop (converged_green) when the validation accuracy gained per Wh over
     /// the last greenStopEpochs epochs falls below this; unset: off.
     std::optional<double> greenStopMinGainPerWh;
     int greenStopEpochs = 3;
-    /// How a linear probe's head is fitted: "lbfgs" (full batch, an L2 penalty chosen on the
-    /// validation split from ProbeHead::penaltyGrid(), then refitted on every label) or "epochs"
+    /// How a linear probe's head is fitted: "lbfgs" (full batch, an L2 penalty of
+    /// ProbeHead::penaltyGrid() chosen by cross-validation on every label) or "epochs"
     /// (mini-batches with the optimizer, early and green stopping, per-epoch checkpoints).
     QString probeSolver = QStringLiteral("lbfgs");
     /// Semi-supervised fine-tuning (FixMatch): per labelled sample in a step, semiRatio unlabelled
