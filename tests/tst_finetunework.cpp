@@ -386,6 +386,41 @@ def forward(self, x):
         QCOMPARE(each.accuracy, once.accuracy); // the best validation epoch's weights either way
     }
 
+    // Fine-tuning everything moves the batch norms' running statistics too: the model kept is the
+    // best validation epoch's weights with that epoch's statistics, so its test accuracy is the
+    // one that epoch measured.
+    void fineTuningEverythingKeepsTheBestEpochsStatisticsWithItsWeights()
+    {
+        const QString db = path(QStringLiteral("full.sqlite"));
+        if (!QFileInfo::exists(path(QStringLiteral("textures"))))
+            test::writeTextureDataset(path(QStringLiteral("textures")), 500, 400);
+        RunConfig c = probeConfig(QStringLiteral("full"));
+        c.dataset.path = path(QStringLiteral("textures")); // hard enough that the test accuracy moves from epoch to epoch
+        c.labels.count = 100;
+        c.training.mode = QStringLiteral("finetune-full");
+        c.training.epochs = 16;
+        c.training.learningRate = 0.02; // large steps: the validation accuracy peaks and falls back
+        c.training.testEachEpoch = true;
+        const RunSummary s = runToEnd(c, db);
+        QVERIFY2(s.status == QStringLiteral("completed"), qPrintable(s.error));
+        Database store(db);
+        std::map<int, double> validation, test;
+        for (const MetricPoint &m : RunRepository(store).metrics(s.runId)) {
+            if (m.name == QStringLiteral("val_accuracy"))
+                validation[int(m.step)] = m.value;
+            if (m.name == QStringLiteral("test_accuracy"))
+                test[int(m.step)] = m.value;
+        }
+        QCOMPARE(int(validation.size()), 16);
+        int best = 0;
+        for (const auto &[epoch, accuracy] : validation)
+            if (best == 0 || accuracy > validation[best])
+                best = epoch;
+        QVERIFY2(best < 16, qPrintable(QStringLiteral("the best epoch is the last: nothing to restore (%1)").arg(validation[best])));
+        QVERIFY2(test.at(best) != test.at(16), "the kept epoch and the last test alike: the statistics would not show");
+        QCOMPARE(s.accuracy, test.at(best));
+    }
+
     void greenStopEndsARunThatNoLongerPaysForItsEnergy()
     {
         RunConfig c = probeConfig(QStringLiteral("green stop"));

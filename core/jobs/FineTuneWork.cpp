@@ -352,6 +352,14 @@ WorkOutcome FineTuneWork::execute(RunContext &context)
     };
 
     const bool validate = labelled.validation.numel() > 0;
+    // What the best epoch's snapshot and a checkpoint hold: the trained tensors and, when the
+    // backbone's batch norms learn their statistics (finetune-full), those running statistics too;
+    // else the weights kept would be one epoch's under another epoch's statistics.
+    std::vector<torch::Tensor> kept = trainable;
+    if (params.mode == QStringLiteral("finetune-full"))
+        for (const auto &[name, tensor] : backbone->stateDict())
+            if (QString::fromStdString(name).endsWith(QStringLiteral(".running_mean")) || QString::fromStdString(name).endsWith(QStringLiteral(".running_var")))
+                kept.push_back(tensor);
     // best: trainable tensors at the best validation accuracy; history: (energy J, validation accuracy) per epoch.
     TrainingState state;
     if (!context.resumeCheckpointPath().isEmpty() && !QFileInfo::exists(context.resumeCheckpointPath())) {
@@ -360,7 +368,7 @@ WorkOutcome FineTuneWork::execute(RunContext &context)
         context.notice(QStringLiteral("%1: no checkpoint (the run stopped before its first epoch ended); training starts from epoch 1")
                            .arg(context.resumeCheckpointPath()));
     } else if (!context.resumeCheckpointPath().isEmpty()) {
-        state = TrainingState::load(context.resumeCheckpointPath(), trainable, *optimizer);
+        state = TrainingState::load(context.resumeCheckpointPath(), kept, *optimizer);
         context.notice(QStringLiteral("resumed after epoch %1 from %2").arg(state.epoch).arg(context.resumeCheckpointPath()));
         progress.samplesDone = labelled.train.numel() * state.epoch;
         progress.workDone += double(state.epoch) * (progress.workTotal - progress.workDone) / double(params.epochs);
@@ -473,7 +481,7 @@ WorkOutcome FineTuneWork::execute(RunContext &context)
         if (!validate) {
             if (tested)
                 outcome.accuracy = state.bestTestAccuracy = result.testAccuracy;
-            state.save(context.checkpointPath(), trainable, *optimizer);
+            state.save(context.checkpointPath(), kept, *optimizer);
             continue;
         }
         bool stop = false;
@@ -481,7 +489,7 @@ WorkOutcome FineTuneWork::execute(RunContext &context)
             bestValidation = validation;
             sinceBest = 0;
             best.clear();
-            for (const torch::Tensor &t : trainable)
+            for (const torch::Tensor &t : kept)
                 best.push_back(t.detach().clone());
             if (tested)
                 outcome.accuracy = state.bestTestAccuracy = result.testAccuracy;
@@ -490,7 +498,7 @@ WorkOutcome FineTuneWork::execute(RunContext &context)
             stop = true;
         }
         history.emplace_back(context.energyJ(), validation);
-        state.save(context.checkpointPath(), trainable, *optimizer);
+        state.save(context.checkpointPath(), kept, *optimizer);
         if (stop)
             break;
         const int k = params.greenStopEpochs;
@@ -509,13 +517,15 @@ WorkOutcome FineTuneWork::execute(RunContext &context)
     if (!best.empty()) {
         // The weights of the best validation epoch are the result, and their test accuracy with them.
         torch::NoGradGuard noGrad;
-        for (std::size_t i = 0; i < trainable.size(); ++i)
-            trainable[i].copy_(best[i]);
+        for (std::size_t i = 0; i < kept.size(); ++i)
+            kept[i].copy_(best[i]);
         outcome.summary.insert(QStringLiteral("best_val_accuracy"), bestValidation);
     }
     if (semi)
         outcome.summary.insert(QStringLiteral("semi_supervised"), semi->summary());
-    if (!params.testEachEpoch && !outcome.cancelled) { // the result: the kept weights' test accuracy
+    // The result is the test accuracy of the weights kept, measured on them (once more when a curve
+    // was asked for and the best epoch's weights came back).
+    if (!outcome.cancelled && (!params.testEachEpoch || !best.empty())) {
         const MeasuredWindow phase(context, QStringLiteral("eval"));
         backbone->setTraining(false);
         if (!parallel) {
