@@ -352,6 +352,14 @@ WorkOutcome FineTuneWork::execute(RunContext &context)
     };
 
     const bool validate = labelled.validation.numel() > 0;
+    // Accuracy on @p indices; across hosts each process evaluates its part and the correct counts are summed.
+    const auto shared = [&](const torch::Tensor &indices, const torch::Tensor &labels, bool test) {
+        if (!parallel)
+            return accuracy(*source, head, mean, std, indices, labels, test);
+        const torch::Tensor part = parallel->shard(indices);
+        const double correct = accuracy(*source, head, mean, std, part, labels, test) * double(part.numel());
+        return parallel->sum({correct}).front() / double(std::max<std::int64_t>(1, indices.numel()));
+    };
     // What the best epoch's snapshot and a checkpoint hold: the trained tensors and, when the
     // backbone's batch norms learn their statistics (finetune-full), those running statistics too;
     // else the weights kept would be one epoch's under another epoch's statistics.
@@ -459,14 +467,6 @@ WorkOutcome FineTuneWork::execute(RunContext &context)
         {
             const MeasuredWindow phase(context, QStringLiteral("eval"));
             backbone->setTraining(false);
-            // Across hosts each process evaluates its part and the correct counts are summed.
-            const auto shared = [&](const torch::Tensor &indices, const torch::Tensor &labels, bool test) {
-                if (!parallel)
-                    return accuracy(*source, head, mean, std, indices, labels, test);
-                const torch::Tensor part = parallel->shard(indices);
-                const double correct = accuracy(*source, head, mean, std, part, labels, test) * double(part.numel());
-                return parallel->sum({correct}).front() / double(std::max<std::int64_t>(1, indices.numel()));
-            };
             validation = shared(labelled.validation, trainLabels, false);
             result.testAccuracy = params.testEachEpoch ? shared(testIndices, testLabels, true) : std::nan("");
             progress.workDone += double(labelled.validation.numel() + testedEachEpoch) * source->workPerSample(false);
@@ -528,13 +528,7 @@ WorkOutcome FineTuneWork::execute(RunContext &context)
     if (!outcome.cancelled && (!params.testEachEpoch || !best.empty())) {
         const MeasuredWindow phase(context, QStringLiteral("eval"));
         backbone->setTraining(false);
-        if (!parallel) {
-            outcome.accuracy = accuracy(*source, head, mean, std, testIndices, testLabels, true);
-        } else {
-            const torch::Tensor part = parallel->shard(testIndices);
-            const double correct = accuracy(*source, head, mean, std, part, testLabels, true) * double(part.numel());
-            outcome.accuracy = parallel->sum({correct}).front() / double(std::max<std::int64_t>(1, testIndices.numel()));
-        }
+        outcome.accuracy = shared(testIndices, testLabels, true);
         progress.workDone += finalTestWork;
         report.progress(progress);
     }
